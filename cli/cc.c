@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bpfgauge cc: run a clang command with the coverage pass plugin that
+ * matches that clang's LLVM major, so users add one word to their build.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "main.h"
+
+static int cc_help(void)
+{
+	printf("Usage: %s cc [--mode hits|counts] [--stats] -- CLANG [CLANG ARGS...]\n"
+	       "\n"
+	       "Runs CLANG with the bpfgauge pass plugin for its LLVM major added\n"
+	       "(-fplugin/-fpass-plugin), e.g.\n"
+	       "  %s cc --mode counts -- clang-19 -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o\n"
+	       "\n"
+	       "  --mode hits     one byte per probe, cheapest (default)\n"
+	       "  --mode counts   exact u64 execution counts (atomic add)\n"
+	       "  --stats         print probes vs basic blocks per function to stderr\n"
+	       "\n"
+	       "Plugins are looked up in $BPFGAUGE_PASS_DIR, the build tree, then\n"
+	       "%s. Exit code: CLANG's, or 2 when no plugin matches.\n",
+	       bin_name, bin_name, BPFGAUGE_INSTALL_PASS_DIR);
+	return 0;
+}
+
+/* The LLVM major of a clang binary, from `CLANG --version`; -1 if unknown. */
+static int clang_major(const char *clang)
+{
+	char cmd[4096], line[512];
+	int major = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", clang);
+	if (strchr(clang, '\''))
+		return -1;
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		char *v = strstr(line, "clang version ");
+
+		if (v) {
+			major = atoi(v + strlen("clang version "));
+			break;
+		}
+	}
+	pclose(p);
+	return major > 0 ? major : -1;
+}
+
+int do_cc(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *mode = "hits";
+	bool stats = false;
+	char plugin[4096], modeopt[64];
+	const char *dir;
+	int opt, major;
+	char **nargv;
+	int n = 0;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+m:h", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'm': mode = optarg; break;
+		case 's': stats = true; break;
+		case 'h': return cc_help();
+		default:
+			p_err("cc: unknown option '%s' (try '%s cc --help')", argv[optind - 1],
+			      bin_name);
+			return EXIT_ERROR;
+		}
+	}
+	if (strcmp(mode, "hits") && strcmp(mode, "counts")) {
+		p_err("cc: --mode must be hits or counts, not '%s'", mode);
+		return EXIT_ERROR;
+	}
+	if (optind >= argc) {
+		p_err("cc: missing compiler command (usage: %s cc [--mode M] -- clang-N ARGS)",
+		      bin_name);
+		return EXIT_ERROR;
+	}
+	major = clang_major(argv[optind]);
+	if (major < 0) {
+		p_err("cc: cannot run '%s --version' to find its LLVM major", argv[optind]);
+		return EXIT_ERROR;
+	}
+	dir = cli_pass_dir(major, plugin, sizeof(plugin));
+	if (!dir) {
+		p_err("cc: no pass plugin for LLVM %d (this build has LLVM %s); rebuild with "
+		      "-DBPFGAUGE_LLVM=%d or set BPFGAUGE_PASS_DIR",
+		      major, BPFGAUGE_LLVM_MAJORS_STR, major);
+		return EXIT_ERROR;
+	}
+	snprintf(plugin, sizeof(plugin), "%s/libbpfgauge-pass-%d.so", dir, major);
+	snprintf(modeopt, sizeof(modeopt), "-bpfgauge-mode=%s", mode);
+
+	nargv = calloc(argc - optind + 10, sizeof(*nargv));
+	if (!nargv) {
+		p_err("cc: out of memory");
+		return EXIT_ERROR;
+	}
+	for (int i = optind; i < argc; i++)
+		nargv[n++] = argv[i];
+	char fplugin[4200], fpass[4200];
+	snprintf(fplugin, sizeof(fplugin), "-fplugin=%s", plugin);
+	snprintf(fpass, sizeof(fpass), "-fpass-plugin=%s", plugin);
+	nargv[n++] = fplugin; /* loads early so -mllvm knows our options */
+	nargv[n++] = fpass;
+	nargv[n++] = "-mllvm";
+	nargv[n++] = modeopt;
+	if (stats) {
+		nargv[n++] = "-mllvm";
+		nargv[n++] = "-bpfgauge-stats";
+	}
+	nargv[n] = NULL;
+	fflush(NULL);
+	execvp(nargv[0], nargv);
+	p_err("cc: cannot run '%s': %s", nargv[0], strerror(errno));
+	free(nargv);
+	return EXIT_ERROR;
+}

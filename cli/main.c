@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bpfgauge: `bpfgauge [OPTIONS] OBJECT COMMAND ...`. Global options come
+ * before the object; each object lives in its own file and dispatches its
+ * commands with cmd_select().
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "main.h"
+#include "json_writer.h"
+
+bool json_output;
+bool pretty_output;
+const char *bin_name = "bpfgauge";
+
+void p_err(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (json_output) {
+		json_writer_t *jw = jw_new(stdout, pretty_output);
+
+		if (jw) {
+			jw_start_object(jw);
+			jw_string_field(jw, "error", msg);
+			jw_end_object(jw);
+			jw_free(jw);
+		}
+	}
+	fprintf(stderr, "%s: error: %s\n", bin_name, msg);
+}
+
+void p_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool is_help(const char *arg)
+{
+	return arg && (!strcmp(arg, "help") || !strcmp(arg, "-h") || !strcmp(arg, "--help"));
+}
+
+int cmd_select(const struct cmd *cmds, const char *object, int argc, char **argv,
+	       int (*help)(int, char **))
+{
+	if (argc < 1) {
+		if (help)
+			return help(argc, argv);
+		p_err("%s: missing command", object);
+		return EXIT_ERROR;
+	}
+	if (is_help(argv[0]) && help)
+		return help(argc, argv);
+	for (const struct cmd *c = cmds; c->name; c++)
+		if (!strcmp(argv[0], c->name))
+			return c->fn(argc, argv);
+	p_err("%s: unknown command '%s' (try '%s %s help')", object, argv[0], bin_name,
+	      object);
+	return EXIT_ERROR;
+}
+
+const char *cli_pass_dir(int major, char *buf, size_t size)
+{
+	const char *dirs[] = { getenv("BPFGAUGE_PASS_DIR"), BPFGAUGE_BUILD_PASS_DIR,
+			       BPFGAUGE_INSTALL_PASS_DIR };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		snprintf(buf, size, "%s/libbpfgauge-pass-%d.so", dirs[i], major);
+		if (access(buf, R_OK) == 0)
+			return dirs[i];
+	}
+	return NULL;
+}
+
+static int do_version(int argc, char **argv)
+{
+	char buf[4096];
+	char found[256] = "";
+	size_t n = 0;
+
+	for (int v = 14; v <= 22; v++)
+		if (cli_pass_dir(v, buf, sizeof(buf)))
+			n += snprintf(found + n, sizeof(found) - n, "%s%d", n ? "," : "", v);
+	if (json_output) {
+		json_writer_t *jw = jw_new(stdout, pretty_output);
+
+		jw_start_object(jw);
+		jw_string_field(jw, "version", BPFGAUGE_VERSION);
+		jw_string_field(jw, "libbpf", libbpf_version_string());
+		jw_string_field(jw, "pass_built_for_llvm", BPFGAUGE_LLVM_MAJORS_STR);
+		jw_string_field(jw, "pass_plugins_found", found);
+		jw_end_object(jw);
+		jw_free(jw);
+		return 0;
+	}
+	printf("bpfgauge %s\n", BPFGAUGE_VERSION);
+	printf("libbpf %s\n", libbpf_version_string());
+	printf("pass built for LLVM %s\n", BPFGAUGE_LLVM_MAJORS_STR);
+	printf("pass plugins found for LLVM %s\n", *found ? found : "(none)");
+	return 0;
+}
+
+static void print_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [OPTIONS] OBJECT { COMMAND | help }\n"
+		"       %s version\n"
+		"\n"
+		"OBJECT := { cov | verifier | cc | version | help }\n"
+		"  cov       coverage: report, merge, summary of BPF code coverage\n"
+		"  verifier  verifier complexity: stats, parse, compare, gate, hotspots\n"
+		"  cc        compile BPF C with the coverage pass: %s cc [--mode M] -- clang-N ARGS\n"
+		"\n"
+		"OPTIONS := { -j|--json | -p|--pretty | -v|--verbose | -q|--quiet |\n"
+		"             -V|--version | -h|--help }\n"
+		"  -j, --json     machine output as JSON on stdout (errors become {\"error\":...})\n"
+		"  -p, --pretty   pretty-printed JSON (implies -j)\n"
+		"  -v, --verbose  more diagnostics on stderr (repeat for debug)\n"
+		"  -q, --quiet    only errors on stderr\n"
+		"\n"
+		"Environment: BPFGAUGE_LOG=error|warn|info|debug, BPFGAUGE_PASS_DIR=DIR\n"
+		"Exit codes: 0 ok, 1 a gate or threshold failed, 2 usage or runtime error.\n",
+		bin_name, bin_name, bin_name);
+}
+
+static int do_help(int argc, char **argv)
+{
+	print_usage(stdout);
+	return 0;
+}
+
+static const struct cmd objects[] = {
+	{ "cov", do_cov },
+	{ "verifier", do_verifier },
+	{ "cc", do_cc },
+	{ "version", do_version },
+	{ "help", do_help },
+	{ 0 },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int verbose = 0, quiet = 0, opt;
+
+	if (bpfgauge_log_level_from_env()) {
+		p_err("BPFGAUGE_LOG='%s' is not one of error, warn, info, debug",
+		      getenv("BPFGAUGE_LOG"));
+		return EXIT_ERROR;
+	}
+	opterr = 0;
+	/* '+': stop at the first non-option, the object name */
+	while ((opt = getopt_long(argc, argv, "+jpvqVh", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'j': json_output = true; break;
+		case 'p': json_output = pretty_output = true; break;
+		case 'v': verbose++; break;
+		case 'q': quiet = 1; break;
+		case 'V': return do_version(0, NULL);
+		case 'h': return do_help(0, NULL);
+		default:
+			p_err("unknown option '%s' (try '%s help')", argv[optind - 1], bin_name);
+			return EXIT_ERROR;
+		}
+	}
+	if (quiet)
+		bpfgauge_set_log_level(BPFGAUGE_LOG_ERROR);
+	else if (verbose)
+		bpfgauge_set_log_level(verbose > 1 ? BPFGAUGE_LOG_DEBUG : BPFGAUGE_LOG_INFO);
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* subcommands re-run getopt_long on their own argv */
+	if (argc < 1) {
+		print_usage(stderr);
+		return EXIT_ERROR;
+	}
+	return cmd_select(objects, "bpfgauge", argc, argv, NULL);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Shared pieces of the bpfgauge command: bpftool-style dispatch tables, the
+ * global output flags, error reporting that respects -j, and exit codes.
+ */
+#ifndef BPFGAUGE_CLI_MAIN_H
+#define BPFGAUGE_CLI_MAIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "bpfgauge/bpfgauge.h"
+
+enum {
+	EXIT_OK_ = 0,   /* success */
+	EXIT_GATE = 1,  /* a gate or threshold failed */
+	EXIT_ERROR = 2, /* usage or runtime error */
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+extern bool json_output;   /* -j/--json */
+extern bool pretty_output; /* -p/--pretty (implies -j) */
+extern const char *bin_name;
+
+/*
+ * Run the command named by argv[0] from cmds, passing it argc/argv with
+ * argv[0] being the command name. With no argument runs help (if not NULL).
+ * Unknown commands print a one-line error and return EXIT_ERROR.
+ */
+int cmd_select(const struct cmd *cmds, const char *object, int argc, char **argv,
+	       int (*help)(int, char **));
+
+/* One-line error on stderr, or {"error": "..."} on stdout under -j. */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line on stderr (never stdout: stdout is for data). */
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* True if argv[0] is -h/--help/help. */
+bool is_help(const char *arg);
+
+/* Directory holding libbpfgauge-pass-<N>.so: $BPFGAUGE_PASS_DIR, the build tree, or the install dir. */
+const char *cli_pass_dir(int major, char *buf, size_t size);
+
+/* Subcommand entry points (one file each). */
+int do_cov(int argc, char **argv);
+int do_verifier(int argc, char **argv);
+int do_cc(int argc, char **argv);
+
+#endif /* BPFGAUGE_CLI_MAIN_H */

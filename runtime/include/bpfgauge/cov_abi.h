@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The coverage ABI shared by the LLVM pass (producer) and libbpfgauge
+ * (consumer): where counters live, how a counter segment is laid out, and the
+ * text format of the probe-to-source mapping. This header is plain C with no
+ * dependencies so the C++ pass can include it; it is the only contract
+ * between the two sides, and any change to it bumps BPFGAUGE_ABI_VERSION.
+ *
+ * COUNTERS
+ *   Every instrumented module gets one global variable placed in section
+ *   BPFGAUGE_COUNTER_SEC, so libbpf turns it into an array map of that name.
+ *   The global is a "segment": a 24-byte header followed by the probes
+ *   (one u8 per probe in hits mode, one u64 per probe in counts mode), padded
+ *   to a multiple of 8 bytes and aligned to 8. Static linking of several
+ *   instrumented objects concatenates segments in the same section, so a
+ *   counter map value holds one or more segments, possibly separated by zero
+ *   padding. Readers walk it with bpfgauge_seg_size().
+ *
+ * MAPPING
+ *   Every instrumented module also emits one NUL-terminated text record in
+ *   the ELF section BPFGAUGE_MAPPING_SEC (no BTF, never loaded into the
+ *   kernel). Linked objects hold several records back to back, possibly with
+ *   zero padding between them. The grammar is line based, fields separated by
+ *   single spaces, paths %XX-escaped (bytes <= 0x20, '%' and >= 0x7f):
+ *
+ *     bpfgauge-map 1                      format version
+ *     hash <16 lowercase hex>             FNV-1a 64 of the text from the
+ *                                         "mode" line through "end\n"
+ *     mode hits|counts
+ *     probes <N>                          number of probes in the segment
+ *     producer <word>                     e.g. llvm-19
+ *     file <fid> <path>                   fid: 0,1,2... absolute when known
+ *     func <name> <fid> <line> <nblocks> <nedges>
+ *     b <bid> <probe|-> <fid>:<line>:<inst> ...
+ *     e <src> <dst> <probe|-> <branch|->
+ *     ...                                 (b and e records follow their func)
+ *     end
+ *
+ *   Blocks are numbered 0..nblocks-1 within the function; block 0 is the
+ *   entry. Edge endpoints are block ids or -1 for the virtual node V: the
+ *   edge "-1 0" is function entry, "k -1" is a return (or an exit that does
+ *   not return, e.g. a successful tail call). Probes are indexes into the
+ *   segment's counter array.
+ *
+ *   A line triple <fid>:<line>:<inst> says the block carries instructions of
+ *   that source line; inst is the inline instance (0 = the function's own
+ *   code, 1.. = distinct inlined-at chains within this function).
+ *
+ *   <branch> is "<fid>:<line>:<site>:<idx>" when the edge is successor <idx>
+ *   (0-based, unique successors in terminator order) of conditional branch
+ *   or switch number <site> (unique within the function) whose terminator
+ *   sits at fid:line; otherwise "-".
+ *
+ *   Semantics, hits mode: a block with a probe is hit iff its byte is
+ *   non-zero; a block without one is hit iff any successor block is hit (the
+ *   pass only omits probes where that is exact, and the derivation is
+ *   acyclic). An edge with a probe is taken iff its byte is non-zero; an edge
+ *   without one is taken iff its destination block is hit (the pass splits
+ *   critical branch edges so that this holds).
+ *
+ *   Semantics, counts mode: blocks never carry probes. Edges with a probe
+ *   hold exact counts; every other edge count follows from flow
+ *   conservation (in = out at every block and at V), and the uninstrumented
+ *   edges form a spanning tree, so the solution is unique. A block's count
+ *   is the sum of its incoming edge counts.
+ */
+#ifndef BPFGAUGE_COV_ABI_H
+#define BPFGAUGE_COV_ABI_H
+
+#include <stdint.h>
+
+#define BPFGAUGE_ABI_VERSION 1
+
+/* The counter section; libbpf names the map after it (<= 15 chars). */
+#define BPFGAUGE_COUNTER_SEC ".data.bpfgauge"
+/* The mapping section (non-BTF, skipped by libbpf's loader, kept by its linker). */
+#define BPFGAUGE_MAPPING_SEC ".bpfgauge.map"
+/* Prefix of the counter global's symbol; the 16-hex-digit hash follows. */
+#define BPFGAUGE_COUNTER_SYM_PREFIX "__bpfgauge_cnt_"
+/* Function annotation that opts a function out (see bpf/include/bpfgauge.h). */
+#define BPFGAUGE_NOCOV_ANNOTATION "bpfgauge_nocov"
+
+#define BPFGAUGE_SEG_MAGIC 0x47465042u /* "BPFG" in little-endian bytes */
+
+enum bpfgauge_mode {
+	BPFGAUGE_MODE_HITS = 1,   /* u8 per probe, store of immediate 1 */
+	BPFGAUGE_MODE_COUNTS = 2, /* u64 per probe, atomic add of 1 */
+};
+
+/* Little-endian, as BPF on x86 and arm64 is; 24 bytes. */
+struct bpfgauge_seg_hdr {
+	uint32_t magic;   /* BPFGAUGE_SEG_MAGIC */
+	uint16_t version; /* BPFGAUGE_ABI_VERSION */
+	uint8_t mode;     /* enum bpfgauge_mode */
+	uint8_t flags;    /* 0 */
+	uint32_t nprobes;
+	uint32_t reserved; /* 0 */
+	uint64_t hash;     /* equals the mapping record's hash */
+};
+
+static inline uint64_t bpfgauge_seg_size(uint8_t mode, uint32_t nprobes)
+{
+	uint64_t body = (uint64_t)nprobes * (mode == BPFGAUGE_MODE_COUNTS ? 8 : 1);
+
+	return (sizeof(struct bpfgauge_seg_hdr) + body + 7) & ~(uint64_t)7;
+}
+
+/* FNV-1a 64, the mapping hash. */
+#define BPFGAUGE_FNV_OFFSET 0xcbf29ce484222325ULL
+#define BPFGAUGE_FNV_PRIME 0x100000001b3ULL
+
+static inline uint64_t bpfgauge_fnv1a(uint64_t h, const void *data, uint64_t len)
+{
+	const unsigned char *p = (const unsigned char *)data;
+
+	while (len--) {
+		h ^= *p++;
+		h *= BPFGAUGE_FNV_PRIME;
+	}
+	return h;
+}
+
+#endif /* BPFGAUGE_COV_ABI_H */

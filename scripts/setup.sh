@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Installs what bpfgauge needs on Debian 12 (as root), only what is missing,
+# running 'apt-get update' once first. Idempotent.
+#   BPFGAUGE_LLVM_VERSIONS="14 22"   LLVM/clang majors to install (default: 14 22)
+#   BPFGAUGE_EXTRA_PACKAGES="..."     more packages (e.g. qemu for the matrix)
+set -euo pipefail
+
+llvm_versions=${BPFGAUGE_LLVM_VERSIONS:-"14 22"}
+pkgs=(build-essential cmake pkg-config git libbpf-dev libelf-dev zlib1g-dev
+      libsqlite3-dev sqlite3 bpftool lcov libxml2-utils)
+for v in $llvm_versions; do
+  pkgs+=("clang-$v" "llvm-$v-dev" "llvm-$v")
+done
+# shellcheck disable=SC2206
+pkgs+=(${BPFGAUGE_EXTRA_PACKAGES:-})
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 2
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Unit tests for the runtime core: error strings and the logging callback. */
+#include <errno.h>
+#include <stdarg.h>
+
+#include "bg_test.h"
+#include "bpfgauge/bpfgauge.h"
+
+static char last_msg[256];
+static int last_level = -1;
+static int calls;
+
+static void capture(enum bpfgauge_log_level level, const char *fmt, va_list ap)
+{
+	calls++;
+	last_level = level;
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+}
+
+TEST(strerror_covers_errno_and_project_codes)
+{
+	ASSERT_EQ_STR(bpfgauge_strerror(-ENOENT), "No such file or directory");
+	ASSERT_EQ_STR(bpfgauge_strerror(ENOENT), "No such file or directory");
+	ASSERT_CONTAINS(bpfgauge_strerror(-BPFGAUGE_ENOMAPPING), "built with the bpfgauge pass");
+	ASSERT_CONTAINS(bpfgauge_strerror(-BPFGAUGE_ESTALE), "stale");
+	ASSERT_EQ_STR(bpfgauge_strerror(-BPFGAUGE_ENOTBPF), "not a BPF ELF object");
+	ASSERT_EQ_STR(bpfgauge_strerror(-99999), "unknown error 99999");
+	/* every project code has a message */
+	for (int e = BPFGAUGE_ERR_START; e < BPFGAUGE_ERR_END; e++)
+		ASSERT_TRUE(strncmp(bpfgauge_strerror(-e), "unknown", 7) != 0);
+}
+
+TEST(print_callback_receives_messages_and_errno_is_kept)
+{
+	bpfgauge_print_fn_t old = bpfgauge_set_print(capture);
+
+	calls = 0;
+	errno = EBADF;
+	bpfgauge_log(BPFGAUGE_LOG_WARN, "cov: %s failed with %d", "x.o", 7);
+	ASSERT_EQ_INT(errno, EBADF);
+	ASSERT_EQ_INT(calls, 1);
+	ASSERT_EQ_INT(last_level, BPFGAUGE_LOG_WARN);
+	ASSERT_EQ_STR(last_msg, "cov: x.o failed with 7");
+	/* NULL silences: the callback is not called */
+	bpfgauge_set_print(NULL);
+	bpfgauge_log(BPFGAUGE_LOG_ERROR, "dropped");
+	ASSERT_EQ_INT(calls, 1);
+	ASSERT_TRUE(bpfgauge_set_print(old) == NULL);
+}
+
+TEST(log_level_parse_and_env)
+{
+	enum bpfgauge_log_level l = BPFGAUGE_LOG_ERROR;
+
+	ASSERT_EQ_INT(bpfgauge_log_level_parse("debug", &l), 0);
+	ASSERT_EQ_INT(l, BPFGAUGE_LOG_DEBUG);
+	ASSERT_EQ_INT(bpfgauge_log_level_parse("1", &l), 0);
+	ASSERT_EQ_INT(l, BPFGAUGE_LOG_WARN);
+	ASSERT_EQ_INT(bpfgauge_log_level_parse("INFO", &l), 0);
+	ASSERT_EQ_INT(l, BPFGAUGE_LOG_INFO);
+	ASSERT_EQ_INT(bpfgauge_log_level_parse("loud", &l), -EINVAL);
+	ASSERT_EQ_INT(l, BPFGAUGE_LOG_INFO);
+
+	setenv("BPFGAUGE_LOG", "error", 1);
+	ASSERT_EQ_INT(bpfgauge_log_level_from_env(), 0);
+	ASSERT_EQ_INT(bpfgauge_log_level(), BPFGAUGE_LOG_ERROR);
+	setenv("BPFGAUGE_LOG", "bogus", 1);
+	ASSERT_EQ_INT(bpfgauge_log_level_from_env(), -EINVAL);
+	ASSERT_EQ_INT(bpfgauge_log_level(), BPFGAUGE_LOG_ERROR);
+	unsetenv("BPFGAUGE_LOG");
+}
+
+int main(void)
+{
+	RUN_TEST(strerror_covers_errno_and_project_codes);
+	RUN_TEST(print_callback_receives_messages_and_errno_is_kept);
+	RUN_TEST(log_level_parse_and_env);
+	return bg_test_summary();
+}
