@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libbpfgauge coverage API: read the probe-to-source mapping that the pass
+ * left in an object, turn counter snapshots into a coverage model, merge
+ * models, and write them out. The in-process entry points
+ * (bpfgauge_cov_collect/reset/write_lcov) work on a loaded struct
+ * bpf_object; the lower-level cov_mapping__ and cov_model__ functions work on
+ * plain files and buffers so other loaders (and the CLI) can use them.
+ *
+ * Count semantics (what a report means):
+ *  - A block's count is exact in counts mode (derived by flow conservation
+ *    from the probes) and 0/1 in hits mode.
+ *  - A line's count is, for each function and inline instance that carries
+ *    the line, the maximum count over the blocks carrying it; those maxima
+ *    are summed over instances (so a helper inlined at two executed call
+ *    sites counts 2, like a non-inlined callee would). Unrolled copies of a
+ *    loop share an instance, so they count as the max, not the sum. In hits
+ *    mode a collected line is 1 or 0.
+ *  - A function's count is its entry count (FNDA); only functions that exist
+ *    in the object (programs, subprograms, global functions, callbacks) get
+ *    FN records, inlined helpers contribute lines and branches only.
+ *  - A branch (BRDA) is one successor of a conditional branch or switch in the
+ *    final optimised IR; its block id is the ordinal of the branch site on
+ *    that line within its function, so inlined copies in different functions
+ *    aggregate. "taken" is '-' when the branching block never ran.
+ *  - Merging models (several runs, several objects) sums counts.
+ */
+#ifndef BPFGAUGE_COV_H
+#define BPFGAUGE_COV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfgauge/bpfgauge.h"
+#include "bpfgauge/cov_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_object;
+struct cov_mapping;
+struct cov_model;
+
+/* ---- mapping: what the pass recorded ------------------------------------ */
+
+/*
+ * Read every mapping record from the ELF file at path. Errors:
+ * -ENOENT/-EACCES (open), -BPFGAUGE_ENOTBPF (not an ELF or not EM_BPF),
+ * -BPFGAUGE_ENOMAPPING (no .bpfgauge.map: built without the pass),
+ * -BPFGAUGE_EBADMAPPING (malformed or hash mismatch). The caller frees *out
+ * with cov_mapping__free(); on error *out is NULL. Messages name the file.
+ */
+int cov_mapping__from_file(const char *path, struct cov_mapping **out);
+
+/* Same, from an ELF image in memory (e.g. a skeleton's embedded object). The
+ * buffer is not kept; name is copied and used in messages. */
+int cov_mapping__from_mem(const void *buf, size_t size, const char *name,
+			  struct cov_mapping **out);
+
+/* Append every module of src to dst (src is left intact). */
+int cov_mapping__merge(struct cov_mapping *dst, const struct cov_mapping *src);
+
+/* Number of modules (instrumented compilation units) in the mapping. */
+size_t cov_mapping__module_cnt(const struct cov_mapping *m);
+/* Hash and mode of module i. */
+uint64_t cov_mapping__module_hash(const struct cov_mapping *m, size_t i);
+enum bpfgauge_mode cov_mapping__module_mode(const struct cov_mapping *m, size_t i);
+/* Name given at load (file path), never NULL. */
+const char *cov_mapping__name(const struct cov_mapping *m);
+void cov_mapping__free(struct cov_mapping *m); /* accepts NULL */
+
+/* ---- model: the coverage data ------------------------------------------ */
+
+/* An empty model; test_name (may be NULL) is copied and becomes lcov TN. */
+struct cov_model *cov_model__new(const char *test_name);
+void cov_model__free(struct cov_model *model); /* accepts NULL */
+
+/*
+ * Add the coverage described by one counter map value (one or more
+ * segments, as read from a .data.bpfgauge map) to model. Each segment is
+ * matched to a module of m by hash. Errors, with the model unchanged:
+ * -BPFGAUGE_ECOUNTERS (value too small, garbage between segments, a segment
+ * running past the end), -BPFGAUGE_ESTALE (a segment's hash is in no module
+ * of m: stale or foreign object; its probe count differs from the module's).
+ * If unmatched is not NULL, segments without a module are counted there
+ * instead of failing.
+ */
+int cov_model__add_counters(struct cov_model *model, const struct cov_mapping *m,
+			    const void *value, size_t size, size_t *unmatched);
+
+/* Add src's data into dst (sums counts). */
+int cov_model__merge(struct cov_model *dst, const struct cov_model *src);
+
+/*
+ * Merge an lcov tracefile into model. -ENOENT if missing,
+ * -BPFGAUGE_EBADFORMAT (with file:line in the message) if malformed.
+ */
+int cov_model__read_lcov(struct cov_model *model, const char *path);
+
+/* Set or replace the test name (copied). */
+int cov_model__set_test_name(struct cov_model *model, const char *test_name);
+const char *cov_model__test_name(const struct cov_model *model); /* may be NULL */
+
+/* Look-ups for tests and gates. file matches a path suffix at a '/'
+ * boundary ("x.bpf.c" matches "/src/x.bpf.c"). Return 0 and the value, or
+ * -ENOENT if the file/line/function/branch is not in the model. For
+ * branches, *taken is -1 for lcov's '-'. */
+int cov_model__line(const struct cov_model *model, const char *file, uint32_t line,
+		    uint64_t *count);
+int cov_model__func(const struct cov_model *model, const char *name, uint64_t *count);
+int cov_model__branch(const struct cov_model *model, const char *file, uint32_t line,
+		      uint32_t block, uint32_t branch, int64_t *taken);
+
+struct cov_summary {
+	uint64_t lines_found, lines_hit;
+	uint64_t funcs_found, funcs_hit;
+	uint64_t branches_found, branches_hit;
+	uint64_t files;
+};
+/* Totals over the whole model. */
+void cov_model__summary(const struct cov_model *model, struct cov_summary *s);
+
+/* ---- read-only views for writers (reports/) ---------------------------- */
+
+struct cov_line_rec { uint32_t line; uint64_t count; };
+struct cov_func_rec { const char *name; uint32_t line; uint64_t count; };
+struct cov_branch_rec { uint32_t line, block, branch; int64_t taken; /* -1: '-' */ };
+struct cov_file_view {
+	const char *path;
+	const struct cov_line_rec *lines;     size_t nlines;     /* sorted by line */
+	const struct cov_func_rec *funcs;     size_t nfuncs;     /* sorted by line, name */
+	const struct cov_branch_rec *branches; size_t nbranches; /* sorted by line, block, branch */
+};
+/* Files sorted by path. The view is valid until the model is changed or freed. */
+size_t cov_model__file_cnt(const struct cov_model *model);
+int cov_model__file(const struct cov_model *model, size_t i, struct cov_file_view *v);
+
+/* ---- in-process collection from a loaded libbpf object ----------------- */
+
+struct bpfgauge_cov_opts {
+	size_t sz; /* sizeof(struct bpfgauge_cov_opts), for compatibility */
+	/* Where the mapping comes from: the object file the bpf_object was opened
+	 * from, or its ELF image (e.g. skeleton->data/data_sz). One is needed:
+	 * libbpf does not expose the path of an opened object. */
+	const char *object_path;
+	const void *obj_buf;
+	size_t obj_buf_sz;
+	const char *test_name; /* lcov TN, copied; may be NULL */
+	size_t :0;
+};
+#define BPFGAUGE_COV_OPTS_SZ (offsetof(struct bpfgauge_cov_opts, test_name) + sizeof(const char *))
+
+/*
+ * Read the counters of a loaded object (its .data.bpfgauge map) and return
+ * a new model with that coverage; free it with cov_model__free(). Returns
+ * NULL with errno set (and a message naming the object) on failure:
+ * BPFGAUGE_ENOMAPPING, BPFGAUGE_ECOUNTERS (object not loaded, map missing),
+ * BPFGAUGE_ESTALE, EINVAL (no object_path/obj_buf).
+ */
+struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj,
+				       const struct bpfgauge_cov_opts *opts);
+
+/* Zero the object's probes in the kernel map (headers are kept), for
+ * per-test attribution. 0 or a negative error. */
+int bpfgauge_cov_reset(struct bpf_object *obj);
+
+/*
+ * Write model as lcov to path, merged with what path already holds (if it
+ * exists), atomically: a temp file in the same directory, then rename. On
+ * any error the old file is untouched and the temp file removed.
+ */
+int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path);
+
+/* Atomically replace path with whatever write(f, ctx) writes. write returns
+ * 0 or a negative error; on error the old file is kept. */
+int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BPFGAUGE_COV_H */
