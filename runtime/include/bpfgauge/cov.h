@@ -177,6 +177,20 @@ int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path);
  * 0 or a negative error; on error the old file is kept. */
 int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx);
 
+/* ---- out-of-process collection ----------------------------------------- */
+
+/*
+ * Call cb(map_id, value, size, ctx) for every live .data.bpfgauge array map
+ * in the kernel (needs root/CAP_SYS_ADMIN to list maps). The value buffer
+ * is only valid during the call. Stops at the first non-zero cb return and
+ * returns it; -EPERM if maps cannot be listed.
+ */
+int bpfgauge_cov_live_foreach(int (*cb)(uint32_t map_id, const void *value, size_t size, void *ctx),
+			      void *ctx);
+
+/* Zero the probes of every segment in a counter map value (headers kept). */
+int cov_value_reset(void *value, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

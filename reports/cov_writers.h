@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Coverage writers: each output format is one file behind this ops struct.
+ * A writer only reads a finished model and writes to a FILE the caller owns;
+ * it returns 0 or a negative errno (e.g. -EIO if the FILE reported an error).
+ */
+#ifndef BPFGAUGE_COV_WRITERS_H
+#define BPFGAUGE_COV_WRITERS_H
+
+#include <stdio.h>
+
+#include "bpfgauge/cov.h"
+
+struct cov_writer {
+	const char *name; /* lcov, cobertura, json */
+	const char *desc;
+	int (*write)(FILE *f, const struct cov_model *m);
+};
+
+extern const struct cov_writer cov_writer_lcov;
+extern const struct cov_writer cov_writer_cobertura;
+extern const struct cov_writer cov_writer_json;
+
+/* Look a writer up by name; NULL if unknown. */
+const struct cov_writer *cov_writer_find(const char *name);
+
+/* Schema version of the coverage JSON. */
+#define COV_JSON_SCHEMA_VERSION 1
+
+#endif /* BPFGAUGE_COV_WRITERS_H */

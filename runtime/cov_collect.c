@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Collection of coverage counters from the kernel: from a libbpf object the
+ * caller loaded (in-process), or from every live .data.bpfgauge map
+ * (out-of-process), plus counter snapshots on disk and atomic file writes.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfgauge_internal.h"
+#include "cov_internal.h"
+#include "cov_writers.h"
+
+static int map_read(int fd, uint32_t value_size, void **out)
+{
+	uint32_t zero = 0;
+	void *buf = calloc(1, value_size ? value_size : 1);
+
+	if (!buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, buf)) {
+		int err = -errno;
+
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	return 0;
+}
+
+static struct bpf_map *find_counter_map(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		if (!strcmp(bpf_map__name(map), BPFGAUGE_COUNTER_SEC))
+			return map;
+	return NULL;
+}
+
+struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfgauge_cov_opts *opts)
+{
+	const char *oname = obj ? bpf_object__name(obj) : "(null)";
+	struct cov_mapping *map = NULL;
+	struct cov_model *model = NULL;
+	struct bpf_map *cmap;
+	void *value = NULL;
+	int err, fd;
+
+	if (!obj || !opts || opts->sz < offsetof(struct bpfgauge_cov_opts, test_name) ||
+	    (!opts->object_path && !opts->obj_buf)) {
+		pr_warn("cov: collect '%s': opts must name object_path or obj_buf (libbpf does not expose the object's file)",
+			oname);
+		return bg_err_ptr(-EINVAL);
+	}
+	if (opts->object_path)
+		err = cov_mapping__from_file(opts->object_path, &map);
+	else
+		err = cov_mapping__from_mem(opts->obj_buf, opts->obj_buf_sz, oname, &map);
+	if (err)
+		return bg_err_ptr(err);
+	cmap = find_counter_map(obj);
+	if (!cmap) {
+		pr_warn("cov: object '%s' has no %s map (was it built with the pass?)", oname,
+			BPFGAUGE_COUNTER_SEC);
+		err = -BPFGAUGE_ECOUNTERS;
+		goto out;
+	}
+	fd = bpf_map__fd(cmap);
+	if (fd < 0) {
+		pr_warn("cov: object '%s' is not loaded: its %s map has no fd", oname,
+			BPFGAUGE_COUNTER_SEC);
+		err = -BPFGAUGE_ECOUNTERS;
+		goto out;
+	}
+	err = map_read(fd, bpf_map__value_size(cmap), &value);
+	if (err) {
+		pr_warn("cov: object '%s': reading %s failed: %s", oname, BPFGAUGE_COUNTER_SEC,
+			bpfgauge_strerror(err));
+		goto out;
+	}
+	model = cov_model__new(opts->sz > offsetof(struct bpfgauge_cov_opts, test_name) ? opts->test_name : NULL);
+	if (!model) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = cov_model__add_counters(model, map, value, bpf_map__value_size(cmap), NULL);
+out:
+	free(value);
+	cov_mapping__free(map);
+	if (err) {
+		cov_model__free(model);
+		return bg_err_ptr(err);
+	}
+	return model;
+}
+
+static int zero_probes(const struct bpfgauge_seg_hdr *hdr, const void *probes, void *ctx)
+{
+	uint64_t n = bpfgauge_seg_size(hdr->mode, hdr->nprobes) - sizeof(*hdr);
+
+	memset((void *)probes, 0, n);
+	return 0;
+}
+
+/* Zero every segment's probes in a map value, keeping the headers. */
+int cov_value_reset(void *value, size_t size)
+{
+	return cov_segments_walk(value, size, zero_probes, NULL);
+}
+
+int bpfgauge_cov_reset(struct bpf_object *obj)
+{
+	struct bpf_map *cmap = obj ? find_counter_map(obj) : NULL;
+	uint32_t zero = 0;
+	void *value = NULL;
+	int err, fd;
+
+	if (!cmap || (fd = bpf_map__fd(cmap)) < 0) {
+		pr_warn("cov: reset '%s': no loaded %s map", obj ? bpf_object__name(obj) : "(null)",
+			BPFGAUGE_COUNTER_SEC);
+		return bg_err(-BPFGAUGE_ECOUNTERS);
+	}
+	err = map_read(fd, bpf_map__value_size(cmap), &value);
+	if (!err)
+		err = cov_value_reset(value, bpf_map__value_size(cmap));
+	if (!err && bpf_map_update_elem(fd, &zero, value, BPF_ANY))
+		err = -errno;
+	if (err)
+		pr_warn("cov: reset '%s' failed: %s", bpf_object__name(obj), bpfgauge_strerror(err));
+	free(value);
+	return bg_err(err);
+}
+
+int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t size, void *ctx),
+			      void *ctx)
+{
+	uint32_t id = 0;
+	int err = 0;
+
+	for (;;) {
+		struct bpf_map_info info = {};
+		uint32_t len = sizeof(info);
+		void *value = NULL;
+		int fd;
+
+		if (bpf_map_get_next_id(id, &id)) {
+			if (errno == ENOENT)
+				break;
+			err = -errno;
+			pr_warn("cov: cannot list kernel maps: %s%s", bpfgauge_strerror(err),
+				err == -EPERM ? " (needs root or CAP_SYS_ADMIN)" : "");
+			break;
+		}
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			continue; /* freed meanwhile */
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, BPFGAUGE_COUNTER_SEC) ||
+		    info.type != BPF_MAP_TYPE_ARRAY || info.max_entries != 1) {
+			close(fd);
+			continue;
+		}
+		err = map_read(fd, info.value_size, &value);
+		close(fd);
+		if (err == -ENOENT) {
+			err = 0;
+			continue;
+		}
+		if (!err)
+			err = cb(id, value, info.value_size, ctx);
+		free(value);
+		if (err)
+			break;
+	}
+	return bg_err(err);
+}
+
+int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx)
+{
+	char *tmp = malloc(strlen(path) + 16);
+	mode_t um;
+	FILE *f = NULL;
+	int fd, err;
+
+	if (!tmp)
+		return bg_err(-ENOMEM);
+	sprintf(tmp, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("cannot write '%s': %s", path, bpfgauge_strerror(err));
+		free(tmp);
+		return bg_err(err);
+	}
+	um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	err = write(ctx, f);
+	if (!err && (fflush(f) || ferror(f) || fsync(fileno(f))))
+		err = -errno ? -errno : -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err)
+		goto fail;
+	if (rename(tmp, path)) {
+		err = -errno;
+		goto fail;
+	}
+	free(tmp);
+	return 0;
+fail:
+	pr_warn("cannot write '%s': %s (the previous file is kept)", path, bpfgauge_strerror(err));
+	unlink(tmp);
+	free(tmp);
+	return bg_err(err);
+}
+
+struct lcov_ctx {
+	const struct cov_model *m;
+};
+
+static int lcov_cb(void *ctx, void *file)
+{
+	return cov_writer_lcov.write(file, ((struct lcov_ctx *)ctx)->m);
+}
+
+int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path)
+{
+	struct cov_model *merged = cov_model__new(cov_model__test_name(model));
+	struct lcov_ctx c;
+	int err;
+
+	if (!merged)
+		return bg_err(-ENOMEM);
+	err = cov_model__read_lcov(merged, path);
+	if (err == -ENOENT)
+		err = 0;
+	if (!err)
+		err = cov_model__merge(merged, model);
+	if (!err) {
+		c.m = merged;
+		err = bpfgauge_write_atomic(path, lcov_cb, &c);
+	}
+	cov_model__free(merged);
+	return bg_err(err);
+}

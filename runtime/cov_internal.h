@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internal structures of the coverage runtime: the parsed mapping. */
+#ifndef BPFGAUGE_COV_INTERNAL_H
+#define BPFGAUGE_COV_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfgauge/cov.h"
+
+struct cov_lineref {
+	uint32_t fid, line, inst;
+};
+
+struct cov_mblock {
+	int32_t probe; /* -1: none */
+	uint32_t nlines;
+	struct cov_lineref *lines;
+};
+
+struct cov_medge {
+	int32_t src, dst; /* -1: the virtual node */
+	int32_t probe;    /* -1: none */
+	/* branch label; br_site < 0 when the edge is not a branch successor */
+	int32_t br_fid, br_line, br_site, br_idx;
+};
+
+struct cov_mfunc {
+	char *name;
+	uint32_t fid, line;
+	uint32_t nblocks, nedges;
+	struct cov_mblock *blocks;
+	struct cov_medge *edges;
+};
+
+struct cov_module {
+	uint64_t hash;
+	enum bpfgauge_mode mode;
+	uint32_t nprobes;
+	char *producer;
+	uint32_t nfiles;
+	char **files;
+	uint32_t nfuncs;
+	struct cov_mfunc *funcs;
+};
+
+struct cov_mapping {
+	char *name;
+	size_t nmods;
+	struct cov_module *mods;
+};
+
+/* Parse one NUL-free mapping record of len bytes; name is for messages. */
+int cov_module_parse(const char *text, size_t len, const char *name, struct cov_module *mod);
+void cov_module_release(struct cov_module *mod);
+
+/* Walk the segments of a counter map value; cb returns 0 to continue. */
+int cov_segments_walk(const void *value, size_t size,
+		      int (*cb)(const struct bpfgauge_seg_hdr *hdr, const void *probes, void *ctx),
+		      void *ctx);
+
+
+
+/* Direct record insertion into a model (lcov reader, tests). */
+int cov_model_add_line(struct cov_model *m, const char *path, uint32_t line, uint64_t count);
+int cov_model_add_func(struct cov_model *m, const char *path, const char *name, uint32_t line,
+		       uint64_t count);
+int cov_model_add_branch(struct cov_model *m, const char *path, uint32_t line, uint32_t block,
+			 uint32_t branch, int64_t taken);
+#endif /* BPFGAUGE_COV_INTERNAL_H */

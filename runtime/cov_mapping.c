@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Reads the coverage mapping that the pass leaves in section .bpfgauge.map
+ * of a BPF object (one NUL-terminated text record per instrumented module,
+ * see cov_abi.h), validates it and turns it into struct cov_module.
+ */
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpfgauge_internal.h"
+#include "cov_internal.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+
+/* A line cursor over one record. */
+struct cur {
+	const char *p, *end;
+	const char *name;
+	int lineno;
+	char line[8192];
+};
+
+static int next_line(struct cur *c)
+{
+	const char *nl;
+	size_t n;
+
+	if (c->p >= c->end)
+		return 0;
+	nl = memchr(c->p, '\n', c->end - c->p);
+	n = (nl ? nl : c->end) - c->p;
+	if (n >= sizeof(c->line))
+		return -1;
+	memcpy(c->line, c->p, n);
+	c->line[n] = '\0';
+	c->p = nl ? nl + 1 : c->end;
+	c->lineno++;
+	return 1;
+}
+
+static int bad(struct cur *c, const char *what)
+{
+	pr_warn("cov: malformed mapping in '%s' (record line %d): %s", c->name, c->lineno, what);
+	return -BPFGAUGE_EBADMAPPING;
+}
+
+/* Parse an unsigned decimal token; advances *s past it and one space. */
+static int tok_u32(const char **s, uint32_t *v)
+{
+	char *e;
+	unsigned long long x;
+
+	if (**s < '0' || **s > '9')
+		return -1;
+	x = strtoull(*s, &e, 10);
+	if (x > UINT32_MAX || (*e && *e != ' ' && *e != ':'))
+		return -1;
+	*v = (uint32_t)x;
+	*s = *e == ' ' ? e + 1 : e;
+	return 0;
+}
+
+/* An id or "-1" / "-" (returned as -1). */
+static int tok_id(const char **s, int32_t *v, int allow_dash, int allow_minus1)
+{
+	uint32_t u;
+
+	if (allow_dash && (*s)[0] == '-' && ((*s)[1] == ' ' || !(*s)[1])) {
+		*v = -1;
+		*s += (*s)[1] ? 2 : 1;
+		return 0;
+	}
+	if (allow_minus1 && !strncmp(*s, "-1", 2) && ((*s)[2] == ' ' || !(*s)[2])) {
+		*v = -1;
+		*s += (*s)[2] ? 3 : 2;
+		return 0;
+	}
+	if (tok_u32(s, &u) || u > INT32_MAX)
+		return -1;
+	*v = (int32_t)u;
+	return 0;
+}
+
+static char *unescape(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == '%' && s[1] && s[2]) {
+			char hex[3] = { s[1], s[2], 0 };
+			char *e;
+			long v = strtol(hex, &e, 16);
+
+			if (*e || v <= 0) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)v;
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+void cov_module_release(struct cov_module *mod)
+{
+	if (!mod)
+		return;
+	for (uint32_t i = 0; i < mod->nfiles; i++)
+		free(mod->files[i]);
+	free(mod->files);
+	for (uint32_t i = 0; i < mod->nfuncs; i++) {
+		struct cov_mfunc *f = &mod->funcs[i];
+
+		for (uint32_t b = 0; b < f->nblocks; b++)
+			free(f->blocks[b].lines);
+		free(f->blocks);
+		free(f->edges);
+		free(f->name);
+	}
+	free(mod->funcs);
+	free(mod->producer);
+	memset(mod, 0, sizeof(*mod));
+}
+
+static int parse_block(struct cur *c, const struct cov_module *mod, struct cov_mfunc *f,
+		       uint32_t expect)
+{
+	const char *s = c->line + 2;
+	struct cov_mblock *b = &f->blocks[expect];
+	uint32_t bid, cap = 0;
+
+	if (tok_u32(&s, &bid) || bid != expect)
+		return bad(c, "block ids must be 0..nblocks-1 in order");
+	if (tok_id(&s, &b->probe, 1, 0))
+		return bad(c, "bad block probe");
+	if (b->probe >= 0 && (uint32_t)b->probe >= mod->nprobes)
+		return bad(c, "block probe index out of range");
+	while (*s) {
+		struct cov_lineref r;
+
+		if (tok_u32(&s, &r.fid) || *s != ':')
+			return bad(c, "bad line triple");
+		s++;
+		if (tok_u32(&s, &r.line) || *s != ':')
+			return bad(c, "bad line triple");
+		s++;
+		if (tok_u32(&s, &r.inst))
+			return bad(c, "bad line triple");
+		if (r.fid >= mod->nfiles)
+			return bad(c, "line triple names an unknown file id");
+		if (b->nlines == cap) {
+			void *n = realloc(b->lines, (cap = cap ? cap * 2 : 4) * sizeof(r));
+
+			if (!n)
+				return -ENOMEM;
+			b->lines = n;
+		}
+		b->lines[b->nlines++] = r;
+	}
+	return 0;
+}
+
+static int parse_edge(struct cur *c, const struct cov_module *mod, struct cov_mfunc *f,
+		      struct cov_medge *e)
+{
+	const char *s = c->line + 2;
+	uint32_t fid, line, site, idx;
+
+	if (tok_id(&s, &e->src, 0, 1) || tok_id(&s, &e->dst, 0, 1))
+		return bad(c, "bad edge endpoints");
+	if ((e->src >= 0 && (uint32_t)e->src >= f->nblocks) ||
+	    (e->dst >= 0 && (uint32_t)e->dst >= f->nblocks) || (e->src < 0 && e->dst < 0))
+		return bad(c, "edge endpoint out of range");
+	if (tok_id(&s, &e->probe, 1, 0))
+		return bad(c, "bad edge probe");
+	if (e->probe >= 0 && (uint32_t)e->probe >= mod->nprobes)
+		return bad(c, "edge probe index out of range");
+	e->br_site = -1;
+	if (!strcmp(s, "-"))
+		return 0;
+	if (tok_u32(&s, &fid) || *s++ != ':' || tok_u32(&s, &line) || *s++ != ':' ||
+	    tok_u32(&s, &site) || *s++ != ':' || tok_u32(&s, &idx) || *s)
+		return bad(c, "bad branch label");
+	if (fid >= mod->nfiles || site > INT32_MAX || idx > INT32_MAX || line > INT32_MAX)
+		return bad(c, "branch label out of range");
+	e->br_fid = fid;
+	e->br_line = line;
+	e->br_site = site;
+	e->br_idx = idx;
+	return 0;
+}
+
+static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f)
+{
+	const char *s = c->line + 5;
+	const char *sp = strchr(s, ' ');
+	uint32_t nb = 0, ne = 0;
+	int err;
+
+	if (!sp)
+		return bad(c, "bad func record");
+	f->name = strndup(s, sp - s);
+	if (!f->name)
+		return -ENOMEM;
+	s = sp + 1;
+	if (tok_u32(&s, &f->fid) || tok_u32(&s, &f->line) || tok_u32(&s, &f->nblocks) ||
+	    tok_u32(&s, &f->nedges) || *s)
+		return bad(c, "bad func record");
+	if (f->fid >= mod->nfiles)
+		return bad(c, "func names an unknown file id");
+	if (f->nblocks == 0 || f->nblocks > 1000000 || f->nedges > 4000000)
+		return bad(c, "implausible block or edge count");
+	f->blocks = calloc(f->nblocks, sizeof(*f->blocks));
+	f->edges = calloc(f->nedges ? f->nedges : 1, sizeof(*f->edges));
+	if (!f->blocks || !f->edges)
+		return -ENOMEM;
+	while (nb < f->nblocks || ne < f->nedges) {
+		if (next_line(c) <= 0)
+			return bad(c, "record ends inside a function");
+		if (!strncmp(c->line, "b ", 2)) {
+			if (nb >= f->nblocks)
+				return bad(c, "more blocks than declared");
+			err = parse_block(c, mod, f, nb++);
+		} else if (!strncmp(c->line, "e ", 2)) {
+			if (ne >= f->nedges)
+				return bad(c, "more edges than declared");
+			err = parse_edge(c, mod, f, &f->edges[ne++]);
+		} else {
+			return bad(c, "expected a b or e record");
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int cov_module_parse(const char *text, size_t len, const char *name, struct cov_module *mod)
+{
+	struct cur *c = calloc(1, sizeof(*c));
+	const char *body = NULL;
+	uint64_t hash = 0;
+	uint32_t version, fcap = 0, fncap = 0;
+	int err = 0, r;
+
+	memset(mod, 0, sizeof(*mod));
+	if (!c)
+		return -ENOMEM;
+	c->p = text;
+	c->end = text + len;
+	c->name = name;
+
+	if (next_line(c) <= 0 || strncmp(c->line, "bpfgauge-map ", 13)) {
+		err = bad(c, "missing 'bpfgauge-map' header");
+		goto out;
+	}
+	{
+		const char *s = c->line + 13;
+
+		if (tok_u32(&s, &version) || *s) {
+			err = bad(c, "bad format version");
+			goto out;
+		}
+	}
+	if (version != BPFGAUGE_ABI_VERSION) {
+		pr_warn("cov: mapping in '%s' has format version %u, this bpfgauge reads %d",
+			name, version, BPFGAUGE_ABI_VERSION);
+		err = -BPFGAUGE_EBADMAPPING;
+		goto out;
+	}
+	if (next_line(c) <= 0 || sscanf(c->line, "hash %16" SCNx64, &hash) != 1 ||
+	    strlen(c->line) != 21) {
+		err = bad(c, "bad hash line");
+		goto out;
+	}
+	mod->hash = hash;
+	body = c->p;
+	while ((r = next_line(c)) > 0) {
+		const char *l = c->line;
+
+		if (!strcmp(l, "end"))
+			break;
+		if (!strncmp(l, "mode ", 5)) {
+			if (!strcmp(l + 5, "hits"))
+				mod->mode = BPFGAUGE_MODE_HITS;
+			else if (!strcmp(l + 5, "counts"))
+				mod->mode = BPFGAUGE_MODE_COUNTS;
+			else
+				err = bad(c, "unknown mode");
+		} else if (!strncmp(l, "probes ", 7)) {
+			const char *s = l + 7;
+
+			if (tok_u32(&s, &mod->nprobes) || *s)
+				err = bad(c, "bad probes line");
+		} else if (!strncmp(l, "producer ", 9)) {
+			free(mod->producer);
+			mod->producer = strdup(l + 9);
+		} else if (!strncmp(l, "file ", 5)) {
+			const char *s = l + 5;
+			uint32_t fid;
+
+			if (tok_u32(&s, &fid) || fid != mod->nfiles || !*s) {
+				err = bad(c, "file ids must be 0.. in order");
+			} else {
+				if (mod->nfiles == fcap) {
+					void *n = realloc(mod->files, (fcap = fcap ? 2 * fcap : 8) * sizeof(char *));
+
+					if (!n) {
+						err = -ENOMEM;
+						goto out;
+					}
+					mod->files = n;
+				}
+				mod->files[mod->nfiles] = unescape(s);
+				if (!mod->files[mod->nfiles])
+					err = bad(c, "bad %XX escape in path");
+				else
+					mod->nfiles++;
+			}
+		} else if (!strncmp(l, "func ", 5)) {
+			if (!mod->mode) {
+				err = bad(c, "func before mode");
+				goto out;
+			}
+			if (mod->nfuncs == fncap) {
+				void *n = realloc(mod->funcs, (fncap = fncap ? 2 * fncap : 8) * sizeof(*mod->funcs));
+
+				if (!n) {
+					err = -ENOMEM;
+					goto out;
+				}
+				mod->funcs = n;
+			}
+			memset(&mod->funcs[mod->nfuncs], 0, sizeof(*mod->funcs));
+			err = parse_func(c, mod, &mod->funcs[mod->nfuncs++]);
+		} else {
+			err = bad(c, "unknown record");
+		}
+		if (err)
+			goto out;
+	}
+	if (r <= 0) {
+		err = r < 0 ? bad(c, "line too long") : bad(c, "missing 'end' (truncated record?)");
+		goto out;
+	}
+	if (!mod->mode) {
+		err = bad(c, "missing mode");
+		goto out;
+	}
+	if (bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, c->p - body) != hash) {
+		pr_warn("cov: mapping in '%s' does not match its hash %016" PRIx64 " (corrupted?)",
+			name, hash);
+		err = -BPFGAUGE_EBADMAPPING;
+		goto out;
+	}
+out:
+	if (err)
+		cov_module_release(mod);
+	free(c);
+	return err;
+}
+
+static int mapping_add_section(struct cov_mapping *m, const char *data, size_t size)
+{
+	size_t off = 0;
+
+	while (off < size) {
+		const char *rec = data + off;
+		const char *nul;
+		struct cov_module mod;
+		void *n;
+		int err;
+
+		if (*rec == '\0') { /* padding between linked records */
+			off++;
+			continue;
+		}
+		nul = memchr(rec, '\0', size - off);
+		if (!nul) {
+			pr_warn("cov: mapping in '%s' is not NUL-terminated (truncated?)", m->name);
+			return -BPFGAUGE_EBADMAPPING;
+		}
+		err = cov_module_parse(rec, nul - rec, m->name, &mod);
+		if (err)
+			return err;
+		n = realloc(m->mods, (m->nmods + 1) * sizeof(*m->mods));
+		if (!n) {
+			cov_module_release(&mod);
+			return -ENOMEM;
+		}
+		m->mods = n;
+		m->mods[m->nmods++] = mod;
+		off = nul - data + 1;
+	}
+	return 0;
+}
+
+static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
+{
+	GElf_Ehdr ehdr;
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	bool found = false;
+	int err;
+
+	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr)) {
+		pr_warn("cov: '%s' is not an ELF file", m->name);
+		return -BPFGAUGE_ENOTBPF;
+	}
+	if (ehdr.e_machine != EM_BPF) {
+		pr_warn("cov: '%s' is an ELF file but not a BPF object (e_machine %u)", m->name,
+			ehdr.e_machine);
+		return -BPFGAUGE_ENOTBPF;
+	}
+	if (elf_getshdrstrndx(elf, &shstrndx)) {
+		pr_warn("cov: '%s': cannot read section names: %s", m->name, elf_errmsg(-1));
+		return -BPFGAUGE_ENOTBPF;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sname;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!sname || strcmp(sname, BPFGAUGE_MAPPING_SEC))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || sh.sh_type == SHT_NOBITS) {
+			pr_warn("cov: '%s': section %s is empty", m->name, BPFGAUGE_MAPPING_SEC);
+			return -BPFGAUGE_EBADMAPPING;
+		}
+		err = mapping_add_section(m, d->d_buf, d->d_size);
+		if (err)
+			return err;
+		found = true;
+	}
+	if (!found || !m->nmods) {
+		pr_warn("cov: failed to read mapping from '%s': section %s missing (was it built with the pass?)",
+			m->name, BPFGAUGE_MAPPING_SEC);
+		return -BPFGAUGE_ENOMAPPING;
+	}
+	return 0;
+}
+
+static struct cov_mapping *mapping_new(const char *name)
+{
+	struct cov_mapping *m = calloc(1, sizeof(*m));
+
+	if (m && !(m->name = strdup(name ? name : "(memory)"))) {
+		free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+int cov_mapping__from_mem(const void *buf, size_t size, const char *name,
+			  struct cov_mapping **out)
+{
+	struct cov_mapping *m;
+	Elf *elf;
+	int err;
+
+	*out = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return bg_err(-ENOSYS);
+	m = mapping_new(name);
+	if (!m)
+		return bg_err(-ENOMEM);
+	elf = elf_memory((char *)buf, size);
+	if (!elf) {
+		pr_warn("cov: '%s' is not an ELF file", m->name);
+		cov_mapping__free(m);
+		return bg_err(-BPFGAUGE_ENOTBPF);
+	}
+	err = mapping_from_elf(elf, m);
+	elf_end(elf);
+	if (err) {
+		cov_mapping__free(m);
+		return bg_err(err);
+	}
+	*out = m;
+	return 0;
+}
+
+int cov_mapping__from_file(const char *path, struct cov_mapping **out)
+{
+	struct cov_mapping *m;
+	Elf *elf;
+	int fd, err;
+
+	*out = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return bg_err(-ENOSYS);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("cov: cannot open '%s': %s", path, bpfgauge_strerror(err));
+		return bg_err(err);
+	}
+	m = mapping_new(path);
+	if (!m) {
+		close(fd);
+		return bg_err(-ENOMEM);
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf) {
+		pr_warn("cov: '%s' is not an ELF file", path);
+		err = -BPFGAUGE_ENOTBPF;
+	} else {
+		err = mapping_from_elf(elf, m);
+		elf_end(elf);
+	}
+	close(fd);
+	if (err) {
+		cov_mapping__free(m);
+		return bg_err(err);
+	}
+	*out = m;
+	return 0;
+}
+
+static int module_copy(struct cov_module *dst, const struct cov_module *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->hash = src->hash;
+	dst->mode = src->mode;
+	dst->nprobes = src->nprobes;
+	dst->producer = src->producer ? strdup(src->producer) : NULL;
+	dst->files = calloc(src->nfiles ? src->nfiles : 1, sizeof(char *));
+	dst->funcs = calloc(src->nfuncs ? src->nfuncs : 1, sizeof(*dst->funcs));
+	if (!dst->files || !dst->funcs)
+		goto nomem;
+	for (; dst->nfiles < src->nfiles; dst->nfiles++)
+		if (!(dst->files[dst->nfiles] = strdup(src->files[dst->nfiles])))
+			goto nomem;
+	for (; dst->nfuncs < src->nfuncs; dst->nfuncs++) {
+		const struct cov_mfunc *sf = &src->funcs[dst->nfuncs];
+		struct cov_mfunc *df = &dst->funcs[dst->nfuncs];
+
+		*df = *sf;
+		df->name = strdup(sf->name);
+		df->blocks = calloc(sf->nblocks, sizeof(*df->blocks));
+		df->edges = malloc((sf->nedges ? sf->nedges : 1) * sizeof(*df->edges));
+		if (!df->name || !df->blocks || !df->edges) {
+			dst->nfuncs++;
+			goto nomem;
+		}
+		memcpy(df->edges, sf->edges, sf->nedges * sizeof(*df->edges));
+		for (uint32_t b = 0; b < sf->nblocks; b++) {
+			df->blocks[b] = sf->blocks[b];
+			df->blocks[b].lines = NULL;
+			if (sf->blocks[b].nlines) {
+				df->blocks[b].lines = malloc(sf->blocks[b].nlines * sizeof(struct cov_lineref));
+				if (!df->blocks[b].lines) {
+					df->blocks[b].nlines = 0;
+					dst->nfuncs++;
+					goto nomem;
+				}
+				memcpy(df->blocks[b].lines, sf->blocks[b].lines,
+				       sf->blocks[b].nlines * sizeof(struct cov_lineref));
+			}
+		}
+	}
+	return 0;
+nomem:
+	cov_module_release(dst);
+	return -ENOMEM;
+}
+
+int cov_mapping__merge(struct cov_mapping *dst, const struct cov_mapping *src)
+{
+	for (size_t i = 0; i < src->nmods; i++) {
+		void *n;
+		int err;
+
+		n = realloc(dst->mods, (dst->nmods + 1) * sizeof(*dst->mods));
+		if (!n)
+			return bg_err(-ENOMEM);
+		dst->mods = n;
+		err = module_copy(&dst->mods[dst->nmods], &src->mods[i]);
+		if (err)
+			return bg_err(err);
+		dst->nmods++;
+	}
+	return 0;
+}
+
+size_t cov_mapping__module_cnt(const struct cov_mapping *m)
+{
+	return m->nmods;
+}
+
+uint64_t cov_mapping__module_hash(const struct cov_mapping *m, size_t i)
+{
+	return i < m->nmods ? m->mods[i].hash : 0;
+}
+
+enum bpfgauge_mode cov_mapping__module_mode(const struct cov_mapping *m, size_t i)
+{
+	return i < m->nmods ? m->mods[i].mode : 0;
+}
+
+const char *cov_mapping__name(const struct cov_mapping *m)
+{
+	return m->name;
+}
+
+void cov_mapping__free(struct cov_mapping *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nmods; i++)
+		cov_module_release(&m->mods[i]);
+	free(m->mods);
+	free(m->name);
+	free(m);
+}
+
+int cov_segments_walk(const void *value, size_t size,
+		      int (*cb)(const struct bpfgauge_seg_hdr *hdr, const void *probes, void *ctx),
+		      void *ctx)
+{
+	const unsigned char *v = value;
+	size_t off = 0;
+	int nseg = 0, err;
+
+	while (off + 8 <= size) {
+		struct bpfgauge_seg_hdr hdr;
+		uint64_t seg;
+
+		if (off + sizeof(hdr) > size) {
+			uint64_t z;
+
+			memcpy(&z, v + off, 8);
+			if (z)
+				return -BPFGAUGE_ECOUNTERS;
+			off += 8;
+			continue;
+		}
+		memcpy(&hdr, v + off, sizeof(hdr));
+		if (hdr.magic != BPFGAUGE_SEG_MAGIC) {
+			uint64_t z;
+
+			memcpy(&z, v + off, 8);
+			if (z) /* only zero padding may sit between segments */
+				return -BPFGAUGE_ECOUNTERS;
+			off += 8;
+			continue;
+		}
+		if (hdr.version != BPFGAUGE_ABI_VERSION ||
+		    (hdr.mode != BPFGAUGE_MODE_HITS && hdr.mode != BPFGAUGE_MODE_COUNTS))
+			return -BPFGAUGE_ECOUNTERS;
+		seg = bpfgauge_seg_size(hdr.mode, hdr.nprobes);
+		if (seg > size - off)
+			return -BPFGAUGE_ECOUNTERS;
+		err = cb(&hdr, v + off + sizeof(hdr), ctx);
+		if (err)
+			return err;
+		nseg++;
+		off += seg;
+	}
+	return nseg ? 0 : -BPFGAUGE_ECOUNTERS;
+}

@@ -1,0 +1,798 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The coverage model: per source file, line counts, function entry counts
+ * and branch counts, kept sorted so writers can stream them. Counter
+ * snapshots are turned into counts here (hits-mode inference and
+ * counts-mode flow conservation), following the semantics in cov.h.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfgauge_internal.h"
+#include "cov_internal.h"
+
+struct mfile {
+	char *path;
+	struct cov_line_rec *lines;
+	size_t nlines, clines;
+	struct cov_func_rec *funcs; /* name owned */
+	size_t nfuncs, cfuncs;
+	struct cov_branch_rec *brs;
+	size_t nbrs, cbrs;
+};
+
+struct cov_model {
+	char *test_name;
+	struct mfile *files;
+	size_t nfiles, cfiles;
+};
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	void *n;
+	size_t c;
+
+	if (need <= *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	while (c < need)
+		c *= 2;
+	n = realloc(*arr, c * elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = c;
+	return 0;
+}
+
+struct cov_model *cov_model__new(const char *test_name)
+{
+	struct cov_model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return bg_err_ptr(-ENOMEM);
+	if (test_name && !(m->test_name = strdup(test_name))) {
+		free(m);
+		return bg_err_ptr(-ENOMEM);
+	}
+	return m;
+}
+
+static void mfile_release(struct mfile *f)
+{
+	for (size_t i = 0; i < f->nfuncs; i++)
+		free((char *)f->funcs[i].name);
+	free(f->funcs);
+	free(f->lines);
+	free(f->brs);
+	free(f->path);
+}
+
+void cov_model__free(struct cov_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nfiles; i++)
+		mfile_release(&m->files[i]);
+	free(m->files);
+	free(m->test_name);
+	free(m);
+}
+
+int cov_model__set_test_name(struct cov_model *m, const char *test_name)
+{
+	char *n = test_name ? strdup(test_name) : NULL;
+
+	if (test_name && !n)
+		return bg_err(-ENOMEM);
+	free(m->test_name);
+	m->test_name = n;
+	return 0;
+}
+
+const char *cov_model__test_name(const struct cov_model *m)
+{
+	return m->test_name;
+}
+
+/* Binary search; returns index of match or insertion point (with *found). */
+static size_t file_find(const struct cov_model *m, const char *path, bool *found)
+{
+	size_t lo = 0, hi = m->nfiles;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->files[mid].path, path);
+
+		if (!c) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* The file record for path, created if missing; NULL on ENOMEM. */
+static struct mfile *model_file(struct cov_model *m, const char *path)
+{
+	bool found;
+	size_t i = file_find(m, path, &found);
+	struct mfile nf = { 0 };
+
+	if (found)
+		return &m->files[i];
+	if (grow((void **)&m->files, &m->cfiles, m->nfiles + 1, sizeof(*m->files)))
+		return NULL;
+	if (!(nf.path = strdup(path)))
+		return NULL;
+	memmove(&m->files[i + 1], &m->files[i], (m->nfiles - i) * sizeof(*m->files));
+	m->files[i] = nf;
+	m->nfiles++;
+	return &m->files[i];
+}
+
+static int add_line(struct mfile *f, uint32_t line, uint64_t count)
+{
+	size_t lo = 0, hi = f->nlines;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f->lines[mid].line == line) {
+			f->lines[mid].count += count;
+			return 0;
+		}
+		if (f->lines[mid].line < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (grow((void **)&f->lines, &f->clines, f->nlines + 1, sizeof(*f->lines)))
+		return -ENOMEM;
+	memmove(&f->lines[lo + 1], &f->lines[lo], (f->nlines - lo) * sizeof(*f->lines));
+	f->lines[lo] = (struct cov_line_rec){ line, count };
+	f->nlines++;
+	return 0;
+}
+
+static int func_cmp(uint32_t la, const char *na, uint32_t lb, const char *nb)
+{
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(na, nb);
+}
+
+static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t count)
+{
+	size_t i;
+
+	/* lcov keys functions by name: a re-declared line keeps the first one */
+	for (i = 0; i < f->nfuncs; i++) {
+		if (!strcmp(f->funcs[i].name, name)) {
+			f->funcs[i].count += count;
+			return 0;
+		}
+	}
+	if (grow((void **)&f->funcs, &f->cfuncs, f->nfuncs + 1, sizeof(*f->funcs)))
+		return -ENOMEM;
+	for (i = 0; i < f->nfuncs && func_cmp(f->funcs[i].line, f->funcs[i].name, line, name) < 0; i++)
+		;
+	memmove(&f->funcs[i + 1], &f->funcs[i], (f->nfuncs - i) * sizeof(*f->funcs));
+	f->funcs[i].name = strdup(name);
+	if (!f->funcs[i].name) {
+		memmove(&f->funcs[i], &f->funcs[i + 1], (f->nfuncs - i) * sizeof(*f->funcs));
+		return -ENOMEM;
+	}
+	f->funcs[i].line = line;
+	f->funcs[i].count = count;
+	f->nfuncs++;
+	return 0;
+}
+
+static int64_t taken_add(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a + b;
+}
+
+static int br_cmp(const struct cov_branch_rec *a, uint32_t line, uint32_t block, uint32_t branch)
+{
+	if (a->line != line)
+		return a->line < line ? -1 : 1;
+	if (a->block != block)
+		return a->block < block ? -1 : 1;
+	if (a->branch != branch)
+		return a->branch < branch ? -1 : 1;
+	return 0;
+}
+
+static int add_branch(struct mfile *f, uint32_t line, uint32_t block, uint32_t branch,
+		      int64_t taken)
+{
+	size_t lo = 0, hi = f->nbrs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = br_cmp(&f->brs[mid], line, block, branch);
+
+		if (!c) {
+			f->brs[mid].taken = taken_add(f->brs[mid].taken, taken);
+			return 0;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (grow((void **)&f->brs, &f->cbrs, f->nbrs + 1, sizeof(*f->brs)))
+		return -ENOMEM;
+	memmove(&f->brs[lo + 1], &f->brs[lo], (f->nbrs - lo) * sizeof(*f->brs));
+	f->brs[lo] = (struct cov_branch_rec){ line, block, branch, taken };
+	f->nbrs++;
+	return 0;
+}
+
+int cov_model__merge(struct cov_model *dst, const struct cov_model *src)
+{
+	for (size_t i = 0; i < src->nfiles; i++) {
+		const struct mfile *sf = &src->files[i];
+		struct mfile *df = model_file(dst, sf->path);
+
+		if (!df)
+			return bg_err(-ENOMEM);
+		for (size_t j = 0; j < sf->nlines; j++)
+			if (add_line(df, sf->lines[j].line, sf->lines[j].count))
+				return bg_err(-ENOMEM);
+		for (size_t j = 0; j < sf->nfuncs; j++)
+			if (add_func(df, sf->funcs[j].name, sf->funcs[j].line, sf->funcs[j].count))
+				return bg_err(-ENOMEM);
+		for (size_t j = 0; j < sf->nbrs; j++)
+			if (add_branch(df, sf->brs[j].line, sf->brs[j].block, sf->brs[j].branch,
+				       sf->brs[j].taken))
+				return bg_err(-ENOMEM);
+	}
+	if (!dst->test_name && src->test_name)
+		return cov_model__set_test_name(dst, src->test_name);
+	return 0;
+}
+
+/* Clamp every count to 0/1 (hits mode); '-' branches stay '-'. */
+static void model_clamp_hits(struct cov_model *m)
+{
+	for (size_t i = 0; i < m->nfiles; i++) {
+		struct mfile *f = &m->files[i];
+
+		for (size_t j = 0; j < f->nlines; j++)
+			f->lines[j].count = !!f->lines[j].count;
+		for (size_t j = 0; j < f->nfuncs; j++)
+			f->funcs[j].count = !!f->funcs[j].count;
+		for (size_t j = 0; j < f->nbrs; j++)
+			if (f->brs[j].taken > 0)
+				f->brs[j].taken = 1;
+	}
+}
+
+/* ---- counters -> block and edge counts --------------------------------- */
+
+static uint64_t probe_val(const struct bpfgauge_seg_hdr *hdr, const void *probes, int32_t p)
+{
+	if (hdr->mode == BPFGAUGE_MODE_COUNTS) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)probes + (size_t)p * 8, 8);
+		return v;
+	}
+	return ((const unsigned char *)probes)[p] != 0;
+}
+
+/* hits mode: block hit = probe, or any successor hit. state: 0 new, 1 busy, 2 done */
+static int hits_block(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
+		      const void *probes, uint32_t b, uint8_t *state, uint64_t *bc)
+{
+	int err;
+
+	if (state[b] == 2)
+		return 0;
+	if (state[b] == 1)
+		return -BPFGAUGE_EBADMAPPING; /* cyclic derivation */
+	state[b] = 1;
+	if (f->blocks[b].probe >= 0) {
+		bc[b] = probe_val(hdr, probes, f->blocks[b].probe);
+	} else {
+		bc[b] = 0;
+		for (uint32_t e = 0; e < f->nedges; e++) {
+			const struct cov_medge *ed = &f->edges[e];
+
+			if (ed->src != (int32_t)b || ed->dst < 0)
+				continue;
+			err = hits_block(f, hdr, probes, ed->dst, state, bc);
+			if (err)
+				return err;
+			if (bc[ed->dst])
+				bc[b] = 1;
+		}
+	}
+	state[b] = 2;
+	return 0;
+}
+
+static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
+			    const void *probes, uint64_t *bc, uint64_t *ec)
+{
+	uint8_t *state = calloc(f->nblocks, 1);
+	int err = 0;
+
+	if (!state)
+		return -ENOMEM;
+	for (uint32_t b = 0; b < f->nblocks && !err; b++)
+		err = hits_block(f, hdr, probes, b, state, bc);
+	free(state);
+	if (err)
+		return err;
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+
+		if (ed->probe >= 0)
+			ec[e] = probe_val(hdr, probes, ed->probe);
+		else
+			ec[e] = ed->dst >= 0 ? bc[ed->dst] : bc[ed->src];
+	}
+	return 0;
+}
+
+/* counts mode with one probe per block (the bench-only naive placement) */
+static void func_counts_blocks(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
+			       const void *probes, uint64_t *bc, uint64_t *ec)
+{
+	uint32_t *nin = calloc(f->nblocks, sizeof(*nin)), *nout = calloc(f->nblocks, sizeof(*nout));
+
+	for (uint32_t b = 0; b < f->nblocks; b++)
+		bc[b] = f->blocks[b].probe >= 0 ? probe_val(hdr, probes, f->blocks[b].probe) : 0;
+	for (uint32_t e = 0; nin && nout && e < f->nedges; e++) {
+		if (f->edges[e].dst >= 0)
+			nin[f->edges[e].dst]++;
+		if (f->edges[e].src >= 0)
+			nout[f->edges[e].src]++;
+	}
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+
+		if (ed->probe >= 0)
+			ec[e] = probe_val(hdr, probes, ed->probe);
+		else if (ed->dst >= 0 && nin && nin[ed->dst] == 1)
+			ec[e] = bc[ed->dst];
+		else if (ed->src >= 0 && nout && nout[ed->src] == 1)
+			ec[e] = bc[ed->src];
+		else
+			ec[e] = 0; /* not derivable with block probes */
+	}
+	free(nin);
+	free(nout);
+}
+
+/*
+ * counts mode: edges with probes are known; the rest form a spanning tree and
+ * follow from in == out at every block and at the virtual node (index nblocks).
+ */
+static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
+			    const void *probes, uint64_t *bc, uint64_t *ec, const char *oname)
+{
+	uint32_t nn = f->nblocks + 1, V = f->nblocks;
+	uint32_t *unknown = calloc(nn, sizeof(uint32_t)), *queue = calloc(nn * 2 + f->nedges + 1, sizeof(uint32_t));
+	int64_t *bal = calloc(nn, sizeof(int64_t)); /* known in - known out */
+	uint8_t *known = calloc(f->nedges ? f->nedges : 1, 1);
+	uint32_t qh = 0, qt = 0, left = 0;
+	bool clamped = false;
+	int err = 0;
+
+	if (!unknown || !queue || !bal || !known) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+		uint32_t s = ed->src < 0 ? V : (uint32_t)ed->src, d = ed->dst < 0 ? V : (uint32_t)ed->dst;
+
+		if (ed->probe >= 0) {
+			ec[e] = probe_val(hdr, probes, ed->probe);
+			known[e] = 1;
+			bal[d] += (int64_t)ec[e];
+			bal[s] -= (int64_t)ec[e];
+		} else if (s == d) {
+			err = -BPFGAUGE_EBADMAPPING; /* a self loop cannot be on a tree */
+			goto out;
+		} else {
+			unknown[s]++;
+			unknown[d]++;
+			left++;
+		}
+	}
+	for (uint32_t n = 0; n < nn; n++)
+		if (unknown[n] == 1)
+			queue[qt++] = n;
+	while (qh < qt && left) {
+		uint32_t n = queue[qh++];
+
+		if (unknown[n] != 1)
+			continue;
+		for (uint32_t e = 0; e < f->nedges; e++) {
+			const struct cov_medge *ed = &f->edges[e];
+			uint32_t s = ed->src < 0 ? V : (uint32_t)ed->src, d = ed->dst < 0 ? V : (uint32_t)ed->dst;
+			uint32_t other;
+			int64_t v;
+
+			if (known[e] || (s != n && d != n))
+				continue;
+			/* in == out at n: an unknown in-edge is -bal, an out-edge is +bal */
+			v = d == n ? -bal[n] : bal[n];
+			if (v < 0) {
+				v = 0;
+				clamped = true;
+			}
+			ec[e] = (uint64_t)v;
+			known[e] = 1;
+			left--;
+			bal[d] += v;
+			bal[s] -= v;
+			unknown[s]--;
+			unknown[d]--;
+			other = s == n ? d : s;
+			if (unknown[other] == 1)
+				queue[qt++] = other;
+			break;
+		}
+	}
+	if (left) {
+		pr_warn("cov: mapping of '%s' function %s: uninstrumented edges do not form a tree",
+			oname, f->name);
+		err = -BPFGAUGE_EBADMAPPING;
+		goto out;
+	}
+	if (clamped)
+		pr_warn("cov: '%s' function %s: counters are inconsistent (read while programs ran?)",
+			oname, f->name);
+	memset(bc, 0, f->nblocks * sizeof(*bc));
+	for (uint32_t e = 0; e < f->nedges; e++)
+		if (f->edges[e].dst >= 0)
+			bc[f->edges[e].dst] += ec[e];
+out:
+	free(unknown);
+	free(queue);
+	free(bal);
+	free(known);
+	return err;
+}
+
+/* ---- block and edge counts -> lines, functions, branches ---------------- */
+
+struct lkey {
+	uint32_t fid, line, inst;
+	uint64_t max;
+};
+
+static int lkey_cmp(const void *a, const void *b)
+{
+	const struct lkey *x = a, *y = b;
+
+	if (x->fid != y->fid)
+		return x->fid < y->fid ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->inst != y->inst)
+		return x->inst < y->inst ? -1 : 1;
+	return 0;
+}
+
+struct site {
+	int32_t fid, line, site;
+};
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+
+	if (x->fid != y->fid)
+		return x->fid < y->fid ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->site < y->site ? -1 : x->site > y->site;
+}
+
+static int func_to_model(struct cov_model *m, const struct cov_module *mod,
+			 const struct cov_mfunc *f, const uint64_t *bc, const uint64_t *ec)
+{
+	struct lkey *keys = NULL;
+	struct site *sites = NULL;
+	size_t nkeys = 0, nsites = 0, total = 0;
+	uint64_t entry = 0;
+	struct mfile *mf;
+	int err = -ENOMEM;
+
+	for (uint32_t b = 0; b < f->nblocks; b++)
+		total += f->blocks[b].nlines;
+	keys = malloc((total ? total : 1) * sizeof(*keys));
+	sites = malloc((f->nedges ? f->nedges : 1) * sizeof(*sites));
+	if (!keys || !sites)
+		goto out;
+	for (uint32_t b = 0; b < f->nblocks; b++)
+		for (uint32_t i = 0; i < f->blocks[b].nlines; i++) {
+			const struct cov_lineref *r = &f->blocks[b].lines[i];
+
+			keys[nkeys++] = (struct lkey){ r->fid, r->line, r->inst, bc[b] };
+		}
+	qsort(keys, nkeys, sizeof(*keys), lkey_cmp);
+	for (size_t i = 0; i < nkeys;) {
+		size_t j = i;
+		uint64_t max = 0;
+
+		for (; j < nkeys && !lkey_cmp(&keys[i], &keys[j]); j++)
+			if (keys[j].max > max)
+				max = keys[j].max;
+		mf = model_file(m, mod->files[keys[i].fid]);
+		if (!mf || add_line(mf, keys[i].line, max))
+			goto out;
+		i = j;
+	}
+
+	for (uint32_t e = 0; e < f->nedges; e++)
+		if (f->edges[e].src < 0 && f->edges[e].dst == 0)
+			entry += ec[e];
+	if (mod->mode == BPFGAUGE_MODE_HITS || f->blocks[0].probe >= 0)
+		entry = bc[0];
+	mf = model_file(m, mod->files[f->fid]);
+	if (!mf || add_func(mf, f->name, f->line, entry))
+		goto out;
+
+	/* branch block id = ordinal of the site among this function's sites on that line */
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+
+		if (ed->br_site >= 0)
+			sites[nsites++] = (struct site){ ed->br_fid, ed->br_line, ed->br_site };
+	}
+	qsort(sites, nsites, sizeof(*sites), site_cmp);
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+		struct site key = { ed->br_fid, ed->br_line, ed->br_site };
+		uint32_t ord = 0;
+		int32_t prev = -1;
+		int64_t taken;
+
+		if (ed->br_site < 0 || ed->src < 0)
+			continue;
+		for (size_t i = 0; i < nsites; i++) {
+			if (sites[i].fid != key.fid || sites[i].line != key.line)
+				continue;
+			if (sites[i].site == key.site)
+				break;
+			if (sites[i].site != prev)
+				ord++;
+			prev = sites[i].site;
+		}
+		taken = bc[ed->src] ? (int64_t)ec[e] : -1;
+		mf = model_file(m, mod->files[ed->br_fid]);
+		if (!mf || add_branch(mf, ed->br_line, ord, ed->br_idx, taken))
+			goto out;
+	}
+	err = 0;
+out:
+	free(keys);
+	free(sites);
+	return err;
+}
+
+static int module_to_model(struct cov_model *m, const struct cov_module *mod,
+			   const struct bpfgauge_seg_hdr *hdr, const void *probes, const char *oname)
+{
+	int err = 0;
+
+	for (uint32_t i = 0; i < mod->nfuncs && !err; i++) {
+		const struct cov_mfunc *f = &mod->funcs[i];
+		uint64_t *bc = calloc(f->nblocks, sizeof(*bc));
+		uint64_t *ec = calloc(f->nedges ? f->nedges : 1, sizeof(*ec));
+		bool block_probes = false;
+
+		if (!bc || !ec) {
+			err = -ENOMEM;
+		} else {
+			for (uint32_t b = 0; b < f->nblocks; b++)
+				block_probes |= f->blocks[b].probe >= 0;
+			if (mod->mode == BPFGAUGE_MODE_HITS)
+				err = func_counts_hits(f, hdr, probes, bc, ec);
+			else if (block_probes)
+				func_counts_blocks(f, hdr, probes, bc, ec);
+			else
+				err = func_counts_flow(f, hdr, probes, bc, ec, oname);
+			if (!err)
+				err = func_to_model(m, mod, f, bc, ec);
+		}
+		free(bc);
+		free(ec);
+	}
+	return err;
+}
+
+struct add_ctx {
+	const struct cov_mapping *map;
+	struct cov_model *acc;
+	size_t *unmatched;
+};
+
+static int add_segment(const struct bpfgauge_seg_hdr *hdr, const void *probes, void *ctx)
+{
+	struct add_ctx *a = ctx;
+	const struct cov_module *mod = NULL;
+	struct cov_model *tmp;
+	int err;
+
+	for (size_t i = 0; i < a->map->nmods; i++)
+		if (a->map->mods[i].hash == hdr->hash)
+			mod = &a->map->mods[i];
+	if (!mod) {
+		if (a->unmatched) {
+			(*a->unmatched)++;
+			return 0;
+		}
+		pr_warn("cov: counters with hash %016" PRIx64 " match no mapping in '%s' (stale or foreign object?)",
+			hdr->hash, a->map->name);
+		return -BPFGAUGE_ESTALE;
+	}
+	if (mod->nprobes != hdr->nprobes || mod->mode != hdr->mode) {
+		pr_warn("cov: counters for '%s' (hash %016" PRIx64 ") have %u probes in mode %u, the mapping says %u in mode %u",
+			a->map->name, hdr->hash, hdr->nprobes, hdr->mode, mod->nprobes, mod->mode);
+		return -BPFGAUGE_ECOUNTERS;
+	}
+	tmp = cov_model__new(NULL);
+	if (!tmp)
+		return -ENOMEM;
+	err = module_to_model(tmp, mod, hdr, probes, a->map->name);
+	if (!err && mod->mode == BPFGAUGE_MODE_HITS)
+		model_clamp_hits(tmp);
+	if (!err)
+		err = cov_model__merge(a->acc, tmp);
+	cov_model__free(tmp);
+	return err;
+}
+
+int cov_model__add_counters(struct cov_model *model, const struct cov_mapping *map,
+			    const void *value, size_t size, size_t *unmatched)
+{
+	struct add_ctx a = { map, cov_model__new(NULL), unmatched };
+	size_t um0 = unmatched ? *unmatched : 0;
+	int err;
+
+	if (!a.acc)
+		return bg_err(-ENOMEM);
+	err = cov_segments_walk(value, size, add_segment, &a);
+	if (err == -BPFGAUGE_ECOUNTERS && !a.acc->nfiles)
+		pr_warn("cov: counter map for '%s' is malformed (%zu bytes, no valid segment)",
+			map->name, size);
+	if (!err)
+		err = cov_model__merge(model, a.acc);
+	else if (unmatched)
+		*unmatched = um0;
+	cov_model__free(a.acc);
+	return bg_err(err);
+}
+
+/* ---- look-ups and views ------------------------------------------------ */
+
+static bool path_matches(const char *path, const char *suffix)
+{
+	size_t lp = strlen(path), ls = strlen(suffix);
+
+	if (ls > lp || strcmp(path + lp - ls, suffix))
+		return false;
+	return ls == lp || path[lp - ls - 1] == '/';
+}
+
+int cov_model__line(const struct cov_model *m, const char *file, uint32_t line, uint64_t *count)
+{
+	for (size_t i = 0; i < m->nfiles; i++) {
+		if (!path_matches(m->files[i].path, file))
+			continue;
+		for (size_t j = 0; j < m->files[i].nlines; j++)
+			if (m->files[i].lines[j].line == line) {
+				*count = m->files[i].lines[j].count;
+				return 0;
+			}
+	}
+	return -ENOENT;
+}
+
+int cov_model__func(const struct cov_model *m, const char *name, uint64_t *count)
+{
+	for (size_t i = 0; i < m->nfiles; i++)
+		for (size_t j = 0; j < m->files[i].nfuncs; j++)
+			if (!strcmp(m->files[i].funcs[j].name, name)) {
+				*count = m->files[i].funcs[j].count;
+				return 0;
+			}
+	return -ENOENT;
+}
+
+int cov_model__branch(const struct cov_model *m, const char *file, uint32_t line,
+		      uint32_t block, uint32_t branch, int64_t *taken)
+{
+	for (size_t i = 0; i < m->nfiles; i++) {
+		if (!path_matches(m->files[i].path, file))
+			continue;
+		for (size_t j = 0; j < m->files[i].nbrs; j++)
+			if (!br_cmp(&m->files[i].brs[j], line, block, branch)) {
+				*taken = m->files[i].brs[j].taken;
+				return 0;
+			}
+	}
+	return -ENOENT;
+}
+
+void cov_model__summary(const struct cov_model *m, struct cov_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->files = m->nfiles;
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct mfile *f = &m->files[i];
+
+		s->lines_found += f->nlines;
+		for (size_t j = 0; j < f->nlines; j++)
+			s->lines_hit += f->lines[j].count > 0;
+		s->funcs_found += f->nfuncs;
+		for (size_t j = 0; j < f->nfuncs; j++)
+			s->funcs_hit += f->funcs[j].count > 0;
+		s->branches_found += f->nbrs;
+		for (size_t j = 0; j < f->nbrs; j++)
+			s->branches_hit += f->brs[j].taken > 0;
+	}
+}
+
+size_t cov_model__file_cnt(const struct cov_model *m)
+{
+	return m->nfiles;
+}
+
+int cov_model__file(const struct cov_model *m, size_t i, struct cov_file_view *v)
+{
+	if (i >= m->nfiles)
+		return bg_err(-ENOENT);
+	v->path = m->files[i].path;
+	v->lines = m->files[i].lines;
+	v->nlines = m->files[i].nlines;
+	v->funcs = m->files[i].funcs;
+	v->nfuncs = m->files[i].nfuncs;
+	v->branches = m->files[i].brs;
+	v->nbranches = m->files[i].nbrs;
+	return 0;
+}
+
+/* Used by the lcov reader: add records directly. */
+int cov_model_add_line(struct cov_model *m, const char *path, uint32_t line, uint64_t count)
+{
+	struct mfile *f = model_file(m, path);
+
+	return f ? add_line(f, line, count) : -ENOMEM;
+}
+
+int cov_model_add_func(struct cov_model *m, const char *path, const char *name, uint32_t line,
+		       uint64_t count)
+{
+	struct mfile *f = model_file(m, path);
+
+	return f ? add_func(f, name, line, count) : -ENOMEM;
+}
+
+int cov_model_add_branch(struct cov_model *m, const char *path, uint32_t line, uint32_t block,
+			 uint32_t branch, int64_t taken)
+{
+	struct mfile *f = model_file(m, path);
+
+	return f ? add_branch(f, line, block, branch, taken) : -ENOMEM;
+}
