@@ -1,9 +1,454 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* bpfgauge cov: placeholder until the coverage runtime lands. */
+/*
+ * bpfgauge cov: report coverage from live counters or snapshots, take
+ * snapshots, reset counters, merge tracefiles and gate on a summary.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfgauge/cov.h"
+#include "cov_writers.h"
+#include "json_writer.h"
 #include "main.h"
+
+static int cov_help(int argc, char **argv)
+{
+	printf("Usage: %s cov report OBJ... [-o FILE] [--format F] [--snapshot SNAP]... [--test-name TN]\n"
+	       "       %s cov snapshot -o SNAP [OBJ...]\n"
+	       "       %s cov reset [OBJ...]\n"
+	       "       %s cov merge TRACEFILE... [-o FILE] [--format F]\n"
+	       "       %s cov summary TRACEFILE... [--fail-under-lines N] [--fail-under-functions N]\n"
+	       "                                   [--fail-under-branches N]\n"
+	       "       %s cov help\n"
+	       "\n"
+	       "F := { lcov | cobertura | json }   (default lcov)\n"
+	       "\n"
+	       "report    reads the counters of the instrumented objects OBJ (files built with the\n"
+	       "          pass) from every live .data.bpfgauge map in the kernel (needs root), or from\n"
+	       "          snapshot files, and writes coverage. With -o and lcov the result is merged\n"
+	       "          into FILE if it exists; every file is replaced atomically. Without -o it\n"
+	       "          writes to stdout. Counter maps of other objects are counted and ignored.\n"
+	       "snapshot  saves the live counters (of OBJs only, if given) to SNAP for a later report.\n"
+	       "reset     zeroes the live counters (of OBJs only, if given), e.g. between tests.\n"
+	       "merge     merges lcov tracefiles (sums counts) and writes one in format F.\n"
+	       "summary   prints line, function and branch totals; exits 1 if a --fail-under\n"
+	       "          percentage is not met.\n",
+	       bin_name, bin_name, bin_name, bin_name, bin_name, bin_name);
+	return 0;
+}
+
+/* Which writer: --format, defaulting to lcov. */
+static const struct cov_writer *pick_writer(const char *fmt)
+{
+	const struct cov_writer *w = cov_writer_find(fmt ? fmt : "lcov");
+
+	if (!w)
+		p_err("cov: unknown --format '%s' (lcov, cobertura, json)", fmt);
+	return w;
+}
+
+struct emit_ctx {
+	const struct cov_writer *w;
+	const struct cov_model *m;
+};
+
+static int emit_cb(void *ctx, void *file)
+{
+	struct emit_ctx *e = ctx;
+
+	return e->w->write(file, e->m);
+}
+
+/* Write model to out (or stdout); lcov output merges into an existing file. */
+static int emit(const struct cov_writer *w, const struct cov_model *m, const char *out)
+{
+	struct emit_ctx e = { w, m };
+	int err;
+
+	if (!out || !strcmp(out, "-"))
+		return w->write(stdout, m) ? EXIT_ERROR : 0;
+	if (w == &cov_writer_lcov)
+		err = bpfgauge_cov_write_lcov(m, out);
+	else
+		err = bpfgauge_write_atomic(out, emit_cb, &e);
+	if (err) {
+		p_err("cov: cannot write '%s': %s", out, bpfgauge_strerror(err));
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+static void print_summary(const struct cov_model *m, FILE *f)
+{
+	struct cov_summary s;
+
+	cov_model__summary(m, &s);
+	fprintf(f, "lines......: %.1f%% (%llu of %llu)\n",
+		s.lines_found ? 100.0 * s.lines_hit / s.lines_found : 100.0,
+		(unsigned long long)s.lines_hit, (unsigned long long)s.lines_found);
+	fprintf(f, "functions..: %.1f%% (%llu of %llu)\n",
+		s.funcs_found ? 100.0 * s.funcs_hit / s.funcs_found : 100.0,
+		(unsigned long long)s.funcs_hit, (unsigned long long)s.funcs_found);
+	fprintf(f, "branches...: %.1f%% (%llu of %llu)\n",
+		s.branches_found ? 100.0 * s.branches_hit / s.branches_found : 100.0,
+		(unsigned long long)s.branches_hit, (unsigned long long)s.branches_found);
+}
+
+/* Load and merge the mappings of every object given. */
+static struct cov_mapping *load_mappings(int n, char **paths)
+{
+	struct cov_mapping *all = NULL;
+
+	for (int i = 0; i < n; i++) {
+		struct cov_mapping *m;
+		int err = cov_mapping__from_file(paths[i], &m);
+
+		if (err) {
+			p_err("cov: '%s': %s", paths[i], bpfgauge_strerror(err));
+			cov_mapping__free(all);
+			return NULL;
+		}
+		if (!all) {
+			all = m;
+			continue;
+		}
+		err = cov_mapping__merge(all, m);
+		cov_mapping__free(m);
+		if (err) {
+			p_err("cov: out of memory");
+			cov_mapping__free(all);
+			return NULL;
+		}
+	}
+	return all;
+}
+
+static int do_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "snapshot", required_argument, NULL, 's' },
+		{ "test-name", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *out = NULL, *fmt = NULL, *tn = NULL;
+	const char **snaps = calloc(argc + 1, sizeof(char *));
+	int nsnaps = 0, opt, ret = EXIT_ERROR;
+	struct cov_snapshot *snap = NULL;
+	struct cov_mapping *map = NULL;
+	struct cov_model *model = NULL;
+	const struct cov_writer *w;
+	size_t unmatched = 0, matched = 0;
+
+	while ((opt = getopt_long(argc, argv, "o:f:s:t:h", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'o': out = optarg; break;
+		case 'f': fmt = optarg; break;
+		case 's': snaps[nsnaps++] = optarg; break;
+		case 't': tn = optarg; break;
+		case 'h': free(snaps); return cov_help(0, NULL);
+		default:
+			p_err("cov report: unknown option '%s' (try '%s cov help')", argv[optind - 1], bin_name);
+			goto out;
+		}
+	}
+	if (!(w = pick_writer(fmt)))
+		goto out;
+	if (optind >= argc) {
+		p_err("cov report: name the instrumented objects (usage: %s cov report OBJ... [-o FILE])", bin_name);
+		goto out;
+	}
+	map = load_mappings(argc - optind, argv + optind);
+	if (!map)
+		goto out;
+	model = cov_model__new(tn);
+	if (!model)
+		goto out;
+	for (int i = 0; i <= nsnaps; i++) {
+		int err;
+
+		if (i == nsnaps && nsnaps)
+			break;
+		err = i < nsnaps ? cov_snapshot__read(snaps[i], &snap) : cov_snapshot__capture(&snap);
+		if (err) {
+			p_err("cov report: %s: %s", i < nsnaps ? snaps[i] : "reading live counters",
+			      bpfgauge_strerror(err));
+			goto out;
+		}
+		for (size_t k = 0; k < cov_snapshot__cnt(snap); k++) {
+			size_t size, um = unmatched;
+			uint32_t id;
+			const void *v = cov_snapshot__value(snap, k, &size, &id);
+
+			err = cov_model__add_counters(model, map, v, size, &unmatched);
+			if (err) {
+				p_err("cov report: counter map id %u: %s", id, bpfgauge_strerror(err));
+				goto out;
+			}
+			matched += unmatched == um;
+		}
+		cov_snapshot__free(snap);
+		snap = NULL;
+	}
+	if (!matched) {
+		p_err("cov report: no counters found for %s (%s)", argc - optind == 1 ? argv[optind] : "these objects",
+		      nsnaps ? "not in the snapshots" : "is a program from them loaded?");
+		goto out;
+	}
+	if (unmatched)
+		p_info("cov report: ignored %zu counter segment(s) of other objects", unmatched);
+	ret = emit(w, model, out);
+	if (!ret && out)
+		print_summary(model, stderr);
+out:
+	cov_snapshot__free(snap);
+	cov_model__free(model);
+	cov_mapping__free(map);
+	free(snaps);
+	return ret;
+}
+
+static int do_snapshot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct cov_snapshot *all = NULL;
+	struct cov_mapping *map = NULL;
+	const char *out = NULL;
+	int opt, err, ret = EXIT_ERROR;
+
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'o': out = optarg; break;
+		case 'h': return cov_help(0, NULL);
+		default:
+			p_err("cov snapshot: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (!out) {
+		p_err("cov snapshot: -o FILE is required");
+		return EXIT_ERROR;
+	}
+	if (optind < argc && !(map = load_mappings(argc - optind, argv + optind)))
+		return EXIT_ERROR;
+	err = cov_snapshot__capture(&all);
+	if (err) {
+		p_err("cov snapshot: reading live counters: %s", bpfgauge_strerror(err));
+		goto out;
+	}
+	/* with OBJs, keep only their counter maps */
+	for (size_t i = 0; map && i < cov_snapshot__cnt(all);) {
+		size_t size;
+		const void *v = cov_snapshot__value(all, i, &size, NULL);
+
+		if (cov_mapping__matches_value(map, v, size))
+			i++;
+		else
+			cov_snapshot__drop(all, i);
+	}
+	err = cov_snapshot__write(all, out);
+	if (err) {
+		p_err("cov snapshot: cannot write '%s': %s", out, bpfgauge_strerror(err));
+		goto out;
+	}
+	p_info("cov snapshot: saved %zu counter map(s) to %s", cov_snapshot__cnt(all), out);
+	ret = 0;
+out:
+	cov_snapshot__free(all);
+	cov_mapping__free(map);
+	return ret;
+}
+
+static int do_reset(int argc, char **argv)
+{
+	struct cov_mapping *map = NULL;
+	int err, n = 0;
+
+	if (argc > 1 && is_help(argv[1]))
+		return cov_help(0, NULL);
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-') {
+			p_err("cov reset: unknown option '%s'", argv[i]);
+			return EXIT_ERROR;
+		}
+	if (argc > 1 && !(map = load_mappings(argc - 1, argv + 1)))
+		return EXIT_ERROR;
+	err = bpfgauge_cov_reset_live(map, &n);
+	cov_mapping__free(map);
+	if (err) {
+		p_err("cov reset: %s", bpfgauge_strerror(err));
+		return EXIT_ERROR;
+	}
+	p_info("cov reset: zeroed %d counter map(s)", n);
+	return 0;
+}
+
+static int do_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *out = NULL, *fmt = NULL;
+	const struct cov_writer *w;
+	struct cov_model *m;
+	int opt, ret = EXIT_ERROR;
+
+	while ((opt = getopt_long(argc, argv, "o:f:h", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'o': out = optarg; break;
+		case 'f': fmt = optarg; break;
+		case 'h': return cov_help(0, NULL);
+		default:
+			p_err("cov merge: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (!(w = pick_writer(fmt)))
+		return EXIT_ERROR;
+	if (optind >= argc) {
+		p_err("cov merge: name at least one tracefile");
+		return EXIT_ERROR;
+	}
+	m = cov_model__new(NULL);
+	for (int i = optind; m && i < argc; i++) {
+		int err = cov_model__read_lcov(m, argv[i]);
+
+		if (err) {
+			p_err("cov merge: '%s': %s", argv[i], bpfgauge_strerror(err));
+			goto out;
+		}
+	}
+	/* the output replaces -o: merging into it would count its data twice */
+	if (out && w == &cov_writer_lcov) {
+		struct emit_ctx e = { w, m };
+		int err = bpfgauge_write_atomic(out, emit_cb, &e);
+
+		if (err) {
+			p_err("cov merge: cannot write '%s': %s", out, bpfgauge_strerror(err));
+			goto out;
+		}
+		ret = 0;
+	} else {
+		ret = emit(w, m, out);
+	}
+out:
+	cov_model__free(m);
+	return ret;
+}
+
+static int parse_pct(const char *s, double *v)
+{
+	char *e;
+
+	*v = strtod(s, &e);
+	return *e || e == s || *v < 0 || *v > 100 ? -1 : 0;
+}
+
+static int do_summary(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "fail-under-lines", required_argument, NULL, 'l' },
+		{ "fail-under-functions", required_argument, NULL, 'F' },
+		{ "fail-under-branches", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	double min[3] = { -1, -1, -1 }, pct[3];
+	static const char *const what[3] = { "lines", "functions", "branches" };
+	struct cov_summary s;
+	struct cov_model *m;
+	int opt, ret = 0;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+		int k = opt == 'l' ? 0 : opt == 'F' ? 1 : 2;
+
+		if (opt == 'h')
+			return cov_help(0, NULL);
+		if (opt == '?' || parse_pct(optarg, &min[k])) {
+			p_err("cov summary: %s", opt == '?' ? "unknown option" : "--fail-under-* takes a percentage 0..100");
+			return EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		p_err("cov summary: name at least one tracefile");
+		return EXIT_ERROR;
+	}
+	m = cov_model__new(NULL);
+	for (int i = optind; m && i < argc; i++) {
+		int err = cov_model__read_lcov(m, argv[i]);
+
+		if (err) {
+			p_err("cov summary: '%s': %s", argv[i], bpfgauge_strerror(err));
+			cov_model__free(m);
+			return EXIT_ERROR;
+		}
+	}
+	if (!m)
+		return EXIT_ERROR;
+	cov_model__summary(m, &s);
+	pct[0] = s.lines_found ? 100.0 * s.lines_hit / s.lines_found : 100.0;
+	pct[1] = s.funcs_found ? 100.0 * s.funcs_hit / s.funcs_found : 100.0;
+	pct[2] = s.branches_found ? 100.0 * s.branches_hit / s.branches_found : 100.0;
+	for (int k = 0; k < 3; k++)
+		if (min[k] >= 0 && pct[k] < min[k])
+			ret = EXIT_GATE;
+	if (json_output) {
+		json_writer_t *jw = jw_new(stdout, pretty_output);
+		uint64_t f[3] = { s.lines_found, s.funcs_found, s.branches_found };
+		uint64_t h[3] = { s.lines_hit, s.funcs_hit, s.branches_hit };
+
+		jw_start_object(jw);
+		jw_uint_field(jw, "schema_version", COV_JSON_SCHEMA_VERSION);
+		jw_uint_field(jw, "files", s.files);
+		for (int k = 0; k < 3; k++) {
+			jw_name(jw, what[k]);
+			jw_start_object(jw);
+			jw_uint_field(jw, "found", f[k]);
+			jw_uint_field(jw, "hit", h[k]);
+			jw_double_field(jw, "percent", pct[k]);
+			if (min[k] >= 0) {
+				jw_double_field(jw, "fail_under", min[k]);
+				jw_bool_field(jw, "ok", pct[k] >= min[k]);
+			}
+			jw_end_object(jw);
+		}
+		jw_bool_field(jw, "ok", ret == 0);
+		jw_end_object(jw);
+		jw_free(jw);
+	} else {
+		printf("files......: %llu\n", (unsigned long long)s.files);
+		print_summary(m, stdout);
+	}
+	for (int k = 0; k < 3; k++)
+		if (min[k] >= 0 && pct[k] < min[k])
+			fprintf(stderr, "%s: %s coverage %.1f%% is below --fail-under-%s %.1f%%\n", bin_name,
+				what[k], pct[k], what[k], min[k]);
+	cov_model__free(m);
+	return ret;
+}
+
+static const struct cmd cmds[] = {
+	{ "report", do_report },
+	{ "snapshot", do_snapshot },
+	{ "reset", do_reset },
+	{ "merge", do_merge },
+	{ "summary", do_summary },
+	{ "help", cov_help },
+	{ 0 },
+};
 
 int do_cov(int argc, char **argv)
 {
-	p_err("cov: not built yet");
-	return EXIT_ERROR;
+	return cmd_select(cmds, "cov", argc - 1, argv + 1, cov_help);
 }

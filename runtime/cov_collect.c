@@ -184,6 +184,42 @@ int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t s
 	return bg_err(err);
 }
 
+int bpfgauge_cov_reset_live(const struct cov_mapping *filter, int *nreset)
+{
+	uint32_t id = 0, zero = 0;
+	int err = 0;
+
+	*nreset = 0;
+	while (!err) {
+		struct bpf_map_info info = {};
+		uint32_t len = sizeof(info);
+		void *value = NULL;
+		int fd;
+
+		if (bpf_map_get_next_id(id, &id)) {
+			if (errno != ENOENT)
+				err = -errno;
+			break;
+		}
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, BPFGAUGE_COUNTER_SEC) &&
+		    info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == 1 &&
+		    !map_read(fd, info.value_size, &value) &&
+		    (!filter || cov_mapping__matches_value(filter, value, info.value_size)) &&
+		    !cov_value_reset(value, info.value_size)) {
+			if (bpf_map_update_elem(fd, &zero, value, BPF_ANY))
+				err = -errno;
+			else
+				(*nreset)++;
+		}
+		free(value);
+		close(fd);
+	}
+	return bg_err(err);
+}
+
 int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx)
 {
 	char *tmp = malloc(strlen(path) + 16);

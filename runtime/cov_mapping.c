@@ -676,3 +676,25 @@ int cov_segments_walk(const void *value, size_t size,
 	}
 	return nseg ? 0 : -BPFGAUGE_ECOUNTERS;
 }
+
+struct match_ctx {
+	const struct cov_mapping *m;
+	bool found;
+};
+
+static int match_seg(const struct bpfgauge_seg_hdr *hdr, const void *probes, void *ctx)
+{
+	struct match_ctx *c = ctx;
+
+	for (size_t i = 0; i < c->m->nmods; i++)
+		if (c->m->mods[i].hash == hdr->hash)
+			c->found = true;
+	return 0;
+}
+
+bool cov_mapping__matches_value(const struct cov_mapping *m, const void *value, size_t size)
+{
+	struct match_ctx c = { m, false };
+
+	return !cov_segments_walk(value, size, match_seg, &c) && c.found;
+}

@@ -188,6 +188,32 @@ int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file),
 int bpfgauge_cov_live_foreach(int (*cb)(uint32_t map_id, const void *value, size_t size, void *ctx),
 			      void *ctx);
 
+/*
+ * Counter snapshots: copies of live counter map values, in memory or in a
+ * file. capture() needs root; the file is written atomically. All return 0
+ * or a negative error; *out is NULL on error. Free with cov_snapshot__free().
+ */
+struct cov_snapshot;
+int cov_snapshot__capture(struct cov_snapshot **out);
+int cov_snapshot__read(const char *path, struct cov_snapshot **out);
+int cov_snapshot__write(const struct cov_snapshot *s, const char *path);
+size_t cov_snapshot__cnt(const struct cov_snapshot *s);
+/* Value i (owned by the snapshot), its size and map id; NULL if out of range. */
+const void *cov_snapshot__value(const struct cov_snapshot *s, size_t i, size_t *size,
+				uint32_t *map_id);
+void cov_snapshot__free(struct cov_snapshot *s); /* accepts NULL */
+/* Remove value i (later values move down by one). */
+void cov_snapshot__drop(struct cov_snapshot *s, size_t i);
+
+/* True if any counter segment in value belongs to a module of m. */
+bool cov_mapping__matches_value(const struct cov_mapping *m, const void *value, size_t size);
+
+/*
+ * Zero the probes of every live .data.bpfgauge map (only those matching
+ * filter, if not NULL). *nreset gets the number of maps zeroed. Needs root.
+ */
+int bpfgauge_cov_reset_live(const struct cov_mapping *filter, int *nreset);
+
 /* Zero the probes of every segment in a counter map value (headers kept). */
 int cov_value_reset(void *value, size_t size);
 

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Unit tests for the coverage model: mapping parsing and validation,
+ * hits-mode inference, counts-mode flow solving, the line/branch/function
+ * semantics of cov.h, merging, and the lcov round trip. Expected numbers are
+ * worked out by hand from the CFGs written below.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "bg_test.h"
+#include "bpfgauge/cov.h"
+#include "cov_internal.h"
+#include "cov_writers.h"
+
+/*
+ * A diamond: block 0 (line 10, branches on line 10) -> 1 (line 11) or
+ * 2 (line 13) -> 3 (line 15, returns). A header helper line h.h:5 is inlined
+ * twice (instance 1 in block 1, instance 2 in block 2); line 20 is carried by
+ * blocks 1 and 2 in the same instance (like unrolled copies).
+ */
+static const char *body_counts =
+	"mode counts\n"
+	"probes 2\n"
+	"producer llvm-test\n"
+	"file 0 /src/a.c\n"
+	"file 1 /src/inc/h%20x.h\n"
+	"func f 0 9 4 6\n"
+	"b 0 - 0:10:0\n"
+	"b 1 - 0:11:0 1:5:1 0:20:0\n"
+	"b 2 - 0:13:0 1:5:2 0:20:0\n"
+	"b 3 - 0:15:0\n"
+	"e -1 0 0 -\n"
+	"e 0 1 1 0:10:0:0\n"
+	"e 0 2 - 0:10:0:1\n"
+	"e 1 3 - -\n"
+	"e 2 3 - -\n"
+	"e 3 -1 - -\n"
+	"end\n";
+
+static const char *body_hits =
+	"mode hits\n"
+	"probes 3\n"
+	"producer llvm-test\n"
+	"file 0 /src/a.c\n"
+	"file 1 /src/inc/h%20x.h\n"
+	"func f 0 9 4 6\n"
+	"b 0 - 0:10:0\n"
+	"b 1 0 0:11:0 1:5:1 0:20:0\n"
+	"b 2 1 0:13:0 1:5:2 0:20:0\n"
+	"b 3 2 0:15:0\n"
+	"e -1 0 - -\n"
+	"e 0 1 - 0:10:0:0\n"
+	"e 0 2 - 0:10:0:1\n"
+	"e 1 3 - -\n"
+	"e 2 3 - -\n"
+	"e 3 -1 - -\n"
+	"end\n";
+
+/* Build "bpfgauge-map 1\nhash H\n<body>" with the right (or a wrong) hash. */
+static char *record(const char *body, uint64_t *hash, int corrupt)
+{
+	char *r = malloc(strlen(body) + 64);
+	uint64_t h = bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, strlen(body));
+
+	if (corrupt)
+		h ^= 1;
+	sprintf(r, "bpfgauge-map 1\nhash %016llx\n%s", (unsigned long long)h, body);
+	if (hash)
+		*hash = h;
+	return r;
+}
+
+static struct cov_mapping *mapping_of(const char *body, uint64_t *hash)
+{
+	struct cov_mapping *m = calloc(1, sizeof(*m));
+	char *r = record(body, hash, 0);
+
+	m->name = strdup("test.o");
+	m->mods = calloc(1, sizeof(*m->mods));
+	ASSERT_EQ_INT(cov_module_parse(r, strlen(r), "test.o", &m->mods[0]), 0);
+	m->nmods = 1;
+	free(r);
+	return m;
+}
+
+/* A counter segment: header + probes, padded. */
+static size_t segment(unsigned char *buf, uint8_t mode, uint32_t n, uint64_t hash,
+		      const uint64_t *vals)
+{
+	struct bpfgauge_seg_hdr h = { BPFGAUGE_SEG_MAGIC, BPFGAUGE_ABI_VERSION, mode, 0, n, 0, hash };
+	size_t sz = bpfgauge_seg_size(mode, n);
+
+	memset(buf, 0, sz);
+	memcpy(buf, &h, sizeof(h));
+	for (uint32_t i = 0; i < n; i++) {
+		if (mode == BPFGAUGE_MODE_COUNTS)
+			memcpy(buf + sizeof(h) + 8 * i, &vals[i], 8);
+		else
+			buf[sizeof(h) + i] = (unsigned char)vals[i];
+	}
+	return sz;
+}
+
+static uint64_t line(const struct cov_model *m, const char *file, uint32_t l)
+{
+	uint64_t c = 12345;
+
+	ASSERT_EQ_INT(cov_model__line(m, file, l, &c), 0);
+	return c;
+}
+
+static int64_t branch(const struct cov_model *m, uint32_t l, uint32_t blk, uint32_t br)
+{
+	int64_t t = 12345;
+
+	ASSERT_EQ_INT(cov_model__branch(m, "a.c", l, blk, br, &t), 0);
+	return t;
+}
+
+TEST(counts_mode_flow_conservation)
+{
+	uint64_t hash, fn = 0, c;
+	struct cov_mapping *map = mapping_of(body_counts, &hash);
+	struct cov_model *m = cov_model__new("t1");
+	unsigned char seg[64];
+	/* 10 entries, 3 of them take the then-branch */
+	uint64_t vals[2] = { 10, 3 };
+	size_t sz = segment(seg, BPFGAUGE_MODE_COUNTS, 2, hash, vals);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 10), 10);
+	ASSERT_EQ_U64(line(m, "a.c", 11), 3);
+	ASSERT_EQ_U64(line(m, "a.c", 13), 7);
+	ASSERT_EQ_U64(line(m, "a.c", 15), 10);
+	/* two inline instances sum; same-instance copies take the max */
+	ASSERT_EQ_U64(line(m, "inc/h x.h", 5), 10);
+	ASSERT_EQ_U64(line(m, "a.c", 20), 7);
+	ASSERT_EQ_INT(cov_model__line(m, "a.c", 12, &c), -ENOENT);
+	ASSERT_EQ_INT(cov_model__line(m, "h.h", 5, &c), -ENOENT); /* suffix at '/' only */
+	ASSERT_EQ_INT(cov_model__func(m, "f", &fn), 0);
+	ASSERT_EQ_U64(fn, 10);
+	ASSERT_EQ_INT(branch(m, 10, 0, 0), 3);
+	ASSERT_EQ_INT(branch(m, 10, 0, 1), 7);
+
+	struct cov_summary s;
+	cov_model__summary(m, &s);
+	ASSERT_EQ_U64(s.files, 2);
+	ASSERT_EQ_U64(s.lines_found, 6);
+	ASSERT_EQ_U64(s.lines_hit, 6);
+	ASSERT_EQ_U64(s.branches_found, 2);
+	ASSERT_EQ_U64(s.funcs_hit, 1);
+
+	/* a second collection adds up */
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 13), 14);
+	ASSERT_EQ_INT(branch(m, 10, 0, 0), 6);
+	cov_model__free(m);
+	cov_mapping__free(map);
+}
+
+TEST(counts_mode_unexecuted_branch_is_dash)
+{
+	uint64_t hash;
+	struct cov_mapping *map = mapping_of(body_counts, &hash);
+	struct cov_model *m = cov_model__new(NULL);
+	unsigned char seg[64];
+	uint64_t vals[2] = { 0, 0 };
+	size_t sz = segment(seg, BPFGAUGE_MODE_COUNTS, 2, hash, vals);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_INT(branch(m, 10, 0, 0), -1);
+	ASSERT_EQ_INT(branch(m, 10, 0, 1), -1);
+	ASSERT_EQ_U64(line(m, "a.c", 10), 0);
+	cov_model__free(m);
+	cov_mapping__free(map);
+}
+
+TEST(hits_mode_inference)
+{
+	uint64_t hash, fn = 9;
+	struct cov_mapping *map = mapping_of(body_hits, &hash);
+	struct cov_model *m = cov_model__new(NULL);
+	unsigned char seg[64];
+	/* then-block ran, else-block did not, join ran; entry has no probe */
+	uint64_t vals[3] = { 1, 0, 1 };
+	size_t sz = segment(seg, BPFGAUGE_MODE_HITS, 3, hash, vals);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 10), 1); /* derived from a successor */
+	ASSERT_EQ_U64(line(m, "a.c", 11), 1);
+	ASSERT_EQ_U64(line(m, "a.c", 13), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 15), 1);
+	ASSERT_EQ_U64(line(m, "h x.h", 5), 1); /* clamped to a hit */
+	ASSERT_EQ_U64(line(m, "a.c", 20), 1);
+	ASSERT_EQ_INT(cov_model__func(m, "f", &fn), 0);
+	ASSERT_EQ_U64(fn, 1);
+	ASSERT_EQ_INT(branch(m, 10, 0, 0), 1);
+	ASSERT_EQ_INT(branch(m, 10, 0, 1), 0);
+
+	/* nothing ran: the entry is derived as not hit, branches are '-' */
+	struct cov_model *m2 = cov_model__new(NULL);
+	uint64_t none[3] = { 0, 0, 0 };
+
+	sz = segment(seg, BPFGAUGE_MODE_HITS, 3, hash, none);
+	ASSERT_EQ_INT(cov_model__add_counters(m2, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m2, "a.c", 10), 0);
+	ASSERT_EQ_INT(cov_model__func(m2, "f", &fn), 0);
+	ASSERT_EQ_U64(fn, 0);
+	ASSERT_EQ_INT(branch(m2, 10, 0, 0), -1);
+	cov_model__free(m2);
+	cov_model__free(m);
+	cov_mapping__free(map);
+}
+
+TEST(segments_of_linked_objects_and_bad_counters)
+{
+	uint64_t hc, hh, vals2[2] = { 4, 4 }, vals3[3] = { 0, 1, 1 };
+	struct cov_mapping *map = mapping_of(body_counts, &hc);
+	struct cov_mapping *map2 = mapping_of(body_hits, &hh);
+	struct cov_model *m = cov_model__new(NULL);
+	unsigned char buf[256] = { 0 };
+	size_t off, um = 0;
+
+	ASSERT_EQ_INT(cov_mapping__merge(map, map2), 0);
+	ASSERT_EQ_INT(cov_mapping__module_cnt(map), 2);
+	/* two segments with 8 bytes of zero padding between them */
+	off = segment(buf, BPFGAUGE_MODE_COUNTS, 2, hc, vals2);
+	off += 8;
+	off += segment(buf + off, BPFGAUGE_MODE_HITS, 3, hh, vals3);
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, buf, off, NULL), 0);
+	/* counts: all 4 entries take the then-branch (4); hits: else side ran (1) */
+	ASSERT_EQ_U64(line(m, "a.c", 11), 4);
+	ASSERT_EQ_U64(line(m, "a.c", 13), 0 + 1);
+
+	/* a segment from another object: ESTALE, or counted as unmatched */
+	struct cov_model *m2 = cov_model__new(NULL);
+	off = segment(buf, BPFGAUGE_MODE_COUNTS, 2, hc ^ 0xff, vals2);
+	ASSERT_EQ_INT(cov_model__add_counters(m2, map, buf, off, NULL), -BPFGAUGE_ESTALE);
+	ASSERT_EQ_INT(cov_model__add_counters(m2, map, buf, off, &um), 0);
+	ASSERT_EQ_INT(um, 1);
+	ASSERT_EQ_INT(cov_model__file_cnt(m2), 0);
+	/* wrong probe count for the hash */
+	off = segment(buf, BPFGAUGE_MODE_COUNTS, 1, hc, vals2);
+	ASSERT_EQ_INT(cov_model__add_counters(m2, map, buf, off, NULL), -BPFGAUGE_ECOUNTERS);
+	/* a map value too small for the segment it announces */
+	off = segment(buf, BPFGAUGE_MODE_COUNTS, 2, hc, vals2);
+	ASSERT_EQ_INT(cov_model__add_counters(m2, map, buf, off - 8, NULL), -BPFGAUGE_ECOUNTERS);
+	/* garbage */
+	memset(buf, 0xab, 64);
+	ASSERT_EQ_INT(cov_model__add_counters(m2, map, buf, 64, NULL), -BPFGAUGE_ECOUNTERS);
+	/* all zero: no segment at all */
+	memset(buf, 0, 64);
+	ASSERT_EQ_INT(cov_model__add_counters(m2, map, buf, 64, NULL), -BPFGAUGE_ECOUNTERS);
+	ASSERT_EQ_INT(cov_model__file_cnt(m2), 0); /* unchanged on every error */
+	cov_model__free(m2);
+	cov_model__free(m);
+	cov_mapping__free(map);
+	cov_mapping__free(map2);
+}
+
+static int parse_text(const char *text)
+{
+	struct cov_module mod;
+	int err = cov_module_parse(text, strlen(text), "bad.o", &mod);
+
+	if (!err)
+		cov_module_release(&mod);
+	return err;
+}
+
+TEST(malformed_mappings_are_refused)
+{
+	char *r = record(body_counts, NULL, 1);
+	char *s;
+
+	bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING); /* hash mismatch */
+	free(r);
+	r = record(body_counts, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), 0);
+	r[strlen(r) - 4] = '\0'; /* cut "end\n" */
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	ASSERT_EQ_INT(parse_text("bpfgauge-map 2\nhash 0000000000000000\n"), -BPFGAUGE_EBADMAPPING);
+	ASSERT_EQ_INT(parse_text("hello world"), -BPFGAUGE_EBADMAPPING);
+	ASSERT_EQ_INT(parse_text(""), -BPFGAUGE_EBADMAPPING);
+	/* an edge into a block that does not exist */
+	s = strdup(body_counts);
+	strstr(s, "e 1 3")[4] = '7';
+	r = record(s, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	free(s);
+	/* a probe index past "probes" */
+	s = strdup(body_counts);
+	strstr(s, "e 0 1 1")[6] = '5';
+	r = record(s, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	free(s);
+	bpfgauge_set_print(old);
+}
+
+TEST(flow_that_is_not_a_tree_is_refused)
+{
+	/* two uninstrumented parallel paths: 0->1->3 and 0->2->3 with no probe
+	 * except the entry: 5 unknown edges on 5 nodes is a cycle, not a tree */
+	const char *body =
+		"mode counts\nprobes 1\nproducer t\nfile 0 /a.c\n"
+		"func g 0 1 4 6\nb 0 - 0:1:0\nb 1 - 0:2:0\nb 2 - 0:3:0\nb 3 - 0:4:0\n"
+		"e -1 0 0 -\ne 0 1 - -\ne 0 2 - -\ne 1 3 - -\ne 2 3 - -\ne 3 -1 - -\nend\n";
+	uint64_t hash, v = 5;
+	struct cov_mapping *map = mapping_of(body, &hash);
+	struct cov_model *m = cov_model__new(NULL);
+	unsigned char seg[64];
+	size_t sz = segment(seg, BPFGAUGE_MODE_COUNTS, 1, hash, &v);
+	bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), -BPFGAUGE_EBADMAPPING);
+	bpfgauge_set_print(old);
+	cov_model__free(m);
+	cov_mapping__free(map);
+}
+
+TEST(non_bpf_elf_and_garbage_are_not_mappings)
+{
+	struct cov_mapping *m = (void *)1;
+	bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+
+	ASSERT_EQ_INT(cov_mapping__from_file("/bin/sh", &m), -BPFGAUGE_ENOTBPF);
+	ASSERT_TRUE(m == NULL);
+	ASSERT_EQ_INT(cov_mapping__from_file("/etc/hostname", &m), -BPFGAUGE_ENOTBPF);
+	ASSERT_EQ_INT(cov_mapping__from_file("/nonexistent.o", &m), -ENOENT);
+	ASSERT_EQ_INT(cov_mapping__from_mem("garbage", 7, "mem", &m), -BPFGAUGE_ENOTBPF);
+	bpfgauge_set_print(old);
+}
+
+TEST(lcov_round_trip_and_atomic_merge)
+{
+	uint64_t hash;
+	struct cov_mapping *map = mapping_of(body_counts, &hash);
+	struct cov_model *m = cov_model__new("unit");
+	struct cov_model *back = cov_model__new(NULL);
+	unsigned char seg[64];
+	uint64_t vals[2] = { 10, 3 };
+	size_t sz = segment(seg, BPFGAUGE_MODE_COUNTS, 2, hash, vals);
+	char path[] = "/tmp/bg-lcov-XXXXXX";
+	int fd = mkstemp(path);
+
+	close(fd);
+	unlink(path);
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_INT(bpfgauge_cov_write_lcov(m, path), 0);
+	ASSERT_EQ_INT(cov_model__read_lcov(back, path), 0);
+	ASSERT_EQ_STR(cov_model__test_name(back), "unit");
+	ASSERT_EQ_U64(line(back, "a.c", 13), 7);
+	ASSERT_EQ_U64(line(back, "h x.h", 5), 10);
+	ASSERT_EQ_INT(branch(back, 10, 0, 1), 7);
+	/* writing again merges with the file: counts double */
+	ASSERT_EQ_INT(bpfgauge_cov_write_lcov(m, path), 0);
+	cov_model__free(back);
+	back = cov_model__new(NULL);
+	ASSERT_EQ_INT(cov_model__read_lcov(back, path), 0);
+	ASSERT_EQ_U64(line(back, "a.c", 13), 14);
+	uint64_t fn = 0;
+	ASSERT_EQ_INT(cov_model__func(back, "f", &fn), 0);
+	ASSERT_EQ_U64(fn, 20);
+
+	/* a malformed existing file is not overwritten */
+	FILE *f = fopen(path, "w");
+	fputs("SF:/x.c\nDA:oops\nend_of_record\n", f);
+	fclose(f);
+	bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+	ASSERT_EQ_INT(bpfgauge_cov_write_lcov(m, path), -BPFGAUGE_EBADFORMAT);
+	/* an unwritable destination keeps nothing half-written */
+	ASSERT_EQ_INT(bpfgauge_cov_write_lcov(m, "/nonexistent-dir/x.info"), -ENOENT);
+	bpfgauge_set_print(old);
+	f = fopen(path, "r");
+	char buf[64] = { 0 };
+	fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	ASSERT_EQ_STR(buf, "SF:/x.c\nDA:oops\nend_of_record\n");
+	unlink(path);
+	cov_model__free(back);
+	cov_model__free(m);
+	cov_mapping__free(map);
+}
+
+int main(void)
+{
+	RUN_TEST(counts_mode_flow_conservation);
+	RUN_TEST(counts_mode_unexecuted_branch_is_dash);
+	RUN_TEST(hits_mode_inference);
+	RUN_TEST(segments_of_linked_objects_and_bad_counters);
+	RUN_TEST(malformed_mappings_are_refused);
+	RUN_TEST(flow_that_is_not_a_tree_is_refused);
+	RUN_TEST(non_bpf_elf_and_garbage_are_not_mappings);
+	RUN_TEST(lcov_round_trip_and_atomic_merge);
+	return bg_test_summary();
+}
