@@ -1,9 +1,180 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* bpfgauge verifier: placeholder until the verifier-stats work lands. */
-#include "main.h"
+/*
+ * bpfgauge verifier: stats (load every program veristat-style, in
+ * parallel), parse (offline logs), compare, gate and hotspots. This file
+ * holds dispatch, help and the shared option helpers; each command's body
+ * lives in cli/verifier_*.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifier_cli.h"
+
+static char last_warn[1024];
+static bpfgauge_print_fn_t prev_print;
+
+/* Library warnings become the CLI's one-line error (p_err) instead of extra lines. */
+static void capture_print(enum bpfgauge_log_level level, const char *fmt, va_list ap)
+{
+	if (level <= BPFGAUGE_LOG_WARN) {
+		vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
+		return;
+	}
+	if (prev_print)
+		prev_print(level, fmt, ap);
+}
+
+void vcli_err(int err, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (last_warn[0]) {
+		const char *w = last_warn;
+
+		if (!strncmp(w, "verifier: ", 10))
+			w += 10;
+		p_err("verifier: %s", w);
+	} else if (err) {
+		p_err("verifier: %s: %s", msg, bpfgauge_strerror(err));
+	} else {
+		p_err("verifier: %s", msg);
+	}
+	last_warn[0] = 0;
+}
+
+void vcli_clear_warn(void)
+{
+	last_warn[0] = 0;
+}
+
+static const int default_table[] = {
+	VLOG_STAT_FILE, VLOG_STAT_PROG, VLOG_STAT_VERDICT, VLOG_STAT_CLASS, VLOG_STAT_INSNS,
+	VLOG_STAT_TOTAL_STATES, VLOG_STAT_PEAK_STATES, VLOG_STAT_STACK_SUM,
+	VLOG_STAT_INSNS_PCT, VLOG_STAT_DURATION, VLOG_STAT_FAIL_LINE,
+};
+static const int default_compare[] = {
+	VLOG_STAT_VERDICT, VLOG_STAT_INSNS, VLOG_STAT_TOTAL_STATES, VLOG_STAT_PEAK_STATES,
+	VLOG_STAT_STACK_SUM, VLOG_STAT_DURATION,
+};
+
+int vcli_fields(const char *spec, enum vcli_fields_kind kind, int *out, size_t *n)
+{
+	char buf[1024], *save, *t;
+
+	*n = 0;
+	if (!spec || !strcmp(spec, "default")) {
+		const int *d = kind == VCLI_FIELDS_COMPARE ? default_compare : default_table;
+		size_t nd = kind == VCLI_FIELDS_COMPARE
+				    ? sizeof(default_compare) / sizeof(int)
+				    : sizeof(default_table) / sizeof(int);
+
+		if (kind == VCLI_FIELDS_ALL) {
+			for (int i = 0; i < VLOG_STAT_CNT; i++)
+				out[(*n)++] = i;
+			return 0;
+		}
+		memcpy(out, d, nd * sizeof(int));
+		*n = nd;
+		return 0;
+	}
+	if (!strcmp(spec, "all")) {
+		for (int i = 0; i < VLOG_STAT_CNT; i++)
+			out[(*n)++] = i;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int id = vlog_stat_find(t);
+
+		if (id < 0) {
+			p_err("verifier: unknown field '%s' (see '%s verifier help' for names)", t,
+			      bin_name);
+			return -EINVAL;
+		}
+		if (*n >= VLOG_STAT_CNT)
+			break;
+		out[(*n)++] = id;
+	}
+	return 0;
+}
+
+static void print_help(FILE *f)
+{
+	fprintf(f,
+		"Usage: %1$s verifier { stats | parse | compare | gate | hotspots | help }\n"
+		"\n"
+		"  %1$s verifier stats OBJ... [-o FMT] [-e FIELDS] [-f FILTER]... [-s SORT]\n"
+		"                 [-j N] [--allow-failures] [--log-level 1|2] [--log-size BYTES]\n"
+		"                 [--no-retry] [--log-dir DIR]\n"
+		"      Load each program of each BPF object on its own (fresh object, only it\n"
+		"      autoloaded, pinning off, max_entries 0 set to 1) with BPF_LOG_STATS, in\n"
+		"      -j N parallel workers (default: number of CPUs). A truncated log\n"
+		"      (ENOSPC) is retried with an 8x larger buffer unless --no-retry.\n"
+		"      --log-dir saves each log as DIR/OBJ.PROG.log plus OBJ.PROG.info.\n"
+		"      Exit 1 if any program fails verification, unless --allow-failures.\n"
+		"  %1$s verifier parse LOG... [-o FMT] [-e FIELDS]\n"
+		"      Parse saved verifier logs (files or - for stdin), including logs pasted\n"
+		"      with libbpf's -- BEGIN PROG LOAD LOG -- wrapper and prefixes.\n"
+		"  %1$s verifier compare BASE NEW [-o table|csv|json] [-e FIELDS] [-f FILTER]...\n"
+		"      Join two results (our JSON or CSV, or veristat's CSV) on object basename\n"
+		"      and program; show A, B, diff and %% per field; new/removed are listed.\n"
+		"      Filters may use NAME_a, NAME_b, NAME_diff, NAME_pct (e.g. insns_pct>=5).\n"
+		"  %1$s verifier gate BASE NEW --policy FILE [-o text|markdown|junit|github|json]\n"
+		"      Check NEW against BASE with per-metric, per-program-glob rules; exit 1\n"
+		"      on an error-level violation. Policy lines: GLOB METRIC RULE [warn|error]\n"
+		"      with RULE one of +N%%, +N, <=N, <N, >=N, >N, no-regress (verdict).\n"
+		"  %1$s verifier hotspots OBJ|LOG [-p PROG] [-n N] [--lcov FILE]\n"
+		"      Attribute processed insns to source lines from a level-2 log (an object\n"
+		"      is loaded at log level 2) and print the top N (default 20); --lcov\n"
+		"      writes DA:<line>,<insns> records for genhtml.\n"
+		"\n"
+		"FMT := { table | csv | json | veristat-csv } (default table; json under -j)\n"
+		"FIELDS := comma-separated names, or 'all' or 'default'. Names:\n"
+		"      ",
+		bin_name);
+	for (int i = 0; i < VLOG_STAT_CNT; i++)
+		fprintf(f, "%s%s", vlog_stat_def(i)->name,
+			i + 1 < VLOG_STAT_CNT ? ((i + 1) % 8 ? " " : "\n      ") : "\n");
+	fprintf(f,
+		"FILTER := NAME OP VALUE, OP := { == | = | != | < | <= | > | >= }; string\n"
+		"      values match as globs (e.g. -f 'prog=xdp_*' -f 'insns>=1000').\n"
+		"SORT := NAME[:asc|:desc][,NAME...] (numbers default to descending).\n"
+		"Failure classes: ");
+	for (int c = 1; c < VLOG_CLASS_CNT; c++)
+		fprintf(f, "%s%s", vlog_class_str(c), c + 1 < VLOG_CLASS_CNT ? ", " : ".\n");
+}
+
+static int do_help(int argc, char **argv)
+{
+	print_help(stdout);
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "stats", vcli_stats },
+	{ "parse", vcli_parse },
+	{ "compare", vcli_compare },
+	{ "gate", vcli_gate },
+	{ "hotspots", vcli_hotspots },
+	{ "help", do_help },
+	{ 0 },
+};
 
 int do_verifier(int argc, char **argv)
 {
-	p_err("verifier: not built yet");
-	return EXIT_ERROR;
+	int ret;
+
+	argc--;
+	argv++;
+	prev_print = bpfgauge_set_print(capture_print);
+	ret = cmd_select(cmds, "verifier", argc, argv, do_help);
+	bpfgauge_set_print(prev_print);
+	return ret;
 }

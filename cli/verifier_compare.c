@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* `verifier compare BASE NEW` and `verifier gate BASE NEW --policy FILE`. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifier_cli.h"
+
+struct sets {
+	struct vlog_record **a, **b;
+	size_t na, nb;
+	struct vcompare_row *rows;
+	size_t n;
+};
+
+static void sets_release(struct sets *s)
+{
+	vlog_records_free(s->a, s->na);
+	vlog_records_free(s->b, s->nb);
+	free(s->rows);
+}
+
+static int load_sets(const char *cmd, const char *base, const char *new, struct sets *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = vlog_records_load(base, &s->a, &s->na);
+	if (err) {
+		vcli_err(err, "%s: '%s'", cmd, base);
+		return err;
+	}
+	err = vlog_records_load(new, &s->b, &s->nb);
+	if (err) {
+		vcli_err(err, "%s: '%s'", cmd, new);
+		sets_release(s);
+		return err;
+	}
+	err = vcompare_join(s->a, s->na, s->b, s->nb, &s->rows, &s->n);
+	if (err) {
+		p_err("verifier %s: out of memory", cmd);
+		sets_release(s);
+	}
+	return err;
+}
+
+int vcli_compare(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "fields", required_argument, NULL, 'e' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ 0 },
+	};
+	const char *fmt = json_output ? "json" : "table", *fields = NULL;
+	struct vfilter filters[16];
+	size_t nf = 0, k = 0, nnew = 0, nremoved = 0;
+	int fl[VLOG_STAT_CNT];
+	struct vreport_opts ro = { .fields = fl, .pretty = pretty_output };
+	struct sets s;
+	int opt, err;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:e:f:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'o': fmt = optarg; break;
+		case 'e': fields = optarg; break;
+		case 'f':
+			if (nf == 16 || vfilter_parse(optarg, true, &filters[nf++])) {
+				vcli_err(0, "bad filter '%s'", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		default:
+			p_err("verifier compare: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (argc - optind != 2) {
+		p_err("verifier compare: want BASE and NEW (usage: %s verifier compare BASE NEW)",
+		      bin_name);
+		return EXIT_ERROR;
+	}
+	if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
+		p_err("verifier compare: unknown output format '%s' (table, csv, json)", fmt);
+		return EXIT_ERROR;
+	}
+	if (vcli_fields(fields, VCLI_FIELDS_COMPARE, fl, &ro.nfields))
+		return EXIT_ERROR;
+	if (load_sets("compare", argv[optind], argv[optind + 1], &s))
+		return EXIT_ERROR;
+	for (size_t i = 0; i < s.n; i++) {
+		bool keep = true;
+
+		for (size_t f = 0; f < nf && keep; f++)
+			keep = vfilter_match_row(&filters[f], &s.rows[i]);
+		/* new and removed programs are always listed */
+		if (keep || !s.rows[i].a || !s.rows[i].b)
+			s.rows[k++] = s.rows[i];
+	}
+	for (size_t i = 0; i < k; i++) {
+		nnew += !s.rows[i].a;
+		nremoved += !s.rows[i].b;
+	}
+	err = verifier_write_compare(fmt, stdout, s.rows, k, &ro);
+	if (!json_output && !strcmp(fmt, "table"))
+		printf("\n%zu programs: %zu in both, %zu new, %zu removed\n", k, k - nnew - nremoved,
+		       nnew, nremoved);
+	sets_release(&s);
+	return err ? EXIT_ERROR : 0;
+}
+
+int vcli_gate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ 0 },
+	};
+	const char *fmt = json_output ? "json" : "text", *policy = NULL;
+	struct vpolicy *pol;
+	struct vgate_result res;
+	struct sets s;
+	int opt, err;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:P:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'o': fmt = optarg; break;
+		case 'P': policy = optarg; break;
+		default:
+			p_err("verifier gate: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (argc - optind != 2 || !policy) {
+		p_err("verifier gate: want BASE NEW --policy FILE");
+		return EXIT_ERROR;
+	}
+	if (strcmp(fmt, "text") && strcmp(fmt, "markdown") && strcmp(fmt, "junit") &&
+	    strcmp(fmt, "github") && strcmp(fmt, "json")) {
+		p_err("verifier gate: unknown output format '%s' (text, markdown, junit, github, json)",
+		      fmt);
+		return EXIT_ERROR;
+	}
+	err = vpolicy_load(policy, &pol);
+	if (err) {
+		vcli_err(err, "gate: policy '%s'", policy);
+		return EXIT_ERROR;
+	}
+	if (load_sets("gate", argv[optind], argv[optind + 1], &s)) {
+		vpolicy_free(pol);
+		return EXIT_ERROR;
+	}
+	err = vgate_eval(pol, s.rows, s.n, &res);
+	if (err) {
+		p_err("verifier gate: %s", bpfgauge_strerror(err));
+	} else {
+		verifier_write_gate(fmt, stdout, &res, s.rows, s.n, pretty_output);
+		err = res.errors ? EXIT_GATE : 0;
+		vgate_result_release(&res);
+	}
+	sets_release(&s);
+	vpolicy_free(pol);
+	return err < 0 ? EXIT_ERROR : err;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `verifier hotspots OBJ|LOG`: where the verifier spends its budget, per
+ * source line, from a level-2 log (loading the object at level 2 if given
+ * one), as a top-N table and an lcov heat file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_writer.h"
+#include "verifier_cli.h"
+
+static bool is_elf(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char m[4] = { 0 };
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fread(m, 1, 4, f) == 4 && !memcmp(m, "\177ELF", 4);
+	fclose(f);
+	return ok;
+}
+
+static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, json_writer_t *jw)
+{
+	size_t n;
+	uint64_t un = 0, total = 0;
+	const struct vlog_hotspot *hs = vlog_parser__hotspots(p, &n, &un);
+
+	if (!hs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		total += hs[i].insns;
+	total += un;
+	if (jw) {
+		jw_start_object(jw);
+		jw_string_field(jw, "source", what);
+		jw_uint_field(jw, "insns", total);
+		jw_uint_field(jw, "unattributed", un);
+		jw_name(jw, "lines");
+		jw_start_array(jw);
+		for (size_t i = 0; i < n && (long)i < top; i++) {
+			jw_start_object(jw);
+			jw_string_field(jw, "file", hs[i].file);
+			jw_int_field(jw, "line", hs[i].line);
+			jw_uint_field(jw, "insns", hs[i].insns);
+			jw_uint_field(jw, "paths", hs[i].paths);
+			jw_string_field(jw, "src", hs[i].src);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+		jw_end_object(jw);
+	} else {
+		printf("%s: %llu insns processed, %llu without a source line\n", what,
+		       (unsigned long long)total, (unsigned long long)un);
+		printf("%10s  %6s  %8s  %-30s  %s\n", "Insns", "%", "Paths", "Location", "Source");
+		for (size_t i = 0; i < n && (long)i < top; i++) {
+			char loc[300];
+
+			snprintf(loc, sizeof(loc), "%s:%d", hs[i].file, hs[i].line);
+			printf("%10llu  %6.2f  %8llu  %-30s  %.60s\n",
+			       (unsigned long long)hs[i].insns,
+			       total ? 100.0 * hs[i].insns / total : 0.0,
+			       (unsigned long long)hs[i].paths, loc, hs[i].src);
+		}
+		if (!n)
+			printf("(no '; ... @ file:line' comments: the log is older than 6.9 or not level 2)\n");
+	}
+	if (lcov && verifier_write_heat_lcov(lcov, what, hs, n))
+		return -EIO;
+	return 0;
+}
+
+int vcli_hotspots(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prog", required_argument, NULL, 'p' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "lcov", required_argument, NULL, 'l' },
+		{ 0 },
+	};
+	const char *prog = NULL, *lcov_path = NULL, *path;
+	long top = 20;
+	FILE *lcov = NULL;
+	json_writer_t *jw = NULL;
+	int opt, ret = 0, err;
+	char *end;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "p:n:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'p': prog = optarg; break;
+		case 'n':
+			top = strtol(optarg, &end, 10);
+			if (*end || top < 1) {
+				p_err("verifier hotspots: -n wants a positive number, got '%s'", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'l': lcov_path = optarg; break;
+		default:
+			p_err("verifier hotspots: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (argc - optind != 1) {
+		p_err("verifier hotspots: want one OBJ or LOG");
+		return EXIT_ERROR;
+	}
+	path = argv[optind];
+	if (lcov_path) {
+		lcov = fopen(lcov_path, "w");
+		if (!lcov) {
+			p_err("verifier hotspots: cannot write '%s': %s", lcov_path, strerror(errno));
+			return EXIT_ERROR;
+		}
+	}
+	if (json_output) {
+		jw = jw_new(stdout, pretty_output);
+		jw_start_array(jw);
+	}
+	if (strcmp(path, "-") && is_elf(path)) {
+		char **names;
+		size_t n;
+		struct vload_opts lo = { .sz = sizeof(lo), .log_level = 2, .hotspots = true };
+		bool found = false;
+
+		err = vload_list_progs(path, &names, &n);
+		if (err) {
+			vcli_err(err, "hotspots: %s", path);
+			ret = EXIT_ERROR;
+			goto out;
+		}
+		for (size_t i = 0; i < n && !ret; i++) {
+			struct vload_result res;
+			char what[512];
+
+			if (prog && strcmp(prog, names[i]))
+				continue;
+			found = true;
+			err = vload_prog(path, names[i], &lo, &res);
+			if (err) {
+				vcli_err(err, "hotspots: %s/%s", path, names[i]);
+				ret = EXIT_ERROR;
+				break;
+			}
+			snprintf(what, sizeof(what), "%s/%s (%s)", path, names[i],
+				 vlog_verdict_str(vlog_record__int(res.rec, VLOG_STAT_VERDICT)));
+			if (show(res.parser, what, top, lcov, jw))
+				ret = EXIT_ERROR;
+			vload_result_release(&res);
+		}
+		vload_names_free(names);
+		if (prog && !found) {
+			p_err("verifier hotspots: no program '%s' in '%s'", prog, path);
+			ret = EXIT_ERROR;
+		}
+	} else {
+		struct vlog_parser_opts po = { .sz = sizeof(po), .hotspots = true };
+		struct vlog_parser *p = vlog_parser__new(&po);
+		struct vlog_record *r = NULL;
+		char *buf;
+		size_t len;
+
+		err = vlog_read_file(path, &buf, &len);
+		if (err) {
+			p_err("verifier hotspots: cannot read '%s': %s", path, bpfgauge_strerror(err));
+			vlog_parser__free(p);
+			ret = EXIT_ERROR;
+			goto out;
+		}
+		vlog_parser__feed(p, buf, len);
+		free(buf);
+		err = vlog_parser__finish(p, &r);
+		if (err) {
+			p_err("verifier hotspots: '%s' holds no verifier log", path);
+			ret = EXIT_ERROR;
+		} else if (show(p, path, top, lcov, jw)) {
+			ret = EXIT_ERROR;
+		}
+		vlog_record__free(r);
+		vlog_parser__free(p);
+	}
+out:
+	if (jw) {
+		jw_end_array(jw);
+		jw_free(jw);
+	}
+	if (lcov)
+		fclose(lcov);
+	return ret;
+}

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* `verifier stats` (parallel per-program loads) and `verifier parse` (offline logs). */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "verifier_cli.h"
+
+struct sort_key {
+	int stat;
+	bool desc;
+};
+
+static struct sort_key sort_keys[8];
+static size_t nsort;
+
+static int parse_sort(const char *spec)
+{
+	char buf[256], *save, *t;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	nsort = 0;
+	for (t = strtok_r(buf, ",", &save); t && nsort < 8; t = strtok_r(NULL, ",", &save)) {
+		char *c = strchr(t, ':');
+		int id;
+
+		if (c)
+			*c++ = 0;
+		id = vlog_stat_find(t);
+		if (id < 0 || (c && strcmp(c, "asc") && strcmp(c, "desc"))) {
+			p_err("verifier: bad sort key '%s' (want NAME[:asc|:desc])", t);
+			return -EINVAL;
+		}
+		sort_keys[nsort].stat = id;
+		sort_keys[nsort].desc = c ? !strcmp(c, "desc")
+					  : (vlog_stat_def(id)->kind == VLOG_KIND_INT ||
+					     vlog_stat_def(id)->kind == VLOG_KIND_PCT);
+		nsort++;
+	}
+	return 0;
+}
+
+static int rec_cmp(const void *x, const void *y)
+{
+	const struct vlog_record *a = *(struct vlog_record *const *)x;
+	const struct vlog_record *b = *(struct vlog_record *const *)y;
+
+	for (size_t i = 0; i < nsort; i++) {
+		int c = vlog_record__cmp(a, b, sort_keys[i].stat);
+
+		/* unset values sort last either way */
+		if (c && vlog_record__has(a, sort_keys[i].stat) && vlog_record__has(b, sort_keys[i].stat))
+			return sort_keys[i].desc ? -c : c;
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+struct out_opts {
+	const char *fmt;
+	const char *fields;
+	struct vfilter filters[16];
+	size_t nfilters;
+	bool sort;
+};
+
+static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
+{
+	const struct verifier_writer *w = verifier_writer_find(o->fmt);
+	int fields[VLOG_STAT_CNT];
+	struct vreport_opts ro = { .fields = fields, .pretty = pretty_output };
+	size_t k = 0;
+
+	if (!w) {
+		p_err("verifier: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
+		return EXIT_ERROR;
+	}
+	if (vcli_fields(o->fields, strcmp(o->fmt, "table") ? VCLI_FIELDS_ALL : VCLI_FIELDS_TABLE,
+			fields, &ro.nfields))
+		return EXIT_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		bool keep = true;
+
+		for (size_t f = 0; f < o->nfilters && keep; f++)
+			keep = vfilter_match(&o->filters[f], recs[i]);
+		if (keep)
+			recs[k++] = recs[i];
+		else
+			vlog_record__free(recs[i]);
+	}
+	if (o->sort)
+		qsort(recs, k, sizeof(*recs), rec_cmp);
+	if (w->write(stdout, recs, k, &ro)) {
+		p_err("verifier: write error");
+		k = 0;
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < k; i++)
+		vlog_record__free(recs[i]);
+	return 0;
+}
+
+/* --- stats --- */
+
+struct job {
+	const char *path;
+	const char *prog;
+	struct vlog_record *rec;
+	int err;
+};
+
+static struct job *jobs;
+static size_t njobs;
+static atomic_size_t next_job;
+static struct vload_opts lopts;
+static const char *log_dir;
+
+static void save_log(const struct job *j, const struct vload_result *res)
+{
+	char path[4096];
+	const char *base = strrchr(j->path, '/');
+	FILE *f;
+
+	base = base ? base + 1 : j->path;
+	snprintf(path, sizeof(path), "%s/%s.%s.log", log_dir, base, j->prog);
+	f = fopen(path, "w");
+	if (f) {
+		fwrite(res->log, 1, res->log_len, f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/%s.%s.info", log_dir, base, j->prog);
+	f = fopen(path, "w");
+	if (f) {
+		/* what only the kernel knows, recorded at capture time */
+		fprintf(f, "errno=%lld\n", (long long)vlog_record__int(res->rec, VLOG_STAT_ERRNO));
+		if (vlog_record__has(res->rec, VLOG_STAT_VERIFIED_INSNS))
+			fprintf(f, "verified_insns=%lld\n",
+				(long long)vlog_record__int(res->rec, VLOG_STAT_VERIFIED_INSNS));
+		fprintf(f, "log_level=%d\nlog_size=%zu\nretries=%d\n", lopts.log_level | 4,
+			lopts.log_size, res->retries);
+		fclose(f);
+	}
+}
+
+static void *worker(void *arg)
+{
+	size_t i;
+
+	while ((i = atomic_fetch_add(&next_job, 1)) < njobs) {
+		struct job *j = &jobs[i];
+		struct vload_result res;
+
+		j->err = vload_prog(j->path, j->prog, &lopts, &res);
+		if (j->err)
+			continue;
+		if (log_dir)
+			save_log(j, &res);
+		j->rec = res.rec;
+		res.rec = NULL;
+		vload_result_release(&res);
+	}
+	return NULL;
+}
+
+int vcli_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "fields", required_argument, NULL, 'e' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "allow-failures", no_argument, NULL, 'A' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "log-size", required_argument, NULL, 'S' },
+		{ "no-retry", no_argument, NULL, 'R' },
+		{ "log-dir", required_argument, NULL, 'D' },
+		{ 0 },
+	};
+	struct out_opts o = { .fmt = json_output ? "json" : "table" };
+	long nworkers = sysconf(_SC_NPROCESSORS_ONLN);
+	bool allow_failures = false;
+	pthread_t *th;
+	struct vlog_record **recs;
+	size_t nrec = 0, nfail = 0;
+	int opt, ret;
+	char *end;
+
+	memset(&lopts, 0, sizeof(lopts));
+	lopts.sz = sizeof(lopts);
+	lopts.log_level = 1;
+	log_dir = NULL;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:e:f:s:j:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'o': o.fmt = optarg; break;
+		case 'e': o.fields = optarg; break;
+		case 'f':
+			if (o.nfilters == 16 || vfilter_parse(optarg, false, &o.filters[o.nfilters++])) {
+				vcli_err(0, "bad filter '%s'", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 's':
+			if (parse_sort(optarg))
+				return EXIT_ERROR;
+			o.sort = true;
+			break;
+		case 'j':
+			nworkers = strtol(optarg, &end, 10);
+			if (*end || nworkers < 1 || nworkers > 1024) {
+				p_err("verifier stats: -j wants a number of workers, got '%s'", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'A': allow_failures = true; break;
+		case 'L':
+			lopts.log_level = strtol(optarg, &end, 10);
+			if (*end || lopts.log_level < 1 || lopts.log_level > 2) {
+				p_err("verifier stats: --log-level wants 1 or 2, got '%s'", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'S':
+			lopts.log_size = strtoul(optarg, &end, 0);
+			if (*end || lopts.log_size < 64) {
+				p_err("verifier stats: --log-size wants a byte count >= 64, got '%s'", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 'R': lopts.no_retry = true; break;
+		case 'D': log_dir = optarg; break;
+		default:
+			p_err("verifier stats: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		p_err("verifier stats: no object given (usage: %s verifier stats OBJ...)", bin_name);
+		return EXIT_ERROR;
+	}
+	if (!verifier_writer_find(o.fmt)) {
+		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
+		return EXIT_ERROR;
+	}
+	if (log_dir) {
+		struct stat st;
+
+		if (stat(log_dir, &st) || !S_ISDIR(st.st_mode)) {
+			p_err("verifier stats: --log-dir '%s' is not a directory", log_dir);
+			return EXIT_ERROR;
+		}
+	}
+	/* Check every object before loading anything: bad input is exit 2. */
+	jobs = NULL;
+	njobs = 0;
+	for (int i = optind; i < argc; i++) {
+		char **names;
+		size_t n;
+		int err = vload_list_progs(argv[i], &names, &n);
+		struct job *m;
+
+		if (err) {
+			vcli_err(err, "%s", argv[i]);
+			goto bad;
+		}
+		m = realloc(jobs, (njobs + n + 1) * sizeof(*m));
+		if (!m) {
+			vload_names_free(names);
+			p_err("verifier stats: out of memory");
+			goto bad;
+		}
+		jobs = m;
+		for (size_t k = 0; k < n; k++) {
+			jobs[njobs++] = (struct job){ .path = argv[i], .prog = names[k] };
+			names[k] = NULL; /* moved */
+		}
+		free(names);
+	}
+	if (nworkers > (long)njobs)
+		nworkers = njobs ? njobs : 1;
+	atomic_store(&next_job, 0);
+	th = calloc(nworkers, sizeof(*th));
+	if (!th)
+		goto bad;
+	for (long i = 0; i < nworkers; i++)
+		if (pthread_create(&th[i], NULL, worker, NULL)) {
+			th[i] = 0;
+			worker(NULL);
+		}
+	for (long i = 0; i < nworkers; i++)
+		if (th[i])
+			pthread_join(th[i], NULL);
+	free(th);
+
+	recs = calloc(njobs + 1, sizeof(*recs));
+	if (!recs)
+		goto bad;
+	ret = 0;
+	for (size_t i = 0; i < njobs; i++) {
+		if (!jobs[i].rec) {
+			vcli_err(jobs[i].err, "%s: program '%s'", jobs[i].path, jobs[i].prog);
+			ret = EXIT_ERROR;
+			continue;
+		}
+		if (vlog_record__int(jobs[i].rec, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
+			nfail++;
+		recs[nrec++] = jobs[i].rec;
+	}
+	for (size_t i = 0; i < njobs; i++)
+		free((char *)jobs[i].prog);
+	free(jobs);
+	jobs = NULL;
+	if (write_out(&o, recs, nrec))
+		ret = EXIT_ERROR;
+	free(recs);
+	if (ret)
+		return ret;
+	if (nfail && !allow_failures) {
+		p_info("verifier: %zu of %zu programs failed verification", nfail, nrec);
+		return EXIT_GATE;
+	}
+	return 0;
+bad:
+	for (size_t i = 0; i < njobs; i++)
+		free((char *)jobs[i].prog);
+	free(jobs);
+	jobs = NULL;
+	return EXIT_ERROR;
+}
+
+/* --- parse --- */
+
+static int parse_one(const char *path, struct vlog_record **rec)
+{
+	struct vlog_parser *p = vlog_parser__new(NULL);
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char buf[1 << 16];
+	size_t n;
+	int err = 0;
+
+	*rec = NULL;
+	if (!p) {
+		if (f && f != stdin)
+			fclose(f);
+		return -ENOMEM;
+	}
+	if (!f) {
+		err = -errno;
+		vlog_parser__free(p);
+		p_err("verifier parse: cannot open '%s': %s", path, bpfgauge_strerror(err));
+		return err;
+	}
+	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		err = vlog_parser__feed(p, buf, n);
+	if (!err && ferror(f))
+		err = -EIO;
+	if (f != stdin)
+		fclose(f);
+	if (!err)
+		err = vlog_parser__finish(p, rec);
+	vlog_parser__free(p);
+	if (err == -BPFGAUGE_EBADLOG)
+		p_err("verifier parse: '%s' holds no verifier log (empty, binary or unrelated text)",
+		      path);
+	else if (err)
+		p_err("verifier parse: '%s': %s", path, bpfgauge_strerror(err));
+	return err;
+}
+
+int vcli_parse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "fields", required_argument, NULL, 'e' },
+		{ 0 },
+	};
+	struct out_opts o = { .fmt = json_output ? "json" : "table" };
+	struct vlog_record **recs;
+	size_t n = 0;
+	int opt, ret = 0;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:e:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'o': o.fmt = optarg; break;
+		case 'e': o.fields = optarg; break;
+		default:
+			p_err("verifier parse: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		p_err("verifier parse: no log given (usage: %s verifier parse LOG...)", bin_name);
+		return EXIT_ERROR;
+	}
+	if (!verifier_writer_find(o.fmt)) {
+		p_err("verifier parse: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
+		return EXIT_ERROR;
+	}
+	recs = calloc(argc - optind + 1, sizeof(*recs));
+	if (!recs)
+		return EXIT_ERROR;
+	for (int i = optind; i < argc; i++) {
+		struct vlog_record *r;
+
+		if (parse_one(argv[i], &r)) {
+			ret = EXIT_ERROR;
+			continue;
+		}
+		if (!vlog_record__has(r, VLOG_STAT_FILE))
+			vlog_record__set_str(r, VLOG_STAT_FILE, argv[i]);
+		if (!vlog_record__has(r, VLOG_STAT_PROG)) {
+			/* no "prog 'x':" prefix: name it after the file */
+			const char *b = strrchr(argv[i], '/');
+			char name[256];
+			char *dot;
+
+			snprintf(name, sizeof(name), "%s", b ? b + 1 : argv[i]);
+			dot = strstr(name, ".log");
+			if (dot && dot != name)
+				*dot = 0;
+			vlog_record__set_str(r, VLOG_STAT_PROG, name);
+		}
+		if (vlog_record__int(r, VLOG_STAT_TRUNCATED))
+			p_info("verifier parse: warning: '%s' is truncated (no final 'processed N insns' line)",
+			       argv[i]);
+		recs[n++] = r;
+	}
+	if (ret) {
+		for (size_t i = 0; i < n; i++)
+			vlog_record__free(recs[i]);
+		free(recs);
+		return ret;
+	}
+	ret = write_out(&o, recs, n);
+	free(recs);
+	return ret;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Loading BPF programs one at a time, veristat-style, to capture their
+ * verifier log and bpf_prog_info: a fresh bpf_object per program with only
+ * that program autoloaded, pinning off and max_entries 0 fixed up. Loaded
+ * programs are closed again at once; nothing stays in the kernel.
+ */
+#ifndef BPFGAUGE_VLOAD_H
+#define BPFGAUGE_VLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bpfgauge/vlog.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vload_opts {
+	size_t sz;          /* sizeof(struct vload_opts) */
+	int log_level;      /* 1 or 2; BPF_LOG_STATS (4) is always added. 0 = 1 */
+	size_t log_size;    /* first log buffer size in bytes; 0 = 16 MiB */
+	bool no_retry;      /* keep the first buffer even if the log is cut (ENOSPC) */
+	bool hotspots;      /* build per-line hotspots while parsing */
+};
+
+/*
+ * Check that path is a BPF ELF object with BTF and list its programs.
+ * *names is a NULL-terminated array the caller frees with vload_names_free.
+ * Errors: -ENOENT (or other open errno), -BPFGAUGE_ENOTBPF (not ELF, or ELF
+ * for another machine), -BPFGAUGE_ENOBTF (no .BTF section), -EINVAL (libbpf
+ * refused it). A one-line reason is logged with pr_warn.
+ */
+int vload_list_progs(const char *path, char ***names, size_t *n);
+void vload_names_free(char **names);
+
+struct vload_result {
+	struct vlog_record *rec; /* owned by the caller: vlog_record__free */
+	char *log;               /* the verifier log (NUL-terminated), caller frees */
+	size_t log_len;
+	struct vlog_parser *parser; /* with opts.hotspots: caller frees */
+	int retries;             /* ENOSPC retries done */
+};
+
+/*
+ * Load program prog of path and fill res. Returns 0 when a record was
+ * produced (also when the program failed verification: see the verdict),
+ * or a negative error when the object could not even be opened; res is
+ * then zeroed. Thread-safe across different objects.
+ */
+int vload_prog(const char *path, const char *prog, const struct vload_opts *opts,
+	       struct vload_result *res);
+void vload_result_release(struct vload_result *res); /* accepts zeroed */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BPFGAUGE_VLOAD_H */

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Reading record sets back from our JSON and CSV and from veristat's CSV,
+ * so that every machine format bpfgauge writes doubles as storage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfgauge/csv.h"
+#include "bpfgauge/json_read.h"
+#include "vlog_internal.h"
+
+void vlog_records_free(struct vlog_record **recs, size_t n)
+{
+	if (!recs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		vlog_record__free(recs[i]);
+	free(recs);
+}
+
+int vlog_read_file(const char *path, char **buf, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 1 << 16, n = 0;
+	char *b;
+	int err = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return bg_err(-errno);
+	b = malloc(cap);
+	if (!b) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		size_t r;
+
+		if (n + 1 >= cap) {
+			char *m = realloc(b, cap * 2);
+
+			if (!m) {
+				err = -ENOMEM;
+				goto out;
+			}
+			b = m;
+			cap *= 2;
+		}
+		r = fread(b + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f))
+				err = -EIO;
+			break;
+		}
+	}
+	b[n] = 0;
+out:
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(b);
+		return bg_err(err);
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+struct set {
+	struct vlog_record **recs;
+	size_t n, cap;
+	int cols[VLOG_STAT_CNT * 2 + 64]; /* stat id per CSV column, -1 = ignored */
+	size_t ncols;
+	const char *name;
+	bool header_done;
+};
+
+static int set_add(struct set *s, struct vlog_record *r)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		struct vlog_record **m = realloc(s->recs, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		s->recs = m;
+		s->cap = cap;
+	}
+	s->recs[s->n++] = r;
+	return 0;
+}
+
+static int csv_row(char **f, size_t n, size_t line, void *ctx)
+{
+	struct set *s = ctx;
+	struct vlog_record *r;
+
+	if (!s->header_done) {
+		bool any = false;
+
+		if (n > sizeof(s->cols) / sizeof(s->cols[0]))
+			n = sizeof(s->cols) / sizeof(s->cols[0]);
+		for (size_t i = 0; i < n; i++) {
+			s->cols[i] = vlog_stat_find(f[i]);
+			any |= s->cols[i] == VLOG_STAT_PROG;
+		}
+		if (!any) {
+			pr_warn("verifier: %s: CSV header has no prog/prog_name column", s->name);
+			return -BPFGAUGE_EBADFORMAT;
+		}
+		s->ncols = n;
+		s->header_done = true;
+		return 0;
+	}
+	if (n != s->ncols) {
+		pr_warn("verifier: %s:%zu: %zu fields, the header has %zu", s->name, line, n,
+			s->ncols);
+		return -BPFGAUGE_EBADFORMAT;
+	}
+	r = vlog_record__new();
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (s->cols[i] < 0)
+			continue;
+		if (vlog_record__parse_value(r, s->cols[i], f[i])) {
+			pr_warn("verifier: %s:%zu: bad %s value '%s'", s->name, line,
+				vlog_stat_def(s->cols[i])->name, f[i]);
+			vlog_record__free(r);
+			return -BPFGAUGE_EBADFORMAT;
+		}
+	}
+	if (set_add(s, r)) {
+		vlog_record__free(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int json_prog(struct set *s, const struct json_value *o, size_t idx)
+{
+	struct vlog_record *r;
+
+	if (json_type(o) != JSON_OBJECT) {
+		pr_warn("verifier: %s: programs[%zu] is not an object", s->name, idx);
+		return -BPFGAUGE_EBADFORMAT;
+	}
+	r = vlog_record__new();
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_len(o); i++) {
+		const struct json_value *v = json_at(o, i);
+		int id = vlog_stat_find(json_key_at(o, i));
+		const char *text;
+		int err;
+
+		if (id < 0 || json_type(v) == JSON_NULL)
+			continue;
+		text = json_type(v) == JSON_NUMBER ? json_num_text(v) : json_str(v);
+		if (json_type(v) == JSON_BOOL)
+			text = json_bool(v) ? "1" : "0";
+		err = text ? vlog_record__parse_value(r, id, text) : -BPFGAUGE_EBADFORMAT;
+		if (err) {
+			pr_warn("verifier: %s: programs[%zu].%s has a bad value", s->name, idx,
+				json_key_at(o, i));
+			vlog_record__free(r);
+			return -BPFGAUGE_EBADFORMAT;
+		}
+	}
+	if (set_add(s, r)) {
+		vlog_record__free(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int vlog_records_parse(const char *buf, size_t len, const char *name,
+		       struct vlog_record ***recs, size_t *n)
+{
+	struct set s = { .name = name };
+	size_t i = 0;
+	int err = 0;
+
+	*recs = NULL;
+	*n = 0;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t'))
+		i++;
+	if (i == len) {
+		pr_warn("verifier: %s: empty input", name);
+		return bg_err(-BPFGAUGE_EBADFORMAT);
+	}
+	if (memchr(buf, 0, len)) {
+		pr_warn("verifier: %s: binary data, not JSON or CSV", name);
+		return bg_err(-BPFGAUGE_EBADFORMAT);
+	}
+	if (buf[i] == '{' || buf[i] == '[') {
+		struct json_value *root;
+		const struct json_value *progs;
+		char msg[128];
+
+		err = json_parse(buf, len, &root, msg, sizeof(msg));
+		if (err) {
+			pr_warn("verifier: %s: bad JSON: %s", name, msg);
+			return err;
+		}
+		progs = json_type(root) == JSON_ARRAY ? root : json_get(root, "programs");
+		if (json_type(root) == JSON_OBJECT) {
+			const struct json_value *sv = json_get(root, "schema_version");
+			int64_t ver = 0;
+
+			if (sv && (json_int64(sv, &ver) || ver > VLOG_SCHEMA_VERSION)) {
+				pr_warn("verifier: %s: schema_version %s is newer than this bpfgauge (%d)",
+					name, json_num_text(sv) ? json_num_text(sv) : "?",
+					VLOG_SCHEMA_VERSION);
+				json_free(root);
+				return bg_err(-BPFGAUGE_EBADFORMAT);
+			}
+		}
+		if (json_type(progs) != JSON_ARRAY) {
+			pr_warn("verifier: %s: JSON has no \"programs\" array", name);
+			json_free(root);
+			return bg_err(-BPFGAUGE_EBADFORMAT);
+		}
+		for (size_t k = 0; k < json_len(progs) && !err; k++)
+			err = json_prog(&s, json_at(progs, k), k);
+		json_free(root);
+	} else {
+		err = csv_parse(buf, len, csv_row, &s);
+		if (!err && !s.header_done)
+			err = -BPFGAUGE_EBADFORMAT;
+		if (err == -BPFGAUGE_EBADFORMAT && !s.n && !s.header_done)
+			pr_warn("verifier: %s: not CSV with a header", name);
+	}
+	if (err) {
+		vlog_records_free(s.recs, s.n);
+		return bg_err(err);
+	}
+	*recs = s.recs;
+	*n = s.n;
+	return 0;
+}
+
+int vlog_records_load(const char *path, struct vlog_record ***recs, size_t *n)
+{
+	char *buf;
+	size_t len;
+	int err = vlog_read_file(path, &buf, &len);
+
+	*recs = NULL;
+	*n = 0;
+	if (err) {
+		pr_warn("verifier: cannot read '%s': %s", path, bpfgauge_strerror(err));
+		return err;
+	}
+	err = vlog_records_parse(buf, len, path, recs, n);
+	free(buf);
+	return err;
+}
