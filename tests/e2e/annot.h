@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Coverage ground truth: parse the annotations written into the example BPF
+ * sources (bpf/examples) and check a coverage model against them. The
+ * annotations are derived by reasoning about each program and its fixed
+ * input (tests/e2e/examples.c), never copied from the tool's output.
+ *
+ * GRAMMAR. An annotation is a C comment on the line it describes,
+ *     / * key: value [key: value ...] * /       (no spaces inside "/ *")
+ * holding one or more of these keys:
+ *
+ *   cov: N     The line carries code: it must be a DA record with count
+ *              exactly N*scale (counts mode), hit iff N > 0 (hits mode).
+ *   cov: N?    The line may be absent from DA (the optimiser of some LLVM
+ *              majors leaves it no instruction of its own, e.g. a return
+ *              folded into a phi, or a call whose code is all inlined);
+ *              if present, it must match as above.
+ *   fn: N      An FN record for the function declared on this line (its
+ *              name is the identifier before the first '('), with FNDA
+ *              exactly N*scale (counts) or > 0 iff N > 0 (hits).
+ *   br: A,B;C,D
+ *              The BRDA records on this line, grouped by block id, must be
+ *              exactly these blocks (';' separates blocks, ',' branches),
+ *              each block compared as a multiset of taken values and the
+ *              blocks as a multiset of blocks: successor order and branch
+ *              site ordinals follow the optimised IR, which differs between
+ *              LLVM majors, while the counts must not. '-' means the
+ *              branching block never ran. Counts mode compares values
+ *              times scale; hits mode compares '-', 0 and >0.
+ *   br+: A,B   Sum the taken values of each branch index over all blocks on
+ *              the line, then compare as a multiset: for a helper inlined
+ *              at many sites of one function, whose sites are ordinals
+ *              0..k-1 in an order the optimiser picks.
+ *
+ * RULES checked by annot_check():
+ *   - every DA line in an annotated file has a cov: annotation;
+ *   - every cov: N (without '?') line is present;
+ *   - every FN record in an annotated file has a fn: annotation, and every
+ *     fn: annotation has its FN record, on that line;
+ *   - every br:/br+: annotation matches; BRDA lines without one are not
+ *     checked (reported by annot_check's stats);
+ *   - the model holds no file outside the annotated set.
+ */
+#ifndef BPFGAUGE_E2E_ANNOT_H
+#define BPFGAUGE_E2E_ANNOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cov_model;
+
+#define ANNOT_MAX_BLOCKS 8
+#define ANNOT_MAX_BRANCHES 8
+#define ANNOT_NEVER (-1) /* '-' */
+
+struct annot_br {
+	int nblocks;
+	int nbranches[ANNOT_MAX_BLOCKS];
+	int64_t taken[ANNOT_MAX_BLOCKS][ANNOT_MAX_BRANCHES];
+};
+
+struct annot_line {
+	uint32_t line;
+	bool has_cov, cov_optional;
+	uint64_t cov;
+	bool has_fn;
+	uint64_t fn;
+	char fn_name[64];
+	bool has_br, br_sum; /* br_sum: br+ */
+	struct annot_br br;
+};
+
+struct annot_file {
+	char *path; /* as read */
+	char *base; /* file name, used to match model paths */
+	struct annot_line *lines;
+	size_t nlines;
+};
+
+struct annot_set {
+	struct annot_file *files;
+	size_t nfiles;
+};
+
+/*
+ * Parse every *.bpf.c and *.h in dir into set (which the caller zeroes
+ * first and releases with annot_set_release()). Returns 0, or -errno with
+ * a message naming file:line in err.
+ */
+int annot_load_dir(struct annot_set *set, const char *dir, char *err, size_t errsz);
+/* Parse one file and append it to set. */
+int annot_load_file(struct annot_set *set, const char *path, char *err, size_t errsz);
+void annot_set_release(struct annot_set *set);
+
+enum annot_mode { ANNOT_COUNTS, ANNOT_HITS };
+
+struct annot_check_opts {
+	enum annot_mode mode;
+	uint64_t scale;        /* counts are expected * scale; 0 means 1 */
+	const char *only_file; /* check only this base name; others ignored */
+	bool skip_file;        /* with only_file: check all but that one */
+};
+
+struct annot_stats {
+	size_t lines, funcs, branch_lines, branch_lines_unchecked;
+	size_t failures;
+};
+
+/*
+ * Check model against set. Every mismatch is appended to out (one line
+ * each, "file:line: what") as long as it fits in outsz. Returns the number
+ * of failures (0 = exact match).
+ */
+size_t annot_check(const struct annot_set *set, const struct cov_model *model,
+		   const struct annot_check_opts *opts, struct annot_stats *stats,
+		   char *out, size_t outsz);
+
+#endif /* BPFGAUGE_E2E_ANNOT_H */
