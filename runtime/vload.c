@@ -325,8 +325,9 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 					      : VLOG_CLASS_OTHER;
 
 		vlog_record__set_int(r, VLOG_STAT_VERDICT, VLOG_VERDICT_FAIL);
-		if (load_err == -ENOSPC)
-			cls = VLOG_CLASS_TRUNCATED;
+		if (load_err == -ENOSPC &&
+		    (cls == VLOG_CLASS_NONE || cls == VLOG_CLASS_OTHER || cls == VLOG_CLASS_TRUNCATED))
+			cls = VLOG_CLASS_TRUNCATED; /* else the kept tail shows the real error */
 		else if (load_err == -EPERM && !res->log_len)
 			cls = VLOG_CLASS_PERM;
 		else if (load_err == -E2BIG && !res->log_len)

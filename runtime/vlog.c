@@ -380,8 +380,17 @@ static bool is_noise(const char *l)
 		"returning from callee", "to caller at", "processed ", "verification time",
 		"stack depth", "Global function", "arg#", "changes_pkt_data", "Verifying",
 		"BTF ", "insn ", "state ", "live ", "safe", "checkpoint", "0x",
+		"SCC ", "cur state:", "old state:", "(", "Live regs",
 	};
+	const char *s;
+
 	if (!*l)
+		return true;
+	/* liveness table: "4: .......... (05) goto pc-1", optionally "1   4: ..." */
+	s = l;
+	while (isdigit((unsigned char)*s) || *s == ' ')
+		s++;
+	if (s > l && *s == ':' && s[1] == ' ' && (s[2] == '.' || isdigit((unsigned char)s[2])))
 		return true;
 	for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++)
 		if (starts(l, pfx[i]))
@@ -538,6 +547,12 @@ static void on_line(struct vlog_parser *p, char *l)
 				on_insn(p, a);
 				return;
 			}
+			if (starts(s + 1, " <invalid CO-RE relocation>")) {
+				/* libbpf rewrote the poisoned insn's line */
+				p->recognized++;
+				on_insn(p, a);
+				return;
+			}
 			if (!strcmp(s + 1, " safe")) { /* pruned: counts as processed */
 				p->recognized++;
 				p->last_insn = a;
@@ -592,6 +607,11 @@ static void on_line(struct vlog_parser *p, char *l)
 		return;
 	if (vlog_classify_msg(l) != VLOG_CLASS_OTHER)
 		p->recognized++;
+	/* these errors fire after insn_processed++ but before the insn is printed */
+	if (starts(l, "infinite loop detected at insn ") && kw_num(l, "at insn", &a))
+		count_insn(p, a, false);
+	else if (starts(l, "BPF program is too large"))
+		count_insn(p, p->last_insn, false);
 	tail_push(p, l);
 }
 
@@ -755,18 +775,23 @@ int vlog_parser__finish(struct vlog_parser *p, struct vlog_record **out)
 		vlog_record__set_int(r, VLOG_STAT_CLASS, VLOG_CLASS_NONE);
 		goto out;
 	}
-	if (!msg && p->libbpf_msg[0])
-		msg = p->libbpf_msg;
-	if (p->btf_fail) {
-		cls = VLOG_CLASS_BTF;
-		msg = p->libbpf_msg;
-	} else if (!msg && p->libbpf_errno == EPERM) {
-		cls = VLOG_CLASS_PERM;
-	} else if (!msg && p->libbpf_errno == E2BIG && !p->insn_lines) {
-		cls = VLOG_CLASS_TOO_LARGE;
-	} else if (!p->seen_processed && (cls == VLOG_CLASS_OTHER || !msg)) {
-		/* the stats line never came: the buffer ran out */
-		cls = VLOG_CLASS_TRUNCATED;
+	{
+		bool have_log = p->seen_processed || p->insn_lines || p->tail_n || p->structured;
+		bool log_msg = msg != NULL;
+
+		if (!msg && p->libbpf_msg[0])
+			msg = p->libbpf_msg;
+		if (p->btf_fail) {
+			cls = VLOG_CLASS_BTF;
+			msg = p->libbpf_msg;
+		} else if (!have_log && p->libbpf_errno == EPERM) {
+			cls = VLOG_CLASS_PERM;
+		} else if (!have_log && p->libbpf_errno == E2BIG) {
+			cls = VLOG_CLASS_TOO_LARGE;
+		} else if (!p->seen_processed && (cls == VLOG_CLASS_OTHER || !log_msg)) {
+			/* the stats line never came: the buffer ran out */
+			cls = VLOG_CLASS_TRUNCATED;
+		}
 	}
 	vlog_record__set_int(r, VLOG_STAT_CLASS, cls);
 	if (msg && *msg)
