@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# bpfgauge verifier parse/compare/gate/hotspots on stored logs and hand-made
+# result files: exit codes, one-line errors, veristat CSV input, gate outputs.
+set -u
+bg=${BPFGAUGE:?}
+data=${BPFGAUGE_DATA:?}
+logs=$data/vlogs/6.18
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+check() { [ "$2" = "$3" ] && ok "$1" || bad "$1: exit $3, want $2"; }
+has() { grep -q -- "$2" <<<"$3" && ok "$1" || bad "$1: no '$2' in: $3"; }
+one_line_err() { # name cmd...
+  local name=$1; shift
+  local err rc
+  err=$("$@" 2>&1 >/dev/null); rc=$?
+  check "$name exit" 2 $rc
+  [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && ok "$name one line" || bad "$name: stderr: $err"
+  has "$name prefix" "^bpfgauge: error: " "$err"
+}
+
+# help names every command and option it has
+h=$("$bg" verifier help); check help 0 $?
+for w in stats parse compare gate hotspots --allow-failures --log-level --log-size --no-retry \
+         --log-dir --policy --lcov veristat-csv insns_limit_pct; do has "help $w" "$w" "$h"; done
+
+# parse: classes from real logs
+out=$("$bg" verifier parse -o csv -e prog,verdict,class,insns "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log)
+check parse 0 $?
+has parse-stack "^fail_stack.l1,fail,stack,40" "$out"
+has parse-pass "^pass_subprog.l1,pass,none,592" "$out"
+out=$(cat "$logs"/fail_mem.l1.log | "$bg" -j verifier parse -); check parse-stdin 0 $?
+has parse-json-schema '"schema_version":1' "$out"
+has parse-json-class '"class":"mem_access"' "$out"
+
+# bad logs: empty, binary garbage, missing
+: >"$tmp/empty.log"
+head -c 4096 /dev/urandom >"$tmp/garbage.log"
+one_line_err parse-empty "$bg" verifier parse "$tmp/empty.log"
+one_line_err parse-garbage "$bg" verifier parse "$tmp/garbage.log"
+one_line_err parse-missing "$bg" verifier parse "$tmp/nope.log"
+head -c 1500 "$logs"/fail_ref.l2.log >"$tmp/cut.log"
+err=$("$bg" verifier parse "$tmp/cut.log" 2>&1 >/dev/null); check parse-truncated 0 $?
+has parse-truncated-msg "truncated" "$err"
+
+# stats: bad objects are exit 2 with one line (no kernel needed to refuse them)
+one_line_err stats-missing "$bg" verifier stats "$tmp/nope.o"
+printf 'hello' >"$tmp/text.o"
+one_line_err stats-not-elf "$bg" verifier stats "$tmp/text.o"
+one_line_err stats-elf-not-bpf "$bg" verifier stats /bin/true
+one_line_err stats-bad-format "$bg" verifier stats -o yaml /bin/true
+one_line_err stats-bad-field "$bg" verifier stats -e nosuchfield /bin/true
+
+# compare: our CSV vs veristat's CSV, joined on basename + program
+cat >"$tmp/base.csv" <<'CSV'
+file_name,prog_name,verdict,duration,total_insns,total_states,peak_states,max_states_per_insn,mark_read_max_len
+a.bpf.o,xdp_a,success,100,1000,10,10,1,0
+a.bpf.o,xdp_b,success,100,2000,20,20,1,0
+a.bpf.o,gone,success,100,5,1,1,1,0
+CSV
+cat >"$tmp/new.csv" <<'CSV'
+file,prog,verdict,class,insns,states,duration,stack_limit_pct,insns_limit_pct
+/build/a.bpf.o,xdp_a,pass,none,1040,10,900,10.00,0.10
+/build/a.bpf.o,xdp_b,fail,complexity,1000001,99,120,20.00,100.00
+/build/a.bpf.o,"fresh, quoted",pass,none,7,1,5,80.00,0.00
+CSV
+out=$("$bg" verifier compare -o csv -e insns "$tmp/base.csv" "$tmp/new.csv"); check compare 0 $?
+has compare-a "^/build/a.bpf.o,xdp_a,both,1000,1040,+40,+4.00" "$out"
+has compare-new '^/build/a.bpf.o,"fresh, quoted",new' "$out"
+has compare-removed "^a.bpf.o,gone,removed,5," "$out"
+out=$("$bg" verifier compare -o csv -e insns -f 'insns_pct>=5' "$tmp/base.csv" "$tmp/new.csv")
+has compare-filter-keeps "xdp_b,both" "$out"
+grep -q "xdp_a" <<<"$out" && bad "compare filter kept xdp_a (+4%)" || ok "compare filter drops xdp_a"
+one_line_err compare-bad-filter "$bg" verifier compare -f 'insns~5' "$tmp/base.csv" "$tmp/new.csv"
+printf 'not,a\n"broken' >"$tmp/broken.csv"
+one_line_err compare-broken-csv "$bg" verifier compare "$tmp/base.csv" "$tmp/broken.csv"
+
+# gate
+cat >"$tmp/policy" <<'POL'
+# GLOB METRIC RULE [warn|error]
+*      insns            +10%
+*      verdict          no-regress
+*      insns_limit_pct  <=70
+*      stack_limit_pct  <=75
+*      duration         +50%
+fresh* stack_limit_pct  <=90
+POL
+out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy"); check gate-fails 1 $?
+has gate-pass-fail "xdp_b: verdict pass -> fail (complexity)" "$out"
+has gate-headroom "insns_limit_pct 100.00, must be <= 70.00" "$out"
+has gate-dur-warn "warning: /build/a.bpf.o/xdp_a: duration 100 -> 900" "$out"
+grep -q "error: .*xdp_a" <<<"$out" && bad "gate flagged xdp_a (+4% insns) as an error" || ok "gate: +4% within +10%"
+grep -q "fresh, quoted.*stack" <<<"$out" && bad "gate ignored the later fresh* override" || ok "gate override wins"
+has gate-removed "warning: a.bpf.o/gone: program removed" "$out"
+out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o github)
+has gate-github "^::error file=/build/a.bpf.o,title=bpfgauge verifier gate::xdp_b: verdict pass -> fail" "$out"
+has gate-github-warn "^::warning " "$out"
+out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o markdown)
+has gate-md "^| ❌ | /build/a.bpf.o | xdp\\\\_b |" "$out"
+"$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o junit >"$tmp/j.xml"
+if command -v xmllint >/dev/null; then xmllint --noout "$tmp/j.xml" && ok junit-wellformed || bad junit-wellformed; fi
+has junit-failure '<failure message="verdict pass -&gt; fail (complexity)"' "$(cat "$tmp/j.xml")"
+has junit-count 'tests="3" failures="' "$(cat "$tmp/j.xml")"
+printf '* insns +10%%\n' >"$tmp/loose"
+"$bg" verifier gate "$tmp/base.csv" "$tmp/base.csv" --policy "$tmp/loose" >/dev/null; check gate-self-pass 0 $?
+printf '* insns about 10\n' >"$tmp/badpol"
+one_line_err gate-bad-policy "$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/badpol"
+err=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/badpol" 2>&1)
+has gate-bad-policy-line "badpol:1" "$err"
+
+# hotspots + lcov heat accepted by genhtml
+out=$("$bg" verifier hotspots -n 3 --lcov "$tmp/heat.info" "$logs"/pass_subprog.l2.log); check hotspots 0 $?
+has hotspots-total "592 insns processed" "$out"
+has hotspots-top "241.*pass_subprog.bpf.c:22" "$out"
+has heat-da "^DA:22,241$" "$(cat "$tmp/heat.info")"
+total=$(grep '^DA:' "$tmp/heat.info" | cut -d, -f2 | paste -sd+ | bc)
+[ "$total" = 592 ] && ok "heat sums to processed (592)" || bad "heat sums to $total, want 592"
+if command -v genhtml >/dev/null; then
+  mkdir -p "$tmp/src" && printf '%s\n' $(seq 1 40) >"$tmp/src/pass_subprog.bpf.c"
+  (cd "$tmp/src" && genhtml -q -o "$tmp/html" "$tmp/heat.info" >/dev/null 2>&1) && ok genhtml || bad genhtml
+fi
+[ $fail = 0 ] && echo "verifier cli: all passed"
+exit $fail
