@@ -1,3 +1,369 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Placeholder: the coverage pass lands with the coverage issue.
-#include "llvm/IR/PassManager.h"
+// The bpfgauge coverage pass: instruments the final optimized IR of a BPF
+// module with hit flags or counters in one ".data.bpfgauge" segment and emits
+// the probe-to-source mapping record, both as cov_abi.h defines them. This
+// file holds the plugin entry point, the options and the module-level
+// driver; placement.cpp, cfg.cpp and mapping.cpp do the per-function work.
+#include "bpfgauge_pass.h"
+
+#include "llvm/ADT/Statistic.h"
+#include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DIBuilder.h"
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/DiagnosticPrinter.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+using namespace llvm;
+
+#define DEBUG_TYPE "bpfgauge"
+
+STATISTIC(NumInstrumentedFunctions, "Functions instrumented by bpfgauge");
+STATISTIC(NumProbes, "Probes inserted by bpfgauge");
+STATISTIC(NumBlocks, "Basic blocks in functions instrumented by bpfgauge");
+
+static cl::opt<bpfgauge::Mode> ClMode(
+	"bpfgauge-mode", cl::desc("bpfgauge coverage mode (default: $BPFGAUGE_MODE, else hits)"),
+	cl::values(clEnumValN(bpfgauge::Mode::Hits, "hits", "one byte per probe: was it reached"),
+		   clEnumValN(bpfgauge::Mode::Counts, "counts", "one u64 per probe: how often")),
+	cl::init(bpfgauge::Mode::Hits));
+
+static cl::opt<bpfgauge::Placement> ClPlacement(
+	"bpfgauge-placement", cl::desc("bpfgauge probe placement (bench only)"),
+	cl::values(clEnumValN(bpfgauge::Placement::Optimal, "optimal", "fewest probes (default)"),
+		   clEnumValN(bpfgauge::Placement::Naive, "naive", "a probe in every block")),
+	cl::init(bpfgauge::Placement::Optimal));
+
+static cl::opt<bool> ClStats("bpfgauge-stats",
+			     cl::desc("report probes per function as remarks (clang: add -Rremark-backend-plugin)"),
+			     cl::init(false));
+
+namespace bpfgauge {
+namespace {
+
+// Folds pipeline text, command line and environment, in that order of
+// precedence. Returns false with Err set for a bad BPFGAUGE_MODE.
+bool foldOptions(std::optional<Mode> PipelineMode, Options &Opts, std::string &Err)
+{
+	Opts.Place = ClPlacement;
+	Opts.Stats = ClStats;
+	if (PipelineMode) {
+		Opts.TheMode = *PipelineMode;
+		return true;
+	}
+	if (ClMode.getNumOccurrences()) {
+		Opts.TheMode = ClMode;
+		return true;
+	}
+	const char *Env = std::getenv("BPFGAUGE_MODE");
+	if (!Env || !*Env || !strcmp(Env, "hits")) {
+		Opts.TheMode = Mode::Hits;
+	} else if (!strcmp(Env, "counts")) {
+		Opts.TheMode = Mode::Counts;
+	} else {
+		Err = std::string("bpfgauge: BPFGAUGE_MODE must be hits or counts, not '") + Env + "'";
+		return false;
+	}
+	return true;
+}
+
+// The pass's diagnostics: clang reports a plugin kind as a backend-plugin
+// error, warning or note; opt prints it. (DiagnosticInfoGeneric is LLVM 19+.)
+class BpfGaugeDiagnostic : public DiagnosticInfo {
+public:
+	BpfGaugeDiagnostic(DiagnosticSeverity Sev, std::string Msg)
+		: DiagnosticInfo(kind(), Sev), Msg(std::move(Msg))
+	{
+	}
+	void print(DiagnosticPrinter &DP) const override { DP << Msg; }
+
+private:
+	static int kind()
+	{
+		static const int Kind = getNextAvailablePluginDiagnosticKind();
+		return Kind;
+	}
+	std::string Msg;
+};
+
+bool isBPF(const Module &M)
+{
+	Triple::ArchType A = compat::targetTriple(M).getArch();
+
+	return A == Triple::bpfel || A == Triple::bpfeb;
+}
+
+class ModuleInstrumenter {
+public:
+	ModuleInstrumenter(Module &M, const Options &Opts)
+		: M(M), Opts(Opts), Ctx(M.getContext())
+	{
+	}
+	bool run();
+
+private:
+	void collectOptOuts();
+	bool alreadyInstrumented() const;
+	GlobalVariable *createSegment(uint64_t Elems);
+	void finishSegment(GlobalVariable *Seg, unsigned Probes, uint64_t Hash);
+	GlobalVariable *createMapping(const std::string &Text, uint64_t Hash);
+	void diag(DiagnosticSeverity Sev, const Twine &Msg);
+
+	Module &M;
+	const Options &Opts;
+	LLVMContext &Ctx;
+	SmallPtrSet<const Function *, 8> OptedOut;
+	SmallPtrSet<const DISubprogram *, 8> OptedOutSP;
+};
+
+void ModuleInstrumenter::diag(DiagnosticSeverity Sev, const Twine &Msg)
+{
+	Ctx.diagnose(BpfGaugeDiagnostic(Sev, Msg.str()));
+}
+
+// Functions tagged BPFGAUGE_NOCOV appear in llvm.global.annotations as
+// { fn, "bpfgauge_nocov", file, line, args }.
+void ModuleInstrumenter::collectOptOuts()
+{
+	GlobalVariable *GA = M.getNamedGlobal("llvm.global.annotations");
+
+	if (!GA || !GA->hasInitializer())
+		return;
+	auto *CA = dyn_cast<ConstantArray>(GA->getInitializer());
+	if (!CA)
+		return;
+	for (Value *Op : CA->operands()) {
+		auto *CS = dyn_cast<ConstantStruct>(Op);
+		if (!CS || CS->getNumOperands() < 2)
+			continue;
+		auto *Fn = dyn_cast<Function>(CS->getOperand(0)->stripPointerCasts());
+		auto *Str = dyn_cast<GlobalVariable>(CS->getOperand(1)->stripPointerCasts());
+		if (!Fn || !Str || !Str->hasInitializer())
+			continue;
+		auto *Data = dyn_cast<ConstantDataSequential>(Str->getInitializer());
+		if (!Data || !Data->isCString() ||
+		    Data->getAsCString() != BPFGAUGE_NOCOV_ANNOTATION)
+			continue;
+		OptedOut.insert(Fn);
+		if (const DISubprogram *SP = Fn->getSubprogram())
+			OptedOutSP.insert(SP);
+	}
+}
+
+bool ModuleInstrumenter::alreadyInstrumented() const
+{
+	for (const GlobalVariable &G : M.globals())
+		if (G.hasSection() && G.getSection() == BPFGAUGE_MAPPING_SEC)
+			return true;
+	return false;
+}
+
+// The segment is an array of its probe's element type so that probes are
+// plain constant GEPs; the header occupies the first 24 bytes (3 words).
+GlobalVariable *ModuleInstrumenter::createSegment(uint64_t Elems)
+{
+	Type *ElemTy = Opts.TheMode == Mode::Counts ? Type::getInt64Ty(Ctx) : Type::getInt8Ty(Ctx);
+	ArrayType *Ty = ArrayType::get(ElemTy, Elems);
+	// External (hidden) linkage: BTF marks internal globals "static", and
+	// libbpf then neither makes the map mmapable nor puts it in skeletons.
+	// The hash in the name keeps it unique when objects are linked.
+	auto *Seg = new GlobalVariable(M, Ty, /*isConstant=*/false, GlobalValue::ExternalLinkage,
+				       ConstantAggregateZero::get(Ty),
+				       BPFGAUGE_COUNTER_SYM_PREFIX "pending");
+	Seg->setVisibility(GlobalValue::HiddenVisibility);
+	Seg->setSection(BPFGAUGE_COUNTER_SEC);
+	Seg->setAlignment(Align(8));
+	return Seg;
+}
+
+void ModuleInstrumenter::finishSegment(GlobalVariable *Seg, unsigned Probes, uint64_t Hash)
+{
+	uint8_t Mode = (uint8_t)Opts.TheMode;
+	uint64_t Size = bpfgauge_seg_size(Mode, Probes);
+	auto *Ty = cast<ArrayType>(Seg->getValueType());
+	std::string Name;
+
+	raw_string_ostream(Name) << BPFGAUGE_COUNTER_SYM_PREFIX
+				 << format_hex_no_prefix(Hash, 16, /*Upper=*/false);
+	Seg->setName(Name);
+	// struct bpfgauge_seg_hdr as three little-endian words.
+	uint64_t Hdr[3] = {
+		BPFGAUGE_SEG_MAGIC | (uint64_t)BPFGAUGE_ABI_VERSION << 32 | (uint64_t)Mode << 48,
+		Probes,
+		Hash,
+	};
+	if (Opts.TheMode == Mode::Counts) {
+		std::vector<uint64_t> Words(Ty->getNumElements(), 0);
+		std::copy(Hdr, Hdr + 3, Words.begin());
+		Seg->setInitializer(ConstantDataArray::get(Ctx, Words));
+	} else {
+		std::vector<uint8_t> Bytes(Ty->getNumElements(), 0);
+		for (unsigned i = 0; i < 24; i++)
+			Bytes[i] = (uint8_t)(Hdr[i / 8] >> (8 * (i % 8)));
+		Seg->setInitializer(ConstantDataArray::get(Ctx, Bytes));
+	}
+
+	// A BTF VAR in the DATASEC is what makes libbpf map the segment
+	// mmapable and bpftool show it in skeletons.
+	DICompileUnit *CU = *M.debug_compile_units_begin();
+	DIBuilder DIB(M, /*AllowUnresolved=*/false, CU);
+	DIType *Elem = Opts.TheMode == Mode::Counts
+			       ? DIB.createBasicType("unsigned long long", 64, dwarf::DW_ATE_unsigned)
+			       : DIB.createBasicType("unsigned char", 8, dwarf::DW_ATE_unsigned_char);
+	Metadata *Range[] = {DIB.getOrCreateSubrange(0, Ty->getNumElements())};
+	DIType *ArrTy = DIB.createArrayType(Size * 8, 64, Elem, DIB.getOrCreateArray(Range));
+	auto *GVE = DIB.createGlobalVariableExpression(CU, Name, /*LinkageName=*/"", CU->getFile(),
+						       0, ArrTy, /*IsLocalToUnit=*/false);
+	Seg->addDebugInfo(GVE);
+	SmallVector<Metadata *, 16> GVs;
+	for (DIGlobalVariableExpression *E : CU->getGlobalVariables())
+		GVs.push_back(E);
+	GVs.push_back(GVE);
+	CU->replaceGlobalVariables(MDTuple::get(Ctx, GVs));
+}
+
+// No debug info on purpose: BTF must not describe the mapping, so libbpf
+// never turns its section into a map.
+GlobalVariable *ModuleInstrumenter::createMapping(const std::string &Text, uint64_t Hash)
+{
+	Constant *Init = ConstantDataArray::getString(Ctx, Text, /*AddNull=*/true);
+	std::string Name;
+
+	raw_string_ostream(Name) << "__bpfgauge_map_" << format_hex_no_prefix(Hash, 16, false);
+	auto *G = new GlobalVariable(M, Init->getType(), /*isConstant=*/true,
+				     GlobalValue::InternalLinkage, Init, Name);
+	G->setSection(BPFGAUGE_MAPPING_SEC);
+	G->setAlignment(Align(1));
+	return G;
+}
+
+bool ModuleInstrumenter::run()
+{
+	if (!isBPF(M) || alreadyInstrumented())
+		return false;
+	collectOptOuts();
+
+	std::vector<Function *> Funcs;
+	for (Function &F : M)
+		if (!F.isDeclaration() && !F.hasFnAttribute(Attribute::Naked) &&
+		    !OptedOut.count(&F))
+			Funcs.push_back(&F);
+	if (Funcs.empty())
+		return false;
+	bool HasCU = M.debug_compile_units_begin() != M.debug_compile_units_end();
+	for (Function *F : Funcs) {
+		if (!HasCU || !F->getSubprogram()) {
+			diag(DS_Error, "bpfgauge: " + M.getSourceFileName() +
+					       ": compile with -g: coverage needs debug line info");
+			return false;
+		}
+	}
+
+	// Collect (and split) everything first, then mutate.
+	Synthetic Syn;
+	std::vector<FunctionPlan> Plans;
+	unsigned Total = 0;
+	for (Function *F : Funcs) {
+		Plans.push_back(planFunction(*F, Opts, Syn));
+		Total += Plans.back().numProbes();
+	}
+	uint64_t Size = bpfgauge_seg_size((uint8_t)Opts.TheMode, Total);
+	GlobalVariable *Seg = createSegment(Opts.TheMode == Mode::Counts ? Size / 8 : Size);
+
+	PlacedProbes Placed;
+	unsigned Next = 0;
+	for (const FunctionPlan &Plan : Plans) {
+		insertProbes(Plan, Next, Opts.TheMode, Seg, Syn, Placed);
+		Next += Plan.numProbes();
+	}
+
+	MappingWriter Writer(Opts.TheMode, Total);
+	unsigned TotalBlocks = 0;
+	for (const FunctionPlan &Plan : Plans) {
+		unsigned Blocks = Writer.addFunction(*Plan.F, Syn, Placed, OptedOutSP);
+		TotalBlocks += Blocks;
+		NumInstrumentedFunctions++;
+		if (Opts.Stats)
+			diag(DS_Remark, "bpfgauge: " + Plan.F->getName() + ": " +
+					      Twine(Plan.numProbes()) + " probes / " +
+					      Twine(Blocks) + " blocks");
+	}
+	NumProbes += Total;
+	NumBlocks += TotalBlocks;
+	uint64_t Hash;
+	std::string Text = Writer.finish(Hash);
+	finishSegment(Seg, Total, Hash);
+	GlobalVariable *Map = createMapping(Text, Hash);
+	appendToCompilerUsed(M, {Seg, Map});
+	if (Opts.Stats)
+		diag(DS_Remark, "bpfgauge: " + M.getSourceFileName() + ": " + Twine(Total) +
+				      " probes / " + Twine(TotalBlocks) + " blocks (" +
+				      modeName(Opts.TheMode) + ", " +
+				      (Opts.Place == Placement::Naive ? "naive" : "optimal") + ")");
+	return true;
+}
+
+class BpfGaugePass : public PassInfoMixin<BpfGaugePass> {
+public:
+	explicit BpfGaugePass(std::optional<Mode> PipelineMode = std::nullopt)
+		: PipelineMode(PipelineMode)
+	{
+	}
+
+	PreservedAnalyses run(Module &M, ModuleAnalysisManager &)
+	{
+		Options Opts;
+		std::string Err;
+
+		if (!foldOptions(PipelineMode, Opts, Err)) {
+			M.getContext().diagnose(BpfGaugeDiagnostic(DS_Error, Err));
+			return PreservedAnalyses::all();
+		}
+		if (!ModuleInstrumenter(M, Opts).run())
+			return PreservedAnalyses::all();
+		return PreservedAnalyses::none();
+	}
+
+	static bool isRequired() { return true; }
+
+private:
+	std::optional<Mode> PipelineMode;
+};
+
+bool parsePipeline(StringRef Name, ModulePassManager &MPM)
+{
+	if (Name == "bpfgauge")
+		MPM.addPass(BpfGaugePass());
+	else if (Name == "bpfgauge<hits>")
+		MPM.addPass(BpfGaugePass(Mode::Hits));
+	else if (Name == "bpfgauge<counts>")
+		MPM.addPass(BpfGaugePass(Mode::Counts));
+	else
+		return false;
+	return true;
+}
+
+void registerCallbacks(PassBuilder &PB)
+{
+	compat::registerOptimizerLast(PB, [](ModulePassManager &MPM) { MPM.addPass(BpfGaugePass()); });
+	PB.registerPipelineParsingCallback(
+		[](StringRef Name, ModulePassManager &MPM, ArrayRef<PassBuilder::PipelineElement>) {
+			return parsePipeline(Name, MPM);
+		});
+}
+
+} // namespace
+} // namespace bpfgauge
+
+extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
+{
+	return {LLVM_PLUGIN_API_VERSION, "bpfgauge", "0.1.0", bpfgauge::registerCallbacks};
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Internal interface of the bpfgauge pass plugin, shared by its translation
+// units: the folded options, the coverage-graph view of a function (blocks,
+// CFG edges and edges to the virtual node V), probe placement and the mapping
+// record writer. Nothing here is exported from the plugin.
+#ifndef BPFGAUGE_PASS_H
+#define BPFGAUGE_PASS_H
+
+#include "llvm_compat.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/IR/BasicBlock.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/Function.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bpfgauge/cov_abi.h"
+
+namespace bpfgauge {
+
+enum class Mode : uint8_t {
+	Hits = BPFGAUGE_MODE_HITS,
+	Counts = BPFGAUGE_MODE_COUNTS,
+};
+
+enum class Placement {
+	Optimal, // minimal probes whose values determine every block and edge
+	Naive,   // a probe at the start of every block (bench baseline)
+};
+
+// The command line, the environment and the pipeline text folded once.
+struct Options {
+	Mode TheMode = Mode::Hits;
+	Placement Place = Placement::Optimal;
+	bool Stats = false;
+};
+
+inline const char *modeName(Mode M)
+{
+	return M == Mode::Counts ? "counts" : "hits";
+}
+
+// An edge of the coverage graph; a null endpoint is the virtual node V.
+struct CovEdge {
+	llvm::BasicBlock *Src;
+	llvm::BasicBlock *Dst;
+};
+
+using EdgeKey = std::pair<llvm::BasicBlock *, llvm::BasicBlock *>;
+
+// Instructions and blocks the pass created: they carry no source lines.
+struct Synthetic {
+	llvm::SmallPtrSet<const llvm::Instruction *, 32> Insts;
+	llvm::SmallPtrSet<const llvm::BasicBlock *, 16> Blocks;
+};
+
+// --- cfg.cpp: the coverage graph ---------------------------------------
+
+// A call that may leave the program without returning: bpf_tail_call
+// (helper 12) or a noreturn callee.
+bool isExitCall(const llvm::Instruction &I);
+// The block contains an exit call.
+bool hasExitCall(const llvm::BasicBlock &BB);
+// The block has an edge to V: it returns, is unreachable, or may exit early.
+bool hasVirtualExit(const llvm::BasicBlock &BB);
+// Distinct successors in terminator order.
+void uniqueSuccessors(const llvm::BasicBlock &BB,
+		      llvm::SmallVectorImpl<llvm::BasicBlock *> &Out);
+unsigned numUniquePredecessors(const llvm::BasicBlock &BB);
+// All edges in a fixed order: V->entry, then per block in layout order its
+// unique successors followed by its edge to V, if any.
+std::vector<CovEdge> coverageEdges(llvm::Function &F);
+// Splits blocks after exit calls so that code after one is its own block.
+void splitAfterExitCalls(llvm::Function &F, Synthetic &Syn);
+// Splits critical edges out of conditional branches and switches.
+void splitBranchCriticalEdges(llvm::Function &F, Synthetic &Syn);
+
+// --- placement.cpp: where probes go -------------------------------------
+
+struct FunctionPlan {
+	llvm::Function *F = nullptr;
+	std::vector<llvm::BasicBlock *> BlockProbes; // probe at block start
+	std::vector<CovEdge> EdgeProbes;             // counter on the edge
+	unsigned numProbes() const { return BlockProbes.size() + EdgeProbes.size(); }
+};
+
+// Prepares F (block splits) and decides its probes; F must not change
+// between this and insertion except through insertProbes().
+FunctionPlan planFunction(llvm::Function &F, const Options &Opts, Synthetic &Syn);
+
+// Where the probes ended up after insertion, for the mapping.
+struct PlacedProbes {
+	llvm::DenseMap<const llvm::BasicBlock *, unsigned> Block;
+	std::map<EdgeKey, unsigned> Edge;
+};
+
+// Emits the probe code of Plan, numbering probes from FirstProbe. Seg is the
+// counter global, an array of i8 (hits) or i64 (counts) whose first elements
+// hold the segment header.
+void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M,
+		  llvm::GlobalVariable *Seg, Synthetic &Syn, PlacedProbes &Out);
+
+// --- mapping.cpp: the text record --------------------------------------
+
+class MappingWriter {
+public:
+	MappingWriter(Mode M, unsigned NumProbes);
+	// Appends F's func/b/e records; returns the number of blocks. Lines
+	// whose subprogram is in Skip (opted-out code inlined into F) are left
+	// out.
+	unsigned addFunction(llvm::Function &F, const Synthetic &Syn,
+			     const PlacedProbes &Probes,
+			     const llvm::SmallPtrSetImpl<const llvm::DISubprogram *> &Skip);
+	// The complete record (without its NUL) and its hash.
+	std::string finish(uint64_t &Hash);
+
+private:
+	unsigned fileId(const llvm::DIFile *File);
+
+	Mode TheMode;
+	unsigned NumProbes;
+	std::vector<std::string> Files;
+	llvm::StringMap<unsigned> FileIds;
+	std::string Funcs;
+};
+
+std::string escapeField(llvm::StringRef S);
+
+} // namespace bpfgauge
+
+#endif // BPFGAUGE_PASS_H

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Writes the mapping record of cov_abi.h for the final, instrumented IR:
+// file table, then per function its blocks (probe and source lines) and its
+// coverage-graph edges (probe and branch label). Output depends only on the
+// IR, never on pointer values, so the same input gives the same bytes.
+#include "bpfgauge_pass.h"
+
+#include "llvm/IR/CFG.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <tuple>
+
+using namespace llvm;
+
+namespace bpfgauge {
+
+std::string escapeField(StringRef S)
+{
+	static const char Hex[] = "0123456789ABCDEF";
+	std::string Out;
+
+	for (unsigned char C : S) {
+		if (C <= 0x20 || C == '%' || C >= 0x7f) {
+			Out += '%';
+			Out += Hex[C >> 4];
+			Out += Hex[C & 15];
+		} else {
+			Out += (char)C;
+		}
+	}
+	return Out;
+}
+
+MappingWriter::MappingWriter(Mode M, unsigned NumProbes) : TheMode(M), NumProbes(NumProbes)
+{
+}
+
+unsigned MappingWriter::fileId(const DIFile *File)
+{
+	SmallString<256> Path;
+
+	if (File) {
+		StringRef Name = File->getFilename(), Dir = File->getDirectory();
+		if (!Dir.empty() && !sys::path::is_absolute(Name))
+			sys::path::append(Path, Dir, Name);
+		else
+			Path = Name;
+		sys::path::remove_dots(Path, /*remove_dot_dot=*/false);
+	}
+	if (Path.empty())
+		Path = "<unknown>";
+	auto It = FileIds.try_emplace(Path.str(), Files.size());
+	if (It.second)
+		Files.push_back(std::string(Path.str()));
+	return It.first->second;
+}
+
+namespace {
+
+struct LineTriple {
+	unsigned Fid, Line, Inst;
+	bool operator<(const LineTriple &O) const
+	{
+		return std::tie(Fid, Line, Inst) < std::tie(O.Fid, O.Line, O.Inst);
+	}
+	bool operator==(const LineTriple &O) const
+	{
+		return Fid == O.Fid && Line == O.Line && Inst == O.Inst;
+	}
+};
+
+const DILocation *lineOf(const Instruction &I)
+{
+	const DILocation *Loc = I.getDebugLoc().get();
+
+	return Loc && Loc->getLine() ? Loc : nullptr;
+}
+
+bool isBranch(const Instruction *TI)
+{
+	const auto *Br = dyn_cast<BranchInst>(TI);
+
+	return (Br && Br->isConditional()) || isa<SwitchInst>(TI);
+}
+
+// The source line of a branch: the terminator's, else the closest line
+// before it in the block.
+const DILocation *branchLine(const BasicBlock &BB, const Synthetic &Syn)
+{
+	for (auto It = BB.rbegin(); It != BB.rend(); ++It) {
+		if (It->isDebugOrPseudoInst() || Syn.Insts.count(&*It))
+			continue;
+		if (const DILocation *Loc = lineOf(*It))
+			return Loc;
+	}
+	return nullptr;
+}
+
+} // namespace
+
+unsigned MappingWriter::addFunction(Function &F, const Synthetic &Syn, const PlacedProbes &Probes,
+				    const SmallPtrSetImpl<const DISubprogram *> &Skip)
+{
+	const DISubprogram *SP = F.getSubprogram();
+	DenseMap<const BasicBlock *, int> Id;
+	DenseMap<const DILocation *, unsigned> Inline;
+	SmallVector<BasicBlock *, 8> Succs;
+	std::string Blocks, Edges;
+	raw_string_ostream BOS(Blocks), EOS(Edges);
+	unsigned NumEdges = 0, Site = 0;
+
+	for (BasicBlock &BB : F)
+		Id[&BB] = Id.size();
+	auto probeOf = [&](const BasicBlock *Src, const BasicBlock *Dst) -> std::string {
+		auto It = Probes.Edge.find(EdgeKey(const_cast<BasicBlock *>(Src),
+						   const_cast<BasicBlock *>(Dst)));
+		return It == Probes.Edge.end() ? "-" : std::to_string(It->second);
+	};
+	auto edge = [&](const BasicBlock *Src, const BasicBlock *Dst, const std::string &Label) {
+		EOS << "e " << (Src ? Id[Src] : -1) << ' ' << (Dst ? Id[Dst] : -1) << ' '
+		    << probeOf(Src, Dst) << ' ' << Label << '\n';
+		NumEdges++;
+	};
+
+	for (BasicBlock &BB : F) {
+		std::vector<LineTriple> Lines;
+		auto P = Probes.Block.find(&BB);
+
+		if (!Syn.Blocks.count(&BB)) {
+			for (Instruction &I : BB) {
+				const DILocation *Loc = lineOf(I);
+				if (!Loc || I.isDebugOrPseudoInst() || Syn.Insts.count(&I))
+					continue;
+				if (Skip.count(Loc->getScope()->getSubprogram()))
+					continue;
+				unsigned Inst = 0;
+				if (const DILocation *At = Loc->getInlinedAt())
+					Inst = Inline.try_emplace(At, Inline.size() + 1).first->second;
+				Lines.push_back({fileId(Loc->getFile()), Loc->getLine(), Inst});
+			}
+		}
+		std::sort(Lines.begin(), Lines.end());
+		Lines.erase(std::unique(Lines.begin(), Lines.end()), Lines.end());
+		BOS << "b " << Id[&BB] << ' ';
+		if (P == Probes.Block.end())
+			BOS << '-';
+		else
+			BOS << P->second;
+		for (const LineTriple &L : Lines)
+			BOS << ' ' << L.Fid << ':' << L.Line << ':' << L.Inst;
+		BOS << '\n';
+	}
+
+	edge(nullptr, &F.getEntryBlock(), "-");
+	for (BasicBlock &BB : F) {
+		std::string Label = "-";
+		uniqueSuccessors(BB, Succs);
+		if (isBranch(BB.getTerminator())) {
+			const DILocation *Loc = branchLine(BB, Syn);
+			unsigned Fid = Loc ? fileId(Loc->getFile()) : fileId(SP->getFile());
+			unsigned Line = Loc ? Loc->getLine() : SP->getLine();
+			Label = std::to_string(Fid) + ':' + std::to_string(Line) + ':' +
+				std::to_string(Site++) + ':';
+		}
+		for (unsigned i = 0; i < Succs.size(); i++)
+			edge(&BB, Succs[i], Label == "-" ? Label : Label + std::to_string(i));
+		if (hasVirtualExit(BB))
+			edge(&BB, nullptr, "-");
+	}
+
+	raw_string_ostream FOS(Funcs);
+	FOS << "func " << escapeField(F.getName()) << ' ' << fileId(SP->getFile()) << ' '
+	    << SP->getLine() << ' ' << Id.size() << ' ' << NumEdges << '\n'
+	    << BOS.str() << EOS.str();
+	FOS.flush();
+	return Id.size();
+}
+
+std::string MappingWriter::finish(uint64_t &Hash)
+{
+	std::string Body, Out;
+	raw_string_ostream OS(Body);
+
+	OS << "mode " << modeName(TheMode) << '\n'
+	   << "probes " << NumProbes << '\n'
+	   << "producer llvm-" << LLVM_VERSION_MAJOR << '\n';
+	for (size_t i = 0; i < Files.size(); i++)
+		OS << "file " << i << ' ' << escapeField(Files[i]) << '\n';
+	OS << Funcs << "end\n";
+	OS.flush();
+	Hash = bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, Body.data(), Body.size());
+	raw_string_ostream ROS(Out);
+	ROS << "bpfgauge-map " << BPFGAUGE_ABI_VERSION << '\n'
+	    << "hash " << format_hex_no_prefix(Hash, 16, /*Upper=*/false) << '\n'
+	    << Body;
+	ROS.flush();
+	return Out;
+}
+
+} // namespace bpfgauge

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mapcheck: an independent checker of what the pass writes into a BPF object,
+ * used by the pass tests (built by them with the host C compiler, so the
+ * tests need neither python nor the runtime library). It reads the ELF
+ * directly, validates every mapping record in .bpfgauge.map against the
+ * grammar and hash of cov_abi.h, checks the placement invariants (hits:
+ * probe-less blocks are derivable; counts: uninstrumented edges form a
+ * spanning tree), matches records with the segments in .data.bpfgauge, and
+ * prints a summary the tests grep:
+ *
+ *   records <n>
+ *   segments <n>
+ *   record <hash> <mode> <probes> <nfuncs>
+ *   func <name> <probes> <nblocks> <nedges> <nbranch-edges>
+ *
+ * Usage: mapcheck [-n] OBJ.o   (-n: naive placement, block probes in counts
+ * mode). Exit 0 when everything holds, 1 with a message otherwise.
+ */
+#include <elf.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfgauge/cov_abi.h"
+
+static const char *obj_path;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mapcheck: %s: ", obj_path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static const unsigned char *find_section(const unsigned char *elf, size_t size, const char *name,
+					 size_t *len)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	const Elf64_Shdr *sh, *strsh;
+
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		die("not a little-endian ELF64 object");
+	if (eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(*sh) > size || eh->e_shstrndx >= eh->e_shnum)
+		die("bad section headers");
+	sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
+	strsh = &sh[eh->e_shstrndx];
+	for (int i = 0; i < eh->e_shnum; i++) {
+		const char *n = (const char *)elf + strsh->sh_offset + sh[i].sh_name;
+		if (strcmp(n, name))
+			continue;
+		if (sh[i].sh_type == SHT_NOBITS || sh[i].sh_offset + sh[i].sh_size > size)
+			die("section %s has no data", name);
+		*len = sh[i].sh_size;
+		return elf + sh[i].sh_offset;
+	}
+	return NULL;
+}
+
+struct record {
+	uint64_t hash;
+	int mode;
+	unsigned probes;
+	int matched;
+};
+
+static struct record recs[64];
+static int nrecs;
+
+/* Parses "a:b:c[:d]" of n unsigned fields; returns 0 on success. */
+static int parse_colon(const char *s, unsigned *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return -1;
+		v[i] = strtoul(s, &end, 10);
+		s = end;
+		if (i < n - 1 && *s++ != ':')
+			return -1;
+	}
+	return *s ? -1 : 0;
+}
+
+static int uf_find(int *p, int x)
+{
+	while (p[x] != x)
+		x = p[x] = p[p[x]];
+	return x;
+}
+
+struct edge {
+	int src, dst, probe;
+};
+
+/* Checks one function's records; line points at the "func" line. */
+static char *check_func(char *line, int mode, int naive, unsigned nfiles, unsigned nprobes,
+			unsigned char *used)
+{
+	char name[256];
+	unsigned fid, fline, nb, ne, nbranch = 0, fprobes = 0;
+	char *next;
+	int n;
+
+	next = strchr(line, '\n');
+	*next++ = '\0';
+	if (sscanf(line, "func %255s %u %u %u %u%n", name, &fid, &fline, &nb, &ne, &n) != 5 ||
+	    line[n] || fid >= nfiles || nb == 0)
+		die("bad func line '%s'", line);
+	int *bprobe = calloc(nb, sizeof(int));
+	struct edge *edges = calloc(ne ? ne : 1, sizeof(*edges));
+	for (unsigned i = 0; i < nb + ne; i++) {
+		line = next;
+		next = strchr(line, '\n');
+		if (!next)
+			die("record ends inside func %s", name);
+		*next++ = '\0';
+		char *tok[64];
+		int nt = 0;
+		for (char *t = strtok(line, " "); t && nt < 64; t = strtok(NULL, " "))
+			tok[nt++] = t;
+		int probe = -1;
+		if (i < nb) {
+			if (nt < 3 || strcmp(tok[0], "b") || (unsigned)atoi(tok[1]) != i)
+				die("func %s: bad or out-of-order block record %u", name, i);
+			if (strcmp(tok[2], "-"))
+				probe = atoi(tok[2]);
+			for (int t = 3; t < nt; t++) {
+				unsigned v[3];
+				if (parse_colon(tok[t], v, 3) || v[0] >= nfiles || v[1] == 0)
+					die("func %s: bad line triple '%s'", name, tok[t]);
+			}
+			bprobe[i] = probe;
+		} else {
+			struct edge *e = &edges[i - nb];
+			if (nt != 5 || strcmp(tok[0], "e"))
+				die("func %s: bad edge record", name);
+			e->src = atoi(tok[1]);
+			e->dst = atoi(tok[2]);
+			if (e->src < -1 || e->src >= (int)nb || e->dst < -1 || e->dst >= (int)nb ||
+			    (e->src == -1 && e->dst == -1))
+				die("func %s: edge %d %d out of range", name, e->src, e->dst);
+			if (strcmp(tok[3], "-"))
+				probe = atoi(tok[3]);
+			e->probe = probe;
+			if (strcmp(tok[4], "-")) {
+				unsigned v[4];
+				if (parse_colon(tok[4], v, 4) || v[0] >= nfiles)
+					die("func %s: bad branch label '%s'", name, tok[4]);
+				nbranch++;
+			}
+		}
+		if (probe >= 0) {
+			if ((unsigned)probe >= nprobes || used[probe]++)
+				die("func %s: probe %d out of range or used twice", name, probe);
+			fprobes++;
+		}
+	}
+
+	int has_entry = 0;
+	for (unsigned i = 0; i < ne; i++)
+		has_entry |= edges[i].src == -1 && edges[i].dst == 0;
+	if (!has_entry)
+		die("func %s: no entry edge -1 0", name);
+
+	if (mode == BPFGAUGE_MODE_HITS) {
+		/* A probe-less block is known once all its successors are. */
+		for (unsigned i = 0; i < ne; i++)
+			if (edges[i].probe >= 0)
+				die("func %s: edge probe in hits mode", name);
+		char *known = calloc(nb, 1);
+		for (unsigned b = 0; b < nb; b++) {
+			int succ = 0;
+			known[b] = bprobe[b] >= 0;
+			for (unsigned i = 0; i < ne; i++) {
+				if (edges[i].src != (int)b)
+					continue;
+				if (!known[b] && (edges[i].dst == -1 || edges[i].dst == (int)b))
+					die("func %s: block %u has no probe but exits or loops", name, b);
+				succ++;
+			}
+			if (!known[b] && !succ)
+				die("func %s: block %u has no probe and no successor", name, b);
+		}
+		for (int changed = 1; changed;) {
+			changed = 0;
+			for (unsigned b = 0; b < nb; b++) {
+				int all = 1;
+				if (known[b])
+					continue;
+				for (unsigned i = 0; i < ne; i++)
+					if (edges[i].src == (int)b && !known[edges[i].dst])
+						all = 0;
+				if (all)
+					known[b] = changed = 1;
+			}
+		}
+		for (unsigned b = 0; b < nb; b++)
+			if (!known[b])
+				die("func %s: block %u cannot be derived (cycle)", name, b);
+		free(known);
+	} else if (!naive) {
+		/* The uninstrumented edges form a spanning tree of blocks + V. */
+		int *p = malloc((nb + 1) * sizeof(int)), tree = 0;
+		for (unsigned b = 0; b < nb; b++)
+			if (bprobe[b] >= 0)
+				die("func %s: block probe in counts mode", name);
+		for (unsigned i = 0; i <= nb; i++)
+			p[i] = i;
+		for (unsigned i = 0; i < ne; i++) {
+			if (edges[i].probe >= 0)
+				continue;
+			int a = uf_find(p, edges[i].src < 0 ? (int)nb : edges[i].src);
+			int b = uf_find(p, edges[i].dst < 0 ? (int)nb : edges[i].dst);
+			if (a == b)
+				die("func %s: uninstrumented edges form a cycle", name);
+			p[a] = b;
+			tree++;
+		}
+		if (tree != (int)nb)
+			die("func %s: %d uninstrumented edges for %u blocks: not spanning", name,
+			    tree, nb);
+		free(p);
+	}
+	printf("func %s %u %u %u %u\n", name, fprobes, nb, ne, nbranch);
+	free(bprobe);
+	free(edges);
+	return next;
+}
+
+static size_t check_record(char *rec, size_t avail, int naive)
+{
+	size_t len = strnlen(rec, avail);
+	char *body, *line, *next;
+	uint64_t hash;
+	int mode, n;
+	unsigned nprobes, nfiles = 0, nfuncs = 0;
+	char producer[64];
+
+	if (len == avail)
+		die("record not NUL-terminated");
+	if (strncmp(rec, "bpfgauge-map 1\nhash ", 20))
+		die("bad record header");
+	if (sscanf(rec + 20, "%16" SCNx64 "%n", &hash, &n) != 1 || n != 16 || rec[36] != '\n')
+		die("bad hash line");
+	body = rec + 37;
+	if (len < 4 || strcmp(rec + len - 4, "end\n"))
+		die("record does not end with 'end'");
+	if (bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, rec + len - body) != hash)
+		die("hash %016" PRIx64 " does not match the text", hash);
+	for (const char *c = body; *c; c++)
+		if (*c != '\n' && (unsigned char)*c <= 0x20 && *c != ' ')
+			die("control character in record");
+
+	line = body;
+	next = strchr(line, '\n');
+	*next++ = '\0';
+	if (!strcmp(line, "mode hits"))
+		mode = BPFGAUGE_MODE_HITS;
+	else if (!strcmp(line, "mode counts"))
+		mode = BPFGAUGE_MODE_COUNTS;
+	else
+		die("bad mode line '%s'", line);
+	line = next;
+	next = strchr(line, '\n');
+	*next++ = '\0';
+	if (sscanf(line, "probes %u%n", &nprobes, &n) != 1 || line[n])
+		die("bad probes line");
+	line = next;
+	next = strchr(line, '\n');
+	*next++ = '\0';
+	if (sscanf(line, "producer %63s%n", producer, &n) != 1 || line[n])
+		die("bad producer line");
+	unsigned char *used = calloc(nprobes + 1, 1);
+	line = next;
+	while (!strncmp(line, "file ", 5)) {
+		unsigned fid;
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (sscanf(line, "file %u %n", &fid, &n) != 1 || fid != nfiles || !line[n] ||
+		    strchr(line + n, ' '))
+			die("bad file line '%s'", line);
+		nfiles++;
+		line = next;
+	}
+	printf("record %016" PRIx64 " %s %u", hash, mode == BPFGAUGE_MODE_HITS ? "hits" : "counts",
+	       nprobes);
+	fflush(stdout);
+	char *funcs = line;
+	while (!strncmp(line, "func ", 5)) {
+		nfuncs++;
+		line = strchr(line, '\n') + 1;
+		while (!strncmp(line, "b ", 2) || !strncmp(line, "e ", 2))
+			line = strchr(line, '\n') + 1;
+	}
+	if (strcmp(line, "end\n"))
+		die("unexpected line after the functions");
+	printf(" %u\n", nfuncs);
+	line = funcs;
+	for (unsigned i = 0; i < nfuncs; i++)
+		line = check_func(line, mode, naive, nfiles, nprobes, used);
+	for (unsigned i = 0; i < nprobes; i++)
+		if (!used[i])
+			die("probe %u is never referenced", i);
+	free(used);
+	if (nrecs == 64)
+		die("too many records");
+	recs[nrecs++] = (struct record){ hash, mode, nprobes, 0 };
+	return len + 1;
+}
+
+int main(int argc, char **argv)
+{
+	int naive = 0;
+	size_t size, mlen, dlen;
+	unsigned nsegs = 0;
+
+	if (argc == 3 && !strcmp(argv[1], "-n")) {
+		naive = 1;
+		argv++;
+		argc--;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: mapcheck [-n] OBJ.o\n");
+		return 2;
+	}
+	obj_path = argv[1];
+	FILE *f = fopen(obj_path, "rb");
+	if (!f)
+		die("cannot open");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	unsigned char *elf = malloc(size);
+	if (fread(elf, 1, size, f) != size)
+		die("cannot read");
+	fclose(f);
+
+	const unsigned char *map = find_section(elf, size, BPFGAUGE_MAPPING_SEC, &mlen);
+	const unsigned char *data = find_section(elf, size, BPFGAUGE_COUNTER_SEC, &dlen);
+	if (!map || !data)
+		die("missing %s or %s", BPFGAUGE_MAPPING_SEC, BPFGAUGE_COUNTER_SEC);
+	char *text = malloc(mlen + 1);
+	memcpy(text, map, mlen);
+	text[mlen] = '\0';
+	for (size_t off = 0; off < mlen;) {
+		if (!text[off]) { /* padding between records */
+			off++;
+			continue;
+		}
+		off += check_record(text + off, mlen - off, naive);
+	}
+	for (size_t off = 0; off + sizeof(struct bpfgauge_seg_hdr) <= dlen;) {
+		struct bpfgauge_seg_hdr h;
+		memcpy(&h, data + off, sizeof(h));
+		if (h.magic == 0) {
+			off += 8;
+			continue;
+		}
+		if (off % 8 || h.magic != BPFGAUGE_SEG_MAGIC || h.version != BPFGAUGE_ABI_VERSION ||
+		    h.flags || h.reserved)
+			die("bad segment header at offset %zu", off);
+		uint64_t sz = bpfgauge_seg_size(h.mode, h.nprobes);
+		if (off + sz > dlen)
+			die("segment at offset %zu overruns the section", off);
+		for (uint64_t i = sizeof(h); i < sz; i++)
+			if (data[off + i])
+				die("segment at offset %zu: probes not zero-initialised", off);
+		int found = 0;
+		for (int r = 0; r < nrecs; r++) {
+			if (recs[r].hash == h.hash && !recs[r].matched) {
+				if (recs[r].mode != h.mode || recs[r].probes != h.nprobes)
+					die("segment %016" PRIx64 " disagrees with its record", h.hash);
+				recs[r].matched = found = 1;
+				break;
+			}
+		}
+		if (!found)
+			die("segment %016" PRIx64 " has no mapping record", h.hash);
+		nsegs++;
+		off += sz;
+	}
+	for (int r = 0; r < nrecs; r++)
+		if (!recs[r].matched)
+			die("record %016" PRIx64 " has no segment", recs[r].hash);
+	printf("records %d\nsegments %u\n", nrecs, nsegs);
+	return 0;
+}
