@@ -5,7 +5,8 @@
  * directly, so it copies headers out with bpf_skb_load_bytes(), and scans
  * the first payload bytes with a bounded loop that is deliberately not
  * unrolled: each iteration runs the same block, so the loop body's count is
- * the number of iterations.
+ * the number of iterations. Its latch branch goes back 3 times and out once
+ * per kept packet.
  *
  * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN; the skb starts at
  * the IP header), 5 packets:
@@ -55,13 +56,13 @@ int sock_filter(struct __sk_buff *skb) /* fn: 5 */
 
 	stat_inc(&sock_stats, SOCK_STAT_DNS); /* cov: 2? */
 #pragma clang loop unroll(disable)
-	for (i = 0; i < SCAN_BYTES; i++) { /* cov: 8 */
-		__u8 b;
+	for (i = 0; i < SCAN_BYTES; i++) { /* cov: 8 br: 6,2 */
+		__u8 b; /* cov: 8? */
 
 		if (bpf_skb_load_bytes(skb, off + sizeof(udp) + i, &b, 1) < 0) /* cov: 8 br: 0,8 */
 			break; /* cov: 0? */
 		if (b == 0) /* cov: 8 br: 2,6 */
 			__sync_fetch_and_add(&zero_bytes, 1); /* cov: 2 */
-	}
+	} /* cov: 8? */
 	return skb->len; /* cov: 2 */
 } /* cov: 5? */

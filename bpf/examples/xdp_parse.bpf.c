@@ -49,14 +49,16 @@ int xdp_parse(struct xdp_md *ctx) /* fn: 6 */
 	for (i = 0; i < VLAN_MAX; i++) { /* cov: 6? */
 		struct vlan_hdr *vh = cur;
 
-		/* copy 1: all 6 packets, 3 tagged; copy 2: P1-P5, only P3 tagged. */
-		if (proto == bpf_htons(ETH_P_8021Q)) { /* cov: 6 br: 3,3;1,4 */
+		/* copy 1: all 6 packets, 3 tagged. Copy 2 is reached only by P2
+		 * and P3: the optimiser threads untagged packets past it, since
+		 * their proto cannot have changed; P3 is tagged again. */
+		if (proto == bpf_htons(ETH_P_8021Q)) { /* cov: 6 br: 3,3;1,1 */
 			/* copy 1: P2, P3, P6 (truncated); copy 2: P3. */
 			if ((void *)(vh + 1) > data_end) /* cov: 3 br: 1,2;0,1 */
 				return XDP_DROP; /* cov: 1? */
 			/* One line: the new cur is CSE'd into the bounds check. */
 			proto = vh->h_vlan_encapsulated_proto, cur = vh + 1; /* cov: 2 */
-		}
+		} /* cov: 1? (the jump out of the last copy: P3) */
 	}
 	/* P1-P5 get here. */
 	if (proto != bpf_htons(ETH_P_IP)) { /* cov: 5 br: 1,4 */

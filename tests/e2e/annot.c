@@ -101,6 +101,8 @@ static int annot_parse_comment(char *body, struct annot_line *al, const char *te
 	while (tok) {
 		char *val;
 
+		if (any && tok[0] == '(')
+			break; /* a parenthesised remark ends the annotation */
 		if (strcmp(tok, "cov:") && strcmp(tok, "fn:") && strcmp(tok, "br:") &&
 		    strcmp(tok, "br+:"))
 			return any ? -1 : 0; /* ordinary comment text */
@@ -420,15 +422,19 @@ static void annot_check_branches(const struct annot_file *af, const struct annot
 			blocks[got.nblocks++] = r->block;
 		}
 		if (got.nbranches[b] < ANNOT_MAX_BRANCHES)
-			got.taken[b][got.nbranches[b]++] = annot_norm(r->taken, opts, false);
+			got.taken[b][got.nbranches[b]++] = r->taken;
 	}
-	for (b = 0; b < want.nblocks; b++)
-		for (i = 0; i < (size_t)want.nbranches[b]; i++)
-			want.taken[b][i] = annot_norm(want.taken[b][i], opts, true);
+	/* Sum raw values first: in hits mode a merged model may hold counts > 1. */
 	if (al->br_sum) {
 		annot_br_sum(&got);
 		annot_br_sum(&want);
 	}
+	for (b = 0; b < got.nblocks; b++)
+		for (i = 0; i < (size_t)got.nbranches[b]; i++)
+			got.taken[b][i] = annot_norm(got.taken[b][i], opts, false);
+	for (b = 0; b < want.nblocks; b++)
+		for (i = 0; i < (size_t)want.nbranches[b]; i++)
+			want.taken[b][i] = annot_norm(want.taken[b][i], opts, true);
 	if (!got.nblocks) {
 		annot_fail(o, "%s:%u: no BRDA records, want %s", af->base, al->line,
 			   al->br_sum ? "br+" : "br");

@@ -7,7 +7,8 @@
  *
  * GRAMMAR. An annotation is a C comment on the line it describes,
  *     / * key: value [key: value ...] * /       (no spaces inside "/ *")
- * holding one or more of these keys:
+ * holding one or more of these keys, optionally followed by a remark in
+ * parentheses:
  *
  *   cov: N     The line carries code: it must be a DA record with count
  *              exactly N*scale (counts mode), hit iff N > 0 (hits mode).

@@ -534,7 +534,7 @@ static bool ex_verbose;
 
 static int ex_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_DEBUG && !ex_verbose)
+	if (level != LIBBPF_WARN && !ex_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
