@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Real loads on this kernel: compile tests/data/verifier/*.bpf.c, run
+# `bpfgauge verifier stats`, and check each program's verdict and failure
+# class (named by the file: fail_<class>...), that processed insns equal
+# bpf_prog_info.verified_insns for passing programs, parallel == serial,
+# ENOSPC retry, EPERM without privileges, and no-BTF refusal.
+set -u
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (CAP_BPF) to load programs"; exit 77; }
+bg=${BPFGAUGE:?}
+src=${BPFGAUGE_SRC:?}/tests/data/verifier
+clang=$(command -v clang-19 || command -v clang-22 || command -v clang-16 || command -v clang)
+[ -n "$clang" ] || { echo "SKIP: no clang to build the test programs"; exit 77; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+for f in "$src"/*.bpf.c; do
+  n=$(basename "$f" .c)
+  "$clang" -g -O2 -target bpf -D__TARGET_ARCH_x86 -idirafter /usr/include/x86_64-linux-gnu \
+    -c "$f" -o "$tmp/$n.o" || { bad "compile $n"; }
+done
+declare -A want=([pass_subprog]=none [fail_complexity]=complexity [fail_jmp_seq]=jump_seq
+  [fail_stack]=stack [fail_loop]=loop [fail_mem]=mem_access [fail_ref]=ref_leak
+  [fail_helper]=helper [fail_core]=btf_core)
+"$bg" verifier stats -j 2 -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
+rc=$?; [ $rc = 1 ] && ok "stats exits 1 when programs fail" || bad "stats exit $rc, want 1"
+"$bg" verifier stats -j 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
+rc=$?; [ $rc = 0 ] && ok "--allow-failures exits 0" || bad "--allow-failures exit $rc"
+for p in "${!want[@]}"; do
+  row=$(grep "^$p," "$tmp/par.csv" | tr -d '\r')
+  IFS=, read -r prog verdict class insns vinsns errno <<<"$row"
+  [ "$class" = "${want[$p]}" ] && ok "$p class $class" || bad "$p class '$class', want ${want[$p]} ($row)"
+  if [ "${want[$p]}" = none ]; then
+    [ "$verdict" = pass ] && [ -n "$insns" ] && [ "$insns" = "$vinsns" ] \
+      && ok "$p processed $insns == verified_insns" || bad "$p: $row"
+  else
+    [ "$verdict" = fail ] && [ "$errno" != 0 ] && ok "$p fails with errno $errno" || bad "$p: $row"
+  fi
+done
+# deterministic columns are the same serial and parallel (duration is not in them)
+cmp -s "$tmp/par.csv" "$tmp/ser.csv" && ok "parallel == serial" || bad "parallel differs from serial"
+# complexity: E2BIG with the 1M insns of the final line
+tr -d "\r" <"$tmp/par.csv" | grep -q "^fail_complexity,fail,complexity,1000001,,7$" && ok "complexity 1000001 E2BIG" \
+  || bad "complexity row: $(grep complexity "$tmp/par.csv")"
+# ENOSPC: a 256-byte buffer is retried until the real error shows
+out=$("$bg" -v verifier stats --log-size 256 --allow-failures -o csv -e prog,class,truncated "$tmp/fail_ref.bpf.o" 2>&1)
+grep -q "retrying" <<<"$out" && grep -q "^fail_ref,ref_leak,0" <<<"$(tr -d '\r' <<<"$out")" \
+  && ok "ENOSPC retried to the real error" || bad "ENOSPC retry: $out"
+out=$("$bg" verifier stats --log-size 256 --no-retry --allow-failures -o csv -e prog,class,truncated,errno "$tmp/pass_subprog.bpf.o" | tr -d '\r')
+grep -q "^pass_subprog,truncated,1,28$" <<<"$out" && ok "--no-retry keeps ENOSPC" || bad "no-retry: $out"
+# JSON round trip through compare: every diff is zero
+"$bg" verifier stats --allow-failures -o json "$tmp"/*.o >"$tmp/a.json"
+"$bg" verifier stats --allow-failures -o veristat-csv "$tmp"/*.o >"$tmp/v.csv"
+head -1 "$tmp/v.csv" | grep -q "^file_name,prog_name,verdict,duration,total_insns,total_states,peak_states,max_states_per_insn,mark_read_max_len$" \
+  && ok "veristat header" || bad "veristat header: $(head -1 "$tmp/v.csv")"
+out=$("$bg" verifier compare -o csv -e insns,states -f 'insns_diff!=0' "$tmp/a.json" "$tmp/v.csv" | tail -n +2)
+[ -z "$out" ] && ok "json vs veristat-csv: same insns" || bad "compare found diffs: $out"
+# EPERM without CAP_BPF
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+  cp "$tmp/pass_subprog.bpf.o" "$tmp/p.o"; chmod 755 "$tmp"; chmod 644 "$tmp/p.o"
+  out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$bg" verifier stats --allow-failures -o csv -e prog,class,errno "$tmp/p.o" | tr -d '\r')
+  grep -q "^pass_subprog,permission,1$" <<<"$out" && ok "EPERM -> permission" || bad "EPERM: $out"
+fi
+# an object without BTF is refused with exit 2
+"$clang" -O2 -target bpf -idirafter /usr/include/x86_64-linux-gnu -c "$src/fail_mem.bpf.c" -o "$tmp/nobtf.o"
+err=$("$bg" verifier stats "$tmp/nobtf.o" 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] && grep -q "no BTF" <<<"$err" && ok "no BTF: exit 2" || bad "no BTF: exit $rc: $err"
+# hotspots from a live level-2 load sum to verified_insns
+vi=$(grep "^pass_subprog," "$tmp/par.csv" | cut -d, -f5)
+out=$("$bg" verifier hotspots --lcov "$tmp/heat.info" "$tmp/pass_subprog.bpf.o")
+sum=$(grep '^DA:' "$tmp/heat.info" | cut -d, -f2 | paste -sd+ | bc)
+[ "$sum" = "$vi" ] && ok "live heat sums to verified_insns ($vi)" || bad "heat $sum vs verified_insns $vi"
+# xdp-tools objects, when installed: every program loads or fails with a class
+for o in /usr/lib/x86_64-linux-gnu/bpf/*.o /usr/libexec/xdp-tools/*.o; do
+  [ -f "$o" ] || continue
+  row=$("$bg" verifier stats --allow-failures -o csv -e prog,verdict,insns,verified_insns "$o" | tail -n +2 | tr -d '\r')
+  while IFS=, read -r p v i vi; do
+    [ "$v" = fail ] || [ "$i" = "$vi" ] && ok "$(basename "$o")/$p" || bad "$(basename "$o")/$p: $i vs $vi"
+  done <<<"$row"
+done
+[ $fail = 0 ] && echo "verifier e2e: all passed"
+exit $fail
