@@ -124,10 +124,15 @@ static void print_usage(FILE *f)
 		"Usage: %s [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       %s version\n"
 		"\n"
-		"OBJECT := { cov | verifier | cc | version | help }\n"
+		"OBJECT := { cov | verifier | cc | matrix | history | kernels | dashboard |\n"
+		"           version | help }\n"
 		"  cov       coverage: report, merge, summary of BPF code coverage\n"
 		"  verifier  verifier complexity: stats, parse, compare, gate, hotspots\n"
 		"  cc        compile BPF C with the coverage pass: %s cc [--mode M] -- clang-N ARGS\n"
+		"  matrix    verifier stats over kernel x clang x -mcpu, stored with regression flags\n"
+		"  history   the stats store: list, show, diff, trend, import, export\n"
+		"  kernels   fetch and list kernel images for the matrix (qemu)\n"
+		"  dashboard static HTML dashboard of the stats store\n"
 		"\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -v|--verbose | -q|--quiet |\n"
 		"             -V|--version | -h|--help }\n"
@@ -151,6 +156,10 @@ static const struct cmd objects[] = {
 	{ "cov", do_cov },
 	{ "verifier", do_verifier },
 	{ "cc", do_cc },
+	{ "matrix", do_matrix },
+	{ "history", do_history },
+	{ "kernels", do_kernels },
+	{ "dashboard", do_dashboard },
 	{ "version", do_version },
 	{ "help", do_help },
 	{ 0 },

@@ -49,5 +49,9 @@ const char *cli_pass_dir(int major, char *buf, size_t size);
 int do_cov(int argc, char **argv);
 int do_verifier(int argc, char **argv);
 int do_cc(int argc, char **argv);
+int do_matrix(int argc, char **argv);
+int do_history(int argc, char **argv);
+int do_kernels(int argc, char **argv);
+int do_dashboard(int argc, char **argv);
 
 #endif /* BPFGAUGE_CLI_MAIN_H */

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The kernel x clang x -mcpu matrix: capture stats for a set of objects on
+ * the running kernel (host, or inside a guest), run the whole matrix
+ * (compile, host loads, one VM boot per kernel), store every cell, and
+ * compute regression flags against a baseline run, naming the axis that
+ * changed.
+ */
+#ifndef BPFGAUGE_MATRIX_H
+#define BPFGAUGE_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bpfgauge/store.h"
+#include "bpfgauge/vlog.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_writer;
+struct json_value;
+
+/* --- records as JSON objects (every stat that is set, by canonical name) --- */
+
+void mx_record_write(struct json_writer *jw, const struct vlog_record *r);
+/* New record from a JSON object; NULL with errno=EINVAL/ENOMEM. */
+struct vlog_record *mx_record_read(const struct json_value *obj);
+
+/* --- capture: stats of objects on the running kernel --- */
+
+struct mx_capture {
+	char kernel_release[128];
+	char config_hash[17];
+	int btf;                    /* /sys/kernel/btf/vmlinux present */
+	struct vlog_record **recs;  /* file = the path given */
+	char **logs;                /* per record: full log (full_logs) or failure tail */
+	size_t n;
+	char **errors;              /* "path: reason" for objects that did not open */
+	size_t nerrors;
+};
+
+/*
+ * Load every program of every object (jobs threads; 0 = CPUs) and collect
+ * the records. With full_logs every log is kept whole, else only the last
+ * lines of failing ones. 0 or -ENOMEM; object errors go to out->errors.
+ */
+int mx_capture_run(char *const *paths, size_t n, int jobs, bool full_logs,
+		   struct mx_capture *out);
+/* JSON: {"schema_version","kind":"bpfgauge-capture","kernel_release",...,"programs":[...]} */
+int mx_capture_write(FILE *f, const struct mx_capture *c);
+int mx_capture_parse(const char *buf, size_t len, struct mx_capture *out);
+void mx_capture_release(struct mx_capture *c);
+
+struct vm_result;
+
+struct mx_vm_opts {
+	const char *workdir;  /* initramfs and console logs go here (must exist) */
+	const char *busybox;  /* NULL = /bin/busybox (must be static) */
+	int timeout_s;        /* 0 = 300 */
+	int mem_mb;           /* 0 = 1024 */
+};
+
+/*
+ * Boot kernel (an image path) once with all objects and capture their
+ * stats inside it with the static CLI. On a VM failure returns the error
+ * with vr->error and vr->console_tail set; out is then empty. Record files
+ * are the host paths given. The caller releases out and vr.
+ */
+int mx_capture_vm(const char *kernel, char *const *paths, size_t n, bool full_logs,
+		  const struct mx_vm_opts *o, struct mx_capture *out, struct vm_result *vr);
+
+/* Last lines of a log (at most max_lines), malloc'ed; NULL for NULL. */
+char *mx_log_tail(const char *log, int max_lines);
+
+/* --- the matrix --- */
+
+struct mx_opts {
+	size_t sz;
+	char **clangs;  size_t nclangs;   /* majors, e.g. "14"; none = objects as given */
+	char **mcpus;   size_t nmcpus;    /* e.g. "v3"; none = compiler default */
+	char **kernels; size_t nkernels;  /* "host", a version ("6.1") or an image path */
+	char **inputs;  size_t ninputs;   /* *.bpf.c sources or *.o objects */
+	const char *cflags;               /* extra clang flags (split on spaces) */
+	const char *db;                   /* store path */
+	const char *label;
+	const char *workdir;              /* NULL = a temp dir, removed after */
+	int vm_timeout_s;                 /* per boot; 0 = 300 */
+	int vm_mem_mb;                    /* 0 = 1024 */
+	int jobs;                         /* host load threads and parallel boots; 0 = auto */
+	bool resume;                      /* continue an unfinished run of the same matrix */
+	bool progress;                    /* progress line on stderr */
+};
+
+struct mx_result {
+	int64_t run_id;
+	size_t cells, cells_done, cells_failed, cells_skipped;
+	double seconds;
+	double boot_s_max;    /* slowest boot */
+};
+
+/* Run the matrix; every cell goes to the store as it finishes. */
+int mx_run(const struct mx_opts *opts, struct mx_result *res);
+
+/* --- regression flags --- */
+
+struct mx_policy {
+	double insns_growth_pct;   /* flag insns growth above this; default 10 */
+	double states_growth_pct;  /* default 10 */
+	double min_headroom_pct;   /* flag when 100 - insns_pct falls below; default 30 */
+	bool flag_new_failures;    /* fail in NEW with no baseline cell; default true */
+};
+
+void mx_policy_default(struct mx_policy *p);
+/*
+ * Read thresholds from a `verifier gate` policy file (its "insns +N%",
+ * "states +N%", "headroom >= N%" rules for the "*" glob). Lines it does not
+ * understand are ignored with a pr_info. 0 or -errno/-BPFGAUGE_EBADFORMAT.
+ */
+int mx_policy_load(const char *path, struct mx_policy *p);
+
+enum mx_flag_kind {
+	MX_FLAG_PASS_TO_FAIL,
+	MX_FLAG_INSNS_GROWTH,
+	MX_FLAG_STATES_GROWTH,
+	MX_FLAG_HEADROOM,
+	MX_FLAG_NEW_FAILURE,   /* fails on a cell that the baseline did not have */
+	MX_FLAG_AXIS_FAIL,     /* fails on some cells of the matrix but passes on others */
+};
+
+struct mx_flag {
+	enum mx_flag_kind kind;
+	char object[128];
+	char prog[128];
+	char axis[160];      /* "regressed on kernel 6.12 only", "with clang 22 only", ... */
+	char detail[256];    /* the numbers */
+	char cells[256];     /* which cells, "kernel=6.1 clang=19 mcpu=v3; ..." */
+	const char *log;     /* excerpt from a flagged cell (owned by the cells) */
+};
+
+/*
+ * Compare cur against base (base may be NULL: only within-run axis
+ * differences and headroom are flagged). *flags is malloc'ed; log points
+ * into cur's cells, which must outlive the flags.
+ */
+int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cell *cur,
+	     size_t ncur, const struct mx_policy *p, struct mx_flag **flags, size_t *n);
+const char *mx_flag_kind_str(enum mx_flag_kind k);
+
+/* Short kernel label for tables: "host" or the release's major.minor ("6.1"). */
+void mx_kernel_short(const struct store_cell *c, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BPFGAUGE_MATRIX_H */

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Capture: load every program of a set of objects on the running kernel
+ * (the host, or a qemu guest running the static CLI) and serialise the
+ * records, kernel identity and logs as one JSON document, which the host
+ * reads back. Records are written as JSON objects keyed by the stat
+ * table's canonical names, the same shape as `verifier stats -o json`.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bpfgauge/json_read.h"
+#include "bpfgauge/matrix.h"
+#include "bpfgauge/vload.h"
+#include "bpfgauge_internal.h"
+#include "json_writer.h"
+
+#define TAIL_LINES 30
+
+void mx_record_write(struct json_writer *jw, const struct vlog_record *r)
+{
+	char buf[4096];
+
+	jw_start_object(jw);
+	for (int id = 0; id < VLOG_STAT_CNT; id++) {
+		const struct vlog_stat_def *d = vlog_stat_def(id);
+
+		if (!vlog_record__has(r, id))
+			continue;
+		switch (d->kind) {
+		case VLOG_KIND_INT:
+			jw_int_field(jw, d->name, vlog_record__int(r, id));
+			break;
+		case VLOG_KIND_PCT:
+			/* text form keeps exactly what the CSV writer would show */
+			vlog_record__format(r, id, buf, sizeof(buf));
+			jw_name(jw, d->name);
+			jw_double(jw, strtod(buf, NULL));
+			break;
+		default:
+			vlog_record__format(r, id, buf, sizeof(buf));
+			jw_string_field(jw, d->name, buf);
+		}
+	}
+	jw_end_object(jw);
+}
+
+struct vlog_record *mx_record_read(const struct json_value *obj)
+{
+	struct vlog_record *r;
+
+	if (!obj || json_type(obj) != JSON_OBJECT)
+		return bg_err_ptr(-EINVAL);
+	r = vlog_record__new();
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < json_len(obj); i++) {
+		const struct json_value *v = json_at(obj, i);
+		int id = vlog_stat_find(json_key_at(obj, i));
+		const char *text;
+
+		if (id < 0)
+			continue; /* unknown keys are ignored: newer writers may add stats */
+		text = json_type(v) == JSON_STRING ? json_str(v) : json_num_text(v);
+		if (!text)
+			continue;
+		if (vlog_record__parse_value(r, id, text)) {
+			vlog_record__free(r);
+			return bg_err_ptr(-EINVAL);
+		}
+	}
+	return r;
+}
+
+char *mx_log_tail(const char *log, int max_lines)
+{
+	const char *p;
+	int seen = 0;
+
+	if (!log)
+		return NULL;
+	p = log + strlen(log);
+	while (p > log && (p[-1] == '\n'))
+		p--;
+	const char *end = p;
+
+	while (p > log) {
+		if (p[-1] == '\n' && ++seen >= max_lines)
+			break;
+		p--;
+	}
+	return strndup(p, end - p);
+}
+
+struct job {
+	const char *path;
+	const char *prog;
+	struct vlog_record *rec;
+	char *log;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n, next;
+	bool full_logs;
+	pthread_mutex_t lock;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+
+	for (;;) {
+		struct vload_result res;
+		struct job *j;
+
+		pthread_mutex_lock(&p->lock);
+		j = p->next < p->n ? &p->jobs[p->next++] : NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (!j)
+			return NULL;
+		if (vload_prog(j->path, j->prog, NULL, &res))
+			continue;
+		j->rec = res.rec;
+		res.rec = NULL;
+		vlog_record__set_str(j->rec, VLOG_STAT_FILE, j->path);
+		if (p->full_logs) {
+			j->log = res.log;
+			res.log = NULL;
+		} else if (vlog_record__int(j->rec, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS) {
+			j->log = mx_log_tail(res.log, TAIL_LINES);
+		}
+		vload_result_release(&res);
+	}
+}
+
+static int push_str(char ***arr, size_t *n, char *s)
+{
+	char **a = realloc(*arr, (*n + 1) * sizeof(*a));
+
+	if (!a || !s) {
+		free(s);
+		if (a)
+			*arr = a;
+		return -ENOMEM;
+	}
+	a[(*n)++] = s;
+	*arr = a;
+	return 0;
+}
+
+int mx_capture_run(char *const *paths, size_t n, int jobs, bool full_logs,
+		   struct mx_capture *out)
+{
+	struct pool p = { .full_logs = full_logs };
+	struct utsname u;
+	pthread_t th[64];
+	int nth, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!uname(&u))
+		snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", u.release);
+	out->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	prov_kernel_config_hash(out->config_hash);
+	pthread_mutex_init(&p.lock, NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		char **names = NULL;
+		size_t k = 0;
+		int e = vload_list_progs(paths[i], &names, &k);
+
+		if (e) {
+			char *msg;
+
+			if (asprintf(&msg, "%s: %s", paths[i], bpfgauge_strerror(e)) < 0)
+				msg = NULL;
+			if (push_str(&out->errors, &out->nerrors, msg))
+				err = -ENOMEM;
+			continue;
+		}
+		struct job *nj = realloc(p.jobs, (p.n + k) * sizeof(*nj));
+
+		if (!nj) {
+			vload_names_free(names);
+			err = -ENOMEM;
+			break;
+		}
+		p.jobs = nj;
+		for (size_t j = 0; j < k; j++)
+			p.jobs[p.n++] = (struct job){ .path = paths[i], .prog = strdup(names[j]) };
+		vload_names_free(names);
+	}
+	nth = jobs > 0 ? jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nth < 1)
+		nth = 1;
+	if (nth > 64)
+		nth = 64;
+	if ((size_t)nth > p.n)
+		nth = p.n ? (int)p.n : 1;
+	for (int t = 0; t < nth; t++)
+		if (pthread_create(&th[t], NULL, worker, &p)) {
+			nth = t;
+			break;
+		}
+	if (!nth && p.n)
+		worker(&p);
+	for (int t = 0; t < nth; t++)
+		pthread_join(th[t], NULL);
+
+	out->recs = calloc(p.n ? p.n : 1, sizeof(*out->recs));
+	out->logs = calloc(p.n ? p.n : 1, sizeof(*out->logs));
+	if (!out->recs || !out->logs)
+		err = -ENOMEM;
+	for (size_t i = 0; i < p.n; i++) {
+		if (!err && p.jobs[i].rec) {
+			out->recs[out->n] = p.jobs[i].rec;
+			out->logs[out->n++] = p.jobs[i].log;
+		} else {
+			char *msg;
+
+			if (!err && asprintf(&msg, "%s: program '%s' could not be loaded", p.jobs[i].path,
+					     p.jobs[i].prog) >= 0)
+				push_str(&out->errors, &out->nerrors, msg);
+			vlog_record__free(p.jobs[i].rec);
+			free(p.jobs[i].log);
+		}
+		free((char *)p.jobs[i].prog);
+	}
+	free(p.jobs);
+	pthread_mutex_destroy(&p.lock);
+	return bg_err(err);
+}
+
+int mx_capture_write(FILE *f, const struct mx_capture *c)
+{
+	json_writer_t *jw = jw_new(f, false);
+
+	if (!jw)
+		return bg_err(-ENOMEM);
+	jw_start_object(jw);
+	jw_int_field(jw, "schema_version", VLOG_SCHEMA_VERSION);
+	jw_string_field(jw, "kind", "bpfgauge-capture");
+	jw_string_field(jw, "kernel_release", c->kernel_release);
+	jw_string_field(jw, "config_hash", c->config_hash);
+	jw_int_field(jw, "btf", c->btf);
+	jw_name(jw, "programs");
+	jw_start_array(jw);
+	for (size_t i = 0; i < c->n; i++)
+		mx_record_write(jw, c->recs[i]);
+	jw_end_array(jw);
+	jw_name(jw, "logs");
+	jw_start_array(jw);
+	for (size_t i = 0; i < c->n; i++)
+		jw_string(jw, c->logs[i]);
+	jw_end_array(jw);
+	jw_name(jw, "errors");
+	jw_start_array(jw);
+	for (size_t i = 0; i < c->nerrors; i++)
+		jw_string(jw, c->errors[i]);
+	jw_end_array(jw);
+	jw_end_object(jw);
+	jw_free(jw);
+	return ferror(f) ? bg_err(-EIO) : 0;
+}
+
+int mx_capture_parse(const char *buf, size_t len, struct mx_capture *out)
+{
+	const struct json_value *progs, *logs, *errs, *v;
+	struct json_value *root = NULL;
+	char msg[128];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = json_parse(buf, len, &root, msg, sizeof(msg));
+	if (err) {
+		pr_warn("matrix: guest output is not JSON: %s", msg);
+		return bg_err(err);
+	}
+	progs = json_get(root, "programs");
+	logs = json_get(root, "logs");
+	errs = json_get(root, "errors");
+	if (!progs || json_type(progs) != JSON_ARRAY) {
+		pr_warn("matrix: guest output has no \"programs\" array");
+		json_free(root);
+		return bg_err(-BPFGAUGE_EBADFORMAT);
+	}
+	if ((v = json_get(root, "kernel_release")) && json_str(v))
+		snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", json_str(v));
+	if ((v = json_get(root, "config_hash")) && json_str(v))
+		snprintf(out->config_hash, sizeof(out->config_hash), "%s", json_str(v));
+	out->btf = (v = json_get(root, "btf")) ? (int)json_num(v) : -1;
+	out->recs = calloc(json_len(progs) + 1, sizeof(*out->recs));
+	out->logs = calloc(json_len(progs) + 1, sizeof(*out->logs));
+	if (!out->recs || !out->logs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < json_len(progs); i++) {
+		struct vlog_record *r = mx_record_read(json_at(progs, i));
+		const struct json_value *l = logs ? json_at(logs, i) : NULL;
+
+		if (!r) {
+			err = -BPFGAUGE_EBADFORMAT;
+			goto out;
+		}
+		out->recs[out->n] = r;
+		out->logs[out->n++] = l && json_str(l) ? strdup(json_str(l)) : NULL;
+	}
+	for (size_t i = 0; errs && i < json_len(errs); i++)
+		if (json_str(json_at(errs, i)))
+			push_str(&out->errors, &out->nerrors, strdup(json_str(json_at(errs, i))));
+out:
+	json_free(root);
+	if (err)
+		mx_capture_release(out);
+	return bg_err(err);
+}
+
+void mx_capture_release(struct mx_capture *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		vlog_record__free(c->recs[i]);
+		free(c->logs[i]);
+	}
+	for (size_t i = 0; i < c->nerrors; i++)
+		free(c->errors[i]);
+	free(c->recs);
+	free(c->logs);
+	free(c->errors);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The qemu runner: boot a kernel with an initramfs, wait for it to power
+ * off under a deadline, and cut the guest's output out of the data port
+ * between its markers. Also the kernel-image cache helpers and the choice
+ * of accelerator and parallelism.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpfgauge/vm.h"
+#include "bpfgauge_internal.h"
+
+#define TAIL_LINES 40
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Set once KVM failed to start a guest: later boots go straight to TCG. */
+static volatile int kvm_broken;
+
+const char *vm_default_accel(void)
+{
+	const char *env = getenv("BPFGAUGE_VM_ACCEL");
+	int fd;
+
+	if (env && *env)
+		return env;
+	if (kvm_broken)
+		return "tcg";
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return "tcg";
+	close(fd);
+	return "kvm";
+}
+
+void vm_nonce(char buf[17])
+{
+	unsigned long long v = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
+		v = (unsigned long long)time(NULL) * 2654435761u ^ (unsigned long long)getpid();
+	if (fd >= 0)
+		close(fd);
+	snprintf(buf, 17, "%016llx", v);
+}
+
+int vm_max_parallel(int mem_mb)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct sysinfo si;
+	long by_mem = 64;
+	const char *env = getenv("BPFGAUGE_VM_JOBS");
+
+	if (env && atoi(env) > 0)
+		return atoi(env);
+	if (mem_mb <= 0)
+		mem_mb = 1024;
+	if (!sysinfo(&si)) {
+		/* leave a quarter of free memory to the host */
+		unsigned long long free_mb =
+			(unsigned long long)(si.freeram + si.bufferram) * si.mem_unit >> 20;
+
+		by_mem = (long)(free_mb * 3 / 4 / (mem_mb + 128));
+	}
+	if (cpus < 1)
+		cpus = 1;
+	if (by_mem < 1)
+		by_mem = 1;
+	return (int)(cpus < by_mem ? cpus : by_mem);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (len)
+		*len = 0;
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *b = realloc(buf, cap = (n + 4096 + 1) * 2);
+
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = b;
+		}
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+
+		if (!r)
+			break;
+		n += r;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	else
+		buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* Drop the \r a guest tty adds (ONLCR) and NUL bytes. In place. */
+static size_t strip_cr(char *s, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\r' && s[i] != 0)
+			s[o++] = s[i];
+	s[o] = 0;
+	return o;
+}
+
+static char *tail_lines(const char *s, int lines)
+{
+	size_t n = strlen(s);
+	const char *p = s + n;
+	int seen = 0;
+
+	while (p > s && n && s[n - 1] == '\n' && p == s + n)
+		p--;
+	while (p > s) {
+		if (p[-1] == '\n' && ++seen >= lines)
+			break;
+		p--;
+	}
+	return strdup(p);
+}
+
+static void fill_tail(const char *workdir, struct vm_result *res)
+{
+	char path[4096];
+	char *con, *q;
+	size_t n = 0, qn = 0;
+
+	snprintf(path, sizeof(path), "%s/console.log", workdir);
+	con = read_all(path, &n);
+	snprintf(path, sizeof(path), "%s/qemu.log", workdir);
+	q = read_all(path, &qn);
+	if (con)
+		n = strip_cr(con, n);
+	if (q && qn) {
+		/* qemu's own complaints (bad kernel, no accel) matter most */
+		size_t tot = n + qn + 16;
+		char *both = malloc(tot);
+
+		if (both) {
+			snprintf(both, tot, "%s%s[qemu] %s", con ? con : "", n ? "\n" : "", q);
+			free(con);
+			con = both;
+		}
+	}
+	free(q);
+	free(res->console_tail);
+	res->console_tail = con ? tail_lines(con, TAIL_LINES) : strdup("(no console output)");
+	free(con);
+}
+
+static int extract(const char *workdir, const char *nonce, struct vm_result *res)
+{
+	char path[4096], begin[64], end[64];
+	char *data, *b, *e;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/data.log", workdir);
+	data = read_all(path, &n);
+	if (!data)
+		return -ENOENT;
+	n = strip_cr(data, n);
+	snprintf(begin, sizeof(begin), "@@BPFGAUGE-BEGIN %s@@\n", nonce);
+	snprintf(end, sizeof(end), "@@BPFGAUGE-END %s rc=", nonce);
+	b = strstr(data, begin);
+	e = b ? strstr(b, end) : NULL;
+	if (!b || !e) {
+		free(data);
+		return -ENOENT;
+	}
+	res->guest_rc = atoi(e + strlen(end));
+	b += strlen(begin);
+	res->output_len = e - b;
+	res->output = malloc(res->output_len + 1);
+	if (!res->output) {
+		free(data);
+		return -ENOMEM;
+	}
+	memcpy(res->output, b, res->output_len);
+	res->output[res->output_len] = 0;
+	free(data);
+	return 0;
+}
+
+static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res);
+
+int vm_run(const struct vm_opts *opts, struct vm_result *res)
+{
+	const char *accel;
+	int err;
+
+	if (!opts)
+		return bg_err(-EINVAL);
+	accel = opts->accel ? opts->accel : vm_default_accel();
+	err = vm_run_accel(opts, accel, res);
+	/*
+	 * /dev/kvm can exist and still be unusable (nested virtualisation
+	 * refusing MSRs): qemu then aborts at once. Fall back to TCG.
+	 */
+	if (err == -EIO && !opts->accel && !strcmp(accel, "kvm") && res->boot_s < 5) {
+		bpfgauge_log(BPFGAUGE_LOG_INFO, "vm: KVM failed to start the guest; using TCG");
+		kvm_broken = 1;
+		vm_result_release(res);
+		err = vm_run_accel(opts, "tcg", res);
+	}
+	return err;
+}
+
+static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res)
+{
+	char con[4200], dat[4200], qlog[4200], mem[16], smp[16], append[1024];
+	const char *qemu;
+	const char *argv[40];
+	int argc = 0, timeout, status = 0, err;
+	double t0, deadline;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->guest_rc = -1;
+	if (!opts || !opts->kernel || !opts->initrd || !opts->nonce || !opts->workdir)
+		return bg_err(-EINVAL);
+	if (access(opts->kernel, R_OK)) {
+		snprintf(res->error, sizeof(res->error), "kernel image '%s': %s", opts->kernel,
+			 strerror(errno));
+		res->console_tail = strdup("");
+		return bg_err(-ENOENT);
+	}
+	qemu = opts->qemu ? opts->qemu : getenv("BPFGAUGE_QEMU");
+	if (!qemu || !*qemu)
+		qemu = "qemu-system-x86_64";
+	snprintf(res->accel, sizeof(res->accel), "%s", accel);
+	timeout = opts->timeout_s > 0 ? opts->timeout_s : 300;
+	snprintf(mem, sizeof(mem), "%d", opts->mem_mb > 0 ? opts->mem_mb : 1024);
+	snprintf(smp, sizeof(smp), "%d", opts->cpus > 0 ? opts->cpus : 1);
+	snprintf(con, sizeof(con), "file,id=con,path=%s/console.log", opts->workdir);
+	snprintf(dat, sizeof(dat), "file,id=dat,path=%s/data.log", opts->workdir);
+	snprintf(qlog, sizeof(qlog), "%s/qemu.log", opts->workdir);
+	/* panic=-1 + -no-reboot: a panicking guest ends qemu at once */
+	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 %s",
+		 opts->append ? opts->append : "");
+
+	argv[argc++] = qemu;
+	argv[argc++] = "-accel";
+	argv[argc++] = accel;
+	argv[argc++] = "-cpu";
+	argv[argc++] = strcmp(accel, "kvm") ? "max" : "host";
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
+	argv[argc++] = "-smp";
+	argv[argc++] = smp;
+	argv[argc++] = "-kernel";
+	argv[argc++] = opts->kernel;
+	argv[argc++] = "-initrd";
+	argv[argc++] = opts->initrd;
+	argv[argc++] = "-append";
+	argv[argc++] = append;
+	argv[argc++] = "-nodefaults";
+	argv[argc++] = "-display";
+	argv[argc++] = "none";
+	argv[argc++] = "-no-reboot";
+	argv[argc++] = "-chardev";
+	argv[argc++] = con;
+	argv[argc++] = "-serial";
+	argv[argc++] = "chardev:con";
+	argv[argc++] = "-chardev";
+	argv[argc++] = dat;
+	argv[argc++] = "-serial";
+	argv[argc++] = "chardev:dat";
+	argv[argc] = NULL;
+
+	t0 = now_s();
+	pid = fork();
+	if (pid < 0)
+		return bg_err(-errno);
+	if (pid == 0) {
+		int fd = open(qlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		setpgid(0, 0);
+		execvp(qemu, (char **)argv);
+		fprintf(stderr, "cannot run %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	deadline = t0 + timeout;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			status = 0;
+			break;
+		}
+		if (now_s() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			res->timed_out = true;
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	res->boot_s = now_s() - t0;
+	err = extract(opts->workdir, opts->nonce, res);
+	if (!err && !res->timed_out)
+		return 0;
+	fill_tail(opts->workdir, res);
+	if (res->timed_out) {
+		snprintf(res->error, sizeof(res->error),
+			 "VM did not finish within %d s (hung guest?); killed", timeout);
+		return bg_err(-ETIMEDOUT);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		snprintf(res->error, sizeof(res->error),
+			 "cannot run '%s' (apt-get install qemu-system-x86)", qemu);
+		return bg_err(-ENOENT);
+	}
+	snprintf(res->error, sizeof(res->error),
+		 "VM stopped after %.1f s without output (qemu %s %d; kernel panic or bad image?)",
+		 res->boot_s, WIFEXITED(status) ? "exit" : "signal",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return bg_err(-EIO);
+}
+
+void vm_result_release(struct vm_result *res)
+{
+	if (!res)
+		return;
+	free(res->output);
+	free(res->console_tail);
+	memset(res, 0, sizeof(*res));
+}
+
+static bool is_static_elf(const char *path)
+{
+	/* A static executable has no PT_INTERP: look for the interpreter path. */
+	size_t n;
+	char *buf = read_all(path, &n);
+	bool dyn = false;
+
+	if (!buf)
+		return false;
+	for (size_t i = 0; i + 16 < n && i < (1u << 16); i++)
+		if (!memcmp(buf + i, "/lib64/ld-linux", 15) || !memcmp(buf + i, "/lib/ld-linux", 13)) {
+			dyn = true;
+			break;
+		}
+	free(buf);
+	return !dyn;
+}
+
+const char *vm_static_cli(char *buf, size_t size)
+{
+	const char *env = getenv("BPFGAUGE_STATIC");
+	char self[4096];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		if (!access(buf, X_OK))
+			return buf;
+		pr_warn("vm: BPFGAUGE_STATIC='%s' is not executable", env);
+		errno = ENOENT;
+		return NULL;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (slash) {
+		snprintf(buf, size, "%.*s/bpfgauge-static", (int)(slash - self), self);
+		if (!access(buf, X_OK))
+			return buf;
+	}
+	if (is_static_elf(self)) {
+		snprintf(buf, size, "%s", self);
+		return buf;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+const char *vm_kernel_cache(char *buf, size_t size)
+{
+	const char *c = getenv("BPFGAUGE_CACHE");
+	const char *home = getenv("HOME");
+
+	if (c && *c)
+		snprintf(buf, size, "%s/kernels", c);
+	else
+		snprintf(buf, size, "%s/.cache/bpfgauge/kernels", home && *home ? home : "/tmp");
+	return buf;
+}
+
+/* Compare dotted/dashed version strings numerically ("6.1.0-56" < "6.1.0-100"). */
+static int vercmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			unsigned long x = strtoul(a, (char **)&a, 10);
+			unsigned long y = strtoul(b, (char **)&b, 10);
+
+			if (x != y)
+				return x < y ? -1 : 1;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int vm_kernel_resolve(const char *spec, char *path, size_t size)
+{
+	char dir[4096], best[512] = "";
+	size_t sl;
+	DIR *d;
+	struct dirent *e;
+
+	if (strchr(spec, '/') || !access(spec, R_OK)) {
+		if (access(spec, R_OK))
+			return bg_err(-ENOENT);
+		snprintf(path, size, "%s", spec);
+		return 0;
+	}
+	vm_kernel_cache(dir, sizeof(dir));
+	sl = strlen(spec);
+	d = opendir(dir);
+	if (!d)
+		return bg_err(-ENOENT);
+	while ((e = readdir(d))) {
+		const char *v;
+
+		if (strncmp(e->d_name, "vmlinuz-", 8))
+			continue;
+		v = e->d_name + 8;
+		/* "6.1" matches 6.1.0-56 and 6.1.5 but not 6.12.x */
+		if (strncmp(v, spec, sl) || (v[sl] != '.' && v[sl] != '-' && v[sl] != '+' && v[sl]))
+			continue;
+		if (!best[0] || vercmp(v, best + 8) > 0)
+			snprintf(best, sizeof(best), "%s", e->d_name);
+	}
+	closedir(d);
+	if (!best[0])
+		return bg_err(-ENOENT);
+	snprintf(path, size, "%s/%s", dir, best);
+	return 0;
+}
+
+void vm_kernel_release(const char *path, char *buf, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	unsigned char hdr[0x210];
+	char ver[256];
+	FILE *f;
+
+	buf[0] = 0;
+	base = base ? base + 1 : path;
+	if (!strncmp(base, "vmlinuz-", 8)) {
+		snprintf(buf, size, "%s", base + 8);
+		return;
+	}
+	/* bzImage boot protocol: "HdrS" at 0x202, version string pointer at 0x20e */
+	f = fopen(path, "rb");
+	if (!f)
+		return;
+	if (fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr) && !memcmp(hdr + 0x202, "HdrS", 4)) {
+		unsigned off = (hdr[0x20e] | hdr[0x20f] << 8) + 0x200;
+
+		if (!fseek(f, off, SEEK_SET) && fgets(ver, sizeof(ver), f)) {
+			ver[strcspn(ver, " ")] = 0;
+			snprintf(buf, size, "%s", ver);
+		}
+	}
+	fclose(f);
+}
