@@ -135,7 +135,7 @@ static struct cov_model *e2e_run_one(const char *dir, const struct example *ex, 
 }
 
 /* All examples of one major and mode, merged into one model. */
-static struct cov_model *e2e_run_all(int major, const char *mode, int repeat)
+static __attribute__((unused)) struct cov_model *e2e_run_all(int major, const char *mode, int repeat)
 {
 	struct cov_model *total = cov_model__new("examples");
 	char dir[4096];
@@ -189,7 +189,7 @@ static int e2e_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median_of(double *v, int n)
+static __attribute__((unused)) double median_of(double *v, int n)
 {
 	if (!n)
 		return 0;
