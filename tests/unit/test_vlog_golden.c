@@ -9,7 +9,10 @@
  * .expect format: one "key=value" a line, '#' comments. key is any stat
  * name (see `bpfgauge verifier help`); the value is compared with the
  * stat's text form; an empty value means "must be unset". The extra key
- * hotspot_insns=N checks that per-line attribution sums to N.
+ * hotspot_insns=N checks that per-line attribution sums to N. Capture
+ * metadata keys (kernel, clang, mcpu, object, capture) are not checked, and
+ * neither are prog/file when the log itself does not name them (only a
+ * libbpf-pasted log carries "prog 'x':").
  * .info (optional): errno=E and verified_insns=N from the kernel; when
  * errno=0, insns must equal verified_insns.
  */
@@ -119,7 +122,12 @@ static void check_one(const char *log)
 					(unsigned long long)hs_total, val);
 			continue;
 		}
+		if (!strcmp(line, "kernel") || !strcmp(line, "clang") || !strcmp(line, "mcpu") ||
+		    !strcmp(line, "object") || !strcmp(line, "capture"))
+			continue;
 		id = vlog_stat_find(line);
+		if ((id == VLOG_STAT_PROG || id == VLOG_STAT_FILE) && !vlog_record__has(r, id))
+			continue;
 		if (id < 0)
 			BG_FAIL("%s: unknown key '%s'", path, line);
 		vlog_record__format(r, id, got, sizeof(got));
