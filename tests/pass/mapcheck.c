@@ -15,7 +15,8 @@
  *   func <name> <probes> <nblocks> <nedges> <nbranch-edges>
  *
  * Usage: mapcheck [-n] OBJ.o   (-n: naive placement, block probes in counts
- * mode). Exit 0 when everything holds, 1 with a message otherwise.
+ * mode), or mapcheck -d OBJ.o to print the raw records. Exit 0 when
+ * everything holds, 1 with a message otherwise.
  */
 #include <elf.h>
 #include <inttypes.h>
@@ -319,17 +320,18 @@ static size_t check_record(char *rec, size_t avail, int naive)
 
 int main(int argc, char **argv)
 {
-	int naive = 0;
+	int naive = 0, dump = 0;
 	size_t size, mlen, dlen;
 	unsigned nsegs = 0;
 
-	if (argc == 3 && !strcmp(argv[1], "-n")) {
-		naive = 1;
+	if (argc == 3 && (!strcmp(argv[1], "-n") || !strcmp(argv[1], "-d"))) {
+		naive = argv[1][1] == 'n';
+		dump = argv[1][1] == 'd';
 		argv++;
 		argc--;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: mapcheck [-n] OBJ.o\n");
+		fprintf(stderr, "usage: mapcheck [-n|-d] OBJ.o\n");
 		return 2;
 	}
 	obj_path = argv[1];
@@ -351,6 +353,12 @@ int main(int argc, char **argv)
 	char *text = malloc(mlen + 1);
 	memcpy(text, map, mlen);
 	text[mlen] = '\0';
+	if (dump) {
+		for (size_t off = 0; off < mlen; off++)
+			if (text[off])
+				putchar(text[off]);
+		return 0;
+	}
 	for (size_t off = 0; off < mlen;) {
 		if (!text[off]) { /* padding between records */
 			off++;

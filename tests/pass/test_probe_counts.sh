@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Exact probe and block counts for the hand-made shapes in inputs/shapes.bpf.c,
+# derived from their -O2 CFG (see below), for every built LLVM major and both
+# modes; naive placement as the baseline; fewer probes than blocks on the
+# realistic parser; and the -bpfgauge-stats remarks.
+#
+# Derivations. hits: critical branch edges are split first; a block keeps no
+# probe iff it does not return/exit, has no self-loop, has successors and
+# dominates them all. counts: probes = edges - nodes + 1 over blocks + V
+# (edges include V->entry and block->V), i.e. the non-tree edges; a counter
+# on a critical edge adds a split block.
+#   straight  1 block (ret). hits 1/1. counts: 2 nodes, 2 edges -> 1, 1 block.
+#   diamond   e->t|f, t->j, f->j; no critical edge. hits: t, f, j -> 3/4.
+#             counts: 5 nodes, 6 edges -> 2; the tree keeps no critical edge
+#             to cut, 4 blocks.
+#   triangle  e->t|j, t->j; e->j critical -> split: e, t, s, j. hits: t, s, j
+#             -> 3/4. counts: 4 nodes, 5 edges -> 2; the critical edge stays
+#             on the tree, so no split: 3 blocks.
+#   cases     switch e->j(default)|c1|c2|c5, cases->j; e->j critical -> split.
+#             hits: c1, c2, c5, s, j -> 5/6. counts: 6 nodes, 9 edges -> 4,
+#             the critical default edge stays on the tree: 5 blocks.
+#   spin      e->b|x, b->b|x (rotated while loop); e->b (b has preds e, b),
+#             e->x, b->b and b->x are all critical -> 4 splits, 7 blocks.
+#             hits: the split on e->b dominates b and b dominates its splits,
+#             so probes on s(e->x), s(b->b), s(b->x), x -> 4/7. counts: 4 nodes,
+#             6 edges -> 3; b->b (self-loop) is never a tree edge and, with
+#             V->e kept, one of e->x|e->b also needs a counter: 2 splits, 5.
+#   tail      [g1=1; tail call; g2=2; ret] split after the call into A, B.
+#             hits: A (exit call), B (ret) -> 2/2. counts: nodes V, A, B; edges
+#             V->A, A->B, A->V (forced on the tree), B->V -> 2, 2 blocks.
+. "$(dirname "$0")/lib.sh"
+require_majors
+build_mapcheck
+src=$INPUTS/shapes.bpf.c
+
+# func probes blocks edges branch-edges, per mode.
+want_hits="func straight 1 1 2 0
+func diamond 3 4 6 2
+func triangle 3 4 6 2
+func cases 5 6 10 4
+func spin 4 7 10 4
+func tail 2 2 4 0"
+want_counts="func straight 1 1 2 0
+func diamond 2 4 6 2
+func triangle 2 3 5 2
+func cases 4 5 9 4
+func spin 3 5 8 4
+func tail 2 2 4 0"
+# Naive: a probe in every block (hits still splits critical branch edges).
+want_naive_hits="straight 1 1
+diamond 4 4
+triangle 4 4
+cases 6 6
+spin 7 7
+tail 2 2"
+want_naive_counts="straight 1 1
+diamond 4 4
+triangle 3 3
+cases 5 5
+spin 3 3
+tail 2 2"
+
+for m in $MAJORS; do
+	for mode in hits counts; do
+		o=$BG_TMP/$m-$mode.o
+		bg_cc "$m" "$mode" "$o" "$src" -mllvm -bpfgauge-stats -Rremark-backend-plugin \
+			2>"$BG_TMP/stats" || { fail "clang-$m $mode: compile failed"; continue; }
+		got=$("$MAPCHECK" "$o" | grep '^func ')
+		want=want_$mode
+		expect_eq "clang-$m $mode shapes" "$got" "${!want}"
+		line=$(grep -o 'bpfgauge: diamond: [0-9]* probes / [0-9]* blocks' "$BG_TMP/stats")
+		[ "$mode" = hits ] && expect_eq "clang-$m stats remark" "$line" "bpfgauge: diamond: 3 probes / 4 blocks"
+		grep -q "bpfgauge: .*shapes.bpf.c: [0-9]* probes / [0-9]* blocks ($mode, optimal)" "$BG_TMP/stats" ||
+			fail "clang-$m $mode: no module total remark"
+
+		bg_cc "$m" "$mode" "$o.naive" "$src" -mllvm -bpfgauge-placement=naive ||
+			{ fail "clang-$m $mode naive: compile failed"; continue; }
+		got=$("$MAPCHECK" -n "$o.naive" | awk '/^func /{print $2, $3, $4}')
+		want=want_naive_$mode
+		expect_eq "clang-$m $mode naive shapes" "$got" "${!want}"
+
+		# The realistic parser: fewer probes than blocks, and than naive.
+		p=$BG_TMP/$m-$mode-parser.o
+		bg_cc "$m" "$mode" "$p" "$INPUTS/parser.bpf.c" &&
+			bg_cc "$m" "$mode" "$p.naive" "$INPUTS/parser.bpf.c" -mllvm -bpfgauge-placement=naive ||
+			{ fail "clang-$m $mode: parser compile failed"; continue; }
+		read -r probes blocks < <("$MAPCHECK" "$p" | awk '/^func /{p+=$3; b+=$4} END{print p, b}')
+		read -r nprobes nblocks < <("$MAPCHECK" -n "$p.naive" | awk '/^func /{p+=$3; b+=$4} END{print p, b}')
+		echo "clang-$m $mode parser: $probes probes / $blocks blocks (naive $nprobes / $nblocks)"
+		[ "$probes" -lt "$blocks" ] || fail "clang-$m $mode parser: $probes probes, $blocks blocks"
+		[ "$probes" -lt "$nprobes" ] || fail "clang-$m $mode parser: optimal $probes >= naive $nprobes"
+	done
+done
+finish
