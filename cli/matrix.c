@@ -9,11 +9,135 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bpfgauge/matrix.h"
+#include "bpfgauge/store.h"
 #include "bpfgauge/vm.h"
 #include "main.h"
+#include "matrix_report.h"
+
+/* Split "a,b,c" into a NULL-terminated array (the strings point into a copy). */
+static char **split_list(const char *s, size_t *n)
+{
+	char *copy = strdup(s), *save = NULL;
+	/* the copy rides in the slot after the terminating NULL */
+	char **arr = calloc(strlen(s) + 3, sizeof(*arr));
+
+	*n = 0;
+	if (!copy || !arr) {
+		free(copy);
+		free(arr);
+		return NULL;
+	}
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		arr[(*n)++] = t;
+	arr[*n + 1] = copy;
+	return arr;
+}
+
+static void free_list(char **arr, size_t n)
+{
+	if (arr)
+		free(arr[n + 1]);
+	free(arr);
+}
+
+/*
+ * Show a stored run: table (or JSON under -j), flags against the baseline
+ * (baseline spec, or the previous complete run on the branch), and files
+ * in outdir. Returns EXIT_GATE if any flag was raised.
+ */
+int matrix_report_run(struct store *st, const struct store_run *run, const char *baseline,
+		      const char *policy, const char *outdir, bool quiet_table)
+{
+	struct store_cell *cells = NULL, *bcells = NULL;
+	size_t n = 0, nb = 0, nflags = 0;
+	struct mx_flag *flags = NULL;
+	struct store_run base = { 0 };
+	struct mx_policy pol;
+	int64_t base_id = 0;
+	int rc = 0;
+
+	mx_policy_default(&pol);
+	if (policy && mx_policy_load(policy, &pol)) {
+		p_err("matrix: policy '%s' is unusable", policy);
+		return EXIT_ERROR;
+	}
+	if (store_run_cells(st, run->id, &cells, &n)) {
+		p_err("matrix: cannot read run %lld", (long long)run->id);
+		return EXIT_ERROR;
+	}
+	if (baseline) {
+		if (store_run_get(st, baseline, &base)) {
+			p_err("matrix: baseline run '%s' not found", baseline);
+			store_cells_free(cells, n);
+			return EXIT_ERROR;
+		}
+		base_id = base.id;
+	} else if (!store_baseline(st, run, &base_id)) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "%lld", (long long)base_id);
+		store_run_get(st, id, &base);
+	}
+	if (base_id && store_run_cells(st, base_id, &bcells, &nb)) {
+		p_err("matrix: cannot read baseline run %lld", (long long)base_id);
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	if (mx_flags(bcells, nb, cells, n, &pol, &flags, &nflags)) {
+		p_err("matrix: computing flags failed");
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	if (json_output) {
+		matrix_write_json(stdout, run, cells, n, flags, nflags, pretty_output);
+	} else {
+		if (!quiet_table)
+			matrix_write_table(stdout, cells, n, isatty(1) && !getenv("NO_COLOR"));
+		if (base_id)
+			printf("baseline: run %lld (%s)\n", (long long)base_id, base.started);
+		else
+			printf("baseline: none (first run on this branch)\n");
+		matrix_write_flags(stdout, flags, nflags);
+		for (size_t i = 0; i < n; i++)
+			if (cells[i].error && *cells[i].error)
+				printf("ERROR cell kernel=%s clang=%s mcpu=%s object=%s: %s\n",
+				       cells[i].kernel, cells[i].clang, cells[i].mcpu, cells[i].object,
+				       cells[i].error);
+	}
+	if (outdir) {
+		char path[4200];
+		FILE *f;
+
+		mkdir(outdir, 0755);
+		snprintf(path, sizeof(path), "%s/matrix.md", outdir);
+		f = fopen(path, "w");
+		if (f) {
+			matrix_write_markdown(f, run, cells, n, flags, nflags);
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "%s/matrix.json", outdir);
+		f = fopen(path, "w");
+		if (f) {
+			matrix_write_json(f, run, cells, n, flags, nflags, true);
+			fclose(f);
+		} else {
+			p_err("matrix: cannot write into '%s': %s", outdir, strerror(errno));
+			rc = EXIT_ERROR;
+		}
+	}
+	if (!rc && nflags)
+		rc = EXIT_GATE;
+out:
+	free(flags);
+	store_cells_free(cells, n);
+	store_cells_free(bcells, nb);
+	store_run_release(&base);
+	return rc;
+}
 
 static int do_capture(int argc, char **argv)
 {
@@ -126,6 +250,101 @@ int do_matrix(int argc, char **argv)
 
 int do_matrix_run(int argc, char **argv)
 {
-	p_err("matrix: not built yet");
-	return EXIT_ERROR;
+	static const struct option opts[] = {
+		{ "clang", required_argument, NULL, 'c' },
+		{ "mcpu", required_argument, NULL, 'm' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "cflags", required_argument, NULL, 'F' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "resume", no_argument, NULL, 'R' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "mem", required_argument, NULL, 'M' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "no-progress", no_argument, NULL, 'N' },
+		{ 0 },
+	};
+	struct mx_opts o = { .sz = sizeof(o), .db = STORE_DEFAULT_PATH };
+	const char *baseline = NULL, *policy = NULL, *outdir = NULL;
+	char *clangs = NULL, *mcpus = NULL, *kernels = NULL;
+	bool no_progress = false;
+	struct mx_result res;
+	struct store *st = NULL;
+	struct store_run run;
+	char id[32];
+	int opt, rc, err;
+
+	while ((opt = getopt_long(argc, argv, "c:m:k:F:d:l:Rb:P:o:t:M:J:w:N", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'c': clangs = optarg; break;
+		case 'm': mcpus = optarg; break;
+		case 'k': kernels = optarg; break;
+		case 'F': o.cflags = optarg; break;
+		case 'd': o.db = optarg; break;
+		case 'l': o.label = optarg; break;
+		case 'R': o.resume = true; break;
+		case 'b': baseline = optarg; break;
+		case 'P': policy = optarg; break;
+		case 'o': outdir = optarg; break;
+		case 't': o.vm_timeout_s = atoi(optarg); break;
+		case 'M': o.vm_mem_mb = atoi(optarg); break;
+		case 'J': o.jobs = atoi(optarg); break;
+		case 'w': o.workdir = optarg; break;
+		case 'N': no_progress = true; break;
+		default:
+			p_err("matrix: unknown option '%s' (try '%s matrix help')", argv[optind - 1],
+			      bin_name);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		p_err("matrix: no sources or objects given (try '%s matrix help')", bin_name);
+		return EXIT_ERROR;
+	}
+	o.inputs = argv + optind;
+	o.ninputs = argc - optind;
+	for (size_t i = 0; i < o.ninputs; i++)
+		if (access(o.inputs[i], R_OK)) {
+			p_err("matrix: cannot read '%s': %s", o.inputs[i], strerror(errno));
+			return EXIT_ERROR;
+		}
+	o.clangs = clangs ? split_list(clangs, &o.nclangs) : NULL;
+	o.mcpus = mcpus ? split_list(mcpus, &o.nmcpus) : NULL;
+	o.kernels = split_list(kernels ? kernels : "host", &o.nkernels);
+	o.progress = !no_progress && isatty(2);
+	for (size_t i = 0; i < o.nclangs; i++) {
+		char bin[64];
+
+		snprintf(bin, sizeof(bin), "clang-%s", o.clangs[i]);
+		if (atoi(o.clangs[i]) <= 0) {
+			p_err("matrix: --clang takes majors like 14,19,22, not '%s'", o.clangs[i]);
+			return EXIT_ERROR;
+		}
+	}
+	err = mx_run(&o, &res);
+	free_list(o.clangs, o.nclangs);
+	free_list(o.mcpus, o.nmcpus);
+	free_list(o.kernels, o.nkernels);
+	if (err) {
+		p_err("matrix: %s", bpfgauge_strerror(err));
+		return EXIT_ERROR;
+	}
+	p_info("matrix: run %lld: %zu cells (%zu done, %zu failed, %zu already stored) in %.1f s",
+	       (long long)res.run_id, res.cells, res.cells_done, res.cells_failed, res.cells_skipped,
+	       res.seconds);
+	if (store_open(o.db, &st))
+		return EXIT_ERROR;
+	snprintf(id, sizeof(id), "%lld", (long long)res.run_id);
+	if (store_run_get(st, id, &run)) {
+		store_close(st);
+		return EXIT_ERROR;
+	}
+	rc = matrix_report_run(st, &run, baseline, policy, outdir, false);
+	store_run_release(&run);
+	store_close(st);
+	return rc;
 }

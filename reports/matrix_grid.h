@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The row/column layout shared by the matrix writers (layout only, no verdicts). */
+#ifndef BPFGAUGE_MATRIX_GRID_H
+#define BPFGAUGE_MATRIX_GRID_H
+
+#include "bpfgauge/store.h"
+
+struct grid_col {
+	char label[96];    /* "6.1 clang19 v3" */
+	char kernel[32], clang[32], mcpu[32];
+};
+
+struct grid_row {
+	char object[128], prog[128];
+};
+
+struct grid {
+	struct grid_col *cols;
+	size_t ncols;
+	struct grid_row *rows;
+	size_t nrows;
+	/* cell[r * ncols + c]: the record, or NULL; err: cell error text */
+	const struct vlog_record **rec;
+	const char **err;
+	const char **log;
+};
+
+int grid_build(const struct store_cell *cells, size_t n, struct grid *g);
+void grid_release(struct grid *g);
+
+#endif /* BPFGAUGE_MATRIX_GRID_H */

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The matrix driver: compile each source with each clang and -mcpu, then
+ * capture every object on every kernel (the host in-process, each image in
+ * one qemu boot), storing each (kernel, clang, mcpu, object) cell in its
+ * own transaction as soon as its kernel is done. Kernels run in parallel,
+ * VM boots bounded by CPUs and memory. A re-run of the same matrix with
+ * resume skips the cells already stored.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpfgauge/matrix.h"
+#include "bpfgauge/store.h"
+#include "bpfgauge/vm.h"
+#include "bpfgauge_internal.h"
+
+struct build {
+	char *clang;       /* axis label, "" for prebuilt objects */
+	char *clang_version;
+	char *mcpu;
+	char *object;      /* name */
+	char *path;        /* object file */
+	char hash[17];
+	char *error;       /* compile error, or NULL */
+};
+
+struct kjob {
+	const char *spec;  /* "host", "6.1", or a path */
+	char image[4096];  /* resolved image, "" for host */
+	struct build **todo;
+	size_t ntodo;
+};
+
+struct mx_ctx {
+	const struct mx_opts *o;
+	struct store *st;
+	int64_t run_id;
+	struct build *builds;
+	size_t nbuilds;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int vm_slots;
+	size_t done, total, failed;
+	double t0;
+	char workdir[4096];
+	struct mx_result *res;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *object_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	char *n;
+	size_t l;
+
+	n = strdup(b ? b + 1 : path);
+	if (!n)
+		return NULL;
+	l = strlen(n);
+	if (l > 6 && !strcmp(n + l - 6, ".bpf.c"))
+		n[l - 6] = 0;
+	else if (l > 6 && !strcmp(n + l - 6, ".bpf.o"))
+		n[l - 6] = 0;
+	else if (l > 2 && (!strcmp(n + l - 2, ".c") || !strcmp(n + l - 2, ".o")))
+		n[l - 2] = 0;
+	return n;
+}
+
+static bool is_source(const char *p)
+{
+	size_t l = strlen(p);
+
+	return l > 2 && !strcmp(p + l - 2, ".c");
+}
+
+/* Compile src with clang-<major>; on failure returns the first lines of stderr. */
+static char *compile(const char *clang, const char *mcpu, const char *cflags, const char *src,
+		     const char *out)
+{
+	char errpath[4200], inc[4200], mcpu_arg[64];
+	const char *argv[96];
+	char *flags = cflags ? strdup(cflags) : NULL, *save = NULL;
+	int argc = 0, st = 0;
+	pid_t pid;
+
+	snprintf(errpath, sizeof(errpath), "%s.err", out);
+	snprintf(inc, sizeof(inc), "-I%.*s", (int)(strrchr(src, '/') ? strrchr(src, '/') - src : 1),
+		 strrchr(src, '/') ? src : ".");
+	argv[argc++] = clang;
+	argv[argc++] = "-g";
+	argv[argc++] = "-O2";
+	argv[argc++] = "-target";
+	argv[argc++] = "bpf";
+	argv[argc++] = "-D__TARGET_ARCH_x86";
+	argv[argc++] = inc;
+	argv[argc++] = "-idirafter";
+	argv[argc++] = "/usr/include/x86_64-linux-gnu";
+	if (mcpu && *mcpu) {
+		snprintf(mcpu_arg, sizeof(mcpu_arg), "-mcpu=%s", mcpu);
+		argv[argc++] = mcpu_arg;
+	}
+	for (char *t = flags ? strtok_r(flags, " \t", &save) : NULL; t && argc < 88;
+	     t = strtok_r(NULL, " \t", &save))
+		argv[argc++] = t;
+	argv[argc++] = "-c";
+	argv[argc++] = src;
+	argv[argc++] = "-o";
+	argv[argc++] = out;
+	argv[argc] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		FILE *e = fopen(errpath, "w");
+
+		if (e)
+			dup2(fileno(e), 2);
+		execvp(clang, (char **)argv);
+		fprintf(stderr, "cannot run %s: %s\n", clang, strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	free(flags);
+	if (pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st)) {
+		unlink(errpath);
+		return NULL;
+	}
+	{
+		char buf[1024] = "", *msg;
+		FILE *e = fopen(errpath, "r");
+		size_t n = e ? fread(buf, 1, sizeof(buf) - 1, e) : 0;
+
+		if (e)
+			fclose(e);
+		buf[n] = 0;
+		if (asprintf(&msg, "%s failed: %s", clang, buf[0] ? buf : "no output") < 0)
+			return strdup("compile failed");
+		return msg;
+	}
+}
+
+/*
+ * clang's major and version line from a prebuilt object's .comment
+ * section ("clang version 19.1.7 ..."), so prebuilt objects of several
+ * compilers still form a clang axis.
+ */
+static void object_clang(const char *path, char *major, size_t msz, char *ver, size_t vsz)
+{
+	static const char tag[] = "clang version ";
+	char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+
+	major[0] = ver[0] = 0;
+	if (!f)
+		return;
+	/* .comment sits after the code; scan the file in overlapping chunks */
+	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
+		buf[n] = 0;
+		for (size_t i = 0; i + sizeof(tag) < n; i++) {
+			if (memcmp(buf + i, tag, sizeof(tag) - 1))
+				continue;
+			size_t s = i;
+
+			while (s > 0 && buf[s - 1] >= ' ' && buf[s - 1] < 127)
+				s--;
+			snprintf(ver, vsz, "%.*s", (int)strnlen(buf + s, n - s), buf + s);
+			snprintf(major, msz, "%d", atoi(buf + i + sizeof(tag) - 1));
+			fclose(f);
+			return;
+		}
+		if (n < sizeof(buf) - 1)
+			break;
+		fseek(f, -(long)sizeof(tag), SEEK_CUR);
+	}
+	fclose(f);
+}
+
+static int add_build(struct mx_ctx *x, const char *clang, const char *mcpu, const char *input)
+{
+	struct build *b, *nb = realloc(x->builds, (x->nbuilds + 1) * sizeof(*nb));
+	char dir[4200], out[4400], clang_bin[32];
+
+	if (!nb)
+		return -ENOMEM;
+	x->builds = nb;
+	b = &x->builds[x->nbuilds++];
+	memset(b, 0, sizeof(*b));
+	b->clang = strdup(clang);
+	b->mcpu = strdup(mcpu);
+	b->object = object_name(input);
+	if (!is_source(input)) {
+		char major[16], ver[256];
+
+		object_clang(input, major, sizeof(major), ver, sizeof(ver));
+		b->path = strdup(input);
+		b->clang_version = strdup(ver);
+		free(b->clang);
+		b->clang = strdup(major);
+	} else {
+		snprintf(clang_bin, sizeof(clang_bin), "clang-%s", clang);
+		snprintf(dir, sizeof(dir), "%s/obj-clang%s-%s", x->workdir, clang, *mcpu ? mcpu : "default");
+		mkdir(dir, 0755);
+		snprintf(out, sizeof(out), "%s/%s.bpf.o", dir, b->object);
+		b->path = strdup(out);
+		char ver[256];
+
+		prov_clang_version(clang_bin, ver, sizeof(ver));
+		b->clang_version = strdup(ver);
+		b->error = compile(clang_bin, mcpu, x->o->cflags, input, out);
+	}
+	if (!b->error && prov_file_hash(b->path, b->hash))
+		b->error = strdup("object not readable");
+	return 0;
+}
+
+static void free_builds(struct mx_ctx *x)
+{
+	for (size_t i = 0; i < x->nbuilds; i++) {
+		struct build *b = &x->builds[i];
+
+		free(b->clang);
+		free(b->clang_version);
+		free(b->mcpu);
+		free(b->object);
+		free(b->path);
+		free(b->error);
+	}
+	free(x->builds);
+}
+
+static void progress(struct mx_ctx *x)
+{
+	double el = now_s() - x->t0;
+	double eta = x->done ? el / x->done * (x->total - x->done) : 0;
+
+	if (!x->o->progress)
+		return;
+	fprintf(stderr, "\rmatrix: %zu/%zu cells, %zu failed, %.0f s elapsed, ETA %.0f s   ",
+		x->done, x->total, x->failed, el, eta);
+	if (x->done == x->total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
+		     const struct mx_capture *cap, const char *error, const char *tail,
+		     double seconds)
+{
+	struct store_cell c = { 0 };
+	char cfg[17] = "", path[4300];
+	int err;
+
+	c.kernel = (char *)k->spec;
+	c.kernel_release = (char *)(cap ? cap->kernel_release : "");
+	c.btf = cap ? cap->btf : -1;
+	if (cap && cap->config_hash[0]) {
+		snprintf(cfg, sizeof(cfg), "%s", cap->config_hash);
+	} else if (cap && k->image[0]) {
+		/* guests have no /proc/config.gz: use the config kept next to the image */
+		const char *slash = strrchr(k->image, '/');
+
+		snprintf(path, sizeof(path), "%.*s/config-%s", slash ? (int)(slash - k->image) : 1,
+			 slash ? k->image : ".", cap->kernel_release);
+		prov_file_hash(path, cfg);
+	}
+	c.config_hash = cfg;
+	c.clang = b->clang;
+	c.clang_version = b->clang_version;
+	c.mcpu = b->mcpu;
+	c.cflags = (char *)(x->o->cflags ? x->o->cflags : "");
+	c.object = b->object;
+	c.object_hash = b->hash;
+	c.error = (char *)(error ? error : "");
+	c.console_tail = (char *)(tail ? tail : "");
+	c.seconds = seconds;
+	if (cap && !error) {
+		c.recs = calloc(cap->n + 1, sizeof(*c.recs));
+		c.logs = calloc(cap->n + 1, sizeof(*c.logs));
+		if (!c.recs || !c.logs) {
+			free(c.recs);
+			free(c.logs);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < cap->n; i++) {
+			const char *f = vlog_record__str(cap->recs[i], VLOG_STAT_FILE);
+
+			if (f && !strcmp(f, b->path)) {
+				/* the object's name, not the temp path, identifies it */
+				vlog_record__set_str(cap->recs[i], VLOG_STAT_FILE, b->object);
+				c.recs[c.nrecs] = cap->recs[i];
+				c.logs[c.nrecs++] = cap->logs[i];
+			}
+		}
+		if (!c.nrecs) {
+			for (size_t i = 0; i < cap->nerrors; i++)
+				if (!strncmp(cap->errors[i], b->path, strlen(b->path)))
+					c.error = cap->errors[i];
+			if (!*c.error)
+				c.error = "no programs";
+		}
+	}
+	c.status = (char *)(*c.error ? "error" : "ok");
+	pthread_mutex_lock(&x->lock);
+	err = store_cell_add(x->st, x->run_id, &c);
+	x->done++;
+	if (*c.error)
+		x->failed++;
+	progress(x);
+	pthread_mutex_unlock(&x->lock);
+	free(c.recs);
+	free(c.logs);
+	return err;
+}
+
+static void *kernel_thread(void *arg)
+{
+	struct kjob *k = arg;
+	struct mx_ctx *x = *(struct mx_ctx **)(k + 1);
+	const struct mx_opts *o = x->o;
+	char **paths = calloc(k->ntodo + 1, sizeof(*paths));
+	struct build **ok = calloc(k->ntodo + 1, sizeof(*ok));
+	struct mx_capture cap = { 0 };
+	struct vm_result vr = { 0 };
+	size_t n = 0;
+	double t0 = now_s();
+	int err = 0;
+
+	if (!paths || !ok)
+		goto out;
+	for (size_t i = 0; i < k->ntodo; i++) {
+		if (k->todo[i]->error)
+			store_one(x, k, k->todo[i], NULL, k->todo[i]->error, NULL, 0);
+		else {
+			ok[n] = k->todo[i];
+			paths[n++] = k->todo[i]->path;
+		}
+	}
+	if (!n)
+		goto out;
+	if (!k->image[0]) {
+		err = mx_capture_run(paths, n, o->jobs, false, &cap);
+	} else {
+		char wd[4400];
+		struct mx_vm_opts vo = { .workdir = wd, .timeout_s = o->vm_timeout_s,
+					 .mem_mb = o->vm_mem_mb };
+
+		snprintf(wd, sizeof(wd), "%s/vm-%p", x->workdir, (void *)k);
+		mkdir(wd, 0755);
+		pthread_mutex_lock(&x->lock);
+		while (x->vm_slots <= 0)
+			pthread_cond_wait(&x->cond, &x->lock);
+		x->vm_slots--;
+		pthread_mutex_unlock(&x->lock);
+		err = mx_capture_vm(k->image, paths, n, false, &vo, &cap, &vr);
+		pthread_mutex_lock(&x->lock);
+		x->vm_slots++;
+		if (vr.boot_s > x->res->boot_s_max)
+			x->res->boot_s_max = vr.boot_s;
+		pthread_cond_broadcast(&x->cond);
+		pthread_mutex_unlock(&x->lock);
+		if (err)
+			bpfgauge_log(BPFGAUGE_LOG_WARN, "matrix: kernel %s: %s", k->spec, vr.error);
+		else
+			bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: kernel %s (%s) done in %.1f s with %s",
+				     k->spec, cap.kernel_release, vr.boot_s, vr.accel);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char msg[400];
+
+		if (err)
+			snprintf(msg, sizeof(msg), "kernel %s: %s", k->spec,
+				 vr.error[0] ? vr.error : bpfgauge_strerror(err));
+		store_one(x, k, ok[i], err ? NULL : &cap, err ? msg : NULL,
+			  err ? vr.console_tail : NULL, (now_s() - t0) / n);
+	}
+out:
+	mx_capture_release(&cap);
+	vm_result_release(&vr);
+	free(paths);
+	free(ok);
+	return NULL;
+}
+
+static void matrix_key(const struct mx_opts *o, char out[17])
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m) {
+		out[0] = 0;
+		return;
+	}
+#define KEYS(arr, n) do { for (size_t i = 0; i < (n); i++) fprintf(m, "%s\x1f", (arr)[i]); fputc('\x1e', m); } while (0)
+	KEYS(o->clangs, o->nclangs);
+	KEYS(o->mcpus, o->nmcpus);
+	KEYS(o->kernels, o->nkernels);
+	KEYS(o->inputs, o->ninputs);
+#undef KEYS
+	fprintf(m, "%s", o->cflags ? o->cflags : "");
+	fclose(m);
+	prov_buf_hash(buf, len, out);
+	free(buf);
+}
+
+int mx_run(const struct mx_opts *o, struct mx_result *res)
+{
+	struct mx_ctx x = { .o = o, .res = res };
+	struct store_run run = { 0 };
+	char key[17], cmd[4200];
+	struct kjob **jobs = NULL;
+	pthread_t *th = NULL;
+	bool tmp = !o->workdir;
+	char *empty[] = { "" };
+	char *const *clangs = o->nclangs ? o->clangs : empty;
+	char *const *mcpus = o->nmcpus ? o->mcpus : empty;
+	size_t nclangs = o->nclangs ? o->nclangs : 1, nmcpus = o->nmcpus ? o->nmcpus : 1;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	x.t0 = now_s();
+	pthread_mutex_init(&x.lock, NULL);
+	pthread_cond_init(&x.cond, NULL);
+	x.vm_slots = o->jobs > 0 ? o->jobs : vm_max_parallel(o->vm_mem_mb);
+	if (tmp) {
+		snprintf(x.workdir, sizeof(x.workdir), "/tmp/bpfgauge-matrix-XXXXXX");
+		if (!mkdtemp(x.workdir))
+			return bg_err(-errno);
+	} else {
+		snprintf(x.workdir, sizeof(x.workdir), "%s", o->workdir);
+		mkdir(x.workdir, 0755);
+	}
+	err = store_open(o->db, &x.st);
+	if (err)
+		goto out;
+	matrix_key(o, key);
+	if (!(o->resume && !store_run_find_resumable(x.st, key, &x.run_id))) {
+		run.label = strdup(o->label ? o->label : "");
+		run.matrix_key = strdup(key);
+		store_run_provenance(&run);
+		err = store_run_begin(x.st, &run);
+		if (err)
+			goto out;
+		x.run_id = run.id;
+	} else {
+		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: resuming run %lld", (long long)x.run_id);
+	}
+	res->run_id = x.run_id;
+
+	/* build every (clang, mcpu, input); prebuilt objects once */
+	for (size_t i = 0; i < o->ninputs && !err; i++) {
+		if (!is_source(o->inputs[i])) {
+			err = add_build(&x, "", "", o->inputs[i]);
+			continue;
+		}
+		for (size_t c = 0; c < nclangs && !err; c++)
+			for (size_t m = 0; m < nmcpus && !err; m++)
+				err = add_build(&x, clangs[c], mcpus[m], o->inputs[i]);
+	}
+	if (err)
+		goto out;
+
+	jobs = calloc(o->nkernels + 1, sizeof(*jobs));
+	th = calloc(o->nkernels + 1, sizeof(*th));
+	if (!jobs || !th) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < o->nkernels; k++) {
+		/* the context pointer rides after the job (see kernel_thread) */
+		jobs[k] = calloc(1, sizeof(struct kjob) + sizeof(struct mx_ctx *));
+		if (!jobs[k] || !(jobs[k]->todo = calloc(x.nbuilds + 1, sizeof(struct build *)))) {
+			err = -ENOMEM;
+			goto out;
+		}
+		*(struct mx_ctx **)(jobs[k] + 1) = &x;
+		jobs[k]->spec = o->kernels[k];
+		if (strcmp(o->kernels[k], "host") &&
+		    vm_kernel_resolve(o->kernels[k], jobs[k]->image, sizeof(jobs[k]->image))) {
+			bpfgauge_log(BPFGAUGE_LOG_WARN,
+				     "matrix: kernel '%s' not found (an image path, or a version"
+				     " fetched with 'bpfgauge kernels fetch %s')", o->kernels[k],
+				     o->kernels[k]);
+			err = -ENOENT;
+			goto out;
+		}
+		for (size_t b = 0; b < x.nbuilds; b++) {
+			res->cells++;
+			if (store_cell_exists(x.st, x.run_id, o->kernels[k], x.builds[b].clang,
+					      x.builds[b].mcpu, x.builds[b].object)) {
+				res->cells_skipped++;
+				continue;
+			}
+			jobs[k]->todo[jobs[k]->ntodo++] = &x.builds[b];
+		}
+		x.total += jobs[k]->ntodo;
+	}
+	progress(&x);
+	for (size_t k = 0; k < o->nkernels; k++)
+		pthread_create(&th[k], NULL, kernel_thread, jobs[k]);
+	for (size_t k = 0; k < o->nkernels; k++)
+		pthread_join(th[k], NULL);
+	res->cells_done = x.done;
+	res->cells_failed = x.failed;
+	err = store_run_finish(x.st, x.run_id, x.done == x.total ? "complete" : "partial");
+out:
+	res->seconds = now_s() - x.t0;
+	for (size_t k = 0; jobs && k < o->nkernels; k++) {
+		if (jobs[k])
+			free(jobs[k]->todo);
+		free(jobs[k]);
+	}
+	free(jobs);
+	free(th);
+	free_builds(&x);
+	store_run_release(&run);
+	store_close(x.st);
+	if (tmp) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", x.workdir);
+		if (system(cmd))
+			bpfgauge_log(BPFGAUGE_LOG_WARN, "matrix: could not remove %s", x.workdir);
+	}
+	pthread_mutex_destroy(&x.lock);
+	pthread_cond_destroy(&x.cond);
+	return bg_err(err);
+}
+
+void mx_kernel_short(const struct store_cell *c, char *buf, size_t size)
+{
+	const char *r = c->kernel_release && *c->kernel_release ? c->kernel_release : c->kernel;
+	int maj = 0, min = 0;
+
+	if (r && sscanf(r, "%d.%d", &maj, &min) == 2)
+		snprintf(buf, size, "%d.%d", maj, min);
+	else
+		snprintf(buf, size, "%s", c->kernel ? c->kernel : "?");
+}
