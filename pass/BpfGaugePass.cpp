@@ -18,6 +18,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -30,37 +31,57 @@ STATISTIC(NumInstrumentedFunctions, "Functions instrumented by bpfgauge");
 STATISTIC(NumProbes, "Probes inserted by bpfgauge");
 STATISTIC(NumBlocks, "Basic blocks in functions instrumented by bpfgauge");
 
-static cl::opt<bpfgauge::Mode> ClMode(
-	"bpfgauge-mode", cl::desc("bpfgauge coverage mode (default: $BPFGAUGE_MODE, else hits)"),
-	cl::values(clEnumValN(bpfgauge::Mode::Hits, "hits", "one byte per probe: was it reached"),
-		   clEnumValN(bpfgauge::Mode::Counts, "counts", "one u64 per probe: how often")),
-	cl::init(bpfgauge::Mode::Hits));
-
-static cl::opt<bpfgauge::Placement> ClPlacement(
-	"bpfgauge-placement", cl::desc("bpfgauge probe placement (bench only)"),
-	cl::values(clEnumValN(bpfgauge::Placement::Optimal, "optimal", "fewest probes (default)"),
-		   clEnumValN(bpfgauge::Placement::Naive, "naive", "a probe in every block")),
-	cl::init(bpfgauge::Placement::Optimal));
-
-static cl::opt<bool> ClStats("bpfgauge-stats",
-			     cl::desc("report probes per function as remarks (clang: add -Rremark-backend-plugin)"),
-			     cl::init(false));
-
 namespace bpfgauge {
 namespace {
+
+// The command-line options, constructed at load time only when the host
+// LLVM is the one the plugin was built for (see compat::hostMajor()).
+struct CommandLine {
+	cl::opt<Mode> TheMode{
+		"bpfgauge-mode", cl::desc("bpfgauge coverage mode (default: $BPFGAUGE_MODE, else hits)"),
+		cl::values(clEnumValN(Mode::Hits, "hits", "one byte per probe: was it reached"),
+			   clEnumValN(Mode::Counts, "counts", "one u64 per probe: how often")),
+		cl::init(Mode::Hits)};
+	cl::opt<Placement> Place{
+		"bpfgauge-placement", cl::desc("bpfgauge probe placement (bench only)"),
+		cl::values(clEnumValN(Placement::Optimal, "optimal", "fewest probes (default)"),
+			   clEnumValN(Placement::Naive, "naive", "a probe in every block")),
+		cl::init(Placement::Optimal)};
+	cl::opt<bool> Stats{
+		"bpfgauge-stats",
+		cl::desc("report probes per function as remarks (clang: add -Rremark-backend-plugin)"),
+		cl::init(false)};
+};
+
+CommandLine *makeCommandLine()
+{
+	int Host = compat::hostMajor();
+
+	if (Host && Host != BPFGAUGE_LLVM_MAJOR) {
+		// No LLVMContext exists yet and LLVM itself is off limits here.
+		fprintf(stderr,
+			"bpfgauge: this pass plugin is built for LLVM %d but loaded into LLVM %d: "
+			"use libbpfgauge-pass-%d.so\n",
+			BPFGAUGE_LLVM_MAJOR, Host, Host);
+		return nullptr;
+	}
+	return new CommandLine();
+}
+
+CommandLine *const Cl = makeCommandLine();
 
 // Folds pipeline text, command line and environment, in that order of
 // precedence. Returns false with Err set for a bad BPFGAUGE_MODE.
 bool foldOptions(std::optional<Mode> PipelineMode, Options &Opts, std::string &Err)
 {
-	Opts.Place = ClPlacement;
-	Opts.Stats = ClStats;
+	Opts.Place = Cl->Place;
+	Opts.Stats = Cl->Stats;
 	if (PipelineMode) {
 		Opts.TheMode = *PipelineMode;
 		return true;
 	}
-	if (ClMode.getNumOccurrences()) {
-		Opts.TheMode = ClMode;
+	if (Cl->TheMode.getNumOccurrences()) {
+		Opts.TheMode = Cl->TheMode;
 		return true;
 	}
 	const char *Env = std::getenv("BPFGAUGE_MODE");
@@ -172,13 +193,13 @@ GlobalVariable *ModuleInstrumenter::createSegment(uint64_t Elems)
 {
 	Type *ElemTy = Opts.TheMode == Mode::Counts ? Type::getInt64Ty(Ctx) : Type::getInt8Ty(Ctx);
 	ArrayType *Ty = ArrayType::get(ElemTy, Elems);
-	// External (hidden) linkage: BTF marks internal globals "static", and
-	// libbpf then neither makes the map mmapable nor puts it in skeletons.
-	// The hash in the name keeps it unique when objects are linked.
+	// External linkage and default visibility: libbpf treats internal and
+	// hidden globals as "static" BTF vars, and then neither makes the map
+	// mmapable nor puts the var in skeletons. The hash in the name keeps it
+	// unique when objects are linked.
 	auto *Seg = new GlobalVariable(M, Ty, /*isConstant=*/false, GlobalValue::ExternalLinkage,
 				       ConstantAggregateZero::get(Ty),
 				       BPFGAUGE_COUNTER_SYM_PREFIX "pending");
-	Seg->setVisibility(GlobalValue::HiddenVisibility);
 	Seg->setSection(BPFGAUGE_COUNTER_SEC);
 	Seg->setAlignment(Align(8));
 	return Seg;
@@ -363,7 +384,10 @@ void registerCallbacks(PassBuilder &PB)
 } // namespace
 } // namespace bpfgauge
 
+// A plugin loaded into the wrong LLVM reports API version 0, which every
+// LLVM refuses ("Wrong API version") before calling into it.
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo()
 {
-	return {LLVM_PLUGIN_API_VERSION, "bpfgauge", "0.1.0", bpfgauge::registerCallbacks};
+	return {bpfgauge::Cl ? LLVM_PLUGIN_API_VERSION : 0u, "bpfgauge", "0.1.0",
+		bpfgauge::Cl ? bpfgauge::registerCallbacks : nullptr};
 }

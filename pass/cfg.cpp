@@ -7,7 +7,6 @@
 // edges.
 #include "bpfgauge_pass.h"
 
-#include "llvm/Analysis/CFG.h"
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/InstrTypes.h"

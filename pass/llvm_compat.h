@@ -33,8 +33,37 @@
 #include "llvm/ADT/Triple.h"
 #endif
 
+#include <cstdlib>
+#include <cstring>
+#include <link.h>
+
 namespace bpfgauge {
 namespace compat {
+
+// The LLVM major of the process that loaded the plugin, read from the name of
+// its shared libLLVM (Debian: libLLVM-14.so.1, libLLVM.so.19.1), or 0 when
+// there is none (a static build). A plugin built for another major must not
+// touch LLVM at all: even constructing a cl::opt crashes there.
+inline int hostMajor()
+{
+	int Major = 0;
+
+	dl_iterate_phdr(
+		[](struct dl_phdr_info *Info, size_t, void *Out) -> int {
+			const char *Name = Info->dlpi_name ? std::strrchr(Info->dlpi_name, '/') : nullptr;
+			Name = Name ? Name + 1 : Info->dlpi_name;
+			if (!Name || std::strncmp(Name, "libLLVM", 7))
+				return 0;
+			Name += 7;
+			if (*Name == '-')
+				*(int *)Out = std::atoi(Name + 1);
+			else if (!std::strncmp(Name, ".so.", 4))
+				*(int *)Out = std::atoi(Name + 4);
+			return *(int *)Out > 0;
+		},
+		&Major);
+	return Major;
+}
 
 // From LLVM 21 the module stores a Triple rather than a string.
 inline llvm::Triple targetTriple(const llvm::Module &M)
