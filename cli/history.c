@@ -1,4 +1,380 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* bpfgauge history: placeholder. */
+/*
+ * bpfgauge history: query the stats store (list, show, diff, trend) and
+ * move runs between stores (export, import) so CI jobs on many machines
+ * can be merged into one history.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpfgauge/matrix.h"
+#include "bpfgauge/store.h"
+#include "json_writer.h"
 #include "main.h"
-int do_history(int argc, char **argv) { p_err("history: not built yet"); return EXIT_ERROR; }
+#include "matrix_report.h"
+
+int matrix_report_run(struct store *st, const struct store_run *run, const char *baseline,
+		      const char *policy, const char *outdir, bool quiet_table);
+
+static const char *db_path = STORE_DEFAULT_PATH;
+
+/* Parse --db (and --help) before the subcommand's own arguments. */
+static int open_db(struct store **st)
+{
+	if (store_open(db_path, st)) {
+		p_err("history: cannot open store '%s'", db_path);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+static int do_list(int argc, char **argv)
+{
+	struct store_run *runs;
+	struct store *st;
+	size_t n;
+
+	if (open_db(&st))
+		return EXIT_ERROR;
+	if (store_runs(st, &runs, &n)) {
+		store_close(st);
+		return EXIT_ERROR;
+	}
+	if (json_output) {
+		json_writer_t *jw = jw_new(stdout, pretty_output);
+
+		jw_start_array(jw);
+		for (size_t i = 0; i < n; i++) {
+			jw_start_object(jw);
+			jw_int_field(jw, "id", runs[i].id);
+			jw_string_field(jw, "uuid", runs[i].uuid);
+			jw_string_field(jw, "started", runs[i].started);
+			jw_string_field(jw, "status", runs[i].status);
+			jw_string_field(jw, "branch", runs[i].branch);
+			jw_string_field(jw, "git_commit", runs[i].git_commit);
+			jw_int_field(jw, "git_dirty", runs[i].git_dirty);
+			jw_string_field(jw, "label", runs[i].label);
+			jw_uint_field(jw, "cells", runs[i].ncells);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+		jw_free(jw);
+	} else {
+		printf("%-5s %-20s %-9s %-6s %-14s %-12s %s\n", "ID", "STARTED", "STATUS", "CELLS",
+		       "BRANCH", "COMMIT", "LABEL");
+		for (size_t i = 0; i < n; i++)
+			printf("%-5lld %-20s %-9s %-6zu %-14s %-12.12s%s %s\n", (long long)runs[i].id,
+			       runs[i].started, runs[i].status, runs[i].ncells, runs[i].branch,
+			       *runs[i].git_commit ? runs[i].git_commit : "-",
+			       runs[i].git_dirty == 1 ? "+" : " ", runs[i].label);
+	}
+	store_runs_free(runs, n);
+	store_close(st);
+	return 0;
+}
+
+static int get_run(struct store *st, const char *spec, struct store_run *run)
+{
+	if (store_run_get(st, spec, run)) {
+		p_err("history: no run '%s' in '%s' (see '%s history list')", spec, db_path, bin_name);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+static int do_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ 0 },
+	};
+	const char *baseline = NULL, *policy = NULL, *outdir = NULL;
+	struct store_run run;
+	struct store *st;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "b:P:o:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'b': baseline = optarg; break;
+		case 'P': policy = optarg; break;
+		case 'o': outdir = optarg; break;
+		default:
+			p_err("history show: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (open_db(&st))
+		return EXIT_ERROR;
+	if (get_run(st, optind < argc ? argv[optind] : "latest", &run)) {
+		store_close(st);
+		return EXIT_ERROR;
+	}
+	if (!json_output)
+		printf("run %lld %s  started %s  status %s  commit %s%s  branch %s  host %s %s\n",
+		       (long long)run.id, run.uuid, run.started, run.status,
+		       *run.git_commit ? run.git_commit : "-", run.git_dirty == 1 ? " (dirty)" : "",
+		       run.branch, run.host_arch, run.host_kernel);
+	rc = matrix_report_run(st, &run, baseline, policy, outdir, false);
+	store_run_release(&run);
+	store_close(st);
+	return rc;
+}
+
+static int do_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'P' },
+		{ 0 },
+	};
+	const char *policy = NULL;
+	struct store_run run;
+	struct store *st;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "P:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'P': policy = optarg; break;
+		default:
+			p_err("history diff: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (argc - optind != 2) {
+		p_err("history diff: usage: %s history diff RUN_A RUN_B", bin_name);
+		return EXIT_ERROR;
+	}
+	if (open_db(&st))
+		return EXIT_ERROR;
+	if (get_run(st, argv[optind + 1], &run)) {
+		store_close(st);
+		return EXIT_ERROR;
+	}
+	/* B against A as its baseline: the table is B's, the flags B vs A */
+	rc = matrix_report_run(st, &run, argv[optind], policy, NULL, false);
+	store_run_release(&run);
+	store_close(st);
+	return rc;
+}
+
+static int do_trend(int argc, char **argv)
+{
+	struct store_run *runs;
+	struct store *st;
+	json_writer_t *jw = NULL;
+	const char *prog;
+	size_t n;
+
+	if (argc < 2) {
+		p_err("history trend: usage: %s history trend PROG", bin_name);
+		return EXIT_ERROR;
+	}
+	prog = argv[1];
+	if (open_db(&st))
+		return EXIT_ERROR;
+	if (store_runs(st, &runs, &n)) {
+		store_close(st);
+		return EXIT_ERROR;
+	}
+	if (json_output) {
+		jw = jw_new(stdout, pretty_output);
+		jw_start_array(jw);
+	} else {
+		printf("%-5s %-20s %-10s %-7s %-6s %-8s %10s %8s\n", "RUN", "STARTED", "KERNEL", "CLANG",
+		       "MCPU", "VERDICT", "INSNS", "STATES");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_cell *cells;
+		size_t nc;
+
+		if (store_run_cells(st, runs[i].id, &cells, &nc))
+			continue;
+		for (size_t c = 0; c < nc; c++)
+			for (size_t k = 0; k < cells[c].nrecs; k++) {
+				const struct vlog_record *r = cells[c].recs[k];
+				const char *p = vlog_record__str(r, VLOG_STAT_PROG);
+				char ks[32];
+
+				if (!p || strcmp(p, prog))
+					continue;
+				mx_kernel_short(&cells[c], ks, sizeof(ks));
+				if (jw) {
+					jw_start_object(jw);
+					jw_int_field(jw, "run", runs[i].id);
+					jw_string_field(jw, "started", runs[i].started);
+					jw_string_field(jw, "object", cells[c].object);
+					jw_string_field(jw, "kernel", ks);
+					jw_string_field(jw, "clang", cells[c].clang);
+					jw_string_field(jw, "mcpu", cells[c].mcpu);
+					jw_string_field(jw, "verdict",
+							vlog_verdict_str(vlog_record__int(r, VLOG_STAT_VERDICT)));
+					jw_int_field(jw, "insns", vlog_record__int(r, VLOG_STAT_INSNS));
+					jw_int_field(jw, "states", vlog_record__int(r, VLOG_STAT_TOTAL_STATES));
+					jw_end_object(jw);
+				} else {
+					printf("%-5lld %-20s %-10s %-7s %-6s %-8s %10lld %8lld\n",
+					       (long long)runs[i].id, runs[i].started, ks,
+					       *cells[c].clang ? cells[c].clang : "-",
+					       *cells[c].mcpu ? cells[c].mcpu : "-",
+					       vlog_verdict_str(vlog_record__int(r, VLOG_STAT_VERDICT)),
+					       (long long)vlog_record__int(r, VLOG_STAT_INSNS),
+					       (long long)vlog_record__int(r, VLOG_STAT_TOTAL_STATES));
+				}
+			}
+		store_cells_free(cells, nc);
+	}
+	if (jw) {
+		jw_end_array(jw);
+		jw_free(jw);
+	}
+	store_runs_free(runs, n);
+	store_close(st);
+	return 0;
+}
+
+static int do_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ 0 },
+	};
+	const char *fmt = "json", *out = NULL;
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	struct store *st;
+	FILE *f = stdout;
+	int opt, err, rc = 0;
+
+	while ((opt = getopt_long(argc, argv, "f:o:", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'f': fmt = optarg; break;
+		case 'o': out = optarg; break;
+		default:
+			p_err("history export: unknown option '%s'", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (strcmp(fmt, "json") && strcmp(fmt, "csv")) {
+		p_err("history export: format '%s' is not json or csv", fmt);
+		return EXIT_ERROR;
+	}
+	if (open_db(&st))
+		return EXIT_ERROR;
+	ids = calloc(argc + 1, sizeof(*ids));
+	for (int i = optind; ids && i < argc; i++) {
+		struct store_run r;
+
+		if (get_run(st, argv[i], &r)) {
+			rc = EXIT_ERROR;
+			goto out;
+		}
+		ids[nids++] = r.id;
+		store_run_release(&r);
+	}
+	if (out && !(f = fopen(out, "w"))) {
+		p_err("history export: cannot write '%s': %s", out, strerror(errno));
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	err = store_export(st, ids, nids, fmt, f);
+	if (f != stdout && fclose(f))
+		err = -EIO;
+	if (err) {
+		p_err("history export: %s", bpfgauge_strerror(err));
+		rc = EXIT_ERROR;
+	}
+out:
+	free(ids);
+	store_close(st);
+	return rc;
+}
+
+static int do_import(int argc, char **argv)
+{
+	struct store *st;
+	int rc = 0;
+
+	if (argc < 2) {
+		p_err("history import: usage: %s history [--db DB] import FILE...", bin_name);
+		return EXIT_ERROR;
+	}
+	if (open_db(&st))
+		return EXIT_ERROR;
+	for (int i = 1; i < argc; i++) {
+		size_t len, imported, skipped;
+		char *buf;
+		int err = vlog_read_file(argv[i], &buf, &len);
+
+		if (err) {
+			p_err("history import: cannot read '%s': %s", argv[i], bpfgauge_strerror(err));
+			rc = EXIT_ERROR;
+			continue;
+		}
+		err = store_import(st, buf, len, argv[i], &imported, &skipped);
+		free(buf);
+		if (err) {
+			p_err("history import: '%s': %s", argv[i], bpfgauge_strerror(err));
+			rc = EXIT_ERROR;
+			continue;
+		}
+		p_info("history import: %s: %zu runs imported, %zu already present", argv[i], imported,
+		       skipped);
+	}
+	store_close(st);
+	return rc;
+}
+
+static int do_help(int argc, char **argv)
+{
+	printf("Usage: %s history [--db PATH] { list | show [RUN] [--baseline RUN] [--policy F] [-o DIR]\n"
+	       "                     | diff RUN_A RUN_B [--policy F] | trend PROG\n"
+	       "                     | export [-f json|csv] [-o FILE] [RUN...] | import FILE... }\n"
+	       "\n"
+	       "RUN := latest | latest~N | ID | UUID-PREFIX\n"
+	       "The store defaults to %s. Exports carry schema_version %d and import\n"
+	       "losslessly into another store (runs already present are skipped), so CI matrix jobs\n"
+	       "can each upload one file and a final job merges them:\n"
+	       "  jobs: { matrix: { strategy: { matrix: { kernel: [host, '6.1', '6.12'] } } } }\n"
+	       "    run: bpfgauge kernels fetch ${{ matrix.kernel }}  # except host\n"
+	       "         bpfgauge matrix --db run.db --kernel ${{ matrix.kernel }} --clang 14,22 src/*.bpf.c\n"
+	       "         bpfgauge history --db run.db export -o stats-${{ matrix.kernel }}.json\n"
+	       "    (upload-artifact) ... merge job: bpfgauge history --db all.db import stats-*.json\n",
+	       bin_name, STORE_DEFAULT_PATH, STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "list", do_list },
+	{ "show", do_show },
+	{ "diff", do_diff },
+	{ "trend", do_trend },
+	{ "export", do_export },
+	{ "import", do_import },
+	{ "help", do_help },
+	{ 0 },
+};
+
+int do_history(int argc, char **argv)
+{
+	int i = 1;
+
+	/* --db before the command (history --db X list) or right after it */
+	while (i + 1 < argc && (!strcmp(argv[i], "--db") || !strcmp(argv[i], "-d"))) {
+		db_path = argv[i + 1];
+		i += 2;
+	}
+	for (int k = i + 1; k + 1 < argc; k++)
+		if (!strcmp(argv[k], "--db")) {
+			db_path = argv[k + 1];
+			memmove(&argv[k], &argv[k + 2], (argc - k - 2) * sizeof(*argv));
+			argc -= 2;
+			break;
+		}
+	return cmd_select(cmds, "history", argc - i, argv + i, do_help);
+}
