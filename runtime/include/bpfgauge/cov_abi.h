@@ -62,7 +62,9 @@
  *   hold exact counts; every other edge count follows from flow
  *   conservation (in = out at every block and at V), and the uninstrumented
  *   edges form a spanning tree, so the solution is unique. A block's count
- *   is the sum of its incoming edge counts.
+ *   is the sum of its incoming edge counts. (Exception, for benchmarks only:
+ *   the pass's -bpfgauge-placement=naive puts a probe on every block, which
+ *   then holds that block's count, and none on edges.)
  */
 #ifndef BPFGAUGE_COV_ABI_H
 #define BPFGAUGE_COV_ABI_H
