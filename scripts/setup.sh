@@ -12,6 +12,11 @@ pkgs=(build-essential cmake pkg-config git libbpf-dev libelf-dev zlib1g-dev
 for v in $llvm_versions; do
   pkgs+=("clang-$v" "llvm-$v-dev" "llvm-$v")
 done
+# The kernel x clang matrix boots other kernels under qemu with a static CLI
+# in a busybox initramfs (libzstd-dev is not needed: Debian's libelf.a has no zstd).
+# Chromium (dashboard rendering test) is opt-in: BPFGAUGE_EXTRA_PACKAGES=chromium.
+matrix_pkgs=(qemu-system-x86 busybox-static)
+[ "${BPFGAUGE_NO_MATRIX:-0}" = 1 ] || pkgs+=("${matrix_pkgs[@]}")
 # shellcheck disable=SC2206
 pkgs+=(${BPFGAUGE_EXTRA_PACKAGES:-})
 
