@@ -13,9 +13,12 @@
 #include "json_writer.h"
 #include "main.h"
 
+int do_cov_run(int argc, char **argv);
+
 static int cov_help(int argc, char **argv)
 {
-	printf("Usage: %s cov report OBJ... [-o FILE] [--format F] [--snapshot SNAP]... [--test-name TN]\n"
+	printf("Usage: %s cov run [-o FILE] [--format F] [--objects PATH]... [--test-name TN] -- CMD [ARGS...]\n"
+	       "       %s cov report OBJ... [-o FILE] [--format F] [--snapshot SNAP]... [--test-name TN]\n"
 	       "       %s cov snapshot -o SNAP [OBJ...]\n"
 	       "       %s cov reset [OBJ...]\n"
 	       "       %s cov merge TRACEFILE... [-o FILE] [--format F]\n"
@@ -25,6 +28,8 @@ static int cov_help(int argc, char **argv)
 	       "\n"
 	       "F := { lcov | cobertura | json }   (default lcov)\n"
 	       "\n"
+	       "run       runs CMD and collects the coverage of every instrumented object it (or a\n"
+	       "          child) loads, with any loader; see '%s cov run --help'. Exits with CMD's code.\n"
 	       "report    reads the counters of the instrumented objects OBJ (files built with the\n"
 	       "          pass) from every live .data.bpfgauge map in the kernel (needs root), or from\n"
 	       "          snapshot files, and writes coverage. With -o and lcov the result is merged\n"
@@ -35,7 +40,7 @@ static int cov_help(int argc, char **argv)
 	       "merge     merges lcov tracefiles (sums counts) and writes one in format F.\n"
 	       "summary   prints line, function and branch totals; exits 1 if a --fail-under\n"
 	       "          percentage is not met.\n",
-	       bin_name, bin_name, bin_name, bin_name, bin_name, bin_name);
+	       bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name);
 	return 0;
 }
 
@@ -62,7 +67,7 @@ static int emit_cb(void *ctx, void *file)
 }
 
 /* Write model to out (or stdout); lcov output merges into an existing file. */
-static int emit(const struct cov_writer *w, const struct cov_model *m, const char *out)
+int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out)
 {
 	struct emit_ctx e = { w, m };
 	int err;
@@ -80,7 +85,7 @@ static int emit(const struct cov_writer *w, const struct cov_model *m, const cha
 	return 0;
 }
 
-static void print_summary(const struct cov_model *m, FILE *f)
+void cov_print_summary(const struct cov_model *m, FILE *f)
 {
 	struct cov_summary s;
 
@@ -201,9 +206,9 @@ static int do_report(int argc, char **argv)
 	}
 	if (unmatched)
 		p_info("cov report: ignored %zu counter segment(s) of other objects", unmatched);
-	ret = emit(w, model, out);
+	ret = cov_emit(w, model, out);
 	if (!ret && out)
-		print_summary(model, stderr);
+		cov_print_summary(model, stderr);
 out:
 	cov_snapshot__free(snap);
 	cov_model__free(model);
@@ -340,7 +345,7 @@ static int do_merge(int argc, char **argv)
 		}
 		ret = 0;
 	} else {
-		ret = emit(w, m, out);
+		ret = cov_emit(w, m, out);
 	}
 out:
 	cov_model__free(m);
@@ -428,7 +433,7 @@ static int do_summary(int argc, char **argv)
 		jw_free(jw);
 	} else {
 		printf("files......: %llu\n", (unsigned long long)s.files);
-		print_summary(m, stdout);
+		cov_print_summary(m, stdout);
 	}
 	for (int k = 0; k < 3; k++)
 		if (min[k] >= 0 && pct[k] < min[k])
@@ -440,6 +445,7 @@ static int do_summary(int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "report", do_report },
+	{ "run", do_cov_run },
 	{ "snapshot", do_snapshot },
 	{ "reset", do_reset },
 	{ "merge", do_merge },

@@ -67,4 +67,8 @@ int cov_model_add_func(struct cov_model *m, const char *path, const char *name, 
 		       uint64_t count);
 int cov_model_add_branch(struct cov_model *m, const char *path, uint32_t line, uint32_t block,
 			 uint32_t branch, int64_t taken);
+/* Snapshot building (the tracer uses it). */
+struct cov_snapshot *cov_snapshot_new(void);
+int cov_snapshot_add(struct cov_snapshot *s, uint32_t id, const void *value, size_t size);
+
 #endif /* BPFGAUGE_COV_INTERNAL_H */

@@ -36,7 +36,7 @@ void cov_snapshot__free(struct cov_snapshot *s)
 	free(s);
 }
 
-static int snap_add(struct cov_snapshot *s, uint32_t id, const void *value, size_t size)
+int cov_snapshot_add(struct cov_snapshot *s, uint32_t id, const void *value, size_t size)
 {
 	void *n = realloc(s->ents, (s->n + 1) * sizeof(*s->ents));
 	void *copy = malloc(size ? size : 1);
@@ -55,7 +55,12 @@ static int snap_add(struct cov_snapshot *s, uint32_t id, const void *value, size
 
 static int capture_cb(uint32_t id, const void *value, size_t size, void *ctx)
 {
-	return snap_add(ctx, id, value, size);
+	return cov_snapshot_add(ctx, id, value, size);
+}
+
+struct cov_snapshot *cov_snapshot_new(void)
+{
+	return calloc(1, sizeof(struct cov_snapshot));
 }
 
 int cov_snapshot__capture(struct cov_snapshot **out)
@@ -169,7 +174,7 @@ int cov_snapshot__read(const char *path, struct cov_snapshot **out)
 			pr_warn("cov: snapshot '%s' is truncated", path);
 			err = -BPFGAUGE_EBADFORMAT;
 		} else {
-			err = snap_add(s, hdr[0], buf, hdr[1]);
+			err = cov_snapshot_add(s, hdr[0], buf, hdr[1]);
 		}
 		free(buf);
 	}

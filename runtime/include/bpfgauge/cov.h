@@ -214,6 +214,28 @@ bool cov_mapping__matches_value(const struct cov_mapping *m, const void *value, 
  */
 int bpfgauge_cov_reset_live(const struct cov_mapping *filter, int *nreset);
 
+/*
+ * The coverage tracer (cov run): a BPF program on a raw tracepoint that
+ * reports every counter map the traced process tree creates and holds the
+ * creating thread (SIGSTOP) until user space has its own reference, so no
+ * map can vanish before it is read, however short-lived its loader. Needs
+ * root and a kernel with BTF. Typical use: fork the command stopped, start
+ * the tracer with its pid, let the command run, poll while it runs, finish.
+ */
+struct cov_tracer;
+int cov_tracer__start(int root_pid, struct cov_tracer **out);
+/* Handle events for up to timeout_ms (0: no wait). 0 or a negative error. */
+int cov_tracer__poll(struct cov_tracer *t, int timeout_ms);
+/*
+ * Detach and return the current value of every counter map the tree
+ * created (*nmaps of them), one per map: read after the command is done,
+ * while we still hold them. *nmissed counts maps that were gone before we
+ * could take them (never expected). Free with cov_snapshot__free().
+ */
+int cov_tracer__finish(struct cov_tracer *t, struct cov_snapshot **out, size_t *nmaps,
+		       size_t *nmissed);
+void cov_tracer__free(struct cov_tracer *t); /* accepts NULL, releases the maps */
+
 /* Zero the probes of every segment in a counter map value (headers kept). */
 int cov_value_reset(void *value, size_t size);
 
