@@ -125,6 +125,7 @@ int do_cc(int argc, char **argv)
 	if (stats) {
 		nargv[n++] = "-mllvm";
 		nargv[n++] = "-bpfgauge-stats";
+		nargv[n++] = "-Rremark-backend-plugin"; /* clang hides plugin remarks otherwise */
 	}
 	nargv[n] = NULL;
 	fflush(NULL);

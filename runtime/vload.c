@@ -291,6 +291,10 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 			}
 		}
 	}
+	/* the capture buffer is per thread: do not let worker threads leak it */
+	free(lb_msgs);
+	lb_msgs = NULL;
+	lb_len = lb_cap = 0;
 	err = vlog_parser__finish(p, &r);
 	if (err == -BPFGAUGE_EBADLOG) /* empty log: the kernel gave no text */
 		r = vlog_record__new();

@@ -103,7 +103,8 @@ static void pkt_ipv4(struct ex_pkt *p, uint8_t proto, uint16_t dport, const void
 		}
 	}
 	p->len += 20 + l4;
-	memcpy(p->data + p->len, payload, plen);
+	if (plen)
+		memcpy(p->data + p->len, payload, plen);
 	p->len += plen;
 }
 
