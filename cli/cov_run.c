@@ -186,7 +186,9 @@ int do_cov_run(int argc, char **argv)
 	if (err) {
 		close(gate[1]);
 		waitpid(pid, NULL, 0);
-		p_err("cov run: cannot start the coverage tracer: %s", bpfgauge_strerror(err));
+		p_err("cov run: cannot start the coverage tracer: %s%s", bpfgauge_strerror(err),
+		      err == -EPERM || err == -EACCES ? " (run as root: it needs CAP_BPF and CAP_PERFMON)"
+		      : err == -BPFGAUGE_ENOBTF ? " (the kernel has no /sys/kernel/btf/vmlinux)" : "");
 		free(objs);
 		return EXIT_ERROR;
 	}

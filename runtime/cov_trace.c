@@ -106,8 +106,9 @@ int cov_tracer__start(int root_pid, struct cov_tracer **out)
 	int err;
 
 	*out = NULL;
+	/* failures are the caller's to report: it says what they mean for it */
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		pr_warn("cov run: this kernel has no BTF (/sys/kernel/btf/vmlinux): the tracer needs it");
+		pr_debug("cov run: this kernel has no BTF (/sys/kernel/btf/vmlinux): the tracer needs it");
 		return bg_err(-BPFGAUGE_ENOBTF);
 	}
 	t = calloc(1, sizeof(*t));
@@ -125,8 +126,7 @@ int cov_tracer__start(int root_pid, struct cov_tracer **out)
 	}
 	libbpf_set_print(old);
 	if (err) {
-		pr_warn("cov run: cannot load the coverage tracer: %s%s", bpfgauge_strerror(err),
-			err == -EPERM ? " (run as root: it needs CAP_BPF and CAP_PERFMON)" : "");
+		pr_debug("cov run: cannot load the coverage tracer: %s", bpfgauge_strerror(err));
 		goto fail;
 	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
