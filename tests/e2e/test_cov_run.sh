@@ -9,7 +9,8 @@
 # times the number of runs. Also: per-test snapshots and `cov report
 # --snapshot --test-name`, unknown counter maps reported, the no-root error,
 # and the overhead of cov run on a loader. Loaders are compiled here against
-# the system libbpf; they never link libbpfgauge.
+# the system libbpf; they never link libbpfgauge. Sixteen threads loading at
+# once are covered too.
 set -u
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (loads BPF programs)"; exit 77; }
 bg=${BPFGAUGE:?run through ctest}
@@ -33,7 +34,7 @@ ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 
 L=$src/tests/e2e/loaders
-"$cc" -O2 -Wall -I"$src/tests/e2e" -o "$tmp/ex_loader" "$L/ex_loader.c" -lbpf -lelf -lz ||
+"$cc" -O2 -Wall -I"$src/tests/e2e" -o "$tmp/ex_loader" "$L/ex_loader.c" -lbpf -lelf -lz -lpthread ||
   { echo "FAIL: cannot build ex_loader"; exit 1; }
 "$cc" -O2 -Wall -I"$src/tests/e2e" -I"$src/runtime/include" -o "$tmp/lcov_annot" "$L/lcov_annot.c" \
   "$src/tests/e2e/annot.c" "$build/runtime/libbpfgauge.a" -lbpf -lelf -lz -lsqlite3 -lpthread -lm ||
@@ -87,6 +88,13 @@ for m in ${majors//,/ }; do
     check "llvm-$m runner hits" "$t/hits.info" hits 1
   fi
 
+  # A second run into the same -o adds up; --test-name names the run.
+  "$bg" cov run -o "$t/runner.info" --test-name again --objects "$D" -- "$runner" --dir "$D" \
+    --only xdp_parse 2>"$t/again.log" || { bad "llvm-$m second run into -o"; cat "$t/again.log"; }
+  check "llvm-$m second run merged into -o: xdp x4" "$t/runner.info" counts 4 xdp_parse.bpf.c
+  check "llvm-$m second run merged into -o: tc x3" "$t/runner.info" counts 3 tc_classify.bpf.c
+  grep -q '^TN:again$' "$t/runner.info" && ok "llvm-$m --test-name: TN:again" || bad "llvm-$m --test-name: no TN:again"
+
   # 1b. A bpftool skeleton loader (open, prepare .rodata, load, run, destroy).
   mkdir -p "$t/skel"
   for o in "$D"/*.bpf.o; do
@@ -129,6 +137,13 @@ EOF
   grep -q '24 counter map(s)' "$t/fork.log" && ok "llvm-$m fork:4: 24 counter maps held" ||
     bad "llvm-$m fork:4: $(grep 'counter map' "$t/fork.log")"
   check "llvm-$m fork:4 x4 counts" "$t/fork.info" counts 4
+
+  # 3b. Sixteen threads of one process loading the same object at once
+  # (the tracer stops the whole process for each map; none may be lost).
+  covrun "$t/thr.info" "$t/thr.log" --objects "$D" -- "$exl" "$D" threads:16:xdp_parse
+  rc=$?; [ $rc = 0 ] && ! grep -q vanished "$t/thr.log" && ok "llvm-$m threads:16: exit 0, no map missed" ||
+    { bad "llvm-$m threads:16: exit $rc"; cat "$t/thr.log"; }
+  check "llvm-$m threads:16 x16 counts" "$t/thr.info" counts 16 xdp_parse.bpf.c
 
   # 4. Exit within 1 ms of the last BPF_PROG_TEST_RUN, nothing unloaded.
   covrun "$t/fast.info" "$t/fast.log" --objects "$D" -- "$exl" "$D" run:tc_classify run:sock_filter \
@@ -231,7 +246,7 @@ else
   echo "note: setpriv cannot drop to uid 65534 here; no-root check skipped"
 fi
 
-# Overhead: wall time of the fork:4 loader with and without cov run (median of 5).
+# Overhead: wall time of loaders with and without cov run (median of 5).
 med() { sort -n | sed -n 3p; }
 D=$bpfdir/llvm-$m/counts
 for i in 1 2 3 4 5; do
@@ -241,6 +256,14 @@ for i in 1 2 3 4 5; do
   a=$(ns); "$bg" cov run -o "$tmp/ovh.info" --objects "$D" -- "$exl" "$D" fork:4 all >/dev/null 2>&1; b=$(ns)
   rm -f "$tmp/ovh.info"; echo $(((b - a) / 1000))
 done | med >"$tmp/cov.us"
+for i in 1 2 3 4 5; do
+  a=$(ns); "$runner" --dir "$D" >/dev/null 2>&1; b=$(ns); echo $(((b - a) / 1000))
+done | med >"$tmp/rplain.us"
+for i in 1 2 3 4 5; do
+  a=$(ns); "$bg" cov run -o "$tmp/ovh.info" --objects "$D" -- "$runner" --dir "$D" >/dev/null 2>&1; b=$(ns)
+  rm -f "$tmp/ovh.info"; echo $(((b - a) / 1000))
+done | med >"$tmp/rcov.us"
+echo "overhead: bpfgauge-run-examples (6 objects): $(cat "$tmp/rplain.us") us plain, $(cat "$tmp/rcov.us") us under cov run"
 echo "overhead: ex_loader fork:4 all (24 objects loaded): $(cat "$tmp/plain.us") us plain," \
   "$(cat "$tmp/cov.us") us under cov run (median of 5, incl. report writing)"
 

@@ -13,6 +13,8 @@
  *   all             load and run every example once, then unload it
  *   run:NAME        run NAME once (loaded on first use, kept loaded)
  *   unload:NAME     close NAME's object
+ *   threads:N:NAME  N threads at once each load NAME, run it and close it
+ *                   (not trace_getpgid: it filters by process)
  *   fork:N          N children run the remaining actions; the parent waits
  *                   and exits with the worst child status
  *   touch:PATH      create PATH (tells the script we got here)
@@ -34,6 +36,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -95,6 +98,43 @@ static void unload(const char *name)
 
 	if (ex)
 		ex_unload(&loaded[ex - ex_all]);
+}
+
+static pthread_barrier_t barrier;
+
+static void *thread_main(void *name)
+{
+	struct ex_loaded l;
+	char err[512];
+
+	pthread_barrier_wait(&barrier);
+	if (ex_load(dir, ex_find(name), &l, err, sizeof(err)) || ex_run(&l, 1, err, sizeof(err))) {
+		fprintf(stderr, "ex_loader: thread: %s\n", err);
+		exit(1);
+	}
+	ex_unload(&l);
+	return NULL;
+}
+
+static void threads(const char *arg)
+{
+	int n = atoi(arg);
+	const char *name = strchr(arg, ':');
+	pthread_t t[64];
+
+	if (n < 1 || n > 64 || !name || !ex_find(name + 1)) {
+		fprintf(stderr, "ex_loader: threads:N:NAME wants 1..64 and an example\n");
+		exit(1);
+	}
+	pthread_barrier_init(&barrier, NULL, n);
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, thread_main, (void *)(name + 1))) {
+			fprintf(stderr, "ex_loader: pthread_create failed\n");
+			exit(1);
+		}
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&barrier);
 }
 
 static const char *sig_mark;
@@ -160,6 +200,8 @@ int main(int argc, char **argv)
 			}
 		} else if (!strncmp(a, "run:", 4)) {
 			run(v);
+		} else if (!strncmp(a, "threads:", 8)) {
+			threads(v);
 		} else if (!strncmp(a, "unload:", 7)) {
 			unload(v);
 		} else if (!strncmp(a, "fork:", 5)) {
