@@ -267,31 +267,36 @@ fail:
 }
 
 struct lcov_ctx {
-	const struct cov_model *m;
+	struct cov_model **tests;
+	size_t n;
 };
 
 static int lcov_cb(void *ctx, void *file)
 {
-	return cov_writer_lcov.write(file, ((struct lcov_ctx *)ctx)->m);
+	struct lcov_ctx *c = ctx;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < c->n; i++)
+		err = cov_writer_lcov.write(file, c->tests[i]);
+	return err;
 }
 
 int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path)
 {
-	struct cov_model *merged = cov_model__new(cov_model__test_name(model));
-	struct lcov_ctx c;
+	struct lcov_ctx c = { NULL, 0 };
+	struct cov_model *same;
 	int err;
 
-	if (!merged)
-		return bg_err(-ENOMEM);
-	err = cov_model__read_lcov(merged, path);
+	/* the file keeps one block per test name; this model merges into its own */
+	err = cov_lcov_read_tests(path, &c.tests, &c.n);
 	if (err == -ENOENT)
 		err = 0;
+	if (err)
+		return bg_err(err);
+	same = cov_tests_get(&c.tests, &c.n, cov_model__test_name(model));
+	err = same ? cov_model__merge(same, model) : -ENOMEM;
 	if (!err)
-		err = cov_model__merge(merged, model);
-	if (!err) {
-		c.m = merged;
 		err = bpfgauge_write_atomic(path, lcov_cb, &c);
-	}
-	cov_model__free(merged);
+	cov_tests_free(c.tests, c.n);
 	return bg_err(err);
 }

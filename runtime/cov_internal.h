@@ -67,6 +67,14 @@ int cov_model_add_func(struct cov_model *m, const char *path, const char *name, 
 		       uint64_t count);
 int cov_model_add_branch(struct cov_model *m, const char *path, uint32_t line, uint32_t block,
 			 uint32_t branch, int64_t taken);
+/*
+ * lcov files by test: one model per distinct TN, in order of appearance
+ * (records before any TN go to an unnamed one). Free with cov_tests_free().
+ */
+int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *n);
+struct cov_model *cov_tests_get(struct cov_model ***tests, size_t *n, const char *tn);
+void cov_tests_free(struct cov_model **tests, size_t n);
+
 /* Snapshot building (the tracer uses it). */
 struct cov_snapshot *cov_snapshot_new(void);
 int cov_snapshot_add(struct cov_snapshot *s, uint32_t id, const void *value, size_t size);

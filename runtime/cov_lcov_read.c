@@ -27,9 +27,41 @@ static int parse_u64(const char *s, char **end, uint64_t *v)
 	return errno ? -1 : 0;
 }
 
-int cov_model__read_lcov(struct cov_model *model, const char *path)
+void cov_tests_free(struct cov_model **tests, size_t n)
 {
-	struct cov_model *tmp;
+	for (size_t i = 0; i < n; i++)
+		cov_model__free(tests[i]);
+	free(tests);
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* The model of test name tn in *tests, created (appended) if missing. */
+struct cov_model *cov_tests_get(struct cov_model ***tests, size_t *n, const char *tn)
+{
+	struct cov_model *m;
+	void *nw;
+
+	for (size_t i = 0; i < *n; i++)
+		if (same_name(cov_model__test_name((*tests)[i]), tn))
+			return (*tests)[i];
+	nw = realloc(*tests, (*n + 1) * sizeof(**tests));
+	if (!nw)
+		return NULL;
+	*tests = nw;
+	m = cov_model__new(tn && *tn ? tn : NULL);
+	if (m)
+		(*tests)[(*n)++] = m;
+	return m;
+}
+
+int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
+{
+	struct cov_model **tests = NULL, *tmp;
+	size_t ntests = 0;
 	char *line = NULL, *sf = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
@@ -47,7 +79,9 @@ int cov_model__read_lcov(struct cov_model *model, const char *path)
 			pr_warn("cov: cannot read '%s': %s", path, bpfgauge_strerror(err));
 		return bg_err(err);
 	}
-	tmp = cov_model__new(NULL);
+	*out = NULL;
+	*nout = 0;
+	tmp = cov_tests_get(&tests, &ntests, NULL);
 	if (!tmp) {
 		fclose(f);
 		return bg_err(-ENOMEM);
@@ -62,8 +96,14 @@ int cov_model__read_lcov(struct cov_model *model, const char *path)
 		if (!n)
 			continue;
 		if (!strncmp(line, "TN:", 3)) {
-			if (line[3] && !cov_model__test_name(tmp))
-				err = cov_model__set_test_name(tmp, line + 3);
+			/* records belong to the last TN: keep tests apart */
+			if (sf) {
+				err = lcov_bad(path, lineno, "TN inside an SF record");
+				break;
+			}
+			tmp = cov_tests_get(&tests, &ntests, line + 3);
+			if (!tmp)
+				err = -ENOMEM;
 		} else if (!strncmp(line, "SF:", 3)) {
 			if (sf) {
 				err = lcov_bad(path, lineno, "SF without end_of_record");
@@ -170,14 +210,35 @@ int cov_model__read_lcov(struct cov_model *model, const char *path)
 		err = lcov_bad(path, lineno, "missing end_of_record at end of file");
 	if (!err && ferror(f))
 		err = -EIO;
-	if (!err)
-		err = cov_model__merge(model, tmp);
 	for (size_t i = 0; i < nfns; i++)
 		free(fns[i].name);
 	free(fns);
 	free(sf);
 	free(line);
 	fclose(f);
-	cov_model__free(tmp);
+	if (err) {
+		cov_tests_free(tests, ntests);
+		return bg_err(err);
+	}
+	/* drop the unnamed model if nothing came before the first TN */
+	if (ntests > 1 && !cov_model__test_name(tests[0]) && !cov_model__file_cnt(tests[0])) {
+		cov_model__free(tests[0]);
+		memmove(tests, tests + 1, --ntests * sizeof(*tests));
+	}
+	*out = tests;
+	*nout = ntests;
+	return 0;
+}
+
+int cov_model__read_lcov(struct cov_model *model, const char *path)
+{
+	struct cov_model **tests;
+	size_t n;
+	int err = cov_lcov_read_tests(path, &tests, &n);
+
+	for (size_t i = 0; !err && i < n; i++)
+		err = cov_model__merge(model, tests[i]);
+	if (!err)
+		cov_tests_free(tests, n);
 	return bg_err(err);
 }

@@ -14,8 +14,9 @@ for v in $llvm_versions; do
 done
 # The kernel x clang matrix boots other kernels under qemu with a static CLI
 # in a busybox initramfs (libzstd-dev is not needed: Debian's libelf.a has no zstd).
-# Chromium (dashboard rendering test) is opt-in: BPFGAUGE_EXTRA_PACKAGES=chromium.
-matrix_pkgs=(qemu-system-x86 busybox-static)
+# Chromium renders the dashboard in its test; xdp-tools ships real compiled BPF
+# objects the verifier tests load. BPFGAUGE_NO_MATRIX=1 skips all of these.
+matrix_pkgs=(qemu-system-x86 busybox-static chromium xdp-tools)
 [ "${BPFGAUGE_NO_MATRIX:-0}" = 1 ] || pkgs+=("${matrix_pkgs[@]}")
 # shellcheck disable=SC2206
 pkgs+=(${BPFGAUGE_EXTRA_PACKAGES:-})

@@ -387,6 +387,59 @@ TEST(lcov_round_trip_and_atomic_merge)
 	cov_mapping__free(map);
 }
 
+/* Count lines equal to s in the file. */
+static int count_lines(const char *path, const char *s)
+{
+	char buf[512];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		n += !strcmp(buf, s);
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+TEST(lcov_keeps_one_block_per_test_name)
+{
+	uint64_t hash;
+	struct cov_mapping *map = mapping_of(body_counts, &hash);
+	struct cov_model *a = cov_model__new("test_a"), *b = cov_model__new("test_b");
+	unsigned char seg[64];
+	uint64_t va[2] = { 10, 3 }, vb[2] = { 1, 1 };
+	char path[] = "/tmp/bg-tn-XXXXXX";
+	int fd = mkstemp(path);
+
+	close(fd);
+	unlink(path);
+	ASSERT_EQ_INT(cov_model__add_counters(a, map, seg, segment(seg, BPFGAUGE_MODE_COUNTS, 2, hash, va), NULL), 0);
+	ASSERT_EQ_INT(cov_model__add_counters(b, map, seg, segment(seg, BPFGAUGE_MODE_COUNTS, 2, hash, vb), NULL), 0);
+	ASSERT_EQ_INT(bpfgauge_cov_write_lcov(a, path), 0);
+	ASSERT_EQ_INT(bpfgauge_cov_write_lcov(b, path), 0);
+	ASSERT_EQ_INT(bpfgauge_cov_write_lcov(a, path), 0);
+	/* two files per test: TN lines per SF record */
+	ASSERT_EQ_INT(count_lines(path, "TN:test_a"), 2);
+	ASSERT_EQ_INT(count_lines(path, "TN:test_b"), 2);
+	/* a's line 13 is 7 per run (x2), b's is 0; line 11: a 3 (x2), b 1 */
+	ASSERT_EQ_INT(count_lines(path, "DA:13,14"), 1);
+	ASSERT_EQ_INT(count_lines(path, "DA:13,0"), 1);
+	ASSERT_EQ_INT(count_lines(path, "DA:11,6"), 1);
+	ASSERT_EQ_INT(count_lines(path, "DA:11,1"), 1);
+	/* reading the whole file sums the tests */
+	struct cov_model *all = cov_model__new(NULL);
+	ASSERT_EQ_INT(cov_model__read_lcov(all, path), 0);
+	ASSERT_EQ_U64(line(all, "a.c", 11), 7);
+	ASSERT_EQ_U64(line(all, "a.c", 10), 21);
+	unlink(path);
+	cov_model__free(all);
+	cov_model__free(a);
+	cov_model__free(b);
+	cov_mapping__free(map);
+}
+
 int main(void)
 {
 	RUN_TEST(counts_mode_flow_conservation);
@@ -397,5 +450,6 @@ int main(void)
 	RUN_TEST(flow_that_is_not_a_tree_is_refused);
 	RUN_TEST(non_bpf_elf_and_garbage_are_not_mappings);
 	RUN_TEST(lcov_round_trip_and_atomic_merge);
+	RUN_TEST(lcov_keeps_one_block_per_test_name);
 	return bg_test_summary();
 }

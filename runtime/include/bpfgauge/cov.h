@@ -94,7 +94,7 @@ int cov_model__add_counters(struct cov_model *model, const struct cov_mapping *m
 int cov_model__merge(struct cov_model *dst, const struct cov_model *src);
 
 /*
- * Merge an lcov tracefile into model. -ENOENT if missing,
+ * Merge an lcov tracefile into model (all its tests summed). -ENOENT if missing,
  * -BPFGAUGE_EBADFORMAT (with file:line in the message) if malformed.
  */
 int cov_model__read_lcov(struct cov_model *model, const char *path);
@@ -168,7 +168,9 @@ int bpfgauge_cov_reset(struct bpf_object *obj);
 
 /*
  * Write model as lcov to path, merged with what path already holds (if it
- * exists), atomically: a temp file in the same directory, then rename. On
+ * exists), atomically: a temp file in the same directory, then rename. The
+ * file keeps one block per test name (TN): the model's counts add to the
+ * block of its own test name, other tests' blocks are kept as they are. On
  * any error the old file is untouched and the temp file removed.
  */
 int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path);
