@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# bpfgauge cc: picks the plugin of the clang's major, passes the mode, fails
+# clearly (exit 2, one line naming the major) when no plugin matches; cov
+# report refuses an object built without the pass.
+. "$(dirname "$0")/lib.sh"
+require_majors
+build_mapcheck
+bg=${BPFGAUGE:?}
+
+for m in $MAJORS; do
+	for mode in hits counts; do
+		out=$BG_TMP/cc-$m-$mode.o
+		if ! "$bg" cc --mode "$mode" -- "clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$out"; then
+			fail "cc clang-$m --mode $mode failed"
+			continue
+		fi
+		got=$("$MAPCHECK" "$out" 2>&1 | awk '$1 == "record" { print $3 }' | sort -u)
+		expect_eq "cc clang-$m --mode $mode: mapping mode" "$got" "$mode"
+		prod=$(llvm-objdump-$m -s -j .bpfgauge.map "$out" 2>/dev/null | grep -c "llvm-$m" || true)
+		[ "$prod" -ge 1 ] || fail "cc clang-$m: mapping was not produced by llvm-$m's plugin"
+	done
+	# --stats shows probes vs blocks (clang needs -Rremark-backend-plugin, cc adds it)
+	err=$("$bg" cc --stats -- "clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$BG_TMP/s.o" 2>&1)
+	grep -q "probes" <<<"$err" || fail "cc --stats clang-$m printed no probe statistics: $err"
+	# plain build, then cov report refuses it with a one-line error
+	"clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$BG_TMP/plain-$m.o"
+	err=$("$bg" cov report "$BG_TMP/plain-$m.o" 2>&1); rc=$?
+	expect_eq "cov report on a plain object: exit" "$rc" 2
+	expect_eq "cov report on a plain object: lines" "$(printf '%s\n' "$err" | grep -c error:)" 1
+	grep -q "built with the bpfgauge pass" <<<"$err" || fail "plain object message: $err"
+done
+
+# no plugin for this major: exit 2 and one line naming it (a clang that says it is 13)
+printf '#!/bin/sh\necho "Debian clang version 13.0.1"\n' > "$BG_TMP/clang-13"
+chmod +x "$BG_TMP/clang-13"
+err=$("$bg" cc -- "$BG_TMP/clang-13" -c x.c 2>&1); rc=$?
+expect_eq "cc without a plugin: exit" "$rc" 2
+expect_eq "cc without a plugin: lines" "$(printf '%s\n' "$err" | wc -l)" 1
+grep -q "no pass plugin for LLVM 13" <<<"$err" || fail "cc without a plugin: $err"
+# a compiler that is not clang
+err=$("$bg" cc -- /bin/true 2>&1); rc=$?
+expect_eq "cc with a non-clang compiler: exit" "$rc" 2
+finish
