@@ -88,15 +88,31 @@ done
 	echo "cpus=$(nproc)"
 } >"$OUT/meta.txt"
 now() { date +%s.%N; }
+# Objects that compile plain but not instrumented, with clang's first error.
+for v in hits counts naive; do
+	for o in "$ROOT/plain"/*.o; do
+		b=$(basename "$o")
+		[ -s "$ROOT/$v/$b" ] && continue
+		echo "$v $b: $(grep -m1 -E 'error' "$ROOT/$v/$b.err" 2>/dev/null | sed 's/.*error: //' | cut -c1-100)"
+	done
+done >"$OUT/compile-failures.txt"
+
+# 'verifier stats' stops at the first object libbpf cannot open (the selftests
+# meant for static linking), so keep only the openable ones.
+gcc -O2 "$SRC/tests/bench/bench_hold.c" -o "$BENCH_CACHE/bench_hold" -lbpf
+for v in plain hits counts naive; do
+	"$BENCH_CACHE/bench_hold" --openable "$ROOT/$v"/*.o >"$OUT/objs-$v.txt"
+done
 
 # ---- 1. verifier cost of instrumentation --------------------------------------
 for v in plain hits counts naive; do
 	exdir=$EX/$v
 	[ $v = naive ] && exdir=$ROOT/ex-naive
-	bench_log "figure 1: verifier stats, $v ($(ls "$ROOT/$v"/*.o | wc -l) selftests + examples)"
+	mapfile -t objs <"$OUT/objs-$v.txt"
+	bench_log "figure 1: verifier stats, $v (${#objs[@]} selftests + examples)"
 	t0=$(now)
 	"$BPFGAUGE" -q verifier stats -o json -j "$BENCH_JOBS" --allow-failures \
-		"$ROOT/$v"/*.o "$exdir"/*.bpf.o >"$OUT/vstats-$v.json" 2>"$OUT/vstats-$v.err" || true
+		"${objs[@]}" "$exdir"/*.bpf.o >"$OUT/vstats-$v.json" 2>"$OUT/vstats-$v.err" || true
 	echo "$v $(echo "$(now) - $t0" | bc)" >>"$OUT/vstats-times.txt"
 done
 
@@ -114,7 +130,7 @@ if [ ! -s "$LOGDIR/.done" ]; then
 	rm -rf "$LOGDIR"
 	mkdir -p "$LOGDIR"
 	"$BPFGAUGE" -q verifier stats -o json -j "$BENCH_JOBS" --allow-failures --log-level 2 \
-		--log-size 16777216 --no-retry --log-dir "$LOGDIR" "$ROOT/plain"/*.o >/dev/null 2>&1 || true
+		--log-size 16777216 --no-retry --log-dir "$LOGDIR" $(cat "$OUT/objs-plain.txt") >/dev/null 2>&1 || true
 	find "$LOGDIR" -name '*.log' | wc -l >"$LOGDIR/.done"
 fi
 if [ ! -s "$BIG" ] || [ $(($(stat -c %s "$BIG") >> 20)) -lt "$LOGMB" ]; then
@@ -140,7 +156,7 @@ rm -f "$OUT"/parse-rss-*.txt
 # ---- 4. verifier stats vs veristat ----------------------------------------------------
 CFG=$BENCH_CACHE/linux-source-6.1/tools/testing/selftests/bpf/veristat.cfg
 : >"$OUT/cmp-objs.txt"
-for o in "$ROOT/plain"/*.o; do
+for o in $(cat "$OUT/objs-plain.txt"); do
 	bench_in_cfg "$(basename "$o")" "$CFG" && echo "$o" >>"$OUT/cmp-objs.txt"
 done
 ls /usr/lib/x86_64-linux-gnu/bpf/*.o /usr/libexec/xdp-tools/*.o 2>/dev/null >>"$OUT/cmp-objs.txt" || true
@@ -159,14 +175,14 @@ fi
 
 # ---- 5. coverage collection + lcov ------------------------------------------------------
 bench_log "figure 5: hold every hits-mode selftest loaded, then cov report"
-gcc -O2 "$SRC/tests/bench/bench_hold.c" -o "$BENCH_CACHE/bench_hold" -lbpf
+mapfile -t objs <"$OUT/objs-hits.txt"
 mkfifo "$OUT/hold.fifo" 2>/dev/null || true
-"$BENCH_CACHE/bench_hold" "$OUT/hold.fifo" "$ROOT/hits"/*.o >"$OUT/hold.txt" 2>"$OUT/hold.err" &
+"$BENCH_CACHE/bench_hold" "$OUT/hold.fifo" "${objs[@]}" >"$OUT/hold.txt" 2>"$OUT/hold.err" &
 hold_pid=$!
 exec 9<"$OUT/hold.fifo" # returns once the holder opened its end
 read -r _ <&9 || true   # "ready" once every object is loaded
 t0=$(now)
-"$BPFGAUGE" -q cov report "$ROOT/hits"/*.o -o "$OUT/corpus.info" 2>"$OUT/cov.err" || true
+"$BPFGAUGE" -q cov report "${objs[@]}" -o "$OUT/corpus.info" 2>"$OUT/cov.err" || true
 t1=$(now)
 exec 9<&-
 wait "$hold_pid" || true

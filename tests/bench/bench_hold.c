@@ -7,6 +7,9 @@
  * .data.bpfgauge counter map; both are counted. Once everything is loaded it
  * writes "ready" to FIFO and holds until the reader closes it.
  *   bench_hold FIFO OBJ...   (prints "objects N full A maps_only B failed C")
+ *   bench_hold --openable OBJ...   prints the OBJs libbpf can open, one a line
+ *   ('bpfgauge verifier stats' stops at the first object it cannot open, e.g.
+ *   the selftests' objects meant for static linking).
  */
 #include <bpf/libbpf.h>
 
@@ -54,6 +57,16 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	libbpf_set_print(quiet);
+	if (!strcmp(argv[1], "--openable")) {
+		for (i = 2; i < argc; i++) {
+			struct bpf_object *obj = bpf_object__open_file(argv[i], NULL);
+
+			if (obj)
+				printf("%s\n", argv[i]);
+			bpf_object__close(obj);
+		}
+		return 0;
+	}
 	objs = calloc(argc, sizeof(*objs));
 	for (i = 2; i < argc; i++) {
 		objs[i] = load(argv[i], 1);
