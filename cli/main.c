@@ -126,7 +126,7 @@ static void print_usage(FILE *f)
 		"\n"
 		"OBJECT := { cov | verifier | cc | matrix | history | kernels | dashboard |\n"
 		"           version | help }\n"
-		"  cov       coverage: report, merge, summary of BPF code coverage\n"
+		"  cov       coverage: run, report, snapshot, reset, merge, summary\n"
 		"  verifier  verifier complexity: stats, parse, compare, gate, hotspots\n"
 		"  cc        compile BPF C with the coverage pass: %s cc [--mode M] -- clang-N ARGS\n"
 		"  matrix    verifier stats over kernel x clang x -mcpu, stored with regression flags\n"

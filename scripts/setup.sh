@@ -8,7 +8,7 @@ set -euo pipefail
 
 llvm_versions=${BPFGAUGE_LLVM_VERSIONS:-"14 22"}
 pkgs=(build-essential cmake pkg-config git libbpf-dev libelf-dev zlib1g-dev
-      libsqlite3-dev sqlite3 bpftool lcov libxml2-utils)
+      libsqlite3-dev sqlite3 bpftool lcov libxml2-utils python3)
 for v in $llvm_versions; do
   pkgs+=("clang-$v" "llvm-$v-dev" "llvm-$v")
 done
