@@ -88,6 +88,9 @@ struct FunctionPlan {
 	llvm::Function *F = nullptr;
 	std::vector<llvm::BasicBlock *> BlockProbes; // probe at block start
 	std::vector<CovEdge> EdgeProbes;             // counter on the edge
+	// Hits mode: blocks without a probe derived from their predecessors
+	// (the others without one are derived from their successors).
+	std::vector<llvm::BasicBlock *> FromPreds;
 	unsigned numProbes() const { return BlockProbes.size() + EdgeProbes.size(); }
 };
 
@@ -99,6 +102,7 @@ FunctionPlan planFunction(llvm::Function &F, const Options &Opts, Synthetic &Syn
 struct PlacedProbes {
 	llvm::DenseMap<const llvm::BasicBlock *, unsigned> Block;
 	std::map<EdgeKey, unsigned> Edge;
+	llvm::SmallPtrSet<const llvm::BasicBlock *, 16> FromPreds;
 };
 
 // Emits the probe code of Plan, numbering probes from FirstProbe. Seg is the

@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <link.h>
+#include <string>
 
 namespace bpfgauge {
 namespace compat {
@@ -90,6 +91,32 @@ inline void registerOptimizerLast(llvm::PassBuilder &PB, Fn AddPasses)
 			AddPasses(MPM);
 		});
 #endif
+}
+
+// The probe of hits mode as BPF assembly: "*(u8 *)(<base> + Off) = 1", one
+// BPF_ST instruction whose base register ($0) the compiler picks and may
+// share between probes. The BPF backend only emits BPF_ST for -mcpu=v4, but
+// every verifier accepts it. The assembler parses the mnemonic from LLVM 19;
+// before, the instruction is spelled as bytes (bpfel only), selected by the
+// name of the register the compiler chose. Returns "" when neither works
+// (the caller then emits a plain IR store).
+inline std::string storeOneAsm(unsigned Off, bool LittleEndian)
+{
+	std::string S;
+
+	if (Off > 32767)
+		return S;
+#if LLVM_VERSION_MAJOR >= 19
+	S = "*(u8 *)($0 + " + std::to_string(Off) + ") = 1";
+#else
+	if (!LittleEndian)
+		return S;
+	for (unsigned R = 0; R <= 10; R++)
+		S += ".ifc $0,r" + std::to_string(R) + "\n.byte 0x72," + std::to_string(R) + "," +
+		     std::to_string(Off & 0xff) + "," + std::to_string(Off >> 8) +
+		     ",1,0,0,0\n.endif\n";
+#endif
+	return S;
 }
 
 } // namespace compat

@@ -147,10 +147,12 @@ unsigned MappingWriter::addFunction(Function &F, const Synthetic &Syn, const Pla
 		std::sort(Lines.begin(), Lines.end());
 		Lines.erase(std::unique(Lines.begin(), Lines.end()), Lines.end());
 		BOS << "b " << Id[&BB] << ' ';
-		if (P == Probes.Block.end())
-			BOS << '-';
-		else
+		if (P != Probes.Block.end())
 			BOS << P->second;
+		else if (Probes.FromPreds.count(&BB))
+			BOS << '<';
+		else
+			BOS << '-';
 		for (const LineTriple &L : Lines)
 			BOS << ' ' << L.Fid << ':' << L.Line << ':' << L.Inst;
 		BOS << '\n';

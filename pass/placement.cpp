@@ -7,11 +7,14 @@
 // it later by flow conservation. insertProbes() then emits the code.
 #include "bpfgauge_pass.h"
 
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
@@ -23,26 +26,124 @@ using namespace llvm;
 namespace bpfgauge {
 namespace {
 
-// Block B needs no probe iff hit(B) == "some successor is hit" is exact and
-// cannot feed back into B: control never stops in B (no return, no exit
-// call), B has a successor, and B dominates each one (so no successor runs
-// without B). Domination also makes the chain of derivations acyclic, except
-// through self-loops, which are excluded.
+// The blocks of the coverage graph as dense ids with successor and
+// predecessor lists; node 0 is V, so "leaves the function" is an edge to 0.
+struct Graph {
+	std::vector<BasicBlock *> Blocks; // index i + 1
+	DenseMap<const BasicBlock *, unsigned> Id;
+	std::vector<SmallVector<unsigned, 4>> Succ, Pred;
+
+	explicit Graph(Function &F)
+	{
+		for (BasicBlock &BB : F) {
+			Blocks.push_back(&BB);
+			Id[&BB] = Blocks.size();
+		}
+		Succ.resize(Blocks.size() + 1);
+		Pred.resize(Blocks.size() + 1);
+		for (const CovEdge &E : coverageEdges(F)) {
+			unsigned A = E.Src ? Id[E.Src] : 0, B = E.Dst ? Id[E.Dst] : 0;
+			Succ[A].push_back(B);
+			Pred[B].push_back(A);
+		}
+	}
+
+	// Nodes that can reach V without passing through Avoid (0: none).
+	BitVector reachesExit(unsigned Avoid) const
+	{
+		BitVector Seen(Blocks.size() + 1);
+		SmallVector<unsigned, 32> Work;
+
+		for (unsigned P : Pred[0])
+			if (P != Avoid && P && !Seen.test(P)) {
+				Seen.set(P);
+				Work.push_back(P);
+			}
+		while (!Work.empty()) {
+			unsigned N = Work.pop_back_val();
+			for (unsigned P : Pred[N])
+				if (P && P != Avoid && !Seen.test(P)) {
+					Seen.set(P);
+					Work.push_back(P);
+				}
+		}
+		return Seen;
+	}
+};
+
+// Hits mode: a block without a probe is derived (cov_abi.h) either from its
+// successors, hit iff any of them is, which is exact when it never stops
+// (no return, no exit call) and dominates each of them; or from its
+// predecessors, hit iff any of them is, which is exact when it is not the
+// entry and post-dominates each of them in the coverage graph (so no exit
+// call can leave between a predecessor and it; BPF programs always
+// terminate). The derivations must not form a cycle. Blocks the verifier
+// walks most often, those in the deepest loops, are derived first, so the
+// probes that remain sit where they are cheapest. Self-loops never derive.
 void planHits(Function &F, FunctionPlan &Plan)
 {
 	DominatorTree DT(F);
-	SmallVector<BasicBlock *, 8> Succs;
+	LoopInfo LI(DT);
+	Graph G(F);
+	unsigned N = G.Blocks.size();
+	BitVector All = G.reachesExit(0);
+	// Derivation graph: Deps[b] are the nodes b is computed from.
+	std::vector<SmallVector<unsigned, 4>> Deps(N + 1);
+	std::vector<unsigned> Order(N);
 
-	for (BasicBlock &BB : F) {
-		uniqueSuccessors(BB, Succs);
-		bool Probe = Succs.empty() || hasVirtualExit(BB) ||
-			     !DT.isReachableFromEntry(&BB);
-		for (BasicBlock *S : Succs)
-			if (S == &BB || !DT.dominates(&BB, S))
-				Probe = true;
-		if (Probe)
-			Plan.BlockProbes.push_back(&BB);
+	std::iota(Order.begin(), Order.end(), 1);
+	std::stable_sort(Order.begin(), Order.end(), [&](unsigned A, unsigned B) {
+		return LI.getLoopDepth(G.Blocks[A - 1]) > LI.getLoopDepth(G.Blocks[B - 1]);
+	});
+	auto reaches = [&](ArrayRef<unsigned> From, unsigned To) {
+		BitVector Seen(N + 1);
+		SmallVector<unsigned, 32> Work(From.begin(), From.end());
+		while (!Work.empty()) {
+			unsigned X = Work.pop_back_val();
+			if (X == To)
+				return true;
+			if (Seen.test(X))
+				continue;
+			Seen.set(X);
+			Work.append(Deps[X].begin(), Deps[X].end());
+		}
+		return false;
+	};
+
+	for (unsigned B : Order) {
+		BasicBlock *BB = G.Blocks[B - 1];
+		bool Reachable = DT.isReachableFromEntry(BB);
+		SmallVector<unsigned, 4> Succs, Preds;
+		bool BySuccs = Reachable && !G.Succ[B].empty();
+		for (unsigned S : G.Succ[B]) {
+			if (!S || S == B || !DT.dominates(BB, G.Blocks[S - 1]))
+				BySuccs = false;
+			else if (!is_contained(Succs, S))
+				Succs.push_back(S);
+		}
+		if (BySuccs && !reaches(Succs, B)) {
+			Deps[B] = Succs;
+			continue;
+		}
+		bool ByPreds = Reachable && BB != &F.getEntryBlock() && !G.Pred[B].empty();
+		if (ByPreds) {
+			BitVector Avoid = G.reachesExit(B);
+			for (unsigned P : G.Pred[B]) {
+				if (!P || P == B || Avoid.test(P) || !All.test(P))
+					ByPreds = false;
+				else if (!is_contained(Preds, P))
+					Preds.push_back(P);
+			}
+		}
+		if (ByPreds && !reaches(Preds, B)) {
+			Deps[B] = Preds;
+			Plan.FromPreds.push_back(BB);
+			continue;
+		}
 	}
+	for (unsigned B = 1; B <= N; B++)
+		if (Deps[B].empty())
+			Plan.BlockProbes.push_back(G.Blocks[B - 1]);
 }
 
 struct UnionFind {
@@ -145,20 +246,46 @@ void emitProbe(Mode M, GlobalVariable *Seg, unsigned Probe, BasicBlock &BB,
 	       BasicBlock::iterator Where, Synthetic &Syn)
 {
 	LLVMContext &Ctx = BB.getContext();
-	Type *ElemTy = M == Mode::Counts ? Type::getInt64Ty(Ctx) : Type::getInt8Ty(Ctx);
+	Type *I64 = Type::getInt64Ty(Ctx);
+	Type *ElemTy = M == Mode::Counts ? I64 : Type::getInt8Ty(Ctx);
 	// Probes follow the 24-byte header: 24 bytes or 3 words.
 	uint64_t Elem = Probe + (M == Mode::Counts ? 3 : 24);
-	Constant *Idx[] = {ConstantInt::get(Type::getInt64Ty(Ctx), 0),
-			   ConstantInt::get(Type::getInt64Ty(Ctx), Elem)};
-	Constant *Addr = ConstantExpr::getInBoundsGetElementPtr(Seg->getValueType(), Seg, Idx);
+	uint64_t Off = Elem * (M == Mode::Counts ? 8 : 1);
+	bool LE = compat::targetTriple(*BB.getModule()).isLittleEndian();
 	IRBuilder<> IRB(&BB, Where);
 	Instruction *I;
 
-	if (M == Mode::Counts)
-		I = IRB.CreateAtomicRMW(AtomicRMWInst::Add, Addr, ConstantInt::get(ElemTy, 1),
-					MaybeAlign(8), AtomicOrdering::Monotonic);
-	else
-		I = IRB.CreateStore(ConstantInt::get(ElemTy, 1), Addr);
+	// As assembly with the offset in the instruction, every probe of the
+	// function uses the segment's own address, which the backend can keep
+	// in one register (or rematerialize) instead of one 64-bit load per
+	// probe; hits mode also stores its immediate without a register.
+	std::string Asm = M == Mode::Counts
+				  ? (Off <= 32767 ? "lock *(u64 *)($0 + " + std::to_string(Off) +
+							    ") += $1"
+						  : std::string())
+				  : compat::storeOneAsm(Off, LE);
+	if (!Asm.empty()) {
+		SmallVector<Type *, 2> Params{Seg->getType()};
+		SmallVector<Value *, 2> Args{Seg};
+		if (M == Mode::Counts) {
+			Params.push_back(I64);
+			Args.push_back(ConstantInt::get(I64, 1));
+		}
+		auto *FTy = FunctionType::get(Type::getVoidTy(Ctx), Params, false);
+		InlineAsm *IA = InlineAsm::get(FTy, Asm, M == Mode::Counts ? "r,r" : "r",
+					       /*hasSideEffects=*/true);
+		I = IRB.CreateCall(FTy, IA, Args);
+	} else {
+		Constant *Idx[] = {ConstantInt::get(I64, 0), ConstantInt::get(I64, Elem)};
+		Constant *Addr =
+			ConstantExpr::getInBoundsGetElementPtr(Seg->getValueType(), Seg, Idx);
+		if (M == Mode::Counts)
+			I = IRB.CreateAtomicRMW(AtomicRMWInst::Add, Addr,
+						ConstantInt::get(ElemTy, 1), MaybeAlign(8),
+						AtomicOrdering::Monotonic);
+		else
+			I = IRB.CreateStore(ConstantInt::get(ElemTy, 1), Addr);
+	}
 	Syn.Insts.insert(I);
 }
 
@@ -190,6 +317,7 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 {
 	unsigned Probe = FirstProbe;
 
+	Out.FromPreds.insert(Plan.FromPreds.begin(), Plan.FromPreds.end());
 	for (BasicBlock *BB : Plan.BlockProbes) {
 		emitProbe(M, Seg, Probe, *BB, blockStart(*BB), Syn);
 		Out.Block[BB] = Probe++;

@@ -3,6 +3,7 @@
 #ifndef BPFGAUGE_COV_INTERNAL_H
 #define BPFGAUGE_COV_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,7 +14,8 @@ struct cov_lineref {
 };
 
 struct cov_mblock {
-	int32_t probe; /* -1: none */
+	int32_t probe;   /* -1: none */
+	bool from_preds; /* hits mode, no probe: derived from predecessors */
 	uint32_t nlines;
 	struct cov_lineref *lines;
 };

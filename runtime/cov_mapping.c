@@ -145,8 +145,16 @@ static int parse_block(struct cur *c, const struct cov_module *mod, struct cov_m
 
 	if (tok_u32(&s, &bid) || bid != expect)
 		return bad(c, "block ids must be 0..nblocks-1 in order");
-	if (tok_id(&s, &b->probe, 1, 0))
+	b->from_preds = false;
+	if (s[0] == '<' && (s[1] == ' ' || !s[1])) {
+		if (mod->mode != BPFGAUGE_MODE_HITS)
+			return bad(c, "'<' (derived from predecessors) outside hits mode");
+		b->from_preds = true;
+		b->probe = -1;
+		s += s[1] ? 2 : 1;
+	} else if (tok_id(&s, &b->probe, 1, 0)) {
 		return bad(c, "bad block probe");
+	}
 	if (b->probe >= 0 && (uint32_t)b->probe >= mod->nprobes)
 		return bad(c, "block probe index out of range");
 	while (*s) {
@@ -275,9 +283,9 @@ int cov_module_parse(const char *text, size_t len, const char *name, struct cov_
 			goto out;
 		}
 	}
-	if (version != BPFGAUGE_ABI_VERSION) {
-		pr_warn("cov: mapping in '%s' has format version %u, this bpfgauge reads %d",
-			name, version, BPFGAUGE_ABI_VERSION);
+	if (version < BPFGAUGE_ABI_VERSION_MIN || version > BPFGAUGE_ABI_VERSION) {
+		pr_warn("cov: mapping in '%s' has format version %u, this bpfgauge reads %d to %d",
+			name, version, BPFGAUGE_ABI_VERSION_MIN, BPFGAUGE_ABI_VERSION);
 		err = -BPFGAUGE_EBADMAPPING;
 		goto out;
 	}
@@ -662,7 +670,7 @@ int cov_segments_walk(const void *value, size_t size,
 			off += 8;
 			continue;
 		}
-		if (hdr.version != BPFGAUGE_ABI_VERSION ||
+		if (hdr.version < BPFGAUGE_ABI_VERSION_MIN || hdr.version > BPFGAUGE_ABI_VERSION ||
 		    (hdr.mode != BPFGAUGE_MODE_HITS && hdr.mode != BPFGAUGE_MODE_COUNTS))
 			return -BPFGAUGE_ECOUNTERS;
 		seg = bpfgauge_seg_size(hdr.mode, hdr.nprobes);

@@ -294,7 +294,10 @@ static uint64_t probe_val(const struct bpfgauge_seg_hdr *hdr, const void *probes
 	return ((const unsigned char *)probes)[p] != 0;
 }
 
-/* hits mode: block hit = probe, or any successor hit. state: 0 new, 1 busy, 2 done */
+/*
+ * hits mode: block hit = probe, or any successor hit, or (from_preds) any
+ * predecessor hit. state: 0 new, 1 busy, 2 done
+ */
 static int hits_block(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
 		      const void *probes, uint32_t b, uint8_t *state, uint64_t *bc)
 {
@@ -309,15 +312,18 @@ static int hits_block(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *
 		bc[b] = probe_val(hdr, probes, f->blocks[b].probe);
 	} else {
 		bc[b] = 0;
+		bool up = f->blocks[b].from_preds;
+
 		for (uint32_t e = 0; e < f->nedges; e++) {
 			const struct cov_medge *ed = &f->edges[e];
+			int32_t from = up ? ed->src : ed->dst;
 
-			if (ed->src != (int32_t)b || ed->dst < 0)
+			if ((up ? ed->dst : ed->src) != (int32_t)b || from < 0)
 				continue;
-			err = hits_block(f, hdr, probes, ed->dst, state, bc);
+			err = hits_block(f, hdr, probes, (uint32_t)from, state, bc);
 			if (err)
 				return err;
-			if (bc[ed->dst])
+			if (bc[from])
 				bc[b] = 1;
 		}
 	}

@@ -132,7 +132,9 @@ static char *check_func(char *line, int mode, int naive, unsigned nfiles, unsign
 		if (i < nb) {
 			if (nt < 3 || strcmp(tok[0], "b") || (unsigned)atoi(tok[1]) != i)
 				die("func %s: bad or out-of-order block record %u", name, i);
-			if (strcmp(tok[2], "-"))
+			if (!strcmp(tok[2], "<"))
+				probe = -2; /* derived from predecessors */
+			else if (strcmp(tok[2], "-"))
 				probe = atoi(tok[2]);
 			for (int t = 3; t < nt; t++) {
 				unsigned v[3];
@@ -173,33 +175,44 @@ static char *check_func(char *line, int mode, int naive, unsigned nfiles, unsign
 		die("func %s: no entry edge -1 0", name);
 
 	if (mode == BPFGAUGE_MODE_HITS) {
-		/* A probe-less block is known once all its successors are. */
+		/*
+		 * A "-" block is known once all its successors are, a "<" block
+		 * once all its predecessors are; neither may exit (resp. be
+		 * entered from V) or loop to itself.
+		 */
 		for (unsigned i = 0; i < ne; i++)
 			if (edges[i].probe >= 0)
 				die("func %s: edge probe in hits mode", name);
 		char *known = calloc(nb, 1);
 		for (unsigned b = 0; b < nb; b++) {
-			int succ = 0;
+			int up = bprobe[b] == -2, near = 0;
 			known[b] = bprobe[b] >= 0;
 			for (unsigned i = 0; i < ne; i++) {
-				if (edges[i].src != (int)b)
+				int from = up ? edges[i].dst : edges[i].src;
+				int other = up ? edges[i].src : edges[i].dst;
+				if (from != (int)b)
 					continue;
-				if (!known[b] && (edges[i].dst == -1 || edges[i].dst == (int)b))
-					die("func %s: block %u has no probe but exits or loops", name, b);
-				succ++;
+				if (!known[b] && (other == -1 || other == (int)b))
+					die("func %s: block %u has no probe but exits, is entered or loops",
+					    name, b);
+				near++;
 			}
-			if (!known[b] && !succ)
-				die("func %s: block %u has no probe and no successor", name, b);
+			if (!known[b] && !near)
+				die("func %s: block %u has no probe and no neighbour to derive from",
+				    name, b);
 		}
 		for (int changed = 1; changed;) {
 			changed = 0;
 			for (unsigned b = 0; b < nb; b++) {
-				int all = 1;
+				int all = 1, up = bprobe[b] == -2;
 				if (known[b])
 					continue;
-				for (unsigned i = 0; i < ne; i++)
-					if (edges[i].src == (int)b && !known[edges[i].dst])
+				for (unsigned i = 0; i < ne; i++) {
+					int from = up ? edges[i].dst : edges[i].src;
+					int other = up ? edges[i].src : edges[i].dst;
+					if (from == (int)b && !known[other])
 						all = 0;
+				}
 				if (all)
 					known[b] = changed = 1;
 			}
@@ -248,7 +261,7 @@ static size_t check_record(char *rec, size_t avail, int naive)
 
 	if (len == avail)
 		die("record not NUL-terminated");
-	if (strncmp(rec, "bpfgauge-map 1\nhash ", 20))
+	if (strncmp(rec, "bpfgauge-map 2\nhash ", 20))
 		die("bad record header");
 	if (sscanf(rec + 20, "%16" SCNx64 "%n", &hash, &n) != 1 || n != 16 || rec[36] != '\n')
 		die("bad hash line");

@@ -57,18 +57,23 @@ static const char *body_hits =
 	"e 3 -1 - -\n"
 	"end\n";
 
-/* Build "bpfgauge-map 1\nhash H\n<body>" with the right (or a wrong) hash. */
-static char *record(const char *body, uint64_t *hash, int corrupt)
+/* Build "bpfgauge-map V\nhash H\n<body>" with the right (or a wrong) hash. */
+static char *record_v(int version, const char *body, uint64_t *hash, int corrupt)
 {
 	char *r = malloc(strlen(body) + 64);
 	uint64_t h = bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, strlen(body));
 
 	if (corrupt)
 		h ^= 1;
-	sprintf(r, "bpfgauge-map 1\nhash %016llx\n%s", (unsigned long long)h, body);
+	sprintf(r, "bpfgauge-map %d\nhash %016llx\n%s", version, (unsigned long long)h, body);
 	if (hash)
 		*hash = h;
 	return r;
+}
+
+static char *record(const char *body, uint64_t *hash, int corrupt)
+{
+	return record_v(BPFGAUGE_ABI_VERSION, body, hash, corrupt);
 }
 
 static struct cov_mapping *mapping_of(const char *body, uint64_t *hash)
@@ -213,6 +218,99 @@ TEST(hits_mode_inference)
 	cov_mapping__free(map);
 }
 
+/*
+ * A triangle after the pass split its critical edge: block 0 (line 10,
+ * branches on line 10) -> 1 (line 11) -> 3, and 0 -> 2 (the split block, no
+ * line) -> 3 (line 15, returns). Probes on 1 and 2 only: block 0 is derived
+ * from its successors ("-"), block 3 from its predecessors ("<").
+ */
+static const char *body_hits_preds =
+	"mode hits\n"
+	"probes 2\n"
+	"producer llvm-test\n"
+	"file 0 /src/a.c\n"
+	"func g 0 9 4 6\n"
+	"b 0 - 0:10:0\n"
+	"b 1 0 0:11:0\n"
+	"b 2 1\n"
+	"b 3 < 0:15:0\n"
+	"e -1 0 - -\n"
+	"e 0 1 - 0:10:0:0\n"
+	"e 0 2 - 0:10:0:1\n"
+	"e 1 3 - -\n"
+	"e 2 3 - -\n"
+	"e 3 -1 - -\n"
+	"end\n";
+
+TEST(hits_mode_predecessor_inference)
+{
+	uint64_t hash, fn = 9;
+	struct cov_mapping *map = mapping_of(body_hits_preds, &hash);
+	unsigned char seg[64];
+	/* only the split edge ran; only the then-block ran; nothing ran */
+	uint64_t split[2] = { 0, 1 }, then[2] = { 1, 0 }, none[2] = { 0, 0 };
+	struct cov_model *m = cov_model__new(NULL);
+	size_t sz = segment(seg, BPFGAUGE_MODE_HITS, 2, hash, split);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 10), 1);
+	ASSERT_EQ_U64(line(m, "a.c", 11), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 15), 1); /* from predecessor 2 */
+	ASSERT_EQ_INT(branch(m, 10, 0, 0), 0);
+	ASSERT_EQ_INT(branch(m, 10, 0, 1), 1);
+	cov_model__free(m);
+
+	m = cov_model__new(NULL);
+	sz = segment(seg, BPFGAUGE_MODE_HITS, 2, hash, then);
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 11), 1);
+	ASSERT_EQ_U64(line(m, "a.c", 15), 1); /* from predecessor 1 */
+	ASSERT_EQ_INT(branch(m, 10, 0, 0), 1);
+	ASSERT_EQ_INT(branch(m, 10, 0, 1), 0);
+	cov_model__free(m);
+
+	m = cov_model__new(NULL);
+	sz = segment(seg, BPFGAUGE_MODE_HITS, 2, hash, none);
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 10), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 15), 0);
+	ASSERT_EQ_INT(cov_model__func(m, "g", &fn), 0);
+	ASSERT_EQ_U64(fn, 0);
+	ASSERT_EQ_INT(branch(m, 10, 0, 1), -1);
+	cov_model__free(m);
+	cov_mapping__free(map);
+}
+
+/* 0 -> 1 -> 2 -> V with 1 derived from 2 and 2 from 1: no solution. */
+static const char *body_hits_cycle =
+	"mode hits\n"
+	"probes 1\n"
+	"producer llvm-test\n"
+	"file 0 /src/a.c\n"
+	"func c 0 9 3 4\n"
+	"b 0 0 0:10:0\n"
+	"b 1 - 0:11:0\n"
+	"b 2 < 0:12:0\n"
+	"e -1 0 - -\n"
+	"e 0 1 - -\n"
+	"e 1 2 - -\n"
+	"e 2 -1 - -\n"
+	"end\n";
+
+TEST(hits_mode_cyclic_derivation_is_refused)
+{
+	uint64_t hash, one[1] = { 1 };
+	struct cov_mapping *map = mapping_of(body_hits_cycle, &hash);
+	struct cov_model *m = cov_model__new(NULL);
+	unsigned char seg[64];
+	size_t sz = segment(seg, BPFGAUGE_MODE_HITS, 1, hash, one);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), -BPFGAUGE_EBADMAPPING);
+	ASSERT_EQ_INT(cov_model__file_cnt(m), 0);
+	cov_model__free(m);
+	cov_mapping__free(map);
+}
+
 TEST(segments_of_linked_objects_and_bad_counters)
 {
 	uint64_t hc, hh, vals2[2] = { 4, 4 }, vals3[3] = { 0, 1, 1 };
@@ -282,7 +380,19 @@ TEST(malformed_mappings_are_refused)
 	r[strlen(r) - 4] = '\0'; /* cut "end\n" */
 	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
 	free(r);
-	ASSERT_EQ_INT(parse_text("bpfgauge-map 2\nhash 0000000000000000\n"), -BPFGAUGE_EBADMAPPING);
+	ASSERT_EQ_INT(parse_text("bpfgauge-map 3\nhash 0000000000000000\n"), -BPFGAUGE_EBADMAPPING);
+	ASSERT_EQ_INT(parse_text("bpfgauge-map 0\nhash 0000000000000000\n"), -BPFGAUGE_EBADMAPPING);
+	/* format 1 (no '<' blocks) is still read */
+	r = record_v(1, body_counts, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), 0);
+	free(r);
+	/* '<' is a hits-mode derivation */
+	s = strdup(body_counts);
+	strstr(s, "b 3 -")[4] = '<';
+	r = record(s, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	free(s);
 	ASSERT_EQ_INT(parse_text("hello world"), -BPFGAUGE_EBADMAPPING);
 	ASSERT_EQ_INT(parse_text(""), -BPFGAUGE_EBADMAPPING);
 	/* an edge into a block that does not exist */
@@ -445,6 +555,8 @@ int main(void)
 	RUN_TEST(counts_mode_flow_conservation);
 	RUN_TEST(counts_mode_unexecuted_branch_is_dash);
 	RUN_TEST(hits_mode_inference);
+	RUN_TEST(hits_mode_predecessor_inference);
+	RUN_TEST(hits_mode_cyclic_derivation_is_refused);
 	RUN_TEST(segments_of_linked_objects_and_bad_counters);
 	RUN_TEST(malformed_mappings_are_refused);
 	RUN_TEST(flow_that_is_not_a_tree_is_refused);

@@ -23,7 +23,8 @@
  *   zero padding between them. The grammar is line based, fields separated by
  *   single spaces, paths %XX-escaped (bytes <= 0x20, '%' and >= 0x7f):
  *
- *     bpfgauge-map 1                      format version
+ *     bpfgauge-map 2                      format version (readers also
+ *                                         take 1, which never uses '<')
  *     hash <16 lowercase hex>             FNV-1a 64 of the text from the
  *                                         "mode" line through "end\n"
  *     mode hits|counts
@@ -31,7 +32,7 @@
  *     producer <word>                     e.g. llvm-19
  *     file <fid> <path>                   fid: 0,1,2... absolute when known
  *     func <name> <fid> <line> <nblocks> <nedges>
- *     b <bid> <probe|-> <fid>:<line>:<inst> ...
+ *     b <bid> <probe|-|<> <fid>:<line>:<inst> ...
  *     e <src> <dst> <probe|-> <branch|->
  *     ...                                 (b and e records follow their func)
  *     end
@@ -52,11 +53,15 @@
  *   sits at fid:line; otherwise "-".
  *
  *   Semantics, hits mode: a block with a probe is hit iff its byte is
- *   non-zero; a block without one is hit iff any successor block is hit (the
- *   pass only omits probes where that is exact, and the derivation is
- *   acyclic). An edge with a probe is taken iff its byte is non-zero; an edge
- *   without one is taken iff its destination block is hit (the pass splits
- *   critical branch edges so that this holds).
+ *   non-zero; a block marked "-" is hit iff any successor block is hit, and
+ *   a block marked "<" iff any predecessor block is hit (edges from V do not
+ *   count). The pass only omits probes where that is exact: "-" when the
+ *   block always leaves through a successor and dominates each, "<" when it
+ *   is not the entry and post-dominates each predecessor (no return or exit
+ *   call between them). The derivations are acyclic. An edge with a probe is
+ *   taken iff its byte is non-zero; an edge without one is taken iff its
+ *   destination block is hit (the pass splits critical branch edges so that
+ *   this holds). "<" is hits-mode only and new in format version 2.
  *
  *   Semantics, counts mode: blocks never carry probes. Edges with a probe
  *   hold exact counts; every other edge count follows from flow
@@ -71,7 +76,9 @@
 
 #include <stdint.h>
 
-#define BPFGAUGE_ABI_VERSION 1
+#define BPFGAUGE_ABI_VERSION 2
+/* The oldest mapping format and segment version readers still accept. */
+#define BPFGAUGE_ABI_VERSION_MIN 1
 
 /* The counter section; libbpf names the map after it (<= 15 chars). */
 #define BPFGAUGE_COUNTER_SEC ".data.bpfgauge"
