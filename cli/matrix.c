@@ -102,11 +102,25 @@ int matrix_report_run(struct store *st, const struct store_run *run, const char 
 		else
 			printf("baseline: none (first run on this branch)\n");
 		matrix_write_flags(stdout, flags, nflags);
-		for (size_t i = 0; i < n; i++)
-			if (cells[i].error && *cells[i].error)
-				printf("ERROR cell kernel=%s clang=%s mcpu=%s object=%s: %s\n",
-				       cells[i].kernel, cells[i].clang, cells[i].mcpu, cells[i].object,
-				       cells[i].error);
+		for (size_t i = 0; i < n; i++) {
+			const char *tail = cells[i].console_tail;
+			bool shown = false;
+
+			if (!cells[i].error || !*cells[i].error)
+				continue;
+			printf("ERROR cell kernel=%s clang=%s mcpu=%s object=%s: %s\n",
+			       cells[i].kernel, cells[i].clang, cells[i].mcpu, cells[i].object,
+			       cells[i].error);
+			/* one boot fails all its cells alike: show each console tail once */
+			for (size_t j = 0; j < i && !shown; j++)
+				shown = cells[j].console_tail && tail &&
+					!strcmp(cells[j].console_tail, tail) &&
+					cells[j].error && *cells[j].error;
+			if (tail && *tail && !shown)
+				printf("--- console tail of kernel %s ---\n%s%s--- end of console tail ---\n",
+				       cells[i].kernel, tail,
+				       tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+		}
 	}
 	if (outdir) {
 		char path[4200];
@@ -230,10 +244,34 @@ static int do_help(int argc, char **argv)
 {
 	printf("Usage: %s matrix [run] [--clang 14,19,22] [--mcpu v2,v3] [--kernel host,6.1,PATH]\n"
 	       "                [--cflags FLAGS] [--db PATH] [--label L] [--resume] [--baseline RUN]\n"
-	       "                [--policy FILE] [-o DIR] [--timeout S] [--mem MB] [--jobs N]\n"
+	       "                [--policy FILE] [-o DIR] [--timeout S] [--mem MB] [--vm-cpus N]\n"
+	       "                [--vm-jobs N] [--jobs N] [--workdir DIR] [--no-progress]\n"
 	       "                SRC.bpf.c|OBJ.o...\n"
-	       "       %s matrix capture [--full-logs] [--jobs N] OBJ...\n",
-	       bin_name, bin_name);
+	       "       %s matrix capture [--full-logs] [--jobs N] [--kernel K] [--timeout S] OBJ...\n"
+	       "\n"
+	       "  --kernel LIST   host, a cached version (see '%s kernels fetch') or an image\n"
+	       "                  path; each non-host kernel is one qemu boot (KVM, else TCG)\n"
+	       "  --timeout S     per boot (default 300): a hung or crashed guest turns its\n"
+	       "                  kernel's cells into errors carrying the console tail\n"
+	       "  --mem MB        guest memory (default 1024)\n"
+	       "  --vm-cpus N     vCPUs per guest (default 1)\n"
+	       "  --vm-jobs N     guests booted at once (default: by CPUs / vm-cpus and free\n"
+	       "                  memory, or $BPFGAUGE_VM_JOBS)\n"
+	       "  --jobs N        threads loading objects on the host (default: CPUs); guests\n"
+	       "                  load with their own CPUs\n"
+	       "  --resume        continue the last unfinished run of the same matrix\n"
+	       "  --no-progress   no progress line (it is shown only when stderr is a TTY)\n"
+	       "\n"
+	       "Cells are named by file name: two inputs that would give the same object\n"
+	       "name with the same clang and -mcpu are refused.\n"
+	       "Storage: each cell is written in its own transaction as soon as its kernel\n"
+	       "is done. An interrupted run keeps its finished cells and never holds a\n"
+	       "half-written one; a re-run of the same command with --resume fills in only\n"
+	       "the missing cells. A cell that ran and failed (compile error, VM hang) is\n"
+	       "finished: re-run without --resume to retry it.\n"
+	       "Exit: 0 ok; 1 a regression was flagged; 2 usage error, or a cell could not\n"
+	       "be measured (see its ERROR line).\n",
+	       bin_name, bin_name, bin_name);
 	return 0;
 }
 
@@ -263,6 +301,8 @@ int do_matrix_run(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "mem", required_argument, NULL, 'M' },
+		{ "vm-cpus", required_argument, NULL, 'C' },
+		{ "vm-jobs", required_argument, NULL, 'V' },
 		{ "jobs", required_argument, NULL, 'J' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "no-progress", no_argument, NULL, 'N' },
@@ -278,7 +318,7 @@ int do_matrix_run(int argc, char **argv)
 	char id[32];
 	int opt, rc, err;
 
-	while ((opt = getopt_long(argc, argv, "c:m:k:F:d:l:Rb:P:o:t:M:J:w:N", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "c:m:k:F:d:l:Rb:P:o:t:M:C:V:J:w:N", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'c': clangs = optarg; break;
 		case 'm': mcpus = optarg; break;
@@ -292,6 +332,8 @@ int do_matrix_run(int argc, char **argv)
 		case 'o': outdir = optarg; break;
 		case 't': o.vm_timeout_s = atoi(optarg); break;
 		case 'M': o.vm_mem_mb = atoi(optarg); break;
+		case 'C': o.vm_cpus = atoi(optarg); break;
+		case 'V': o.vm_jobs = atoi(optarg); break;
 		case 'J': o.jobs = atoi(optarg); break;
 		case 'w': o.workdir = optarg; break;
 		case 'N': no_progress = true; break;
@@ -330,7 +372,7 @@ int do_matrix_run(int argc, char **argv)
 	free_list(o.mcpus, o.nmcpus);
 	free_list(o.kernels, o.nkernels);
 	if (err) {
-		p_err("matrix: %s", bpfgauge_strerror(err));
+		p_err("matrix: %s", res.error[0] ? res.error : bpfgauge_strerror(err));
 		return EXIT_ERROR;
 	}
 	p_info("matrix: run %lld: %zu cells (%zu done, %zu failed, %zu already stored) in %.1f s",
@@ -346,5 +388,11 @@ int do_matrix_run(int argc, char **argv)
 	rc = matrix_report_run(st, &run, baseline, policy, outdir, false);
 	store_run_release(&run);
 	store_close(st);
+	if (res.cells_failed && rc != EXIT_ERROR) {
+		p_err("matrix: %zu of %zu cells could not be measured (ERROR lines above);"
+		      " run %lld holds every finished cell, these errors included",
+		      res.cells_failed, res.cells, (long long)res.run_id);
+		rc = EXIT_ERROR;
+	}
 	return rc;
 }

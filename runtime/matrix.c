@@ -359,7 +359,7 @@ static void *kernel_thread(void *arg)
 	} else {
 		char wd[4400];
 		struct mx_vm_opts vo = { .workdir = wd, .timeout_s = o->vm_timeout_s,
-					 .mem_mb = o->vm_mem_mb };
+					 .mem_mb = o->vm_mem_mb, .cpus = o->vm_cpus };
 
 		snprintf(wd, sizeof(wd), "%s/vm-%p", x->workdir, (void *)k);
 		mkdir(wd, 0755);
@@ -398,6 +398,78 @@ out:
 	return NULL;
 }
 
+/*
+ * Cells are keyed by (kernel, clang, mcpu, object name), and the name is
+ * the input's basename: two inputs that would give the same key would
+ * overwrite each other's cells (or be skipped as "already stored" on
+ * resume). Refuse them up front, naming both inputs, before anything is
+ * compiled or stored. Prebuilt objects take their clang from .comment, so
+ * x.bpf.o built by clang 14 and by clang 22 do not collide.
+ */
+static int check_names(const struct mx_opts *o, char *const *clangs, size_t nclangs,
+		       char *const *mcpus, size_t nmcpus, struct mx_result *res)
+{
+	struct key { char *name; char clang[16]; const char *mcpu; size_t input; } *keys;
+	size_t nkeys = 0, cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < o->ninputs; i++)
+		cap += is_source(o->inputs[i]) ? nclangs * nmcpus : 1;
+	keys = calloc(cap + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->ninputs && !err; i++) {
+		char *name = object_name(o->inputs[i]);
+		bool src = is_source(o->inputs[i]);
+		size_t first = nkeys;
+
+		if (!name) {
+			err = -ENOMEM;
+			break;
+		}
+		for (size_t c = 0; c < (src ? nclangs : 1); c++)
+			for (size_t m = 0; m < (src ? nmcpus : 1); m++) {
+				struct key *k = &keys[nkeys++];
+
+				k->name = name;
+				k->input = i;
+				if (src) {
+					snprintf(k->clang, sizeof(k->clang), "%s", clangs[c]);
+					k->mcpu = mcpus[m];
+				} else {
+					char ver[256];
+
+					object_clang(o->inputs[i], k->clang, sizeof(k->clang), ver,
+						     sizeof(ver));
+					k->mcpu = "";
+				}
+			}
+		if (nkeys == first)
+			free(name);
+		for (size_t a = first; a < nkeys && !err; a++)
+			for (size_t b = 0; b < first && !err; b++) {
+				if (strcmp(keys[a].name, keys[b].name) ||
+				    strcmp(keys[a].clang, keys[b].clang) ||
+				    strcmp(keys[a].mcpu, keys[b].mcpu))
+					continue;
+				snprintf(res->error, sizeof(res->error),
+					 "inputs '%s' and '%s' would both be object '%s'%s%s%s%s"
+					 " in the matrix (cells are named by file name): rename one,"
+					 " or run them as separate matrices",
+					 o->inputs[keys[b].input], o->inputs[i], keys[a].name,
+					 keys[a].clang[0] ? " with clang " : "", keys[a].clang,
+					 keys[a].mcpu[0] ? " -mcpu=" : "", keys[a].mcpu);
+				err = -EINVAL;
+			}
+	}
+	/* each input's keys share one name: free it at its first key */
+	for (size_t k = 0; k < nkeys; k++)
+		if (!k || keys[k].name != keys[k - 1].name)
+			free(keys[k].name);
+	free(keys);
+	return err;
+}
+
 static void matrix_key(const struct mx_opts *o, char out[17])
 {
 	char *buf = NULL;
@@ -420,6 +492,26 @@ static void matrix_key(const struct mx_opts *o, char out[17])
 	free(buf);
 }
 
+/*
+ * How many guests boot at once: --vm-jobs, else what CPUs and memory
+ * allow, each guest taking vm_cpus of the CPUs.
+ */
+static int vm_slots(const struct mx_opts *o)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), by_cpu;
+	int slots;
+
+	if (o->vm_jobs > 0)
+		return o->vm_jobs;
+	slots = vm_max_parallel(o->vm_mem_mb);
+	if (getenv("BPFGAUGE_VM_JOBS") || o->vm_cpus <= 1)
+		return slots;
+	by_cpu = ncpu / o->vm_cpus;
+	if (by_cpu < 1)
+		by_cpu = 1;
+	return slots < by_cpu ? slots : (int)by_cpu;
+}
+
 int mx_run(const struct mx_opts *o, struct mx_result *res)
 {
 	struct mx_ctx x = { .o = o, .res = res };
@@ -435,10 +527,13 @@ int mx_run(const struct mx_opts *o, struct mx_result *res)
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	err = check_names(o, clangs, nclangs, mcpus, nmcpus, res);
+	if (err)
+		return bg_err(err);
 	x.t0 = now_s();
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.cond, NULL);
-	x.vm_slots = o->jobs > 0 ? o->jobs : vm_max_parallel(o->vm_mem_mb);
+	x.vm_slots = vm_slots(o);
 	if (tmp) {
 		snprintf(x.workdir, sizeof(x.workdir), "/tmp/bpfgauge-matrix-XXXXXX");
 		if (!mkdtemp(x.workdir))
@@ -494,10 +589,10 @@ int mx_run(const struct mx_opts *o, struct mx_result *res)
 		jobs[k]->spec = o->kernels[k];
 		if (strcmp(o->kernels[k], "host") &&
 		    vm_kernel_resolve(o->kernels[k], jobs[k]->image, sizeof(jobs[k]->image))) {
-			bpfgauge_log(BPFGAUGE_LOG_WARN,
-				     "matrix: kernel '%s' not found (an image path, or a version"
-				     " fetched with 'bpfgauge kernels fetch %s')", o->kernels[k],
-				     o->kernels[k]);
+			snprintf(res->error, sizeof(res->error),
+				 "kernel '%s' not found (an image path, or a version"
+				 " fetched with 'bpfgauge kernels fetch %s')", o->kernels[k],
+				 o->kernels[k]);
 			err = -ENOENT;
 			goto out;
 		}

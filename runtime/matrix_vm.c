@@ -79,6 +79,7 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n, bool full_lo
 		.workdir = o->workdir,
 		.timeout_s = o->timeout_s,
 		.mem_mb = o->mem_mb,
+		.cpus = o->cpus,
 	};
 	err = vm_run(&vo, vr);
 	if (err)

@@ -242,7 +242,7 @@ int vm_run(const struct vm_opts *opts, struct vm_result *res)
 static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res)
 {
 	char con[4200], dat[4200], qlog[4200], mem[16], smp[16], append[1024];
-	const char *qemu;
+	const char *qemu, *extra, *panic;
 	const char *argv[40];
 	int argc = 0, timeout, status = 0, err;
 	double t0, deadline;
@@ -268,9 +268,14 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	snprintf(con, sizeof(con), "file,id=con,path=%s/console.log", opts->workdir);
 	snprintf(dat, sizeof(dat), "file,id=dat,path=%s/data.log", opts->workdir);
 	snprintf(qlog, sizeof(qlog), "%s/qemu.log", opts->workdir);
-	/* panic=-1 + -no-reboot: a panicking guest ends qemu at once */
+	/*
+	 * panic=-1 + -no-reboot: a panicking guest ends qemu at once. The
+	 * extra command line comes last so that it overrides ours; the
+	 * environment variable lets tests make a guest hang or crash.
+	 */
+	extra = opts->append ? opts->append : getenv("BPFGAUGE_VM_APPEND");
 	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 %s",
-		 opts->append ? opts->append : "");
+		 extra ? extra : "");
 
 	argv[argc++] = qemu;
 	argv[argc++] = "-accel";
@@ -353,10 +358,18 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 			 "cannot run '%s' (apt-get install qemu-system-x86)", qemu);
 		return bg_err(-ENOENT);
 	}
-	snprintf(res->error, sizeof(res->error),
-		 "VM stopped after %.1f s without output (qemu %s %d; kernel panic or bad image?)",
-		 res->boot_s, WIFEXITED(status) ? "exit" : "signal",
-		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	panic = res->console_tail ? strstr(res->console_tail, "Kernel panic - not syncing: ") : NULL;
+	if (panic) {
+		panic += strlen("Kernel panic - not syncing: ");
+		snprintf(res->error, sizeof(res->error),
+			 "VM stopped after %.1f s without output: guest kernel panic: %.*s",
+			 res->boot_s, (int)strcspn(panic, "\n"), panic);
+	} else {
+		snprintf(res->error, sizeof(res->error),
+			 "VM stopped after %.1f s without output (qemu %s %d; kernel panic or bad"
+			 " image?)", res->boot_s, WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	}
 	return bg_err(-EIO);
 }
 

@@ -61,6 +61,7 @@ struct mx_vm_opts {
 	const char *busybox;  /* NULL = /bin/busybox (must be static) */
 	int timeout_s;        /* 0 = 300 */
 	int mem_mb;           /* 0 = 1024 */
+	int cpus;             /* guest vCPUs; 0 = 1 */
 };
 
 /*
@@ -89,7 +90,9 @@ struct mx_opts {
 	const char *workdir;              /* NULL = a temp dir, removed after */
 	int vm_timeout_s;                 /* per boot; 0 = 300 */
 	int vm_mem_mb;                    /* 0 = 1024 */
-	int jobs;                         /* host load threads and parallel boots; 0 = auto */
+	int vm_cpus;                      /* vCPUs per guest; 0 = 1 */
+	int jobs;                         /* host load threads; 0 = CPUs */
+	int vm_jobs;                      /* VMs booted at once; 0 = vm_max_parallel() / vm_cpus */
 	bool resume;                      /* continue an unfinished run of the same matrix */
 	bool progress;                    /* progress line on stderr */
 };
@@ -99,9 +102,17 @@ struct mx_result {
 	size_t cells, cells_done, cells_failed, cells_skipped;
 	double seconds;
 	double boot_s_max;    /* slowest boot */
+	char error[512];      /* why mx_run failed before running any cell, "" if it did not */
 };
 
-/* Run the matrix; every cell goes to the store as it finishes. */
+/*
+ * Run the matrix; every cell goes to the store in its own transaction as
+ * soon as its kernel is done, so an interrupted run keeps its finished
+ * cells and never a half-written one, and a re-run with resume fills in
+ * the missing ones. Inputs whose cells would share a name (same object
+ * name, clang and -mcpu, e.g. a/x.bpf.c and b/x.bpf.c) are refused with
+ * -EINVAL and res->error naming both, before anything is stored.
+ */
 int mx_run(const struct mx_opts *opts, struct mx_result *res);
 
 /* --- regression flags --- */

@@ -47,7 +47,10 @@ struct vm_opts {
 	int cpus;             /* 0 = 1 */
 	const char *qemu;     /* 0 = $BPFGAUGE_QEMU or qemu-system-x86_64 */
 	const char *accel;    /* 0 = $BPFGAUGE_VM_ACCEL, else kvm if usable, else tcg */
-	const char *append;   /* extra kernel command line */
+	const char *append;   /* extra kernel command line, after ours (so it wins);
+			       * 0 = $BPFGAUGE_VM_APPEND, e.g. "loglevel=7" to debug a
+			       * boot, or "rdinit=/bin/busybox -- sleep 600" (a hung
+			       * guest) as the tests do */
 };
 
 struct vm_result {
