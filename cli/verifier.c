@@ -130,10 +130,12 @@ static void print_help(FILE *f)
 		"      Check NEW against BASE with per-metric, per-program-glob rules; exit 1\n"
 		"      on an error-level violation. Policy lines: GLOB METRIC RULE [warn|error]\n"
 		"      with RULE one of +N%%, +N, <=N, <N, >=N, >N, no-regress (verdict).\n"
-		"  %1$s verifier hotspots OBJ|LOG [-p PROG] [-n N] [--lcov FILE]\n"
+		"  %1$s verifier hotspots OBJ|LOG [-p PROG] [-n N] [--lcov FILE] [--obj OBJ]\n"
 		"      Attribute processed insns to source lines from a level-2 log (an object\n"
 		"      is loaded at log level 2) and print the top N (default 20); --lcov\n"
-		"      writes DA:<line>,<insns> records for genhtml.\n"
+		"      writes DA:<line>,<insns> records for genhtml. Logs before 6.9 have no\n"
+		"      '@ file:line': an OBJ's BTF line info locates the insns instead (for a\n"
+		"      LOG, give its object with --obj; needs the privileges of a load).\n"
 		"\n"
 		"FMT := { table | csv | json | veristat-csv } (default table; json under -j)\n"
 		"FIELDS := comma-separated names, or 'all' or 'default'. Names:\n"
@@ -146,6 +148,12 @@ static void print_help(FILE *f)
 		"FILTER := NAME OP VALUE, OP := { == | = | != | < | <= | > | >= }; string\n"
 		"      values match as globs (e.g. -f 'prog=xdp_*' -f 'insns>=1000').\n"
 		"SORT := NAME[:asc|:desc][,NAME...] (numbers default to descending).\n"
+		"Stack: stack = sum of the frames in stack_depths (veristat); stack_max =\n"
+		"      deepest BPF-to-BPF call chain of frames (Cilium), from the object's\n"
+		"      calls (stats and hotspots on an OBJ); parsing a log alone cannot see\n"
+		"      the calls, so there stack_max falls back to the largest single frame.\n"
+		"      stack_limit_pct = stack_max %% of 512 bytes. mark_read differs by kernel\n"
+		"      (0 on 6.18): compare leaves it out by default and gate rules on it warn.\n"
 		"Failure classes: ");
 	for (int c = 1; c < VLOG_CLASS_CNT; c++)
 		fprintf(f, "%s%s", vlog_class_str(c), c + 1 < VLOG_CLASS_CNT ? ", " : ".\n");

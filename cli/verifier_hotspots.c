@@ -2,7 +2,9 @@
 /*
  * `verifier hotspots OBJ|LOG`: where the verifier spends its budget, per
  * source line, from a level-2 log (loading the object at level 2 if given
- * one), as a top-N table and an lcov heat file.
+ * one), as a top-N table and an lcov heat file. Logs older than 6.9 carry
+ * no "@ file:line"; the object's BTF line info then locates the insns
+ * (automatically for OBJ, with --obj for a LOG).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -69,11 +71,44 @@ static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, j
 			       (unsigned long long)hs[i].paths, loc, hs[i].src);
 		}
 		if (!n)
-			printf("(no '; ... @ file:line' comments: the log is older than 6.9 or not level 2)\n");
+			printf("(no '; ... @ file:line' comments: the log is older than 6.9 or not level 2;"
+			       " give the object with --obj for its BTF line info)\n");
 	}
 	if (lcov && verifier_write_heat_lcov(lcov, what, hs, n))
 		return -EIO;
 	return 0;
+}
+
+/*
+ * Locate the log's insns with obj's BTF line info. The program is -p, else
+ * the one the log names (libbpf's "prog 'x':"), else the object's only one.
+ */
+static int annotate(const char *obj, const char *prog, const struct vlog_record *r,
+		    struct vlog_parser *p)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int err;
+
+	err = vload_list_progs(obj, &names, &n);
+	if (err) {
+		vcli_err(err, "hotspots: %s", obj);
+		return err;
+	}
+	if (!prog)
+		prog = vlog_record__str(r, VLOG_STAT_PROG);
+	if (!prog && n == 1)
+		prog = names[0];
+	if (!prog) {
+		p_err("verifier hotspots: '%s' has %zu programs; name the log's with -p", obj, n);
+		vload_names_free(names);
+		return -EINVAL;
+	}
+	err = vload_annotate(obj, prog, p, NULL);
+	if (err)
+		vcli_err(err, "hotspots: %s/%s", obj, prog);
+	vload_names_free(names);
+	return err;
 }
 
 int vcli_hotspots(int argc, char **argv)
@@ -82,9 +117,10 @@ int vcli_hotspots(int argc, char **argv)
 		{ "prog", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "lcov", required_argument, NULL, 'l' },
+		{ "obj", required_argument, NULL, 'O' },
 		{ 0 },
 	};
-	const char *prog = NULL, *lcov_path = NULL, *path;
+	const char *prog = NULL, *lcov_path = NULL, *obj = NULL, *path;
 	long top = 20;
 	FILE *lcov = NULL;
 	json_writer_t *jw = NULL;
@@ -103,6 +139,7 @@ int vcli_hotspots(int argc, char **argv)
 			}
 			break;
 		case 'l': lcov_path = optarg; break;
+		case 'O': obj = optarg; break;
 		default:
 			p_err("verifier hotspots: unknown option '%s'", argv[optind - 1]);
 			return EXIT_ERROR;
@@ -113,6 +150,10 @@ int vcli_hotspots(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	path = argv[optind];
+	if (obj && strcmp(path, "-") && is_elf(path)) {
+		p_err("verifier hotspots: --obj goes with a LOG; '%s' is already an object", path);
+		return EXIT_ERROR;
+	}
 	if (lcov_path) {
 		lcov = fopen(lcov_path, "w");
 		if (!lcov) {
@@ -179,6 +220,8 @@ int vcli_hotspots(int argc, char **argv)
 		err = vlog_parser__finish(p, &r);
 		if (err) {
 			p_err("verifier hotspots: '%s' holds no verifier log", path);
+			ret = EXIT_ERROR;
+		} else if (obj && annotate(obj, prog, r, p)) {
 			ret = EXIT_ERROR;
 		} else if (show(p, path, top, lcov, jw)) {
 			ret = EXIT_ERROR;

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfgauge/vload.h"
+#include "vload_internal.h"
 #include "vlog_internal.h"
 
 #ifndef EM_BPF
@@ -184,10 +185,15 @@ static void fixup_obj(struct bpf_object *obj, const char *prog_name)
 		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), prog_name));
 }
 
-/* One attempt with a log buffer of size; *err_out gets the load error. */
+/*
+ * One attempt with a log buffer of size; *err_out gets the load error.
+ * lay gets libbpf's final layout of the program (also when the kernel
+ * refused it: relocation happens before the load).
+ */
 static int load_once(const char *path, const char *prog_name, int level, char *buf,
 		     size_t size, int *err_out, struct bpf_prog_info *info, bool *has_info,
-		     const char **ptype, const char **atype, size_t *insn_cnt)
+		     const char **ptype, const char **atype, size_t *insn_cnt,
+		     struct vload_layout *lay, bool want_lines)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
@@ -211,6 +217,10 @@ static int load_once(const char *path, const char *prog_name, int level, char *b
 	*atype = libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(prog));
 	err = bpf_object__load(obj);
 	*err_out = err ? -errno : 0;
+	vload_layout_release(lay);
+	if (vload_layout_fill(lay, path, prog, *insn_cnt, want_lines))
+		pr_debug("verifier: %s/%s: no call graph or line info (out of memory)", path,
+			 prog_name);
 	if (!err) {
 		__u32 len = sizeof(*info);
 
@@ -233,6 +243,7 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 	struct vlog_parser_opts popts = { .sz = sizeof(popts) };
 	struct vlog_parser *p = NULL;
 	struct vlog_record *r = NULL;
+	struct vload_layout lay = { 0 };
 	char *buf = NULL;
 
 	memset(res, 0, sizeof(*res));
@@ -253,9 +264,10 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 		if (lb_msgs)
 			lb_msgs[0] = 0;
 		err = load_once(path, prog_name, level, buf, size, &load_err, &info, &has_info,
-				&ptype, &atype, &insn_cnt);
+				&ptype, &atype, &insn_cnt, &lay, hotspots);
 		if (err) {
 			free(buf);
+			vload_layout_release(&lay);
 			pr_warn("verifier: cannot open '%s' for program '%s': %s", path, prog_name,
 				bpfgauge_strerror(err));
 			return bg_err(err);
@@ -274,8 +286,10 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 
 	popts.hotspots = hotspots;
 	p = vlog_parser__new(&popts);
-	if (!p)
+	if (!p) {
+		vload_layout_release(&lay);
 		return bg_err(-ENOMEM);
+	}
 	vlog_parser__feed(p, buf, res->log_len);
 	/* libbpf's own messages (CO-RE, BTF) go through the same classifier */
 	if (load_err && lb_len) {
@@ -300,12 +314,21 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 		r = vlog_record__new();
 	if (!r) {
 		vlog_parser__free(p);
+		vload_layout_release(&lay);
 		return bg_err(-ENOMEM);
 	}
+	/* logs older than 6.9 name no "@ file:line": BTF line info fills in */
+	if (hotspots && vload_layout_apply_lines(&lay, p))
+		pr_debug("verifier: %s/%s: out of memory for line info", path, prog_name);
 	if (hotspots)
 		res->parser = p;
 	else
 		vlog_parser__free(p);
+	/* the log gives frames only; the calls make stack_max the deepest chain */
+	if (vlog_record__has(r, VLOG_STAT_STACK_DEPTHS) &&
+	    vlog_record__set_call_chain(r, lay.calls, lay.ncalls))
+		pr_debug("verifier: %s/%s: stack_max stays the largest frame", path, prog_name);
+	vload_layout_release(&lay);
 
 	vlog_record__set_str(r, VLOG_STAT_FILE, path);
 	vlog_record__set_str(r, VLOG_STAT_PROG, prog_name);
@@ -357,4 +380,44 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 	vlog_record__finalize(r);
 	res->rec = r;
 	return 0;
+}
+
+int vload_annotate(const char *path, const char *prog_name, struct vlog_parser *p,
+		   struct vlog_record *r)
+{
+	struct vload_layout lay = { 0 };
+	struct bpf_prog_info info;
+	const char *ptype, *atype;
+	size_t insn_cnt = 0, size = 64 * 1024;
+	bool has_info;
+	int load_err, err;
+	char *buf;
+
+	pthread_once(&print_once, set_print);
+	err = check_elf(path);
+	if (err)
+		return bg_err(err);
+	buf = malloc(size);
+	if (!buf)
+		return bg_err(-ENOMEM);
+	err = load_once(path, prog_name, 1, buf, size, &load_err, &info, &has_info, &ptype,
+			&atype, &insn_cnt, &lay, p != NULL);
+	free(buf);
+	free(lb_msgs);
+	lb_msgs = NULL;
+	lb_len = lb_cap = 0;
+	if (err) {
+		pr_warn("verifier: cannot open '%s' for program '%s': %s", path, prog_name,
+			err == -ENOENT ? "no such program" : bpfgauge_strerror(err));
+		return bg_err(err);
+	}
+	if (!lay.calls && !lay.lines && load_err)
+		pr_info("verifier: %s/%s: libbpf stopped before relocation (%s); no layout",
+			path, prog_name, bpfgauge_strerror(load_err));
+	if (p)
+		err = vload_layout_apply_lines(&lay, p);
+	if (!err && r && vlog_record__has(r, VLOG_STAT_STACK_DEPTHS))
+		vlog_record__set_call_chain(r, lay.calls, lay.ncalls);
+	vload_layout_release(&lay);
+	return err ? bg_err(err) : 0;
 }

@@ -834,8 +834,8 @@ int vlog_parse_buf(const char *buf, size_t len, struct vlog_record **rec)
 	return err;
 }
 
-int vlog_parser__set_insn_line(struct vlog_parser *p, uint32_t insn, const char *file,
-			       int line)
+int vlog_parser__set_insn_loc(struct vlog_parser *p, uint32_t insn, const char *file,
+			      int line, const char *src)
 {
 	int idx;
 
@@ -843,11 +843,29 @@ int vlog_parser__set_insn_line(struct vlog_parser *p, uint32_t insn, const char 
 		return bg_err(-ENOMEM);
 	if (p->insn_loc[insn] >= 0)
 		return 0;
-	idx = loc_get(p, file, strlen(file), line, "", 0);
+	if (!src)
+		src = "";
+	while (*src == ' ' || *src == '\t')
+		src++;
+	idx = loc_get(p, file, strlen(file), line, src, strlen(src));
 	if (idx < 0)
 		return bg_err(-ENOMEM);
+	if (!p->locs[idx].src || !p->locs[idx].src[0]) {
+		char *c = strndup(src, 200);
+
+		if (c) {
+			free(p->locs[idx].src);
+			p->locs[idx].src = c;
+		}
+	}
 	p->insn_loc[insn] = idx;
 	return 0;
+}
+
+int vlog_parser__set_insn_line(struct vlog_parser *p, uint32_t insn, const char *file,
+			       int line)
+{
+	return vlog_parser__set_insn_loc(p, insn, file, line, NULL);
 }
 
 static int hs_cmp(const void *a, const void *b)

@@ -53,6 +53,18 @@ int vload_prog(const char *path, const char *prog, const struct vload_opts *opts
 	       struct vload_result *res);
 void vload_result_release(struct vload_result *res); /* accepts zeroed */
 
+/*
+ * What the object adds to an offline log of program prog: libbpf's final
+ * layout of it (the object is opened and loaded once, so this needs the
+ * same privileges as vload_prog; a refused load still relocates). With p,
+ * BTF line info is supplied for insns the log did not locate (logs older
+ * than 6.9); with r, stack_max becomes the deepest call chain. Either may
+ * be NULL. 0 also when the layout is unknown; a negative error when the
+ * object or program cannot be opened (with a pr_warn).
+ */
+int vload_annotate(const char *path, const char *prog, struct vlog_parser *p,
+		   struct vlog_record *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -35,7 +35,8 @@ enum vlog_stat {
 	VLOG_STAT_MARK_READ,      /* optional; never compare across kernels */
 	VLOG_STAT_DURATION,       /* verification time, usec */
 	VLOG_STAT_STACK_SUM,      /* sum of per-subprog stack depths (veristat) */
-	VLOG_STAT_STACK_MAX,      /* largest single subprog stack depth */
+	VLOG_STAT_STACK_MAX,      /* deepest call chain of frames (Cilium); from a
+				   * log alone: the largest single frame */
 	VLOG_STAT_STACK_DEPTHS,   /* "A+B+C" as logged (string) */
 	VLOG_STAT_INSNS_PCT,      /* processed insns, % of the limit */
 	VLOG_STAT_STACK_PCT,      /* stack_max, % of 512 bytes */
@@ -66,7 +67,7 @@ struct vlog_stat_def {
 	const char *header;      /* table column header */
 	enum vlog_kind kind;
 	bool lower_is_better;    /* for sorting and compare direction */
-	bool noisy;              /* varies run to run: gates only warn */
+	bool noisy;              /* varies run to run or across kernels: gates only warn */
 	const char *veristat;    /* veristat CSV column, or NULL */
 };
 
@@ -148,6 +149,24 @@ void vlog_record__finalize(struct vlog_record *r);
 int vlog_record__cmp(const struct vlog_record *a, const struct vlog_record *b,
 		     enum vlog_stat id);
 
+/* A BPF-to-BPF call (src_reg BPF_PSEUDO_CALL, or a BPF_PSEUDO_FUNC callback). */
+struct vlog_call {
+	uint32_t insn;   /* index of the call in the program's final insn array */
+	uint32_t target; /* index of the callee's first insn (insn + imm + 1) */
+};
+
+/*
+ * Set stack_max to the deepest call chain: the max over call paths from
+ * the main program of the sum of the frames in stack_depths, and redo
+ * stack_limit_pct. The subprogs are the main program (insn 0) and every
+ * call target, in increasing order, which is the order of the verifier's
+ * "stack depth A+B+C" list. calls is not kept. -ENOENT if r has no
+ * stack_depths, -EINVAL if the calls name a different number of subprogs
+ * than the frames; r is then unchanged.
+ */
+int vlog_record__set_call_chain(struct vlog_record *r, const struct vlog_call *calls,
+				size_t ncalls);
+
 /* Classify an error message (one line); VLOG_CLASS_OTHER if nothing matches. */
 enum vlog_class vlog_classify_msg(const char *msg);
 
@@ -219,10 +238,14 @@ const struct vlog_hotspot *vlog_parser__hotspots(struct vlog_parser *p, size_t *
 						 uint64_t *unattributed);
 /*
  * Supply line info for insns the log did not locate (e.g. from BTF line
- * info). file is copied. Call before vlog_parser__hotspots.
+ * info, for logs older than 6.9). An insn the log located keeps the log's
+ * line. file is copied. Call before vlog_parser__hotspots.
  */
 int vlog_parser__set_insn_line(struct vlog_parser *p, uint32_t insn, const char *file,
 			       int line);
+/* Same, with the line's source text (copied; NULL or "" if unknown). */
+int vlog_parser__set_insn_loc(struct vlog_parser *p, uint32_t insn, const char *file,
+			      int line, const char *src);
 
 #ifdef __cplusplus
 }
