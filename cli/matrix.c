@@ -347,6 +347,10 @@ int do_matrix_run(int argc, char **argv)
 		p_err("matrix: no sources or objects given (try '%s matrix help')", bin_name);
 		return EXIT_ERROR;
 	}
+	if (o.vm_cpus < 0 || o.vm_jobs < 0 || o.jobs < 0 || o.vm_mem_mb < 0 || o.vm_timeout_s < 0) {
+		p_err("matrix: --vm-cpus, --vm-jobs, --jobs, --mem and --timeout take positive numbers");
+		return EXIT_ERROR;
+	}
 	o.inputs = argv + optind;
 	o.ninputs = argc - optind;
 	for (size_t i = 0; i < o.ninputs; i++)

@@ -16,17 +16,28 @@ for v in 22 19 16 15 14; do command -v clang-$v >/dev/null && { clang=$v; break;
 "$B" kernels fetch 6.1 >/dev/null || { echo "SKIP: Debian 6.1 kernel image could not be fetched"; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# $1 = name, $2 = guest kernel command line; runs a host + 6.1 matrix
+# $1 = name, $2 = guest kernel command line, $3 = console text to expect,
+# $4 = --vm-cpus; runs a host + 6.1 matrix
 run_case() {
-  local rc t0 t1
+  local rc t0 t1 pid
   t0=$(date +%s)
   set +e
   BPFGAUGE_VM_APPEND="$2" timeout 60 "$B" matrix --db "$tmp/$1.db" --clang "$clang" \
-    --kernel host,6.1 --timeout 5 --no-progress -o "$tmp/$1" \
-    "$SRC/bpf/examples/xdp_parse.bpf.c" > "$tmp/$1.out" 2> "$tmp/$1.err"
+    --kernel host,6.1 --timeout 5 --vm-cpus "$4" --no-progress -o "$tmp/$1" -w "$tmp/wd-$1" \
+    "$SRC/bpf/examples/xdp_parse.bpf.c" > "$tmp/$1.out" 2> "$tmp/$1.err" &
+  pid=$!
+  # --vm-cpus reaches qemu: find our guest (its console log is under wd-NAME)
+  : > "$tmp/$1.qemu"
+  for _ in $(seq 100); do
+    ps -eo args | grep "^qemu-system.*$tmp/wd-$1/" > "$tmp/$1.qemu" && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  wait $pid
   rc=$?
   set -e
   t1=$(date +%s)
+  grep -q -- "-smp $4 " "$tmp/$1.qemu" || { echo "FAIL: $1: qemu not run with -smp $4"; cat "$tmp/$1.qemu"; exit 1; }
   cat "$tmp/$1.out" "$tmp/$1.err"
   [ $rc -ne 124 ] || { echo "FAIL: $1: bpfgauge matrix hung (killed by timeout 60)"; exit 1; }
   [ $rc -eq 2 ] || { echo "FAIL: $1: want exit 2, got $rc"; exit 1; }
@@ -53,10 +64,10 @@ PY
 }
 
 # hung guest: init is `busybox sleep 600`; killed after --timeout 5
-run_case hang 'loglevel=7 rdinit=/bin/busybox -- sleep 600' 'Run /bin/busybox as init process'
+run_case hang 'loglevel=7 rdinit=/bin/busybox -- sleep 600' 'Run /bin/busybox as init process' 2
 grep -q "VM did not finish within 5 s (hung guest?); killed" "$tmp/hang.out"
 # crashed guest: no init, no root: the kernel panics and qemu stops at once
-run_case panic 'rdinit=/nonexistent' 'Kernel panic'
+run_case panic 'rdinit=/nonexistent' 'Kernel panic' 1
 grep -q "VM stopped after .* without output: guest kernel panic: VFS: Unable to mount root fs" "$tmp/panic.out"
 ! grep -q "did not finish within" "$tmp/panic.out"
 echo PASS
