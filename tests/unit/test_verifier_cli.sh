@@ -111,6 +111,37 @@ one_line_err gate-bad-policy "$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" 
 err=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/badpol" 2>&1)
 has gate-bad-policy-line "badpol:1" "$err"
 
+# mark_read is always 0 on 6.18 and nonzero on 6.1: compare leaves it out by
+# default and a gate rule on it only warns unless the policy says error
+printf 'file,prog,verdict,insns,states,mark_read\na.bpf.o,p,pass,100,5,0\n' >"$tmp/k618.csv"
+printf 'file,prog,verdict,insns,states,mark_read\na.bpf.o,p,pass,100,5,7\n' >"$tmp/k61.csv"
+out=$("$bg" verifier compare -o csv "$tmp/k618.csv" "$tmp/k61.csv"); check compare-kernels 0 $?
+has compare-default-insns "^file,prog,status,verdict_a,verdict_b,insns_a" "$out"
+grep -qi "mark_read" <<<"$out" && bad "compare shows mark_read by default: $out" || ok "compare: no mark_read by default"
+out=$("$bg" verifier compare "$tmp/k618.csv" "$tmp/k61.csv")
+grep -qi "mark read" <<<"$out" && bad "compare table shows mark_read by default" || ok "compare table: no mark_read by default"
+out=$("$bg" verifier compare -o csv -e mark_read "$tmp/k618.csv" "$tmp/k61.csv")
+has compare-mark-read-asked "^a.bpf.o,p,both,0,7,+7," "$out"
+printf '* insns +10%%\n* states +10%%\n* verdict no-regress\n' >"$tmp/kpol"
+out=$("$bg" verifier gate "$tmp/k618.csv" "$tmp/k61.csv" --policy "$tmp/kpol"); check gate-kernels 0 $?
+grep -qi "mark_read" <<<"$out" && bad "gate looked at mark_read: $out" || ok "gate: no mark_read unless asked"
+printf '* mark_read +0\n' >"$tmp/mrpol"
+out=$("$bg" verifier gate "$tmp/k618.csv" "$tmp/k61.csv" --policy "$tmp/mrpol"); check gate-mark-read-warns 0 $?
+has gate-mark-read-warning "warning: a.bpf.o/p: mark_read 0 -> 7" "$out"
+
+# stack_max: a log alone has no calls, so it is the largest frame (with the
+# object, `stats` makes it the deepest call chain: tests/e2e/test_verifier_load.sh)
+out=$("$bg" verifier parse -o csv -e stack_depths,stack,stack_max,stack_limit_pct "$logs"/pass_stack_chain.l2.log)
+has parse-stack-fallback "^64+128+256+304,752,304,59.38$" "$(tr -d '\r' <<<"$out")"
+has help-stack "deepest BPF-to-BPF call chain" "$h"
+has help-stack-fallback "largest single frame" "$h"
+
+# hotspots on a pre-6.9 log (no "@ file:line") without the object: nothing located
+out=$("$bg" verifier hotspots "$logs"/pass_stack_chain.l2-pre69.log); check hotspots-pre69 0 $?
+has hotspots-pre69-unattributed "110 insns processed, 110 without a source line" "$out"
+has hotspots-pre69-hint "give the object with --obj" "$out"
+one_line_err hotspots-obj-on-obj "$bg" verifier hotspots --obj /bin/true /bin/true
+
 # hotspots + lcov heat accepted by genhtml
 out=$("$bg" verifier hotspots -n 3 --lcov "$tmp/heat.info" "$logs"/pass_subprog.l2.log); check hotspots 0 $?
 has hotspots-total "592 insns processed" "$out"

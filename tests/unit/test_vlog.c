@@ -27,6 +27,8 @@ TEST(stat_table)
 	}
 	ASSERT_TRUE(vlog_stat_def(VLOG_STAT_DURATION)->noisy);
 	ASSERT_TRUE(!vlog_stat_def(VLOG_STAT_INSNS)->noisy);
+	/* 0 on 6.18, nonzero on 6.1: never a gate error across kernels by default */
+	ASSERT_TRUE(vlog_stat_def(VLOG_STAT_MARK_READ)->noisy);
 	for (int c = 0; c < VLOG_CLASS_CNT; c++) {
 		ASSERT_EQ_INT(vlog_class_parse(vlog_class_str(c)), c);
 		ASSERT_TRUE(*vlog_class_explain(c));
@@ -180,6 +182,50 @@ TEST(streams_big_level2_log_bounded)
 	vlog_parser__free(p);
 }
 
+/*
+ * tests/data/verifier/pass_stack_chain.bpf.c as loaded by libbpf (clang-19):
+ * main @0 calls f @34 (insn 16) and h @82 (insn 26); f calls g @54 (insn
+ * 52). The log's "stack depth 64+128+256+304" is in subprog order (main, f,
+ * g, h), so the chains are main->f->g = 64+128+256 = 448 and main->h =
+ * 64+304 = 368.
+ */
+TEST(stack_call_chain)
+{
+	static const struct vlog_call calls[] = { { 16, 34 }, { 26, 82 }, { 52, 54 } };
+	static const struct vlog_call too_few[] = { { 16, 34 }, { 52, 54 } };
+	const char *log = "stack depth 64+128+256+304\nprocessed 110 insns (limit 1000000) "
+			  "max_states_per_insn 0 total_states 5 peak_states 5 mark_read 0\n";
+	struct vlog_record *r, *none;
+
+	ASSERT_EQ_INT(vlog_parse_buf(log, strlen(log), &r), 0);
+	/* the log alone: sum and largest frame */
+	ASSERT_EQ_INT(vlog_record__int(r, VLOG_STAT_STACK_SUM), 752);
+	ASSERT_EQ_INT(vlog_record__int(r, VLOG_STAT_STACK_MAX), 304);
+	ASSERT_TRUE(vlog_record__num(r, VLOG_STAT_STACK_PCT) == 59.38);
+	/* a call list naming 3 subprogs for 4 frames changes nothing */
+	ASSERT_EQ_INT(vlog_record__set_call_chain(r, too_few, 2), -EINVAL);
+	ASSERT_EQ_INT(vlog_record__int(r, VLOG_STAT_STACK_MAX), 304);
+	ASSERT_EQ_INT(vlog_record__set_call_chain(r, calls, 3), 0);
+	ASSERT_EQ_INT(vlog_record__int(r, VLOG_STAT_STACK_SUM), 752);
+	ASSERT_EQ_INT(vlog_record__int(r, VLOG_STAT_STACK_MAX), 448);
+	ASSERT_TRUE(vlog_record__num(r, VLOG_STAT_STACK_PCT) == 87.5);
+	/* order of the calls does not matter; calls in a chain only */
+	{
+		static const struct vlog_call rev[] = { { 52, 54 }, { 26, 82 }, { 16, 34 } };
+
+		ASSERT_EQ_INT(vlog_record__set_call_chain(r, rev, 3), 0);
+		ASSERT_EQ_INT(vlog_record__int(r, VLOG_STAT_STACK_MAX), 448);
+	}
+	/* no subprogs: the one frame */
+	none = vlog_record__new();
+	ASSERT_EQ_INT(vlog_record__set_call_chain(none, NULL, 0), -ENOENT);
+	vlog_record__set_str(none, VLOG_STAT_STACK_DEPTHS, "96");
+	ASSERT_EQ_INT(vlog_record__set_call_chain(none, NULL, 0), 0);
+	ASSERT_EQ_INT(vlog_record__int(none, VLOG_STAT_STACK_MAX), 96);
+	vlog_record__free(none);
+	vlog_record__free(r);
+}
+
 int main(void)
 {
 	bpfgauge_set_print(NULL);
@@ -190,5 +236,6 @@ int main(void)
 	RUN_TEST(csv_roundtrip);
 	RUN_TEST(veristat_csv_input);
 	RUN_TEST(streams_big_level2_log_bounded);
+	RUN_TEST(stack_call_chain);
 	return bg_test_summary();
 }
