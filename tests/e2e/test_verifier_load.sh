@@ -22,7 +22,7 @@ for f in "$src"/*.bpf.c; do
 done
 declare -A want=([pass_subprog]=none [fail_complexity]=complexity [fail_jmp_seq]=jump_seq
   [fail_stack]=stack [fail_loop]=loop [fail_mem]=mem_access [fail_ref]=ref_leak
-  [fail_helper]=helper [fail_core]=btf_core)
+  [fail_helper]=helper [fail_core]=btf_core [pass_stack_chain]=none)
 "$bg" verifier stats -j 2 -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
 rc=$?; [ $rc = 1 ] && ok "stats exits 1 when programs fail" || bad "stats exit $rc, want 1"
 "$bg" verifier stats -j 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
@@ -71,6 +71,45 @@ vi=$(grep "^pass_subprog," "$tmp/par.csv" | cut -d, -f5)
 out=$("$bg" verifier hotspots --lcov "$tmp/heat.info" "$tmp/pass_subprog.bpf.o")
 sum=$(grep '^DA:' "$tmp/heat.info" | cut -d, -f2 | paste -sd+ | bc)
 [ "$sum" = "$vi" ] && ok "live heat sums to verified_insns ($vi)" || bad "heat $sum vs verified_insns $vi"
+# stack: frames from the log, the deepest call chain from the object's calls.
+# pass_stack_chain: main 64 -> f 128 -> g 256 = 448; main -> h 304 = 368;
+# sum 752; largest frame 304. fail_stack: main 320 -> inner 320 = 640.
+row=$("$bg" verifier stats -o csv -e prog,stack_depths,stack,stack_max,stack_limit_pct \
+  "$tmp/pass_stack_chain.bpf.o" | tail -1 | tr -d '\r')
+if [ "$(basename "$clang")" = clang-19 ]; then
+  [ "$row" = "pass_stack_chain,64+128+256+304,752,448,87.50" ] && ok "stack_max = call chain 448 (87.50%)" \
+    || bad "stack chain: $row"
+else # other compilers may lay the frames out differently: the chain is still main+f+g
+  IFS=, read -r _ d _ m _ <<<"$row"; IFS=+ read -r a b c e <<<"$d"
+  [ "$m" = $((a + b + c > a + e ? a + b + c : a + e)) ] && ok "stack_max = call chain ($m)" || bad "stack chain: $row"
+fi
+row=$("$bg" verifier stats --allow-failures -o csv -e prog,stack_depths,stack,stack_max,stack_limit_pct \
+  "$tmp/fail_stack.bpf.o" | tail -1 | tr -d '\r')
+[ "$row" = "fail_stack,320+320,640,640,125.00" ] && ok "fail_stack chain 640 (125.00%)" || bad "fail_stack chain: $row"
+# hotspots on a pre-6.9 log (no "@ file:line") plus the object: BTF line info
+# gives the same per-line totals as the 6.9+ suffixes
+mkdir -p "$tmp/logs"
+"$bg" verifier stats --log-level 2 --log-dir "$tmp/logs" -o csv -e prog "$tmp/pass_stack_chain.bpf.o" >/dev/null
+l2=$tmp/logs/pass_stack_chain.bpf.o.pass_stack_chain.log
+sed -E 's/^(;.*) @ [^ ]+:[0-9]+$/\1/' "$l2" >"$tmp/pre69.log"
+grep -q ' @ .*:[0-9]' "$tmp/pre69.log" && bad "strip left '@ file:line'" || ok "pre-6.9 log has no '@ file:line'"
+"$bg" verifier hotspots -n 100 --lcov "$tmp/l2.info" "$l2" >/dev/null
+"$bg" verifier hotspots -n 100 --lcov "$tmp/pre69.info" --obj "$tmp/pass_stack_chain.bpf.o" "$tmp/pre69.log" >"$tmp/pre69.txt"
+n=$(grep -c '^DA:' "$tmp/l2.info")
+[ "$n" -ge 8 ] && cmp -s <(grep '^DA:' "$tmp/l2.info") <(grep '^DA:' "$tmp/pre69.info") \
+  && ok "pre-6.9 log + BTF line info == 6.9+ log ($n lines)" \
+  || bad "pre-6.9 hotspots differ: $(diff <(grep '^DA:' "$tmp/l2.info") <(grep '^DA:' "$tmp/pre69.info") | head -5)"
+grep -q " 0 without a source line" "$tmp/pre69.txt" && ok "pre-6.9 + --obj: every insn located" \
+  || bad "pre-6.9: $(head -1 "$tmp/pre69.txt")"
+# the stored 6.18 log (clang-19), stripped: exact per-line totals read from its suffixes
+if [ "$(basename "$clang")" = clang-19 ]; then
+  "$bg" verifier hotspots -n 100 --lcov "$tmp/st.info" --obj "$tmp/pass_stack_chain.bpf.o" \
+    "$BPFGAUGE_SRC/tests/data/vlogs/6.18/pass_stack_chain.l2-pre69.log" >/dev/null
+  got=$(grep '^DA:' "$tmp/st.info" | sort -t: -k2 -n | paste -sd' ')
+  want="DA:15,22 DA:16,6 DA:24,10 DA:25,10 DA:33,13 DA:34,6 DA:41,1 DA:44,4 DA:45,3 DA:46,10 DA:47,15 DA:48,10"
+  [ "$got" = "$want" ] && ok "stored pre-6.9 log: exact per-line insns" || bad "stored pre-6.9 log: $got"
+fi
+
 # xdp-tools objects, when installed: every program loads or fails with a class
 for o in /usr/lib/x86_64-linux-gnu/bpf/*.o /usr/libexec/xdp-tools/*.o; do
   [ -f "$o" ] || continue
