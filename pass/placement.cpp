@@ -242,7 +242,7 @@ BasicBlock::iterator blockStart(BasicBlock &BB)
 	return It;
 }
 
-void emitProbe(Mode M, GlobalVariable *Seg, unsigned Probe, BasicBlock &BB,
+void emitProbe(Mode M, GlobalVariable *Seg, Value *Base, unsigned Probe, BasicBlock &BB,
 	       BasicBlock::iterator Where, Synthetic &Syn)
 {
 	LLVMContext &Ctx = BB.getContext();
@@ -266,7 +266,7 @@ void emitProbe(Mode M, GlobalVariable *Seg, unsigned Probe, BasicBlock &BB,
 				  : compat::storeOneAsm(Off, LE);
 	if (!Asm.empty()) {
 		SmallVector<Type *, 2> Params{Seg->getType()};
-		SmallVector<Value *, 2> Args{Seg};
+		SmallVector<Value *, 2> Args{Base};
 		if (M == Mode::Counts) {
 			Params.push_back(I64);
 			Args.push_back(ConstantInt::get(I64, 1));
@@ -316,10 +316,31 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 		  Synthetic &Syn, PlacedProbes &Out)
 {
 	unsigned Probe = FirstProbe;
+	BasicBlock &Entry = Plan.F->getEntryBlock();
+	Value *Base = Seg;
 
+	// One value for the segment's address, defined in the entry block: the
+	// backend then keeps it in a register across probes where one is free
+	// and, since it is a rematerializable 64-bit load, reloads it where
+	// none is, rather than spilling it (a per-block constant would be
+	// reloaded before every probe).
+	if (Plan.numProbes() > 1) {
+		IRBuilder<> IRB(&Entry, blockStart(Entry));
+		if (auto *Fr = dyn_cast<Instruction>(IRB.CreateFreeze(Seg, "bg.base"))) {
+			Syn.Insts.insert(Fr);
+			Base = Fr;
+		}
+	}
+	// Probes of the entry block go after the base they use.
+	auto start = [&](BasicBlock &BB) {
+		BasicBlock::iterator It = blockStart(BB);
+		if (&*It == Base)
+			++It;
+		return It;
+	};
 	Out.FromPreds.insert(Plan.FromPreds.begin(), Plan.FromPreds.end());
 	for (BasicBlock *BB : Plan.BlockProbes) {
-		emitProbe(M, Seg, Probe, *BB, blockStart(*BB), Syn);
+		emitProbe(M, Seg, Base, Probe, *BB, start(*BB), Syn);
 		Out.Block[BB] = Probe++;
 	}
 	for (const CovEdge &E : Plan.EdgeProbes) {
@@ -327,13 +348,13 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 		EdgeKey Key(E.Src, E.Dst);
 
 		if (!E.Src) {
-			emitProbe(M, Seg, Probe, *E.Dst, blockStart(*E.Dst), Syn);
+			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Syn);
 		} else if (!E.Dst || (uniqueSuccessors(*E.Src, Succs), Succs.size() == 1)) {
 			// Before the terminator: after any exit call, so only the
 			// fall-through (or the return) is counted.
-			emitProbe(M, Seg, Probe, *E.Src, E.Src->getTerminator()->getIterator(), Syn);
+			emitProbe(M, Seg, Base, Probe, *E.Src, E.Src->getTerminator()->getIterator(), Syn);
 		} else if (numUniquePredecessors(*E.Dst) == 1) {
-			emitProbe(M, Seg, Probe, *E.Dst, blockStart(*E.Dst), Syn);
+			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Syn);
 		} else {
 			Instruction *TI = E.Src->getTerminator();
 			unsigned Idx = 0;
@@ -343,13 +364,13 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 				TI, Idx, CriticalEdgeSplittingOptions().setMergeIdenticalEdges(),
 				E.Dst->getName() + ".bg.cnt");
 			if (!New) { // not critical after all: dst has one entry
-				emitProbe(M, Seg, Probe, *E.Dst, blockStart(*E.Dst), Syn);
+				emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Syn);
 				Out.Edge[Key] = Probe++;
 				continue;
 			}
 			Syn.Blocks.insert(New);
 			Syn.Insts.insert(New->getTerminator());
-			emitProbe(M, Seg, Probe, *New, blockStart(*New), Syn);
+			emitProbe(M, Seg, Base, Probe, *New, start(*New), Syn);
 			Key = EdgeKey(New, E.Dst);
 		}
 		Out.Edge[Key] = Probe++;
