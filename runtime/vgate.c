@@ -119,12 +119,21 @@ static int parse_rule(const char *name, int line, char *text, struct rule *r)
 		if (*end)
 			goto bad;
 	}
+	/* deterministic metrics fail the gate by default; noisy ones only ever warn */
 	r->error = !vlog_stat_def(r->stat)->noisy;
 	if (nt == 4) {
-		if (!strcmp(tok[3], "warn"))
+		if (!strcmp(tok[3], "warn")) {
 			r->error = false;
-		else if (strcmp(tok[3], "error"))
+		} else if (!strcmp(tok[3], "error")) {
+			if (vlog_stat_def(r->stat)->noisy) {
+				pr_warn("verifier: %s:%d: %s is noisy across runs or kernels and can only warn",
+					name, line, vlog_stat_def(r->stat)->name);
+				return -BPFGAUGE_EBADFORMAT;
+			}
+			r->error = true;
+		} else {
 			goto bad;
+		}
 	}
 	return 0;
 bad:

@@ -128,6 +128,17 @@ grep -qi "mark_read" <<<"$out" && bad "gate looked at mark_read: $out" || ok "ga
 printf '* mark_read +0\n' >"$tmp/mrpol"
 out=$("$bg" verifier gate "$tmp/k618.csv" "$tmp/k61.csv" --policy "$tmp/mrpol"); check gate-mark-read-warns 0 $?
 has gate-mark-read-warning "warning: a.bpf.o/p: mark_read 0 -> 7" "$out"
+# an explicit error on a noisy metric is refused, not silently downgraded
+printf '* mark_read +0 error\n' >"$tmp/mrpol2"
+one_line_err gate-noisy-error "$bg" verifier gate "$tmp/k618.csv" "$tmp/k61.csv" --policy "$tmp/mrpol2"
+err=$("$bg" verifier gate "$tmp/k618.csv" "$tmp/k61.csv" --policy "$tmp/mrpol2" 2>&1)
+has gate-noisy-error-msg "mark_read is noisy across runs or kernels and can only warn" "$err"
+# an explicit error on a deterministic metric fails the gate
+printf '* states +0 warn\n* insns +0 error\n' >"$tmp/errpol"
+printf 'file,prog,verdict,insns,states\na.bpf.o,p,pass,101,6\n' >"$tmp/k61b.csv"
+"$bg" verifier gate "$tmp/k618.csv" "$tmp/k61b.csv" --policy "$tmp/errpol" >/dev/null; check gate-explicit-error 1 $?
+printf '* states +0 warn\n' >"$tmp/warnpol"
+"$bg" verifier gate "$tmp/k618.csv" "$tmp/k61b.csv" --policy "$tmp/warnpol" >/dev/null; check gate-explicit-warn 0 $?
 
 # stack_max: a log alone has no calls, so it is the largest frame (with the
 # object, `stats` makes it the deepest call chain: tests/e2e/test_verifier_load.sh)
