@@ -47,6 +47,14 @@ struct CommandLine {
 		cl::values(clEnumValN(Placement::Optimal, "optimal", "fewest probes (default)"),
 			   clEnumValN(Placement::Naive, "naive", "a probe in every block")),
 		cl::init(Placement::Optimal)};
+	enum class Switch { Off, On };
+	cl::opt<Switch> Branches{
+		"bpfgauge-branches",
+		cl::desc("bpfgauge branch records (BRDA); off is for hits mode only and "
+			 "leaves branch edges without probes, less work for the verifier"),
+		cl::values(clEnumValN(Switch::On, "on", "branch records (default)"),
+			   clEnumValN(Switch::Off, "off", "no branch records")),
+		cl::init(Switch::On)};
 	cl::opt<bool> Stats{
 		"bpfgauge-stats",
 		cl::desc("report probes per function as remarks (clang: add -Rremark-backend-plugin)"),
@@ -71,26 +79,30 @@ CommandLine *makeCommandLine()
 CommandLine *const Cl = makeCommandLine();
 
 // Folds pipeline text, command line and environment, in that order of
-// precedence. Returns false with Err set for a bad BPFGAUGE_MODE.
+// precedence. Returns false with Err set for a bad BPFGAUGE_MODE or for
+// -bpfgauge-branches=off outside hits mode.
 bool foldOptions(std::optional<Mode> PipelineMode, Options &Opts, std::string &Err)
 {
+	const char *Env = std::getenv("BPFGAUGE_MODE");
+
 	Opts.Place = Cl->Place;
 	Opts.Stats = Cl->Stats;
+	Opts.Branches = Cl->Branches == CommandLine::Switch::On;
 	if (PipelineMode) {
 		Opts.TheMode = *PipelineMode;
-		return true;
-	}
-	if (Cl->TheMode.getNumOccurrences()) {
+	} else if (Cl->TheMode.getNumOccurrences()) {
 		Opts.TheMode = Cl->TheMode;
-		return true;
-	}
-	const char *Env = std::getenv("BPFGAUGE_MODE");
-	if (!Env || !*Env || !strcmp(Env, "hits")) {
+	} else if (!Env || !*Env || !strcmp(Env, "hits")) {
 		Opts.TheMode = Mode::Hits;
 	} else if (!strcmp(Env, "counts")) {
 		Opts.TheMode = Mode::Counts;
 	} else {
 		Err = std::string("bpfgauge: BPFGAUGE_MODE must be hits or counts, not '") + Env + "'";
+		return false;
+	}
+	// Counts mode derives branch counts from its edge counters for free.
+	if (!Opts.Branches && Opts.TheMode != Mode::Hits) {
+		Err = "bpfgauge: -bpfgauge-branches=off is for hits mode only";
 		return false;
 	}
 	return true;
@@ -306,7 +318,7 @@ bool ModuleInstrumenter::run()
 		Next += Plan.numProbes();
 	}
 
-	MappingWriter Writer(Opts.TheMode, Total);
+	MappingWriter Writer(Opts.TheMode, Total, Opts.Branches);
 	unsigned TotalBlocks = 0;
 	for (const FunctionPlan &Plan : Plans) {
 		unsigned Blocks = Writer.addFunction(*Plan.F, Syn, Placed, OptedOutSP);

@@ -40,6 +40,9 @@ struct Options {
 	Mode TheMode = Mode::Hits;
 	Placement Place = Placement::Optimal;
 	bool Stats = false;
+	// Branch records (BRDA). Off only in hits mode, where exact branch
+	// coverage needs a probe on every critical branch edge.
+	bool Branches = true;
 };
 
 inline const char *modeName(Mode M)
@@ -115,7 +118,7 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M,
 
 class MappingWriter {
 public:
-	MappingWriter(Mode M, unsigned NumProbes);
+	MappingWriter(Mode M, unsigned NumProbes, bool Branches);
 	// Appends F's func/b/e records; returns the number of blocks. Lines
 	// whose subprogram is in Skip (opted-out code inlined into F) are left
 	// out.
@@ -130,6 +133,7 @@ private:
 
 	Mode TheMode;
 	unsigned NumProbes;
+	bool Branches;
 	std::vector<std::string> Files;
 	llvm::StringMap<unsigned> FileIds;
 	std::string Funcs;

@@ -36,7 +36,8 @@ std::string escapeField(StringRef S)
 	return Out;
 }
 
-MappingWriter::MappingWriter(Mode M, unsigned NumProbes) : TheMode(M), NumProbes(NumProbes)
+MappingWriter::MappingWriter(Mode M, unsigned NumProbes, bool Branches)
+	: TheMode(M), NumProbes(NumProbes), Branches(Branches)
 {
 }
 
@@ -162,7 +163,7 @@ unsigned MappingWriter::addFunction(Function &F, const Synthetic &Syn, const Pla
 	for (BasicBlock &BB : F) {
 		std::string Label = "-";
 		uniqueSuccessors(BB, Succs);
-		if (isBranch(BB.getTerminator())) {
+		if (Branches && isBranch(BB.getTerminator())) {
 			const DILocation *Loc = branchLine(BB, Syn);
 			unsigned Fid = Loc ? fileId(Loc->getFile()) : fileId(SP->getFile());
 			unsigned Line = Loc ? Loc->getLine() : SP->getLine();

@@ -298,8 +298,10 @@ FunctionPlan planFunction(Function &F, const Options &Opts, Synthetic &Syn)
 	Plan.F = &F;
 	splitAfterExitCalls(F, Syn);
 	// Hits mode reads an edge as "its destination was hit", which needs
-	// every branch edge to lead to a block of its own.
-	if (Opts.TheMode == Mode::Hits)
+	// every branch edge to lead to a block of its own. Without branch
+	// records only blocks matter, and the splits (and their probes and
+	// jumps) are left out.
+	if (Opts.TheMode == Mode::Hits && Opts.Branches)
 		splitBranchCriticalEdges(F, Syn);
 	if (Opts.Place == Placement::Naive) {
 		for (BasicBlock &BB : F)

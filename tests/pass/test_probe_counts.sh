@@ -37,6 +37,18 @@
 #   tail      [g1=1; tail call; g2=2; ret] split after the call into A, B.
 #             hits: A (exit call), B (ret) -> 2/2. counts: nodes V, A, B; edges
 #             V->A, A->B, A->V (forced on the tree), B->V -> 2, 2 blocks.
+#
+# hits with -bpfgauge-branches=off: no splits, no branch labels (0 branch
+# edges); the same rules on the unsplit CFG.
+#   diamond   as above: 2/4.
+#   triangle  e (succ of t, j); t neither dominates j nor post-dominates e;
+#             j post-dominates e and t but e already derives from j (cycle)
+#             -> probes t, j -> 2/3, 5 edges.
+#   cases     e (succ); c1, c2, c5 probes; j would close a cycle through e
+#             -> 4/5, 9 edges.
+#   spin      b (self-loop) probe; e (succ of b, x); x would close a cycle
+#             through e -> 2/3, 6 edges.
+#   straight 1/1, tail 2/2 as above.
 . "$(dirname "$0")/lib.sh"
 require_majors
 build_mapcheck
@@ -48,6 +60,12 @@ func diamond 2 4 6 2
 func triangle 2 4 6 2
 func cases 4 6 10 4
 func spin 3 7 10 4
+func tail 2 2 4 0"
+want_nobranches="func straight 1 1 2 0
+func diamond 2 4 6 0
+func triangle 2 3 5 0
+func cases 4 5 9 0
+func spin 2 3 6 0
 func tail 2 2 4 0"
 want_counts="func straight 1 1 2 0
 func diamond 2 4 6 2
@@ -99,5 +117,17 @@ for m in $MAJORS; do
 		[ "$probes" -lt "$blocks" ] || fail "clang-$m $mode parser: $probes probes, $blocks blocks"
 		[ "$probes" -lt "$nprobes" ] || fail "clang-$m $mode parser: optimal $probes >= naive $nprobes"
 	done
+
+	o=$BG_TMP/$m-nobr.o
+	if bg_cc "$m" hits "$o" "$src" -mllvm -bpfgauge-branches=off; then
+		expect_eq "clang-$m hits branches=off shapes" "$("$MAPCHECK" "$o" | grep '^func ')" \
+			"$want_nobranches"
+	else
+		fail "clang-$m hits branches=off: compile failed"
+	fi
+	bg_cc "$m" counts "$o" "$src" -mllvm -bpfgauge-branches=off 2>"$BG_TMP/err" &&
+		fail "clang-$m counts branches=off: compiled"
+	grep -q 'branches=off is for hits mode only' "$BG_TMP/err" ||
+		fail "clang-$m counts branches=off: no clear error"
 done
 finish

@@ -59,9 +59,12 @@
  *   block always leaves through a successor and dominates each, "<" when it
  *   is not the entry and post-dominates each predecessor (no return or exit
  *   call between them). The derivations are acyclic. An edge with a probe is
- *   taken iff its byte is non-zero; an edge without one is taken iff its
- *   destination block is hit (the pass splits critical branch edges so that
- *   this holds). "<" is hits-mode only and new in format version 2.
+ *   taken iff its byte is non-zero; a branch edge (one with a <branch>
+ *   label) without one is taken iff its destination block is hit (the pass
+ *   splits critical branch edges so that this holds). "<" is hits-mode only
+ *   and new in format version 2. The pass's -bpfgauge-branches=off (hits
+ *   mode) writes no branch labels and splits nothing: exact lines and
+ *   functions, no branch records, fewer probes on the verifier's paths.
  *
  *   Semantics, counts mode: blocks never carry probes. Edges with a probe
  *   hold exact counts; every other edge count follows from flow
