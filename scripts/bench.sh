@@ -164,7 +164,7 @@ if [ -n "$VERISTAT" ]; then
 	bench_log "figure 4: veristat vs bpfgauge verifier stats on $(wc -l <"$OUT/cmp-objs.txt") objects"
 	mapfile -t objs <"$OUT/cmp-objs.txt"
 	t0=$(now)
-	"$VERISTAT" -o csv -e file,prog,verdict,total_insns,total_states "${objs[@]}" \
+	"$VERISTAT" -o csv -e file,prog,verdict,duration,total_insns,total_states "${objs[@]}" \
 		>"$OUT/veristat.csv" 2>"$OUT/veristat.err" || true
 	t1=$(now)
 	"$BPFGAUGE" -q verifier stats -o json -j "$BENCH_JOBS" --allow-failures "${objs[@]}" \

@@ -32,12 +32,18 @@ static struct bpf_object *load(const char *path, int progs)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	struct bpf_program *p;
+	struct bpf_map *m;
 
 	if (!obj)
 		return NULL;
-	if (!progs)
+	if (!progs) {
 		bpf_object__for_each_program(p, obj)
 			bpf_program__set_autoload(p, false);
+		/* libbpf 1.1 crashes on struct_ops maps whose programs are not loaded */
+		bpf_object__for_each_map(m, obj)
+			if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS)
+				bpf_map__set_autocreate(m, false);
+	}
 	if (bpf_object__load(obj)) {
 		bpf_object__close(obj);
 		return NULL;
