@@ -9,7 +9,10 @@
 
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Analysis/LoopInfo.h"
+#include "llvm/IR/CFG.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/GlobalVariable.h"
@@ -19,12 +22,41 @@
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
 #include <numeric>
 
 using namespace llvm;
 
 namespace bpfgauge {
 namespace {
+
+// How often the verifier may walk each block: it explores paths one by one
+// (pruning only where states match), so a block's walks grow with the number
+// of entry paths reaching it, and a bounded loop is walked once per
+// iteration. Paths are counted over the CFG without back edges (in reverse
+// post-order), saturating; each loop level multiplies by 16.
+DenseMap<const BasicBlock *, double> verifierWalks(Function &F, const LoopInfo &LI)
+{
+	DenseMap<const BasicBlock *, double> Paths;
+	SmallVector<std::pair<const BasicBlock *, const BasicBlock *>, 8> Back;
+	std::set<std::pair<const BasicBlock *, const BasicBlock *>> IsBack;
+
+	FindFunctionBackedges(F, Back);
+	IsBack.insert(Back.begin(), Back.end());
+	ReversePostOrderTraversal<Function *> RPO(&F);
+	for (BasicBlock *BB : RPO) {
+		double N = BB == &F.getEntryBlock() ? 1 : 0;
+		for (BasicBlock *P : predecessors(BB))
+			if (!IsBack.count({P, BB}))
+				N += Paths.lookup(P);
+		Paths[BB] = std::min(N, 1e12);
+	}
+	for (auto &KV : Paths)
+		KV.second *= std::pow(16.0, LI.getLoopDepth(KV.first));
+	return Paths;
+}
 
 // The blocks of the coverage graph as dense ids with successor and
 // predecessor lists; node 0 is V, so "leaves the function" is an edge to 0.
@@ -166,50 +198,43 @@ struct UnionFind {
 	}
 };
 
-// Weights of the maximum spanning tree: the heavier an edge, the more it
-// should stay uninstrumented. Edges in loops cost most at run time and in
-// verifier states; critical edges need a split block and a jump; the entry
-// edge would put a counter on the hottest block.
-enum : uint64_t {
-	W_BASE = 1,
-	W_CRITICAL = 4,
-	W_BACK = 4,
-	W_ENTRY = 8,
-	W_PER_LOOP_DEPTH = 16,
-	W_FORCED = ~(uint64_t)0,
-};
-
+// Counts mode: the weight of an edge is what a counter on it would cost the
+// verifier (its walks times the probe, plus a jump when the edge must be
+// split); the maximum spanning tree keeps the costliest edges
+// uninstrumented. An exit through a tail call is forced onto the tree: a
+// counter before the terminator would miss the exits.
 void planCounts(Function &F, FunctionPlan &Plan)
 {
 	DominatorTree DT(F);
 	LoopInfo LI(DT);
 	std::vector<CovEdge> Edges = coverageEdges(F);
 	DenseMap<const BasicBlock *, unsigned> Node;
+	DenseMap<const BasicBlock *, double> Walks = verifierWalks(F, LI);
 	SmallVector<BasicBlock *, 8> Succs;
-	std::vector<uint64_t> Weight(Edges.size());
+	std::vector<double> Weight(Edges.size());
+	const double Forced = std::numeric_limits<double>::infinity();
 
 	for (BasicBlock &BB : F)
 		Node[&BB] = Node.size() + 1; // 0 is V
 	for (size_t i = 0; i < Edges.size(); i++) {
 		const CovEdge &E = Edges[i];
-		uint64_t W = W_BASE;
+		double W;
 		if (!E.Src) {
-			W += W_ENTRY;
+			W = 2 * Walks.lookup(E.Dst);
 		} else if (!E.Dst) {
-			// A counter before the terminator would miss exits through
-			// a tail call; unreachable ends are never counted anyway.
 			if (hasExitCall(*E.Src) || isa<UnreachableInst>(E.Src->getTerminator()))
-				W = W_FORCED;
+				W = Forced;
 			else
-				W += W_PER_LOOP_DEPTH * LI.getLoopDepth(E.Src);
+				W = 2 * Walks.lookup(E.Src);
 		} else {
 			uniqueSuccessors(*E.Src, Succs);
-			if (Succs.size() > 1 && numUniquePredecessors(*E.Dst) > 1)
-				W += W_CRITICAL;
-			if (DT.dominates(E.Dst, E.Src))
-				W += W_BACK;
-			W += W_PER_LOOP_DEPTH *
-			     std::max(LI.getLoopDepth(E.Src), LI.getLoopDepth(E.Dst));
+			bool Critical = Succs.size() > 1 && numUniquePredecessors(*E.Dst) > 1;
+			// Rated by the busier of its ends: every path reaching the
+			// source walks the edge, and a counter on an edge into a busy
+			// merge also changes the code every path there walks (the
+			// examples' processed insns agree: 1.18-1.21x vs 1.24-1.25x
+			// rating by the source alone).
+			W = std::max(Walks.lookup(E.Src), Walks.lookup(E.Dst)) * (Critical ? 3 : 2);
 		}
 		Weight[i] = W;
 	}
@@ -224,7 +249,7 @@ void planCounts(Function &F, FunctionPlan &Plan)
 		unsigned A = Edges[i].Src ? Node[Edges[i].Src] : 0;
 		unsigned B = Edges[i].Dst ? Node[Edges[i].Dst] : 0;
 		InTree[i] = UF.unite(A, B);
-		assert(InTree[i] || Weight[i] != W_FORCED);
+		assert(InTree[i] || Weight[i] != Forced);
 	}
 	for (size_t i = 0; i < Edges.size(); i++)
 		if (!InTree[i])

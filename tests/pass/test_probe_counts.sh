@@ -32,8 +32,9 @@
 #             (succ), s(e->b) (succ: it dominates b, which does not depend on
 #             it), x (pred of s(e->x), s(b->x)); probes on s(b->b), s(e->x),
 #             s(b->x) -> 3/7. counts: 4 nodes,
-#             6 edges -> 3; b->b (self-loop) is never a tree edge and, with
-#             V->e kept, one of e->x|e->b also needs a counter: 2 splits, 5.
+#             6 edges -> 3; b->b (self-loop) is never a tree edge; V->e
+#             (walked once by the verifier, the cheapest) and one critical
+#             edge of e->x|e->b get the other counters: 2 splits, 5 blocks.
 #   tail      [g1=1; tail call; g2=2; ret] split after the call into A, B.
 #             hits: A (exit call), B (ret) -> 2/2. counts: nodes V, A, B; edges
 #             V->A, A->B, A->V (forced on the tree), B->V -> 2, 2 blocks.
