@@ -4,7 +4,7 @@
 // that returns, is unreachable or may leave through a tail call has an edge
 // to V. This file also holds the two CFG rewrites the pass needs before it
 // places probes: splitting after exit calls and splitting critical branch
-// edges.
+// edges (a split that leads to a bare return returns itself).
 #include "bpfgauge_pass.h"
 
 #include "llvm/IR/CFG.h"
@@ -119,6 +119,31 @@ void splitAfterExitCalls(Function &F, Synthetic &Syn)
 	}
 }
 
+// A split block that only jumps to a block that only returns (phis and a
+// ret) returns itself: this saves the verifier a jump on every path through
+// it, typically one per early return. The block then carries the return's
+// line, so in hits mode (where a line is hit iff any block carrying it is)
+// the line's coverage is unchanged. The return block keeps at least one
+// predecessor.
+static void returnDirectly(BasicBlock *Split, Synthetic &Syn)
+{
+	BasicBlock *R = Split->getSingleSuccessor();
+	auto *Ret = R ? dyn_cast<ReturnInst>(R->getTerminator()) : nullptr;
+
+	if (!Ret || &*R->getFirstNonPHIOrDbg() != Ret || numUniquePredecessors(*R) < 2)
+		return;
+	Value *V = Ret->getReturnValue();
+	if (auto *Phi = dyn_cast_or_null<PHINode>(V))
+		if (Phi->getParent() == R)
+			V = Phi->getIncomingValueForBlock(Split);
+	for (PHINode &Phi : R->phis())
+		Phi.removeIncomingValue(Split, /*DeletePHIIfEmpty=*/false);
+	Syn.Insts.erase(Split->getTerminator());
+	Split->getTerminator()->eraseFromParent();
+	ReturnInst::Create(Split->getContext(), V, Split)->setDebugLoc(Ret->getDebugLoc());
+	Syn.Blocks.erase(Split);
+}
+
 void splitBranchCriticalEdges(Function &F, Synthetic &Syn)
 {
 	std::vector<std::pair<Instruction *, BasicBlock *>> Work;
@@ -148,6 +173,7 @@ void splitBranchCriticalEdges(Function &F, Synthetic &Syn)
 			continue;
 		Syn.Blocks.insert(New);
 		Syn.Insts.insert(New->getTerminator());
+		returnDirectly(New, Syn);
 	}
 }
 
