@@ -176,18 +176,16 @@ fi
 # ---- 5. coverage collection + lcov ------------------------------------------------------
 bench_log "figure 5: hold every hits-mode selftest loaded, then cov report"
 mapfile -t objs <"$OUT/objs-hits.txt"
-mkfifo "$OUT/hold.fifo" 2>/dev/null || true
-"$BENCH_CACHE/bench_hold" "$OUT/hold.fifo" "${objs[@]}" >"$OUT/hold.txt" 2>"$OUT/hold.err" &
+"$BENCH_CACHE/bench_hold" "${objs[@]}" >"$OUT/hold.txt" 2>"$OUT/hold.err" &
 hold_pid=$!
-exec 9<"$OUT/hold.fifo" # returns once the holder opened its end
-read -r _ <&9 || true   # "ready" once every object is loaded
+rm -f "$OUT/corpus.info" # cov report -o merges into an existing file
+while [ ! -s "$OUT/hold.txt" ] && kill -0 "$hold_pid" 2>/dev/null; do sleep 1; done
 t0=$(now)
 "$BPFGAUGE" -q cov report "${objs[@]}" -o "$OUT/corpus.info" 2>"$OUT/cov.err" || true
 t1=$(now)
-exec 9<&-
-wait "$hold_pid" || true
-rm -f "$OUT/hold.fifo"
-echo "$(echo "$t1 - $t0" | bc) $(grep -c '^SF:' "$OUT/corpus.info" 2>/dev/null || echo 0) $(grep -c '^DA:' "$OUT/corpus.info" 2>/dev/null || echo 0)" >"$OUT/cov.txt"
+kill "$hold_pid" 2>/dev/null || true
+wait "$hold_pid" 2>/dev/null || true
+echo "$(echo "$t1 - $t0" | bc) $(cat "$OUT/corpus.info" 2>/dev/null | grep -c '^SF:') $(cat "$OUT/corpus.info" 2>/dev/null | grep -c '^DA:')" >"$OUT/cov.txt"
 
 echo "bench_seconds=$(($(date +%s) - t_start))" >>"$OUT/meta.txt"
 python3 "$SRC/tests/bench/bench_report.py" "$OUT"

@@ -5,8 +5,8 @@
  * An object that fails to load whole (selftests often need a particular
  * attach target) is loaded again with no program, which still creates its
  * .data.bpfgauge counter map; both are counted. Once everything is loaded it
- * writes "ready" to FIFO and holds until the reader closes it.
- *   bench_hold FIFO OBJ...   (prints "objects N full A maps_only B failed C")
+ * prints "objects N full A maps_only B failed C" and holds them until killed.
+ *   bench_hold OBJ...
  *   bench_hold --openable OBJ...   prints the OBJs libbpf can open, one a line
  *   ('bpfgauge verifier stats' stops at the first object it cannot open, e.g.
  *   the selftests' objects meant for static linking).
@@ -14,9 +14,6 @@
 #include <bpf/libbpf.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +36,12 @@ static struct bpf_object *load(const char *path, int progs)
 	if (!progs) {
 		bpf_object__for_each_program(p, obj)
 			bpf_program__set_autoload(p, false);
-		/* libbpf 1.1 crashes on struct_ops maps whose programs are not loaded */
+		/* libbpf 1.1 crashes loading struct_ops maps without their programs */
 		bpf_object__for_each_map(m, obj)
-			if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS)
-				bpf_map__set_autocreate(m, false);
+			if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS) {
+				bpf_object__close(obj);
+				return NULL;
+			}
 	}
 	if (bpf_object__load(obj)) {
 		bpf_object__close(obj);
@@ -54,14 +53,12 @@ static struct bpf_object *load(const char *path, int progs)
 int main(int argc, char **argv)
 {
 	struct bpf_object **objs;
-	int i, full = 0, maps = 0, failed = 0, fd;
-	struct pollfd pfd;
+	int i, full = 0, maps = 0, failed = 0;
 
-	if (argc < 3) {
-		fprintf(stderr, "Usage: bench_hold FIFO OBJ...\n");
+	if (argc < 2) {
+		fprintf(stderr, "Usage: bench_hold OBJ... | --openable OBJ...\n");
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
 	libbpf_set_print(quiet);
 	if (!strcmp(argv[1], "--openable")) {
 		for (i = 2; i < argc; i++) {
@@ -74,7 +71,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	objs = calloc(argc, sizeof(*objs));
-	for (i = 2; i < argc; i++) {
+	for (i = 1; i < argc; i++) {
 		objs[i] = load(argv[i], 1);
 		if (objs[i]) {
 			full++;
@@ -86,21 +83,9 @@ int main(int argc, char **argv)
 		else
 			failed++;
 	}
-	printf("objects %d full %d maps_only %d failed %d\n", argc - 2, full, maps, failed);
+	printf("objects %d full %d maps_only %d failed %d\n", argc - 1, full, maps, failed);
 	fflush(stdout);
-	fd = open(argv[1], O_WRONLY);
-	if (fd < 0) {
-		fprintf(stderr, "bench_hold: cannot open '%s': %s\n", argv[1], strerror(errno));
-		return 2;
-	}
-	if (write(fd, "ready\n", 6) != 6)
-		return 2;
-	pfd.fd = fd;
-	pfd.events = 0;
-	while (poll(&pfd, 1, -1) >= 0 && !(pfd.revents & (POLLERR | POLLHUP)))
-		;
-	for (i = 2; i < argc; i++)
-		bpf_object__close(objs[i]);
-	free(objs);
+	for (;;)
+		pause(); /* the kernel frees everything when we are killed */
 	return 0;
 }
