@@ -17,13 +17,14 @@ for v in 22 19 16 15 14; do command -v clang-$v >/dev/null && { clang=$v; break;
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # $1 = name, $2 = guest kernel command line, $3 = console text to expect,
-# $4 = --vm-cpus; runs a host + 6.1 matrix
+# $4 = --vm-cpus, $5 = --timeout (long enough for a TCG boot to reach init on
+# a loaded machine); runs a host + 6.1 matrix
 run_case() {
   local rc t0 t1 pid
   t0=$(date +%s)
   set +e
   BPFGAUGE_VM_APPEND="$2" timeout 60 "$B" matrix --db "$tmp/$1.db" --clang "$clang" \
-    --kernel host,6.1 --timeout 5 --vm-cpus "$4" --no-progress -o "$tmp/$1" -w "$tmp/wd-$1" \
+    --kernel host,6.1 --timeout "$5" --vm-cpus "$4" --no-progress -o "$tmp/$1" -w "$tmp/wd-$1" \
     "$SRC/bpf/examples/xdp_parse.bpf.c" > "$tmp/$1.out" 2> "$tmp/$1.err" &
   pid=$!
   # --vm-cpus reaches qemu: find our guest (its console log is under wd-NAME)
@@ -63,11 +64,11 @@ print("ok:", v["error"])
 PY
 }
 
-# hung guest: init is `busybox sleep 600`; killed after --timeout 5
-run_case hang 'loglevel=7 rdinit=/bin/busybox -- sleep 600' 'Run /bin/busybox as init process' 2
-grep -q "VM did not finish within 5 s (hung guest?); killed" "$tmp/hang.out"
+# hung guest: init is `busybox sleep 600`; killed after --timeout 20
+run_case hang 'loglevel=7 rdinit=/bin/busybox -- sleep 600' 'Run /bin/busybox as init process' 2 20
+grep -q "VM did not finish within 20 s (hung guest?); killed" "$tmp/hang.out"
 # crashed guest: no init, no root: the kernel panics and qemu stops at once
-run_case panic 'rdinit=/nonexistent' 'Kernel panic' 1
+run_case panic 'rdinit=/nonexistent' 'Kernel panic' 1 20
 grep -q "VM stopped after .* without output: guest kernel panic: VFS: Unable to mount root fs" "$tmp/panic.out"
 ! grep -q "did not finish within" "$tmp/panic.out"
 echo PASS
