@@ -313,7 +313,7 @@ int matrix_write_json(FILE *f, const struct store_run *run, const struct store_c
 		jw_name(jw, "programs");
 		jw_start_array(jw);
 		for (size_t k = 0; k < c->nrecs; k++)
-			mx_record_write(jw, c->recs[k]);
+			vlog_record__write_json(jw, c->recs[k], NULL, 0);
 		jw_end_array(jw);
 		jw_end_object(jw);
 	}

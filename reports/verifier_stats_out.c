@@ -112,33 +112,6 @@ int verifier_write_veristat_csv(FILE *f, struct vlog_record **recs, size_t n,
 	return ferror(f) ? -EIO : 0;
 }
 
-static void json_record(json_writer_t *jw, const struct vlog_record *r, const int *fields,
-			size_t nf)
-{
-	char buf[4096];
-
-	jw_start_object(jw);
-	for (size_t c = 0; c < nf; c++) {
-		int id = fields[c];
-		const struct vlog_stat_def *d = vlog_stat_def(id);
-
-		if (!vlog_record__has(r, id))
-			continue;
-		switch (d->kind) {
-		case VLOG_KIND_INT:
-			jw_int_field(jw, d->name, vlog_record__int(r, id));
-			break;
-		case VLOG_KIND_PCT:
-			jw_double_field(jw, d->name, vlog_record__num(r, id));
-			break;
-		default:
-			vlog_record__format(r, id, buf, sizeof(buf));
-			jw_string_field(jw, d->name, buf);
-		}
-	}
-	jw_end_object(jw);
-}
-
 int verifier_write_json(FILE *f, struct vlog_record **recs, size_t n,
 			const struct vreport_opts *o)
 {
@@ -152,7 +125,7 @@ int verifier_write_json(FILE *f, struct vlog_record **recs, size_t n,
 	jw_name(jw, "programs");
 	jw_start_array(jw);
 	for (size_t i = 0; i < n; i++)
-		json_record(jw, recs[i], o->fields, o->nfields);
+		vlog_record__write_json(jw, recs[i], o->fields, o->nfields);
 	jw_end_array(jw);
 	jw_end_object(jw);
 	jw_free(jw);

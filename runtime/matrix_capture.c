@@ -23,61 +23,6 @@
 
 #define TAIL_LINES 30
 
-void mx_record_write(struct json_writer *jw, const struct vlog_record *r)
-{
-	char buf[4096];
-
-	jw_start_object(jw);
-	for (int id = 0; id < VLOG_STAT_CNT; id++) {
-		const struct vlog_stat_def *d = vlog_stat_def(id);
-
-		if (!vlog_record__has(r, id))
-			continue;
-		switch (d->kind) {
-		case VLOG_KIND_INT:
-			jw_int_field(jw, d->name, vlog_record__int(r, id));
-			break;
-		case VLOG_KIND_PCT:
-			/* text form keeps exactly what the CSV writer would show */
-			vlog_record__format(r, id, buf, sizeof(buf));
-			jw_name(jw, d->name);
-			jw_double(jw, strtod(buf, NULL));
-			break;
-		default:
-			vlog_record__format(r, id, buf, sizeof(buf));
-			jw_string_field(jw, d->name, buf);
-		}
-	}
-	jw_end_object(jw);
-}
-
-struct vlog_record *mx_record_read(const struct json_value *obj)
-{
-	struct vlog_record *r;
-
-	if (!obj || json_type(obj) != JSON_OBJECT)
-		return bg_err_ptr(-EINVAL);
-	r = vlog_record__new();
-	if (!r)
-		return NULL;
-	for (size_t i = 0; i < json_len(obj); i++) {
-		const struct json_value *v = json_at(obj, i);
-		int id = vlog_stat_find(json_key_at(obj, i));
-		const char *text;
-
-		if (id < 0)
-			continue; /* unknown keys are ignored: newer writers may add stats */
-		text = json_type(v) == JSON_STRING ? json_str(v) : json_num_text(v);
-		if (!text)
-			continue;
-		if (vlog_record__parse_value(r, id, text)) {
-			vlog_record__free(r);
-			return bg_err_ptr(-EINVAL);
-		}
-	}
-	return r;
-}
-
 char *mx_log_tail(const char *log, int max_lines)
 {
 	const char *p;
@@ -252,7 +197,7 @@ int mx_capture_write(FILE *f, const struct mx_capture *c)
 	jw_name(jw, "programs");
 	jw_start_array(jw);
 	for (size_t i = 0; i < c->n; i++)
-		mx_record_write(jw, c->recs[i]);
+		vlog_record__write_json(jw, c->recs[i], NULL, 0);
 	jw_end_array(jw);
 	jw_name(jw, "logs");
 	jw_start_array(jw);
@@ -302,7 +247,7 @@ int mx_capture_parse(const char *buf, size_t len, struct mx_capture *out)
 		goto out;
 	}
 	for (size_t i = 0; i < json_len(progs); i++) {
-		struct vlog_record *r = mx_record_read(json_at(progs, i));
+		struct vlog_record *r = vlog_record__from_json(json_at(progs, i));
 		const struct json_value *l = logs ? json_at(logs, i) : NULL;
 
 		if (!r) {

@@ -344,7 +344,7 @@ static char *record_json(const struct vlog_record *r)
 		return NULL;
 	jw = jw_new(m, false);
 	if (jw) {
-		mx_record_write(jw, r);
+		vlog_record__write_json(jw, r, NULL, 0);
 		jw_free(jw);
 	}
 	fclose(m);
@@ -545,7 +545,7 @@ static int load_records(struct store *st, struct store_cell *c)
 			}
 		}
 		if (js && !json_parse(js, strlen(js), &v, NULL, 0))
-			r = mx_record_read(v);
+			r = vlog_record__from_json(v);
 		json_free(v);
 		if (!r) {
 			pr_warn("store: %s: unreadable record in cell %lld", st->path,

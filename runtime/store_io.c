@@ -116,7 +116,7 @@ static void export_json(FILE *f, const struct xrun *x, size_t n)
 			jw_name(jw, "programs");
 			jw_start_array(jw);
 			for (size_t k = 0; k < cell->nrecs; k++)
-				mx_record_write(jw, cell->recs[k]);
+				vlog_record__write_json(jw, cell->recs[k], NULL, 0);
 			jw_end_array(jw);
 			jw_name(jw, "logs");
 			jw_start_array(jw);
@@ -282,7 +282,7 @@ static int parse_json(const char *buf, size_t len, const char *name, struct xrun
 			cell->btf = (int)json_num(json_get(jc, "btf"));
 			cell->seconds = json_num(json_get(jc, "seconds"));
 			for (size_t k = 0; k < json_len(progs) && !err; k++) {
-				struct vlog_record *r = mx_record_read(json_at(progs, k));
+				struct vlog_record *r = vlog_record__from_json(json_at(progs, k));
 				const struct json_value *l = logs ? json_at(logs, k) : NULL;
 
 				if (!r) {

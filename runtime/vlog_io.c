@@ -10,6 +10,7 @@
 
 #include "bpfgauge/csv.h"
 #include "bpfgauge/json_read.h"
+#include "json_writer.h"
 #include "vlog_internal.h"
 
 void vlog_records_free(struct vlog_record **recs, size_t n)
@@ -142,36 +143,93 @@ static int csv_row(char **f, size_t n, size_t line, void *ctx)
 	return 0;
 }
 
-static int json_prog(struct set *s, const struct json_value *o, size_t idx)
+void vlog_record__write_json(struct json_writer *jw, const struct vlog_record *r,
+			     const int *fields, size_t nf)
+{
+	char buf[4096];
+
+	jw_start_object(jw);
+	for (size_t c = 0; c < (fields ? nf : (size_t)VLOG_STAT_CNT); c++) {
+		int id = fields ? fields[c] : (int)c;
+		const struct vlog_stat_def *d = vlog_stat_def(id);
+
+		if (!vlog_record__has(r, id))
+			continue;
+		switch (d->kind) {
+		case VLOG_KIND_INT:
+			jw_int_field(jw, d->name, vlog_record__int(r, id));
+			break;
+		case VLOG_KIND_PCT:
+			/* the text form: JSON and CSV carry the same value */
+			vlog_record__format(r, id, buf, sizeof(buf));
+			jw_name(jw, d->name);
+			jw_double(jw, strtod(buf, NULL));
+			break;
+		default:
+			vlog_record__format(r, id, buf, sizeof(buf));
+			jw_string_field(jw, d->name, buf);
+		}
+	}
+	jw_end_object(jw);
+}
+
+int vlog_record__read_json(const struct json_value *o, struct vlog_record **out,
+			   const char **bad_key)
 {
 	struct vlog_record *r;
 
-	if (json_type(o) != JSON_OBJECT) {
-		pr_warn("verifier: %s: programs[%zu] is not an object", s->name, idx);
-		return -BPFGAUGE_EBADFORMAT;
-	}
+	*out = NULL;
+	if (bad_key)
+		*bad_key = NULL;
+	if (!o || json_type(o) != JSON_OBJECT)
+		return bg_err(-BPFGAUGE_EBADFORMAT);
 	r = vlog_record__new();
 	if (!r)
-		return -ENOMEM;
+		return bg_err(-ENOMEM);
 	for (size_t i = 0; i < json_len(o); i++) {
 		const struct json_value *v = json_at(o, i);
 		int id = vlog_stat_find(json_key_at(o, i));
 		const char *text;
-		int err;
 
+		/* unknown keys are skipped: newer writers may add stats */
 		if (id < 0 || json_type(v) == JSON_NULL)
 			continue;
 		text = json_type(v) == JSON_NUMBER ? json_num_text(v) : json_str(v);
 		if (json_type(v) == JSON_BOOL)
 			text = json_bool(v) ? "1" : "0";
-		err = text ? vlog_record__parse_value(r, id, text) : -BPFGAUGE_EBADFORMAT;
-		if (err) {
-			pr_warn("verifier: %s: programs[%zu].%s has a bad value", s->name, idx,
-				json_key_at(o, i));
+		if (!text || vlog_record__parse_value(r, id, text)) {
+			if (bad_key)
+				*bad_key = json_key_at(o, i);
 			vlog_record__free(r);
-			return -BPFGAUGE_EBADFORMAT;
+			return bg_err(-BPFGAUGE_EBADFORMAT);
 		}
 	}
+	*out = r;
+	return 0;
+}
+
+struct vlog_record *vlog_record__from_json(const struct json_value *o)
+{
+	struct vlog_record *r;
+	int err = vlog_record__read_json(o, &r, NULL);
+
+	return err ? bg_err_ptr(err) : r;
+}
+
+static int json_prog(struct set *s, const struct json_value *o, size_t idx)
+{
+	struct vlog_record *r;
+	const char *bad_key;
+	int err = vlog_record__read_json(o, &r, &bad_key);
+
+	if (err == -BPFGAUGE_EBADFORMAT) {
+		if (bad_key)
+			pr_warn("verifier: %s: programs[%zu].%s has a bad value", s->name, idx, bad_key);
+		else
+			pr_warn("verifier: %s: programs[%zu] is not an object", s->name, idx);
+	}
+	if (err)
+		return err;
 	if (set_add(s, r)) {
 		vlog_record__free(r);
 		return -ENOMEM;

@@ -23,12 +23,6 @@ extern "C" {
 struct json_writer;
 struct json_value;
 
-/* --- records as JSON objects (every stat that is set, by canonical name) --- */
-
-void mx_record_write(struct json_writer *jw, const struct vlog_record *r);
-/* New record from a JSON object; NULL with errno=EINVAL/ENOMEM. */
-struct vlog_record *mx_record_read(const struct json_value *obj);
-
 /* --- capture: stats of objects on the running kernel --- */
 
 struct mx_capture {
