@@ -12,7 +12,8 @@
 # Environment: BPFGAUGE_BUILD (build dir; default build-bench, configured and
 # built here), BPFGAUGE_CACHE (default ~/.cache/bpfgauge/bench), BENCH_CLANG
 # (clang major for the corpus), BENCH_JOBS (default 2), BENCH_LOG_MB (parser
-# log size, default 256).
+# log size, default 256), BENCH_SKIP="1 4" (figures not rerun: their raw
+# results already in the results dir are reported again).
 # Exit: 0 all targets met, 1 a target missed, 2 runtime error.
 set -euo pipefail
 
@@ -50,7 +51,13 @@ fi
 export BPFGAUGE=$BUILD/bpfgauge BPFGAUGE_PASS_DIR=$BUILD/pass
 OUT=${OUT:-$BUILD/bench}
 mkdir -p "$OUT"
-rm -f "$OUT"/*.json "$OUT"/*.csv "$OUT"/*.txt "$OUT"/*.md
+skip() { [[ " ${BENCH_SKIP:-} " == *" $1 "* ]]; }
+skip 1 || rm -f "$OUT"/vstats-* "$OUT"/compile-failures.txt
+skip 2 || rm -f "$OUT"/runtime.jsonl
+skip 3 || rm -f "$OUT"/parse*
+skip 4 || rm -f "$OUT"/veristat.* "$OUT"/ours-cmp.* "$OUT"/cmp-*
+skip 5 || rm -f "$OUT"/hold.* "$OUT"/cov.* "$OUT"/corpus.info
+rm -f "$OUT"/meta.txt "$OUT"/bench.md "$OUT"/bench.json
 
 if [ -z "${BENCH_CLANG:-}" ]; then
 	for so in $(ls "$BPFGAUGE_PASS_DIR"/libbpfgauge-pass-*.so | sort -t- -k3 -n); do
@@ -105,7 +112,7 @@ for v in plain hits counts naive; do
 done
 
 # ---- 1. verifier cost of instrumentation --------------------------------------
-for v in plain hits counts naive; do
+skip 1 || for v in plain hits counts naive; do
 	exdir=$EX/$v
 	[ $v = naive ] && exdir=$ROOT/ex-naive
 	mapfile -t objs <"$OUT/objs-$v.txt"
@@ -117,11 +124,14 @@ for v in plain hits counts naive; do
 done
 
 # ---- 2. run-time cost -------------------------------------------------------------
-bench_log "figure 2: run-time cost (BPF_PROG_TEST_RUN / bpf stats)"
-gcc -O2 -I"$SRC/tests/e2e" "$SRC/tests/bench/bench_runtime.c" -o "$BENCH_CACHE/bench_runtime" -lbpf
-"$BENCH_CACHE/bench_runtime" "$EX" 9 1000 100 >"$OUT/runtime.jsonl"
+if ! skip 2; then
+	bench_log "figure 2: run-time cost (BPF_PROG_TEST_RUN / bpf stats)"
+	gcc -O2 -I"$SRC/tests/e2e" "$SRC/tests/bench/bench_runtime.c" -o "$BENCH_CACHE/bench_runtime" -lbpf
+	"$BENCH_CACHE/bench_runtime" "$EX" 9 1000 100 >"$OUT/runtime.jsonl"
+fi
 
 # ---- 3. log parser throughput -------------------------------------------------------
+if ! skip 3; then
 LOGMB=${BENCH_LOG_MB:-256}
 LOGDIR=$BENCH_CACHE/vlogs-l2-$(uname -r)
 BIG=$BENCH_CACHE/big-l2.log
@@ -153,7 +163,10 @@ for i in 1 2 3; do
 done
 rm -f "$OUT"/parse-rss-*.txt
 
+fi
+
 # ---- 4. verifier stats vs veristat ----------------------------------------------------
+if ! skip 4; then
 CFG=$BENCH_CACHE/linux-source-6.1/tools/testing/selftests/bpf/veristat.cfg
 : >"$OUT/cmp-objs.txt"
 for o in $(cat "$OUT/objs-plain.txt"); do
@@ -173,7 +186,10 @@ if [ -n "$VERISTAT" ]; then
 	echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc)" >"$OUT/cmp-times.txt"
 fi
 
+fi
+
 # ---- 5. coverage collection + lcov ------------------------------------------------------
+if ! skip 5; then
 bench_log "figure 5: hold every hits-mode selftest loaded, then cov report"
 mapfile -t objs <"$OUT/objs-hits.txt"
 "$BENCH_CACHE/bench_hold" "${objs[@]}" >"$OUT/hold.txt" 2>"$OUT/hold.err" &
@@ -186,6 +202,8 @@ t1=$(now)
 kill "$hold_pid" 2>/dev/null || true
 wait "$hold_pid" 2>/dev/null || true
 echo "$(echo "$t1 - $t0" | bc) $(cat "$OUT/corpus.info" 2>/dev/null | grep -c '^SF:') $(cat "$OUT/corpus.info" 2>/dev/null | grep -c '^DA:')" >"$OUT/cov.txt"
+
+fi
 
 echo "bench_seconds=$(($(date +%s) - t_start))" >>"$OUT/meta.txt"
 python3 "$SRC/tests/bench/bench_report.py" "$OUT"

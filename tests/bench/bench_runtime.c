@@ -154,8 +154,8 @@ int main(int argc, char **argv)
 		ex_run(&l[0], 3, err, sizeof(err));
 		one = (now_ms() - t0) / 3;
 		iters = one > 0 ? (int)(budget_ms / one) : 1000;
-		if (iters < 100) /* the tracepoint attaches per run: ~5 ms */
-			iters = 100;
+		if (iters < 20) /* the tracepoint attaches per run: slow */
+			iters = 20;
 		if (rounds > 64)
 			rounds = 64;
 		for (r = 0; r < rounds; r++) {
