@@ -17,6 +17,8 @@ static const char *const errstr[BPFGAUGE_ERR_END - BPFGAUGE_ERR_START] = {
 	[BPFGAUGE_EBADLOG - BPFGAUGE_ERR_START] = "unusable verifier log",
 	[BPFGAUGE_EBADFORMAT - BPFGAUGE_ERR_START] = "malformed input file",
 	[BPFGAUGE_ENOBTF - BPFGAUGE_ERR_START] = "BTF missing",
+	[BPFGAUGE_ELIBBPF - BPFGAUGE_ERR_START] =
+		"libbpf cannot open this BPF object (unresolved externs? link it first)",
 	[BPFGAUGE_EPLUGIN - BPFGAUGE_ERR_START] =
 		"pass plugin missing or built for another LLVM major",
 };

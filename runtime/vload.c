@@ -114,7 +114,7 @@ int vload_list_progs(const char *path, char ***names, size_t *n)
 	if (!obj) {
 		err = -errno;
 		pr_warn("verifier: libbpf cannot open '%s': %s", path, bpfgauge_strerror(err));
-		return bg_err(err ? err : -EINVAL);
+		return bg_err(-BPFGAUGE_ELIBBPF);
 	}
 	if (!bpf_object__btf(obj)) {
 		pr_warn("verifier: '%s' has no BTF (.BTF section); rebuild it with clang -g", path);
@@ -170,6 +170,15 @@ static void fixup_obj(struct bpf_object *obj, const char *prog_name)
 
 	bpf_object__for_each_map(map, obj) {
 		bpf_map__set_pin_path(map, NULL);
+		switch (bpf_map__type(map)) {
+		case BPF_MAP_TYPE_SK_STORAGE: /* local storage maps must keep 0 */
+		case BPF_MAP_TYPE_TASK_STORAGE:
+		case BPF_MAP_TYPE_INODE_STORAGE:
+		case BPF_MAP_TYPE_CGROUP_STORAGE:
+			continue;
+		default:
+			break;
+		}
 		if (bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
 		    bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF) {
 			if (bpf_map__max_entries(map) == 0)
@@ -235,7 +244,10 @@ static int load_once(const char *path, const char *prog_name, int level, char *b
 int vload_prog(const char *path, const char *prog_name, const struct vload_opts *opts,
 	       struct vload_result *res)
 {
-	int level = 1, load_err = 0, err;
+	/* level 0: stats only (BPF_LOG_STATS), like veristat: level 1 slows the
+	 * verifier down several times; a failed load is redone at level 1 for
+	 * the error text */
+	int level = 0, load_err = 0, err;
 	size_t size = LOG_DEFAULT, insn_cnt = 0;
 	bool no_retry = false, hotspots = false, has_info = false;
 	struct bpf_prog_info info;
@@ -271,6 +283,11 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 			pr_warn("verifier: cannot open '%s' for program '%s': %s", path, prog_name,
 				bpfgauge_strerror(err));
 			return bg_err(err);
+		}
+		if (load_err && level == 0) {
+			level = 1;
+			free(buf);
+			continue;
 		}
 		if (load_err != -ENOSPC || no_retry || size >= LOG_MAX)
 			break;

@@ -164,5 +164,15 @@ if command -v genhtml >/dev/null; then
   mkdir -p "$tmp/src" && printf '%s\n' $(seq 1 40) >"$tmp/src/pass_subprog.bpf.c"
   (cd "$tmp/src" && genhtml -q -o "$tmp/html" "$tmp/heat.info" >/dev/null 2>&1) && ok genhtml || bad genhtml
 fi
+# an object libbpf cannot open (an unresolved extern: it needs linking) is an
+# input error, unless --allow-failures, which skips it with a warning
+cl=$(command -v clang-22 || command -v clang-19 || command -v clang-14 || true)
+if [ -n "$cl" ]; then
+  printf 'extern int foo(void);\nint __attribute__((section("xdp"))) p(void *c) { return foo(); }\nchar _l[] __attribute__((section("license"))) = "GPL";\n' >"$tmp/ext.c"
+  "$cl" -g -O2 -target bpf -c "$tmp/ext.c" -o "$tmp/ext.o"
+  one_line_err stats-needs-linking "$bg" verifier stats "$tmp/ext.o"
+  err=$("$bg" verifier stats --allow-failures "$tmp/ext.o" 2>&1 >/dev/null); check stats-skip-unopenable 0 $?
+  has stats-skip-warning "skipping '$tmp/ext.o': libbpf cannot open this BPF object" "$err"
+fi
 [ $fail = 0 ] && echo "verifier cli: all passed"
 exit $fail

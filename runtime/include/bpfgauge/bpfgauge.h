@@ -61,6 +61,7 @@ enum bpfgauge_error {
 	BPFGAUGE_EBADFORMAT,  /* input file (lcov, csv, json, policy) is malformed */
 	BPFGAUGE_ENOBTF,      /* object or kernel lacks BTF */
 	BPFGAUGE_EPLUGIN,     /* pass plugin missing or for the wrong LLVM major */
+	BPFGAUGE_ELIBBPF,     /* a BPF object libbpf cannot open (e.g. needs linking) */
 	BPFGAUGE_ERR_END,
 };
 
