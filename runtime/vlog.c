@@ -726,7 +726,9 @@ int vlog_parser__finish(struct vlog_parser *p, struct vlog_record **out)
 	*out = NULL;
 	if (p->lb && p->lb_len)
 		flush_line(p);
-	if (!p->recognized)
+	/* binary input: a chance keyword among random bytes is not a log (real
+	 * logs have no control bytes; random data has ~11%) */
+	if (!p->recognized || p->bad_bytes * 20 > p->bytes)
 		return bg_err(-BPFGAUGE_EBADLOG);
 	r = vlog_record__new();
 	if (!r)

@@ -47,7 +47,7 @@ tr -d "\r" <"$tmp/par.csv" | grep -q "^fail_complexity,fail,complexity,1000001,,
 out=$("$bg" -v verifier stats --log-size 256 --allow-failures -o csv -e prog,class,truncated "$tmp/fail_ref.bpf.o" 2>&1)
 grep -q "retrying" <<<"$out" && grep -q "^fail_ref,ref_leak,0" <<<"$(tr -d '\r' <<<"$out")" \
   && ok "ENOSPC retried to the real error" || bad "ENOSPC retry: $out"
-out=$("$bg" verifier stats --log-size 256 --no-retry --allow-failures -o csv -e prog,class,truncated,errno "$tmp/pass_subprog.bpf.o" | tr -d '\r')
+out=$("$bg" verifier stats --log-level 1 --log-size 256 --no-retry --allow-failures -o csv -e prog,class,truncated,errno "$tmp/pass_subprog.bpf.o" | tr -d '\r')
 grep -q "^pass_subprog,truncated,1,28$" <<<"$out" && ok "--no-retry keeps ENOSPC" || bad "no-retry: $out"
 # JSON round trip through compare: every diff is zero
 "$bg" verifier stats --allow-failures -o json "$tmp"/*.o >"$tmp/a.json"

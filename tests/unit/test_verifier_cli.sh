@@ -42,6 +42,14 @@ head -c 4096 /dev/urandom >"$tmp/garbage.log"
 one_line_err parse-empty "$bg" verifier parse "$tmp/empty.log"
 one_line_err parse-garbage "$bg" verifier parse "$tmp/garbage.log"
 one_line_err parse-missing "$bg" verifier parse "$tmp/nope.log"
+# random bytes may contain a keyword by chance: still never a log
+nbin=0
+for i in $(seq 50); do
+  head -c 4096 /dev/urandom >"$tmp/g.log"
+  "$bg" verifier parse "$tmp/g.log" >/dev/null 2>&1
+  [ $? = 2 ] || { nbin=$((nbin + 1)); cp "$tmp/g.log" "$tmp/accepted-garbage.log"; }
+done
+[ $nbin = 0 ] && ok "50 random binary files refused" || bad "$nbin of 50 random binary files parsed as logs"
 head -c 1500 "$logs"/fail_ref.l2.log >"$tmp/cut.log"
 err=$("$bg" verifier parse "$tmp/cut.log" 2>&1 >/dev/null); check parse-truncated 0 $?
 has parse-truncated-msg "truncated" "$err"
