@@ -241,6 +241,20 @@ static int load_once(const char *path, const char *prog_name, int level, char *b
 	return 0;
 }
 
+/* Does the log's "processed N insns (limit L)" line show N > L? */
+static bool over_limit(const char *log, size_t size)
+{
+	size_t len = strnlen(log, size);
+	unsigned long long n, l;
+
+	/* the stats line is the last one: search backwards from the end */
+	for (size_t i = len; i-- > 0;)
+		if ((i == 0 || log[i - 1] == '\n') && !strncmp(log + i, "processed ", 10))
+			return sscanf(log + i, "processed %llu insns (limit %llu)", &n, &l) == 2 &&
+			       n > l;
+	return false;
+}
+
 int vload_prog(const char *path, const char *prog_name, const struct vload_opts *opts,
 	       struct vload_result *res)
 {
@@ -284,7 +298,10 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 				bpfgauge_strerror(err));
 			return bg_err(err);
 		}
-		if (load_err && level == 0) {
+		/* a stats-only failure needs level 1 for its message, except the
+		 * 1M-insn limit, which the stats line proves (and which would cost
+		 * a second full walk) */
+		if (load_err && level == 0 && !(load_err == -E2BIG && over_limit(buf, size))) {
 			level = 1;
 			free(buf);
 			continue;
@@ -376,6 +393,8 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 			cls = VLOG_CLASS_PERM;
 		else if (load_err == -E2BIG && !res->log_len)
 			cls = VLOG_CLASS_TOO_LARGE;
+		else if (load_err == -E2BIG && cls == VLOG_CLASS_OTHER && over_limit(res->log, res->log_len + 1))
+			cls = VLOG_CLASS_COMPLEXITY; /* stats-only log: no message line */
 		else if (cls == VLOG_CLASS_NONE || cls == VLOG_CLASS_TRUNCATED)
 			cls = VLOG_CLASS_OTHER;
 		vlog_record__set_int(r, VLOG_STAT_CLASS, cls);
@@ -383,7 +402,12 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 		if (!vlog_record__has(r, VLOG_STAT_ERROR)) {
 			char msg[256];
 
-			snprintf(msg, sizeof(msg), "load failed: %s", bpfgauge_strerror(load_err));
+			if (cls == VLOG_CLASS_COMPLEXITY)
+				snprintf(msg, sizeof(msg), "BPF program is too large (processed %lld insns)",
+					 (long long)(vlog_record__has(r, VLOG_STAT_INSNS)
+							     ? vlog_record__int(r, VLOG_STAT_INSNS) : 0));
+			else
+				snprintf(msg, sizeof(msg), "load failed: %s", bpfgauge_strerror(load_err));
 			vlog_record__set_str(r, VLOG_STAT_ERROR, msg);
 		}
 		vlog_record__unset(r, VLOG_STAT_HINT);
