@@ -12,22 +12,7 @@
 #include <time.h>
 
 #include "cov_writers.h"
-
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\t')
-				fputc(*s, f);
-		}
-	}
-}
+#include "markup.h"
 
 static double rate(uint64_t hit, uint64_t found)
 {
@@ -79,14 +64,14 @@ static void write_class(FILE *f, const struct cov_file_view *v)
 
 	file_rates(v, &lr, &br);
 	fprintf(f, "        <class name=\"");
-	xml_escape(f, v->path + dir_len(v->path) + (dir_len(v->path) ? 1 : 0));
+	markup_escape(f, v->path + dir_len(v->path) + (dir_len(v->path) ? 1 : 0));
 	fprintf(f, "\" filename=\"");
-	xml_escape(f, v->path[0] == '/' ? v->path + 1 : v->path);
+	markup_escape(f, v->path[0] == '/' ? v->path + 1 : v->path);
 	fprintf(f, "\" line-rate=\"%.4f\" branch-rate=\"%.4f\" complexity=\"0\">\n", lr, br);
 	fprintf(f, "          <methods>\n");
 	for (size_t k = 0; k < v->nfuncs; k++) {
 		fprintf(f, "            <method name=\"");
-		xml_escape(f, v->funcs[k].name);
+		markup_escape(f, v->funcs[k].name);
 		fprintf(f, "\" signature=\"\" line-rate=\"%.4f\" branch-rate=\"0\" complexity=\"0\">\n"
 			   "              <lines>\n                <line number=\"%u\" hits=\"%" PRIu64 "\"/>\n"
 			   "              </lines>\n            </method>\n",
@@ -142,7 +127,7 @@ static int cobertura_write(FILE *f, const struct cov_model *m)
 			for (size_t k = 0; k < dir_len(v.path); k++) {
 				char c[2] = { v.path[k], 0 };
 
-				xml_escape(f, c);
+				markup_escape(f, c);
 			}
 		} else {
 			fputs(".", f);

@@ -12,19 +12,7 @@
 
 #include "matrix_grid.h"
 #include "matrix_report.h"
-
-static void esc(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
+#include "markup.h"
 
 static const char *heat(const struct vlog_record *r, const char *err)
 {
@@ -62,17 +50,17 @@ static void heatmap(FILE *f, const struct grid *g, size_t row)
 			snprintf(cc[ncc++], 64, "%s", lab);
 	}
 	fprintf(f, "<table class=\"heat\" data-prog=\"");
-	esc(f, g->rows[row].prog);
+	markup_escape(f, g->rows[row].prog);
 	fprintf(f, "\"><tr><th>kernel \\ compiler</th>");
 	for (size_t j = 0; j < ncc; j++) {
 		fprintf(f, "<th>");
-		esc(f, *cc[j] ? cc[j] : "object");
+		markup_escape(f, *cc[j] ? cc[j] : "object");
 		fprintf(f, "</th>");
 	}
 	fprintf(f, "</tr>\n");
 	for (size_t i = 0; i < nk; i++) {
 		fprintf(f, "<tr><th>");
-		esc(f, kernels[i]);
+		markup_escape(f, kernels[i]);
 		fprintf(f, "</th>");
 		for (size_t j = 0; j < ncc; j++) {
 			const struct vlog_record *r = NULL;
@@ -203,19 +191,19 @@ int dashboard_write(const char *dir, const struct dash_run *runs, size_t nruns,
 		fprintf(f, "<p>None.</p>\n");
 	for (size_t i = 0; i < nflags; i++) {
 		fprintf(f, "<div class=\"flag\"><b class=\"flag-prog\">");
-		esc(f, flags[i].object);
+		markup_escape(f, flags[i].object);
 		fputc('/', f);
-		esc(f, flags[i].prog);
+		markup_escape(f, flags[i].prog);
 		fprintf(f, "</b>: <span class=\"flag-axis\">");
-		esc(f, flags[i].axis);
+		markup_escape(f, flags[i].axis);
 		fprintf(f, "</span> <code>%s</code><br>", mx_flag_kind_str(flags[i].kind));
-		esc(f, flags[i].detail);
+		markup_escape(f, flags[i].detail);
 		fprintf(f, "<br><small>");
-		esc(f, flags[i].cells);
+		markup_escape(f, flags[i].cells);
 		fprintf(f, "</small>");
 		if (flags[i].log) {
 			fprintf(f, "<pre>");
-			esc(f, flags[i].log);
+			markup_escape(f, flags[i].log);
 			fprintf(f, "</pre>");
 		}
 		fprintf(f, "</div>\n");
@@ -224,13 +212,13 @@ int dashboard_write(const char *dir, const struct dash_run *runs, size_t nruns,
 		   "the latest run; green = headroom, red = failed.</p>\n");
 	for (size_t r = 0; r < g.nrows; r++) {
 		fprintf(f, "<div class=\"prog\" id=\"prog-");
-		esc(f, g.rows[r].object);
+		markup_escape(f, g.rows[r].object);
 		fputc('-', f);
-		esc(f, g.rows[r].prog);
+		markup_escape(f, g.rows[r].prog);
 		fprintf(f, "\"><h3>");
-		esc(f, g.rows[r].object);
+		markup_escape(f, g.rows[r].object);
 		fputc('/', f);
-		esc(f, g.rows[r].prog);
+		markup_escape(f, g.rows[r].prog);
 		fprintf(f, "</h3>\n");
 		heatmap(f, &g, r);
 		trend(f, runs, nruns, g.rows[r].object, g.rows[r].prog);

@@ -8,6 +8,7 @@
 
 #include "json_writer.h"
 #include "verifier_report.h"
+#include "markup.h"
 
 static const struct vlog_record *key(const struct vcompare_row *r)
 {
@@ -17,23 +18,6 @@ static const struct vlog_record *key(const struct vcompare_row *r)
 static const char *s_or(const char *s, const char *d)
 {
 	return s && *s ? s : d;
-}
-
-static void xml_esc(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				fputc('?', f);
-			else
-				fputc(*s, f);
-		}
-	}
 }
 
 /* GitHub annotation messages: %, \r and \n must be escaped. */
@@ -98,9 +82,9 @@ static int write_junit(FILE *f, const struct vgate_result *res,
 		if (!row->b)
 			continue;
 		fputs("    <testcase classname=\"", f);
-		xml_esc(f, s_or(vlog_record__str(row->b, VLOG_STAT_FILE), "-"));
+		markup_escape(f, s_or(vlog_record__str(row->b, VLOG_STAT_FILE), "-"));
 		fputs("\" name=\"", f);
-		xml_esc(f, s_or(vlog_record__str(row->b, VLOG_STAT_PROG), "-"));
+		markup_escape(f, s_or(vlog_record__str(row->b, VLOG_STAT_PROG), "-"));
 		fputs("\">\n", f);
 		for (size_t k = 0; k < res->n; k++) {
 			if (res->f[k].row != row)
@@ -108,7 +92,7 @@ static int write_junit(FILE *f, const struct vgate_result *res,
 			if (res->f[k].error) {
 				fputs(nerr++ ? "" : "      <failure message=\"", f);
 				if (nerr == 1) {
-					xml_esc(f, res->f[k].msg);
+					markup_escape(f, res->f[k].msg);
 					fputs("\" type=\"gate\">", f);
 				}
 			}
@@ -116,7 +100,7 @@ static int write_junit(FILE *f, const struct vgate_result *res,
 		if (nerr) {
 			for (size_t k = 0; k < res->n; k++)
 				if (res->f[k].row == row && res->f[k].error) {
-					xml_esc(f, res->f[k].msg);
+					markup_escape(f, res->f[k].msg);
 					fputc('\n', f);
 				}
 			fputs("</failure>\n", f);
@@ -125,8 +109,8 @@ static int write_junit(FILE *f, const struct vgate_result *res,
 			if (res->f[k].row != row || res->f[k].error)
 				continue;
 			fputs(nwarn++ ? "" : "      <system-out>", f);
-			xml_esc(f, "warning: ");
-			xml_esc(f, res->f[k].msg);
+			markup_escape(f, "warning: ");
+			markup_escape(f, res->f[k].msg);
 			fputc('\n', f);
 		}
 		if (nwarn)
