@@ -194,10 +194,25 @@ unsigned MappingWriter::addFunction(Function &F, const Synthetic &Syn, const Pla
 			edge(&BB, nullptr, "-");
 	}
 
+	// Selects after the branches: their sites continue the numbering.
+	std::string Sels;
+	raw_string_ostream SOS(Sels);
+	unsigned NumSelects = 0;
+	for (const auto &S : Probes.Select) {
+		if (S.first->getFunction() != &F)
+			continue;
+		const DILocation *Loc = S.first->getDebugLoc().get();
+		SOS << "s " << Id[S.first->getParent()] << ' ' << S.second << ' '
+		    << fileId(Loc->getFile()) << ':' << Loc->getLine() << ':' << Site++ << '\n';
+		NumSelects++;
+	}
+
 	raw_string_ostream FOS(Funcs);
 	FOS << "func " << escapeField(F.getName()) << ' ' << fileId(SP->getFile()) << ' '
-	    << SP->getLine() << ' ' << Id.size() << ' ' << NumEdges << '\n'
-	    << BOS.str() << EOS.str();
+	    << SP->getLine() << ' ' << Id.size() << ' ' << NumEdges;
+	if (NumSelects)
+		FOS << ' ' << NumSelects;
+	FOS << '\n' << BOS.str() << EOS.str() << SOS.str();
 	FOS.flush();
 	return Id.size();
 }
