@@ -328,7 +328,7 @@ static size_t check_record(char *rec, size_t avail, int naive)
 	while (!strncmp(line, "func ", 5)) {
 		nfuncs++;
 		line = strchr(line, '\n') + 1;
-		while (!strncmp(line, "b ", 2) || !strncmp(line, "e ", 2))
+		while (!strncmp(line, "b ", 2) || !strncmp(line, "e ", 2) || !strncmp(line, "s ", 2))
 			line = strchr(line, '\n') + 1;
 	}
 	if (strcmp(line, "end\n"))
