@@ -51,10 +51,12 @@
  *   that source line; inst is the inline instance (0 = the function's own
  *   code, 1.. = distinct inlined-at chains within this function).
  *
- *   <branch> is "<fid>:<line>:<site>:<idx>" when the edge is successor <idx>
- *   (0-based, unique successors in terminator order) of conditional branch
- *   or switch number <site> (unique within the function) whose terminator
- *   sits at fid:line; otherwise "-".
+ *   <branch> is "<fid>:<line>:<site>:<idx>" when the edge is outcome <idx>
+ *   of conditional branch or switch number <site> (unique within the
+ *   function) whose terminator sits at fid:line; otherwise "-". Outcomes are
+ *   numbered as the source reads: a conditional branch's true (0) and false
+ *   (1); a switch's distinct case targets in case order, then its default
+ *   unless a case shares its block.
  *
  *   An s record is a source conditional compiled without a branch (clang
  *   emits a cheap `c ? a : b` as a select) in block <bid>, a branch site
