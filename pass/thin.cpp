@@ -23,6 +23,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
 #include <algorithm>
 #include <map>
@@ -94,6 +95,97 @@ Access classify(Instruction &I, GlobalVariable *Seg, Mode M, const DataLayout &D
 		A.Slot = (Off.getZExtValue() - Hdr) / Elem;
 	A.Recognised = A.Recognised && A.ConstOff;
 	return A;
+}
+
+// The slots an address may point to, through phis and selects of constant
+// offsets into Seg; false when it may point elsewhere or anywhere.
+bool possibleSlots(Value *Ptr, GlobalVariable *Seg, Mode M, const DataLayout &DL,
+		   std::set<uint64_t> &Out, unsigned Depth = 0)
+{
+	uint64_t Hdr = 24, Elem = M == Mode::Counts ? 8 : 1;
+
+	if (Depth > 8)
+		return false;
+	if (auto *Phi = dyn_cast<PHINode>(Ptr)) {
+		for (Value *V : Phi->incoming_values())
+			if (!possibleSlots(V, Seg, M, DL, Out, Depth + 1))
+				return false;
+		return true;
+	}
+	if (auto *Sel = dyn_cast<SelectInst>(Ptr))
+		return possibleSlots(Sel->getTrueValue(), Seg, M, DL, Out, Depth + 1) &&
+		       possibleSlots(Sel->getFalseValue(), Seg, M, DL, Out, Depth + 1);
+	APInt Off(DL.getIndexTypeSizeInBits(Ptr->getType()), 0);
+	if (Ptr->stripAndAccumulateConstantOffsets(DL, Off, true) != Seg || Off.isNegative() ||
+	    Off.getZExtValue() < Hdr || (Off.getZExtValue() - Hdr) % Elem)
+		return false;
+	Out.insert((Off.getZExtValue() - Hdr) / Elem);
+	return true;
+}
+
+// The optimiser sinks the probes of two predecessors into their join as
+// one store through a phi of addresses. Put each back on its edge (at the
+// end of a predecessor that only leads there, else on a new block on the
+// edge), where it is an ordinary copy again.
+void unsinkPhiProbes(Function &F, GlobalVariable *Seg, Mode M, const DataLayout &DL,
+		     Synthetic &Syn)
+{
+	std::vector<Instruction *> Work;
+
+	for (BasicBlock &BB : F)
+		for (Instruction &I : BB) {
+			auto *SI = dyn_cast<StoreInst>(&I);
+			auto *RMW = dyn_cast<AtomicRMWInst>(&I);
+			Value *Ptr = SI ? SI->getPointerOperand()
+					: RMW ? RMW->getPointerOperand() : nullptr;
+			auto *Phi = dyn_cast_or_null<PHINode>(Ptr);
+			std::set<uint64_t> Slots;
+			if (!Phi || Phi->getParent() != &BB || !possibleSlots(Phi, Seg, M, DL, Slots))
+				continue;
+			if (SI && (SI->isVolatile() || !isa<ConstantInt>(SI->getValueOperand())))
+				continue;
+			if (RMW && (!RMW->use_empty() || !isa<ConstantInt>(RMW->getValOperand())))
+				continue;
+			Work.push_back(&I);
+		}
+	for (Instruction *I : Work) {
+		auto *Phi = cast<PHINode>(getLoadStorePointerOperand(I) ? getLoadStorePointerOperand(I)
+				       : cast<AtomicRMWInst>(I)->getPointerOperand());
+		BasicBlock *BB = I->getParent();
+		SmallVector<std::pair<BasicBlock *, Value *>, 4> In;
+		SmallPtrSet<BasicBlock *, 4> Seen;
+		bool Ok = true;
+		for (unsigned i = 0; i < Phi->getNumIncomingValues(); i++) {
+			In.push_back({Phi->getIncomingBlock(i), Phi->getIncomingValue(i)});
+			// one edge per predecessor, and one we can put code on
+			Ok &= Seen.insert(Phi->getIncomingBlock(i)).second &&
+			      (isa<BranchInst>(Phi->getIncomingBlock(i)->getTerminator()) ||
+			       isa<SwitchInst>(Phi->getIncomingBlock(i)->getTerminator()));
+		}
+		if (!Ok)
+			continue; // stays where it is: its slots are kept real probes
+		for (auto &E : In) {
+			BasicBlock *Pred = E.first;
+			if (Pred->getSingleSuccessor() != BB) {
+				Instruction *TI = Pred->getTerminator();
+				unsigned Idx = 0;
+				while (TI->getSuccessor(Idx) != BB)
+					Idx++;
+				// Pred branches elsewhere too and BB joins: critical
+				BasicBlock *New = SplitCriticalEdge(
+					TI, Idx, CriticalEdgeSplittingOptions().setMergeIdenticalEdges());
+				assert(New && "a join's edge from a branching block is critical");
+				Syn.Blocks.insert(New);
+				Pred = New;
+			}
+			Instruction *C = I->clone();
+			C->setOperand(isa<StoreInst>(I) ? 1 : 0, E.second);
+			C->insertBefore(Pred->getTerminator());
+		}
+		I->eraseFromParent();
+		if (Phi->use_empty())
+			Phi->eraseFromParent();
+	}
 }
 
 // Does I touch the segment at all (with an address we may not know)?
@@ -205,6 +297,12 @@ unsigned thinProbes(Module &Mod, GlobalVariable *Seg, GlobalVariable *Map)
 	Mode M = Ty->getElementType()->isIntegerTy(64) ? Mode::Counts : Mode::Hits;
 	uint64_t NSlots = M == Mode::Counts ? Ty->getNumElements() - 3 : Ty->getNumElements() - 24;
 
+	// Each function's splits and new blocks, kept for its plan.
+	std::map<Function *, Synthetic> Syns;
+	for (Function &F : Mod)
+		if (!F.isDeclaration())
+			unsinkPhiProbes(F, Seg, M, DL, Syns[&F]);
+
 	// Slots that keep real probes: any access we do not understand.
 	std::vector<bool> Kept(NSlots, false);
 	for (Function &F : Mod) {
@@ -216,16 +314,27 @@ unsigned thinProbes(Module &Mod, GlobalVariable *Seg, GlobalVariable *Map)
 				if (A.Recognised && A.Slot + A.Count <= NSlots)
 					continue;
 				if (!A.ConstOff) {
-					// A select probe says which slots it touches.
+					// A select probe says which slots it touches; a
+					// phi or select of addresses may say it too.
 					MDNode *MD = I.getMetadata(selectSlotsMD());
-					if (!MD || MD->getNumOperands() != 2)
+					std::set<uint64_t> Slots;
+					Value *Ptr = getLoadStorePointerOperand(&I);
+					if (auto *RMW = dyn_cast<AtomicRMWInst>(&I))
+						Ptr = RMW->getPointerOperand();
+					if (MD && MD->getNumOperands() == 2) {
+						auto *S = mdconst::dyn_extract<ConstantInt>(MD->getOperand(0));
+						auto *N = mdconst::dyn_extract<ConstantInt>(MD->getOperand(1));
+						for (uint64_t k = 0; S && N && k < N->getZExtValue(); k++)
+							Slots.insert(S->getZExtValue() + k);
+					} else if (!Ptr || !possibleSlots(Ptr, Seg, M, DL, Slots)) {
 						return 0; // an address we cannot place: thin nothing
-					auto *S = mdconst::dyn_extract<ConstantInt>(MD->getOperand(0));
-					auto *N = mdconst::dyn_extract<ConstantInt>(MD->getOperand(1));
-					if (!S || !N)
+					}
+					if (Slots.empty())
 						return 0;
-					A.Slot = S->getZExtValue();
-					A.Count = N->getZExtValue();
+					for (uint64_t S : Slots)
+						if (S < NSlots)
+							Kept[S] = true;
+					continue;
 				}
 				for (uint64_t k = 0; k < A.Count && A.Slot + k < NSlots; k++)
 					Kept[A.Slot + k] = true;
@@ -243,6 +352,7 @@ unsigned thinProbes(Module &Mod, GlobalVariable *Seg, GlobalVariable *Map)
 			continue;
 		FuncWork W;
 		W.F = &F;
+		W.Syn = std::move(Syns[&F]);
 		splitAfterExitCalls(F, W.Syn);
 		for (BasicBlock &BB : F) {
 			for (Instruction &I : BB) {
