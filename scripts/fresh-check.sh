@@ -91,6 +91,8 @@ logs=${FRESH_LOGS:-$top/out/fresh-check}
 mkdir -p "$logs"
 logs=$(cd "$logs" && pwd)
 root=$(mktemp -d /var/tmp/bpfgauge-fresh.XXXXXX)
+# mktemp makes it 0700: as the chroot's '/', it would lock out every user but root
+chmod 755 "$root"
 cleanup() {
   local rc=$?
   # the namespace is gone, so nothing is mounted under $root any more; check

@@ -53,6 +53,7 @@ EOF
 cat >"$tmp/qemu-hang" <<EOF
 #!/bin/sh
 echo \$\$ >> "$tmp/hang.pids"
+echo \$\$ >> "$tmp/every-hang.pids"
 exec sleep 600
 EOF
 chmod +x "$tmp/qemu-kvm-late" "$tmp/qemu-hang"
