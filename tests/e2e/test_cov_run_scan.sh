@@ -89,7 +89,7 @@ loader=("$tmp/ex_loader" "$D/counts" run:xdp_parse)
 # covrun NAME [OPTIONS]: cov run into $tmp/NAME.info, stderr in $tmp/NAME.err
 covrun() {
   local name=$1; shift
-  timeout 120 "$bg" cov run -o "$tmp/$name.info" "$@" -- "${loader[@]}" 2>"$tmp/$name.err"
+  timeout -k 10 120 "$bg" cov run -o "$tmp/$name.info" "$@" -- "${loader[@]}" 2>"$tmp/$name.err"
 }
 looked() { sed -n 's/^cov run: looked at \([0-9]*\) file(s) .*/\1/p' "$tmp/$1.err"; }
 exact() { # NAME: the lcov equals the annotations of xdp_parse, once
