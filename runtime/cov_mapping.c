@@ -142,6 +142,7 @@ void cov_module_release(struct cov_module *mod)
 	for (uint32_t i = 0; i < mod->nfuncs; i++) {
 		struct cov_mfunc *f = &mod->funcs[i];
 
+		/* a record refused mid-parse has counts but no arrays */
 		for (uint32_t b = 0; f->blocks && b < f->nblocks; b++)
 			free(f->blocks[b].lines);
 		free(f->blocks);
