@@ -85,20 +85,24 @@ int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *
 	return 0;
 }
 
+/* "80.0% (4 of 5)", or "n/a (0 of 0)": a percentage of nothing is not 100%. */
+static void print_ratio(FILE *f, const char *what, uint64_t hit, uint64_t found)
+{
+	if (found)
+		fprintf(f, "%s: %.1f%% (%llu of %llu)\n", what, 100.0 * hit / found,
+			(unsigned long long)hit, (unsigned long long)found);
+	else
+		fprintf(f, "%s: n/a (0 of 0)\n", what);
+}
+
 void cov_print_summary(const struct cov_model *m, FILE *f)
 {
 	struct cov_summary s;
 
 	cov_model__summary(m, &s);
-	fprintf(f, "lines......: %.1f%% (%llu of %llu)\n",
-		s.lines_found ? 100.0 * s.lines_hit / s.lines_found : 100.0,
-		(unsigned long long)s.lines_hit, (unsigned long long)s.lines_found);
-	fprintf(f, "functions..: %.1f%% (%llu of %llu)\n",
-		s.funcs_found ? 100.0 * s.funcs_hit / s.funcs_found : 100.0,
-		(unsigned long long)s.funcs_hit, (unsigned long long)s.funcs_found);
-	fprintf(f, "branches...: %.1f%% (%llu of %llu)\n",
-		s.branches_found ? 100.0 * s.branches_hit / s.branches_found : 100.0,
-		(unsigned long long)s.branches_hit, (unsigned long long)s.branches_found);
+	print_ratio(f, "lines......", s.lines_hit, s.lines_found);
+	print_ratio(f, "functions..", s.funcs_hit, s.funcs_found);
+	print_ratio(f, "branches...", s.branches_hit, s.branches_found);
 }
 
 /* Load and merge the mappings of every object given. */
@@ -206,6 +210,16 @@ static int do_report(int argc, char **argv)
 	}
 	if (unmatched)
 		p_info("cov report: ignored %zu counter segment(s) of other objects", unmatched);
+	{
+		struct cov_summary sum;
+
+		cov_model__summary(model, &sum);
+		if (!sum.lines_found) {
+			p_err("cov report: the counters of %s hold no instrumented line: no coverage written",
+			      argc - optind == 1 ? argv[optind] : "these objects");
+			goto out;
+		}
+	}
 	ret = cov_emit(w, model, out);
 	if (!ret && out)
 		cov_print_summary(model, stderr);
@@ -370,6 +384,8 @@ static int do_summary(int argc, char **argv)
 		{ 0 },
 	};
 	double min[3] = { -1, -1, -1 }, pct[3];
+	uint64_t found[3], hit[3];
+	bool pass[3];
 	static const char *const what[3] = { "lines", "functions", "branches" };
 	struct cov_summary s;
 	struct cov_model *m;
@@ -402,16 +418,17 @@ static int do_summary(int argc, char **argv)
 	if (!m)
 		return EXIT_ERROR;
 	cov_model__summary(m, &s);
-	pct[0] = s.lines_found ? 100.0 * s.lines_hit / s.lines_found : 100.0;
-	pct[1] = s.funcs_found ? 100.0 * s.funcs_hit / s.funcs_found : 100.0;
-	pct[2] = s.branches_found ? 100.0 * s.branches_hit / s.branches_found : 100.0;
-	for (int k = 0; k < 3; k++)
-		if (min[k] >= 0 && pct[k] < min[k])
+	found[0] = s.lines_found, found[1] = s.funcs_found, found[2] = s.branches_found;
+	hit[0] = s.lines_hit, hit[1] = s.funcs_hit, hit[2] = s.branches_hit;
+	for (int k = 0; k < 3; k++) {
+		pct[k] = found[k] ? 100.0 * hit[k] / found[k] : 0.0;
+		/* a threshold over nothing fails: an empty report must not pass a gate */
+		pass[k] = min[k] < 0 || (found[k] && pct[k] >= min[k]);
+		if (!pass[k])
 			ret = EXIT_GATE;
+	}
 	if (json_output) {
 		json_writer_t *jw = jw_new(stdout, pretty_output);
-		uint64_t f[3] = { s.lines_found, s.funcs_found, s.branches_found };
-		uint64_t h[3] = { s.lines_hit, s.funcs_hit, s.branches_hit };
 
 		jw_start_object(jw);
 		jw_uint_field(jw, "schema_version", COV_JSON_SCHEMA_VERSION);
@@ -419,12 +436,15 @@ static int do_summary(int argc, char **argv)
 		for (int k = 0; k < 3; k++) {
 			jw_name(jw, what[k]);
 			jw_start_object(jw);
-			jw_uint_field(jw, "found", f[k]);
-			jw_uint_field(jw, "hit", h[k]);
-			jw_double_field(jw, "percent", pct[k]);
+			jw_uint_field(jw, "found", found[k]);
+			jw_uint_field(jw, "hit", hit[k]);
+			if (found[k])
+				jw_double_field(jw, "percent", pct[k]);
+			else
+				jw_null_field(jw, "percent");
 			if (min[k] >= 0) {
 				jw_double_field(jw, "fail_under", min[k]);
-				jw_bool_field(jw, "ok", pct[k] >= min[k]);
+				jw_bool_field(jw, "ok", pass[k]);
 			}
 			jw_end_object(jw);
 		}
@@ -435,10 +455,16 @@ static int do_summary(int argc, char **argv)
 		printf("files......: %llu\n", (unsigned long long)s.files);
 		cov_print_summary(m, stdout);
 	}
-	for (int k = 0; k < 3; k++)
-		if (min[k] >= 0 && pct[k] < min[k])
+	for (int k = 0; k < 3; k++) {
+		if (pass[k])
+			continue;
+		if (!found[k])
+			fprintf(stderr, "%s: no instrumented %s (0 of 0), so --fail-under-%s %.1f%% fails\n",
+				bin_name, what[k], what[k], min[k]);
+		else
 			fprintf(stderr, "%s: %s coverage %.1f%% is below --fail-under-%s %.1f%%\n", bin_name,
 				what[k], pct[k], what[k], min[k]);
+	}
 	cov_model__free(m);
 	return ret;
 }

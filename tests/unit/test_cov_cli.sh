@@ -91,6 +91,24 @@ out=$("$bg" -j cov summary "$t/m.info" --fail-under-functions 100); want_rc "jso
 grep -q '"lines":{"found":5,"hit":4,"percent":80' <<<"$out" && ok "json lines" || bad "json: $out"
 "$bg" cov summary "$t/m.info" --fail-under-lines abc >/dev/null 2>&1; want_rc "bad pct" 2 $?
 
+# a threshold over nothing fails (lcov --summary rejects these files too)
+: > "$t/empty.info"
+printf 'TN:t\nSF:%s\nend_of_record\n' "$t/src/x.c" > "$t/nolines.info"
+for f in empty nolines; do
+  err=$("$bg" cov summary "$t/$f.info" --fail-under-lines 70 2>&1 >/dev/null); want_rc "$f: --fail-under-lines over 0 lines" 1 $?
+  grep -q "no instrumented lines (0 of 0), so --fail-under-lines 70.0% fails" <<<"$err" && ok "$f: says why" || bad "$f: $err"
+  out=$("$bg" cov summary "$t/$f.info"); want_rc "$f: summary without a gate" 0 $?
+  grep -q "lines......: n/a (0 of 0)" <<<"$out" && ok "$f: 0 of 0 is n/a, not 100%" || bad "$f: $out"
+  out=$("$bg" -j cov summary "$t/$f.info" --fail-under-lines 0 2>/dev/null); want_rc "$f: even --fail-under-lines 0" 1 $?
+  grep -q '"lines":{"found":0,"hit":0,"percent":null,"fail_under":0,"ok":false}' <<<"$out" &&
+    grep -q '"ok":false}$' <<<"$out" && ok "$f: json percent null, ok false" || bad "$f json: $out"
+done
+# lines above the gate, but a branch gate over a report without branches fails alone
+"$bg" cov summary "$t/a.info" --fail-under-lines 10 >/dev/null 2>&1; want_rc "lines gate with lines" 0 $?
+sed '/^BR/d' "$t/a.info" > "$t/nobr.info"
+err=$("$bg" cov summary "$t/nobr.info" --fail-under-lines 10 --fail-under-branches 1 2>&1 >/dev/null); want_rc "branch gate over 0 branches" 1 $?
+grep -q "no instrumented branches" <<<"$err" && ! grep -q "lines" <<<"$err" && ok "only the branch gate failed" || bad "gates: $err"
+
 # other formats
 "$bg" cov merge "$t/m.info" --format cobertura -o "$t/c.xml"; want_rc cobertura 0 $?
 if command -v xmllint >/dev/null; then
