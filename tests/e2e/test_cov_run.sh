@@ -203,7 +203,7 @@ EOF
       { bad "llvm-$m stale objects: exit $rc"; cat "$t/stale.log"; }
     "$bg" cov report "$D/xdp_parse.bpf.o" "$D/tc_classify.bpf.o" --snapshot "$t/stale.info.unmatched.snap" \
       -o "$t/stale2.info" 2>/dev/null || bad "llvm-$m cov report of the stale run's maps"
-    check "llvm-$m stale run's saved counters exact" "$t/stale2.info" counts 1
+    check "llvm-$m stale run's saved counters exact" "$t/stale2.info" counts 1 xdp_parse.bpf.c tc_classify.bpf.c
   fi
   # 7d. CMD's exit code wins, whatever was collected.
   "$bg" cov run -o "$t/rc3.info" --objects "$D" -- sh -c 'exit 3' 2>"$t/rc3.log"
