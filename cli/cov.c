@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,16 +19,18 @@ int do_cov_run(int argc, char **argv);
 
 static int cov_help(int argc, char **argv)
 {
-	printf("Usage: %s cov run [-o FILE] [--format F] [--objects PATH]... [--test-name TN] -- CMD [ARGS...]\n"
-	       "       %s cov report OBJ... [-o FILE] [--format F] [--snapshot SNAP]... [--test-name TN]\n"
+	printf("Usage: %s cov run [-o FILE] [--format F] [--root DIR] [--objects PATH]... [--test-name TN] -- CMD [ARGS...]\n"
+	       "       %s cov report OBJ... [-o FILE] [--format F] [--root DIR] [--snapshot SNAP]... [--test-name TN]\n"
 	       "       %s cov snapshot -o SNAP [OBJ...]\n"
 	       "       %s cov reset [OBJ...]\n"
-	       "       %s cov merge TRACEFILE... [-o FILE] [--format F]\n"
+	       "       %s cov merge TRACEFILE... [-o FILE] [--format F] [--root DIR]\n"
 	       "       %s cov summary TRACEFILE... [--fail-under-lines N] [--fail-under-functions N]\n"
 	       "                                   [--fail-under-branches N]\n"
 	       "       %s cov help\n"
 	       "\n"
 	       "F := { lcov | cobertura | json }   (default lcov)\n"
+	       "--root DIR: Cobertura's <source>; file names under it are written relative to it\n"
+	       "          (default: the git top level of the working directory, else the directory)\n"
 	       "\n"
 	       "run       runs CMD and collects the coverage of every instrumented object it (or a\n"
 	       "          child) loads, with any loader; see '%s cov run --help'. Exits with CMD's code.\n"
@@ -57,23 +61,61 @@ static const struct cov_writer *pick_writer(const char *fmt)
 struct emit_ctx {
 	const struct cov_writer *w;
 	const struct cov_model *m;
+	const struct cov_write_opts *o;
 };
+
+static int write_one(FILE *f, const struct emit_ctx *e)
+{
+	if (e->w->write_opts)
+		return e->w->write_opts(f, e->m, e->o);
+	return e->w->write(f, e->m);
+}
 
 static int emit_cb(void *ctx, void *file)
 {
-	struct emit_ctx *e = ctx;
+	return write_one(file, ctx);
+}
 
-	return e->w->write(file, e->m);
+int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o)
+{
+	static char buf[PATH_MAX];
+	FILE *p;
+
+	memset(o, 0, sizeof(*o));
+	if (w != &cov_writer_cobertura)
+		return 0;
+	if (root) {
+		if (!realpath(root, buf)) {
+			p_err("cov: --root '%s': %s", root, strerror(errno));
+			return -1;
+		}
+		o->root = buf;
+		return 0;
+	}
+	/* like gcovr: the git top level, else the working directory */
+	p = popen("git rev-parse --show-toplevel 2>/dev/null", "r");
+	if (p) {
+		if (fgets(buf, sizeof(buf), p)) {
+			buf[strcspn(buf, "\n")] = 0;
+			if (buf[0] == '/')
+				o->root = buf;
+		}
+		pclose(p);
+	}
+	if (!o->root && getcwd(buf, sizeof(buf)))
+		o->root = buf;
+	return 0;
 }
 
 /* Write model to out (or stdout); lcov output merges into an existing file. */
-int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out)
+int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out,
+	     const struct cov_write_opts *o)
 {
-	struct emit_ctx e = { w, m };
+	struct emit_ctx e = { w, m, o };
 	int err;
 
 	if (!out || !strcmp(out, "-"))
-		return w->write(stdout, m) ? EXIT_ERROR : 0;
+		return write_one(stdout, &e) ? EXIT_ERROR : 0;
 	if (w == &cov_writer_lcov)
 		err = bpfgauge_cov_write_lcov(m, out);
 	else
@@ -141,10 +183,12 @@ static int do_report(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "test-name", required_argument, NULL, 't' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = NULL, *fmt = NULL, *tn = NULL;
+	const char *out = NULL, *fmt = NULL, *tn = NULL, *root = NULL;
+	struct cov_write_opts wo;
 	const char **snaps = calloc(argc + 1, sizeof(char *));
 	int nsnaps = 0, opt, ret = EXIT_ERROR;
 	struct cov_snapshot *snap = NULL;
@@ -159,13 +203,14 @@ static int do_report(int argc, char **argv)
 		case 'f': fmt = optarg; break;
 		case 's': snaps[nsnaps++] = optarg; break;
 		case 't': tn = optarg; break;
+		case 'R': root = optarg; break;
 		case 'h': free(snaps); return cov_help(0, NULL);
 		default:
 			p_err("cov report: unknown option '%s' (try '%s cov help')", argv[optind - 1], bin_name);
 			goto out;
 		}
 	}
-	if (!(w = pick_writer(fmt)))
+	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo))
 		goto out;
 	if (optind >= argc) {
 		p_err("cov report: name the instrumented objects (usage: %s cov report OBJ... [-o FILE])", bin_name);
@@ -220,7 +265,7 @@ static int do_report(int argc, char **argv)
 			goto out;
 		}
 	}
-	ret = cov_emit(w, model, out);
+	ret = cov_emit(w, model, out, &wo);
 	if (!ret && out)
 		cov_print_summary(model, stderr);
 out:
@@ -315,10 +360,12 @@ static int do_merge(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = NULL, *fmt = NULL;
+	const char *out = NULL, *fmt = NULL, *root = NULL;
+	struct cov_write_opts wo;
 	const struct cov_writer *w;
 	struct cov_model *m;
 	int opt, ret = EXIT_ERROR;
@@ -327,13 +374,14 @@ static int do_merge(int argc, char **argv)
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'f': fmt = optarg; break;
+		case 'R': root = optarg; break;
 		case 'h': return cov_help(0, NULL);
 		default:
 			p_err("cov merge: unknown option '%s'", argv[optind - 1]);
 			return EXIT_ERROR;
 		}
 	}
-	if (!(w = pick_writer(fmt)))
+	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo))
 		return EXIT_ERROR;
 	if (optind >= argc) {
 		p_err("cov merge: name at least one tracefile");
@@ -350,7 +398,7 @@ static int do_merge(int argc, char **argv)
 	}
 	/* the output replaces -o: merging into it would count its data twice */
 	if (out && w == &cov_writer_lcov) {
-		struct emit_ctx e = { w, m };
+		struct emit_ctx e = { w, m, &wo };
 		int err = bpfgauge_write_atomic(out, emit_cb, &e);
 
 		if (err) {
@@ -359,7 +407,7 @@ static int do_merge(int argc, char **argv)
 		}
 		ret = 0;
 	} else {
-		ret = cov_emit(w, m, out);
+		ret = cov_emit(w, m, out, &wo);
 	}
 out:
 	cov_model__free(m);

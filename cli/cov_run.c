@@ -18,7 +18,9 @@
 #include "cov_writers.h"
 #include "main.h"
 
-int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out);
+int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out,
+	     const struct cov_write_opts *o);
+int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o);
 void cov_print_summary(const struct cov_model *m, FILE *f);
 
 static volatile pid_t child_pid;
@@ -178,7 +180,7 @@ static int save_unmatched(const struct cov_snapshot *snap, const struct cov_mapp
 
 static int run_help(void)
 {
-	printf("Usage: %s cov run [-o FILE] [--format F] [--objects PATH]... [--test-name TN]\n"
+	printf("Usage: %s cov run [-o FILE] [--format F] [--root DIR] [--objects PATH]... [--test-name TN]\n"
 	       "                     -- CMD [ARGS...]\n"
 	       "\n"
 	       "Runs CMD and collects the coverage of every instrumented BPF object that CMD or\n"
@@ -194,6 +196,8 @@ static int run_help(void)
 	       "  --objects PATH      instrumented objects, or directories searched for *.o\n"
 	       "                      (repeatable; default: the current directory tree)\n"
 	       "  -t, --test-name TN  lcov TN for this run\n"
+	       "  --root DIR          Cobertura: the <source> root, file names relative to it\n"
+	       "                      (default: the git top level, else the current directory)\n"
 	       "\n"
 	       "SIGINT and SIGTERM are forwarded to CMD and the coverage gathered so far is\n"
 	       "still written. Exit code: CMD's (128+N if killed by signal N), or 2 if\n"
@@ -209,10 +213,12 @@ int do_cov_run(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "objects", required_argument, NULL, 'O' },
 		{ "test-name", required_argument, NULL, 't' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = "coverage.info", *fmt = "lcov", *tn = NULL;
+	const char *out = "coverage.info", *fmt = "lcov", *tn = NULL, *root = NULL;
+	struct cov_write_opts wo;
 	char **objs = calloc(argc + 1, sizeof(char *));
 	int nobjs = 0, opt, gate[2], status = 0, cmd_rc, err;
 	const struct cov_writer *w;
@@ -231,6 +237,7 @@ int do_cov_run(int argc, char **argv)
 		case 'f': fmt = optarg; break;
 		case 'O': objs[nobjs++] = optarg; break;
 		case 't': tn = optarg; break;
+		case 'R': root = optarg; break;
 		case 'h': free(objs); return run_help();
 		default:
 			p_err("cov run: unknown option '%s' (try '%s cov run --help')", argv[optind - 1], bin_name);
@@ -240,6 +247,10 @@ int do_cov_run(int argc, char **argv)
 	}
 	if (!(w = cov_writer_find(fmt))) {
 		p_err("cov run: unknown --format '%s' (lcov, cobertura, json)", fmt);
+		free(objs);
+		return EXIT_ERROR;
+	}
+	if (cov_root_opts(w, root, &wo)) {
 		free(objs);
 		return EXIT_ERROR;
 	}
@@ -360,7 +371,7 @@ int do_cov_run(int argc, char **argv)
 			      "no coverage written", nmaps, argv[optind]);
 		goto out;
 	}
-	if (cov_emit(w, model, out))
+	if (cov_emit(w, model, out, &wo))
 		goto out;
 	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, found_objs, out);
 	cov_print_summary(model, stderr);

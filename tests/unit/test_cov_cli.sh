@@ -117,6 +117,38 @@ if command -v xmllint >/dev/null; then
   v=$(xmllint --xpath 'string(//class/lines/line[@number="2"]/@condition-coverage)' "$t/c.xml")
   [ "$v" = "100% (2/2)" ] && ok "cobertura condition-coverage" || bad "condition-coverage=$v"
 fi
+# Cobertura's sources root (as gcovr --root): relative file names under it
+if command -v xmllint >/dev/null; then
+  rt=$(cd "$t" && pwd -P)
+  "$bg" cov merge "$t/m.info" --format cobertura --root "$t" -o "$t/r.xml"; want_rc "cobertura --root" 0 $?
+  v=$(xmllint --xpath 'string(/coverage/sources/source)' "$t/r.xml"); [ "$v" = "$rt" ] && ok "--root: <source> is $v" || bad "--root source: $v"
+  v=$(xmllint --xpath 'string(//class/@filename)' "$t/r.xml"); [ "$v" = "src/x.c" ] && ok "--root: filename relative: $v" || bad "--root filename: $v"
+  v=$(xmllint --xpath 'string(//package/@name)' "$t/r.xml"); [ "$v" = "src" ] && ok "--root: package src" || bad "--root package: $v"
+  [ -f "$rt/$(xmllint --xpath 'string(//class/@filename)' "$t/r.xml")" ] && ok "--root: source + filename is the file" || bad "--root: not resolvable"
+  # default outside a git tree: the working directory
+  (cd "$t/src" && "$bg" cov merge "$t/m.info" --format cobertura -o "$t/d.xml"); want_rc "cobertura default root" 0 $?
+  v=$(xmllint --xpath 'string(//class/@filename)' "$t/d.xml")
+  s=$(xmllint --xpath 'string(/coverage/sources/source)' "$t/d.xml")
+  if git -C "$t/src" rev-parse --show-toplevel >/dev/null 2>&1; then
+    echo "note: $t is inside a git tree; cwd default not checked"
+  else
+    [ "$s" = "$rt/src" ] && [ "$v" = "x.c" ] && ok "default root outside git: cwd ($s), filename $v" || bad "default root: source $s filename $v"
+  fi
+  # default inside a git tree: its top level, from a subdirectory
+  if command -v git >/dev/null; then
+    mkdir -p "$t/g/sub/deeper" && git init -q "$t/g" && cp "$t/src/x.c" "$t/g/sub/y.c"
+    sed "s|^SF:.*|SF:$rt/g/sub/y.c|" "$t/a.info" > "$t/g.info"
+    (cd "$t/g/sub/deeper" && "$bg" cov merge "$t/g.info" "$t/b.info" --format cobertura -o "$t/g.xml"); want_rc "cobertura in git" 0 $?
+    s=$(xmllint --xpath 'string(/coverage/sources/source)' "$t/g.xml")
+    [ "$s" = "$rt/g" ] && ok "default root in git: the top level ($s)" || bad "git root: $s"
+    v=$(xmllint --xpath 'string(//class[@name="y.c"]/@filename)' "$t/g.xml")
+    [ "$v" = "sub/y.c" ] && ok "in git: filename $v" || bad "in git filename: $v"
+    v=$(xmllint --xpath 'string(//class[@name="x.c"]/@filename)' "$t/g.xml")
+    [ "$v" = "$rt/src/x.c" ] && ok "a file outside the root keeps its absolute name" || bad "outside root: $v"
+  fi
+  "$bg" cov merge "$t/m.info" --format cobertura --root "$t/nonexistent" -o "$t/n.xml" 2>/dev/null; want_rc "--root missing dir" 2 $?
+fi
+
 "$bg" cov merge "$t/m.info" --format json -o "$t/c.json"; want_rc json 0 $?
 grep -q '"schema_version": 1' "$t/c.json" && ok "json schema" || bad "json schema"
 
