@@ -79,7 +79,6 @@ static int emit_cb(void *ctx, void *file)
 int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o)
 {
 	static char buf[PATH_MAX];
-	FILE *p;
 
 	memset(o, 0, sizeof(*o));
 	if (w != &cov_writer_cobertura)
@@ -92,18 +91,7 @@ int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write
 		o->root = buf;
 		return 0;
 	}
-	/* like gcovr: the git top level, else the working directory */
-	p = popen("git rev-parse --show-toplevel 2>/dev/null", "r");
-	if (p) {
-		if (fgets(buf, sizeof(buf), p)) {
-			buf[strcspn(buf, "\n")] = 0;
-			if (buf[0] == '/')
-				o->root = buf;
-		}
-		pclose(p);
-	}
-	if (!o->root && getcwd(buf, sizeof(buf)))
-		o->root = buf;
+	o->root = cli_source_root();
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,38 @@ const char *cli_pass_dir(int major, char *buf, size_t size)
 			return dirs[i];
 	}
 	return NULL;
+}
+
+const char *cli_source_root(void)
+{
+	static char root[PATH_MAX];
+	static bool done;
+	FILE *p;
+
+	if (done)
+		return root[0] ? root : NULL;
+	done = true;
+	/* like gcovr's default: the git top level, else the working directory */
+	p = popen("git rev-parse --show-toplevel 2>/dev/null", "r");
+	if (p) {
+		if (!fgets(root, sizeof(root), p) || root[0] != '/')
+			root[0] = 0;
+		root[strcspn(root, "\n")] = 0;
+		pclose(p);
+	}
+	if (!root[0] && !getcwd(root, sizeof(root)))
+		root[0] = 0;
+	return root[0] ? root : NULL;
+}
+
+const char *cli_rel_to_root(const char *path)
+{
+	const char *root = cli_source_root();
+	size_t n = root ? strlen(root) : 0;
+
+	if (n > 1 && !strncmp(path, root, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
 }
 
 int cli_pass_majors(char *buf, size_t size)

@@ -48,6 +48,14 @@ bool is_help(const char *arg);
  * ./pass beside it (build tree); NULL if none has it.
  */
 const char *cli_pass_dir(int major, char *buf, size_t size);
+/*
+ * The root that source paths are shown relative to (Cobertura's <source>,
+ * GitHub annotations): the git top level of the working directory, else the
+ * working directory; NULL if neither is known. Computed once.
+ */
+const char *cli_source_root(void);
+/* path relative to cli_source_root() when it lies under it, else path itself. */
+const char *cli_rel_to_root(const char *path);
 /* The LLVM majors with a plugin, "14,22" in buf; returns the newest, or -1. */
 int cli_pass_majors(char *buf, size_t size);
 

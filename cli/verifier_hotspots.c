@@ -28,7 +28,60 @@ static bool is_elf(const char *path)
 	return ok;
 }
 
-static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, json_writer_t *jw)
+/*
+ * The source path for a log's file name (the kernel prints basenames): the
+ * one file of the object's BTF line info (srcs, may be NULL) with that
+ * basename, else the name as it is.
+ */
+static const char *resolve_src(const char *file, char **srcs)
+{
+	const char *found = NULL;
+	size_t lf = strlen(file);
+
+	if (file[0] == '/')
+		return file;
+	for (char **s = srcs; s && *s; s++) {
+		size_t ls = strlen(*s);
+
+		if (ls > lf && (*s)[ls - lf - 1] == '/' && !strcmp(*s + ls - lf, file)) {
+			if (found && strcmp(found, *s))
+				return file; /* two headers of that name: not ours to guess */
+			found = *s;
+		}
+	}
+	return found ? found : file;
+}
+
+/* The heat lcov with source paths that genhtml can open from anywhere. */
+static int write_lcov(FILE *lcov, const char *what, const struct vlog_hotspot *hs, size_t n,
+		      char **srcs, bool have_obj)
+{
+	struct vlog_hotspot *r = malloc((n ? n : 1) * sizeof(*r));
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r[i] = hs[i];
+		r[i].file = resolve_src(hs[i].file, srcs);
+		if (r[i].file[0] == '/')
+			continue;
+		bool told = false;
+
+		for (size_t k = 0; k < i && !told; k++)
+			told = !strcmp(hs[k].file, hs[i].file);
+		if (!told)
+			fprintf(stderr, "%s: warning: verifier hotspots: --lcov: '%s' stays relative: %s\n",
+				bin_name, hs[i].file, have_obj ? "the object's BTF line info has no unique path for it"
+				: "give the object with --obj for its BTF source paths");
+	}
+	err = verifier_write_heat_lcov(lcov, what, r, n);
+	free(r);
+	return err;
+}
+
+static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, json_writer_t *jw,
+		const char *srcobj)
 {
 	size_t n;
 	uint64_t un = 0, total = 0;
@@ -74,8 +127,18 @@ static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, j
 			printf("(no '; ... @ file:line' comments: the log is older than 6.9 or not level 2;"
 			       " give the object with --obj for its BTF line info)\n");
 	}
-	if (lcov && verifier_write_heat_lcov(lcov, what, hs, n))
-		return -EIO;
+	if (lcov) {
+		char **srcs = NULL;
+		size_t nsrcs;
+		int err;
+
+		if (srcobj && vload_source_files(srcobj, &srcs, &nsrcs))
+			srcs = NULL;
+		err = write_lcov(lcov, what, hs, n, srcs, srcobj != NULL);
+		vload_names_free(srcs);
+		if (err)
+			return -EIO;
+	}
 	return 0;
 }
 
@@ -192,7 +255,7 @@ int vcli_hotspots(int argc, char **argv)
 			}
 			snprintf(what, sizeof(what), "%s/%s (%s)", path, names[i],
 				 vlog_verdict_str(vlog_record__int(res.rec, VLOG_STAT_VERDICT)));
-			if (show(res.parser, what, top, lcov, jw))
+			if (show(res.parser, what, top, lcov, jw, path))
 				ret = EXIT_ERROR;
 			vload_result_release(&res);
 		}
@@ -223,7 +286,7 @@ int vcli_hotspots(int argc, char **argv)
 			ret = EXIT_ERROR;
 		} else if (obj && annotate(obj, prog, r, p)) {
 			ret = EXIT_ERROR;
-		} else if (show(p, path, top, lcov, jw)) {
+		} else if (show(p, path, top, lcov, jw, obj)) {
 			ret = EXIT_ERROR;
 		}
 		vlog_record__free(r);
