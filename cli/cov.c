@@ -33,7 +33,8 @@ static int cov_help(int argc, char **argv)
 	       "          (default: the git top level of the working directory, else the directory)\n"
 	       "\n"
 	       "run       runs CMD and collects the coverage of every instrumented object it (or a\n"
-	       "          child) loads, with any loader; see '%s cov run --help'. Exits with CMD's code.\n"
+	       "          child) loads, with any loader; see '%s cov run --help'. Exits with CMD's code\n"
+	       "          when CMD fails, with 2 when nothing was collected.\n"
 	       "report    reads the counters of the instrumented objects OBJ (files built with the\n"
 	       "          pass) from every live .data.bpfgauge map in the kernel (needs root), or from\n"
 	       "          snapshot files, and writes coverage. With -o and lcov the result is merged\n"
@@ -43,7 +44,7 @@ static int cov_help(int argc, char **argv)
 	       "reset     zeroes the live counters (of OBJs only, if given), e.g. between tests.\n"
 	       "merge     merges lcov tracefiles (sums counts) and writes one in format F.\n"
 	       "summary   prints line, function and branch totals; exits 1 if a --fail-under\n"
-	       "          percentage is not met.\n",
+	       "          percentage is not met, or is set over zero lines (functions, branches).\n",
 	       bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name);
 	return 0;
 }

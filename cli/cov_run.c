@@ -199,10 +199,15 @@ static int run_help(void)
 	       "  --root DIR          Cobertura: the <source> root, file names relative to it\n"
 	       "                      (default: the git top level, else the current directory)\n"
 	       "\n"
+	       "Counter maps of objects not found under --objects (a stale build, a wrong\n"
+	       "path) are saved to FILE.unmatched.snap, never dropped: report them with\n"
+	       "'%s cov report OBJ... --snapshot FILE.unmatched.snap'.\n"
 	       "SIGINT and SIGTERM are forwarded to CMD and the coverage gathered so far is\n"
-	       "still written. Exit code: CMD's (128+N if killed by signal N), or 2 if\n"
-	       "bpfgauge itself fails.\n",
-	       bin_name);
+	       "still written. Exit code: CMD's whenever CMD fails (128+N if killed by signal\n"
+	       "N); else 2 when no coverage was collected (no instrumented object loaded, or\n"
+	       "no counter map matches an object under --objects), when the report has no\n"
+	       "instrumented line (no report is written then), or when bpfgauge fails.\n",
+	       bin_name, bin_name);
 	return 0;
 }
 
