@@ -114,7 +114,9 @@ int vcli_compare(int argc, char **argv)
 
 /*
  * Where each finding's program is in the source, from its object's BTF line
- * info (when the object is still at the path the stats recorded), relative
+ * info (when the object is still at the path the stats recorded): the
+ * failing insn's line for a program that fails in NEW, else the program's
+ * first line; relative
  * to the git top level: GitHub annotations then land on the source line. The
  * strings are malloc'd; free with free_locs().
  */
@@ -128,9 +130,13 @@ static struct gate_srcloc *find_locs(const struct vgate_result *res)
 		const char *obj = vlog_record__str(r, VLOG_STAT_FILE);
 		const char *prog = vlog_record__str(r, VLOG_STAT_PROG);
 		char *file;
-		int line;
+		int line, insn = -1;
 
-		if (!obj || !prog || vload_prog_source(obj, prog, &file, &line))
+		/* a failure points at the failing insn's line, anything else at the program */
+		if (r == row->b && vlog_record__has(r, VLOG_STAT_FAIL_INSN) &&
+		    vlog_record__int(r, VLOG_STAT_VERDICT) == VLOG_VERDICT_FAIL)
+			insn = (int)vlog_record__int(r, VLOG_STAT_FAIL_INSN);
+		if (!obj || !prog || vload_prog_source(obj, prog, insn, &file, &line))
 			continue;
 		locs[i].file = strdup(cli_rel_to_root(file));
 		locs[i].line = line;

@@ -354,14 +354,15 @@ int vload_layout_apply_lines(const struct vload_layout *lay, struct vlog_parser 
 	return 0;
 }
 
-int vload_prog_source(const char *path, const char *prog, char **file, int *line)
+int vload_prog_source(const char *path, const char *prog, int insn, char **file, int *line)
 {
 	const struct sym *s = NULL;
 	struct btf *btf = NULL;
 	const struct ext_hdr *h;
 	const uint8_t *p, *end;
 	struct elf_view v;
-	uint32_t rec_size, best = UINT32_MAX;
+	uint32_t rec_size, want, best = 0;
+	bool have = false;
 	int err;
 
 	*file = NULL;
@@ -386,6 +387,8 @@ int vload_prog_source(const char *path, const char *prog, char **file, int *line
 		err = -ENOENT;
 		goto out;
 	}
+	/* insns past the function's own (appended subprogs) fall back to its start */
+	want = s->start + (insn >= 0 && (uint32_t)insn < s->cnt ? (uint32_t)insn : 0);
 	p = v.ext + h->hdr_len + h->line_info_off;
 	end = p + h->line_info_len;
 	memcpy(&rec_size, p, 4);
@@ -401,7 +404,7 @@ int vload_prog_source(const char *path, const char *prog, char **file, int *line
 		if ((uint64_t)num * rec_size > (uint64_t)(end - p))
 			break;
 		sec = btf__name_by_offset(btf, name_off);
-		/* the record of the function's first insn (the lowest one inside it) */
+		/* the last record at or before the wanted insn, inside the function */
 		for (uint32_t i = 0; sec && !strcmp(sec, v.secnames[s->shndx]) && i < num; i++) {
 			struct bpf_line_info li;
 			uint32_t idx;
@@ -410,7 +413,8 @@ int vload_prog_source(const char *path, const char *prog, char **file, int *line
 			memcpy(&li, p + (size_t)i * rec_size, sizeof(li));
 			idx = li.insn_off / sizeof(struct bpf_insn);
 			fn = btf__name_by_offset(btf, li.file_name_off);
-			if (idx < s->start || idx - s->start >= s->cnt || idx >= best || !fn || !*fn)
+			if (idx < s->start || idx > want || (have && idx < best) || !fn || !*fn ||
+			    !BPF_LINE_INFO_LINE_NUM(li.line_col))
 				continue;
 			free(*file);
 			*file = strdup(fn);
@@ -420,6 +424,7 @@ int vload_prog_source(const char *path, const char *prog, char **file, int *line
 			}
 			*line = BPF_LINE_INFO_LINE_NUM(li.line_col);
 			best = idx;
+			have = true;
 			err = 0;
 		}
 		p += (size_t)num * rec_size;

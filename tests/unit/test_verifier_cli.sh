@@ -125,6 +125,18 @@ for m in ${BPFGAUGE_LLVM_MAJORS//,/ }; do
   [ -f "$top/$wfile" ] && ok "annotation file resolves under the top level" || bad "annotation file $top/$wfile"
   out=$(cd "$src" && "$bg" -j verifier gate "$tmp/gb.csv" "$tmp/gn.csv" --policy "$tmp/gpol")
   has "gate json source_file (llvm-$m)" "\"source_file\":\"$wfile\",\"source_line\":$wline" "$out"
+  # a failing program with fail_insn points at that insn's line (from the
+  # DWARF line table: the last "; file:line" llvm-objdump prints before it)
+  n=$("llvm-objdump-$m" -d "$o" | sed -n '/<xdp_parse>:/,$p' | grep -cE '^ +[0-9]+:')
+  k=$((n / 2))
+  floc=$("llvm-objdump-$m" -d -l "$o" | sed -n '/<xdp_parse>:/,$p' |
+    awk -v k="$k" '/^; \/.*:[0-9]+$/ { l = substr($0, 3) } $1 == k ":" { print l; exit }')
+  fline=${floc##*:}; ffile=${floc%:*}; ffile=${ffile#"$top"/}
+  printf 'file,prog,verdict,class,insns,fail_insn\n%s,xdp_parse,fail,complexity,1000001,%s\n' "$o" "$k" >"$tmp/gf.csv"
+  out=$(cd "$src" && "$bg" verifier gate "$tmp/gb.csv" "$tmp/gf.csv" --policy "$tmp/gpol" -o github)
+  [ -n "$floc" ] && [ "$fline" != "$wline" ] &&
+    has "gate github: fail_insn $k -> $ffile:$fline (llvm-$m)" "^::error file=$ffile,line=$fline," "$out" ||
+    bad "gate fail_insn: insn $k of $n, DWARF '$floc', program line $wline: $out"
   break
 done
 out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o markdown)

@@ -39,11 +39,13 @@ void vload_names_free(char **names);
  * Where program prog of the BPF ELF at path is in the source, from the
  * object's BTF line info, without loading it (no privileges): the file as
  * clang recorded it (absolute when clang knew the compile directory) and the
- * line of the program's first insn. *file is malloc'd, the caller frees it.
+ * line of insn number insn of the program (e.g. the verifier's failing
+ * insn), or of its first insn when insn is negative or past the program's
+ * own code (appended subprogs). *file is malloc'd, the caller frees it.
  * -ENOENT when the object, the program or its line info is missing; *file
  * is then NULL.
  */
-int vload_prog_source(const char *path, const char *prog, char **file, int *line);
+int vload_prog_source(const char *path, const char *prog, int insn, char **file, int *line);
 /*
  * Every source file named in the BTF line info of the BPF ELF at path, as
  * clang recorded them (absolute when it knew the compile directory), each
