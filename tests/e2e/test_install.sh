@@ -85,6 +85,13 @@ covrun() {
 c=$tmp/cmake
 if cmake -S "$proj" -B "$c" -DCMAKE_PREFIX_PATH="$P" >"$tmp/cmake.log" 2>&1 && cmake --build "$c" >>"$tmp/cmake.log" 2>&1; then
   ok "CMake package: find_package + bpfgauge_add_bpf_object(COVERAGE SKELETON) built"
+  # the two-source object: both programs, both mapping records (hits mode)
+  nrec=$(strings -a "$c/multi.bpf.o" | grep -c '^bpfgauge-map ')
+  modes=$(strings -a "$c/multi.bpf.o" | grep '^mode ' | sort -u | paste -sd' ')
+  progs=$(bpftool gen skeleton "$c/multi.bpf.o" name multi 2>/dev/null | grep -c 'struct bpf_program \*xdp_[ab];')
+  [ "$nrec" = 2 ] && [ "$modes" = "mode hits" ] && [ "$progs" = 2 ] &&
+    ok "bpfgauge_add_bpf_object(SOURCES a b MODE hits): linked, 2 programs, 2 mapping records" ||
+    bad "multi-source object: $nrec records, '$modes', $progs programs"
   covrun "cmake (shared)" "$c" "$c/loader"
   mkdir -p "$c/s" && cp "$c/prog.bpf.o" "$c/s/" && covrun "cmake (static)" "$c/s" "$c/loader_static"
   ldd "$c/loader" | grep -q "$P/lib/libbpfgauge.so.0 " && ok "cmake loader runs the installed libbpfgauge.so" ||
