@@ -142,9 +142,21 @@ n=$(ls "$P"/share/man/man8/*.8 | wc -l)
 for o in cov verifier cc matrix history kernels dashboard; do
   [ -e "$P/share/man/man8/bpfgauge-$o.8" ] || bad "no bpfgauge-$o(8)"
 done
-for c in run report snapshot reset merge summary; do
-  grep -q "bpfgauge cov $c" "$P/share/man/man8/bpfgauge-cov.8" || bad "bpfgauge-cov(8) synopsis lacks '$c'"
-  "$bg" cov help | grep -q "bpfgauge cov $c" || bad "'cov help' lacks '$c'"
+# each object's commands are in both its help and its page (bpftool keeps the
+# two in sync the same way)
+for oc in "cov:run report snapshot reset merge summary" "verifier:stats parse compare gate hotspots" \
+          "history:list show diff trend export import" "kernels:fetch list" "matrix:capture"; do
+  o=${oc%%:*}
+  for c in ${oc#*:}; do
+    grep -q "$c" <(sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$P/share/man/man8/bpfgauge-$o.8") ||
+      bad "bpfgauge-$o(8) synopsis lacks '$c'"
+    "$bg" $o help 2>&1 | grep -qw "$c" || bad "'bpfgauge $o help' lacks '$c'"
+  done
+done
+for o in $("$bg" help | sed -n 's/^OBJECT := { \(.*\)/\1/p; s/^ *\([a-z| ]*\) }$/\1/p' | tr '|' ' '); do
+  case $o in version|help) continue ;; esac
+  [ -e "$P/share/man/man8/bpfgauge-$o.8" ] || bad "'bpfgauge help' lists $o, but there is no bpfgauge-$o(8)"
+  grep -qF "bpfgauge\\-$o(8)" <(sed 's/\\f[BIR]//g' "$P/share/man/man8/bpfgauge.8") || bad "bpfgauge(8) does not point at bpfgauge-$o(8)"
 done
 got=$(bash -c '. "$1"; COMP_WORDS=(bpfgauge cov r); COMP_CWORD=2; _bpfgauge; echo "${COMPREPLY[*]}"' _ "$P/share/bash-completion/completions/bpfgauge")
 [ "$got" = "run report reset" ] && ok "bash completion: 'bpfgauge cov r' -> $got" || bad "completion: '$got'"
