@@ -54,6 +54,8 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "coverage and verifier-complexity tracking
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+# a shlibs file and the ldconfig trigger for libbpfgauge.so.0
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libbpf1 (>= 1:1.1), libelf1, zlib1g, libsqlite3-0, libc6")
 set(_recommends "bpftool")
 foreach(v ${BPFGAUGE_LLVM_MAJORS})
