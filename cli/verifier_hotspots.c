@@ -6,6 +6,7 @@
  * no "@ file:line"; the object's BTF line info then locates the insns
  * (automatically for OBJ, with --obj for a LOG).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -30,8 +31,8 @@ static bool is_elf(const char *path)
 
 /*
  * The source path for a log's file name (the kernel prints basenames): the
- * one file of the object's BTF line info (srcs, may be NULL) with that
- * basename, else the name as it is.
+ * one file of srcs (the object's BTF line info, or the git checkout's files;
+ * may be NULL) with that basename, else the name as it is.
  */
 static const char *resolve_src(const char *file, char **srcs)
 {
@@ -50,6 +51,47 @@ static const char *resolve_src(const char *file, char **srcs)
 		}
 	}
 	return found ? found : file;
+}
+
+/*
+ * Without an object: the files git tracks under the source root, as
+ * absolute paths (a NULL-terminated array for vload_names_free), so a log
+ * saved elsewhere still resolves inside this checkout. NULL if not in git.
+ */
+static char **git_files(void)
+{
+	const char *root = cli_source_root();
+	char cmd[4200], line[4096], **v = NULL;
+	size_t n = 0, cap = 0;
+	FILE *p;
+
+	if (!root || strchr(root, '\''))
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "git -C '%s' ls-files -z 2>/dev/null | tr '\\0' '\\n'", root);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = 0;
+		if (n + 2 > cap) {
+			size_t c = cap ? cap * 2 : 256;
+			char **m = realloc(v, c * sizeof(*m));
+
+			if (!m)
+				break;
+			v = m;
+			cap = c;
+		}
+		if (asprintf(&v[n], "%s/%s", root, line) < 0)
+			break;
+		v[++n] = NULL;
+	}
+	pclose(p);
+	if (!n) {
+		free(v);
+		return NULL;
+	}
+	return v;
 }
 
 /* The heat lcov with source paths that genhtml can open from anywhere. */
@@ -73,7 +115,7 @@ static int write_lcov(FILE *lcov, const char *what, const struct vlog_hotspot *h
 		if (!told)
 			fprintf(stderr, "%s: warning: verifier hotspots: --lcov: '%s' stays relative: %s\n",
 				bin_name, hs[i].file, have_obj ? "the object's BTF line info has no unique path for it"
-				: "give the object with --obj for its BTF source paths");
+				: "no unique file of that name in a git checkout here; give the object with --obj");
 	}
 	err = verifier_write_heat_lcov(lcov, what, r, n);
 	free(r);
@@ -134,6 +176,8 @@ static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, j
 
 		if (srcobj && vload_source_files(srcobj, &srcs, &nsrcs))
 			srcs = NULL;
+		if (!srcobj)
+			srcs = git_files();
 		err = write_lcov(lcov, what, hs, n, srcs, srcobj != NULL);
 		vload_names_free(srcs);
 		if (err)

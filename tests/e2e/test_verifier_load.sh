@@ -112,9 +112,21 @@ if command -v genhtml >/dev/null; then
   (cd / && genhtml -q -o "$tmp/heat-html" "$tmp/pre69.info" >"$tmp/genhtml.log" 2>&1) && [ -f "$tmp/heat-html/index.html" ] &&
     ok "genhtml renders the heat file from another directory" || bad "genhtml: $(head -3 "$tmp/genhtml.log")"
 fi
-err=$("$bg" verifier hotspots -n 1 --lcov "$tmp/rel.info" "$l2" 2>&1 >/dev/null)
-grep -q "stays relative: give the object with --obj" <<<"$err" && ok "a LOG without --obj: relative SF, and says so" ||
-  bad "LOG without --obj: $err"
+# a LOG without --obj: resolved in the git checkout it is run from, else
+# left relative with a warning
+err=$(cd / && "$bg" verifier hotspots -n 1 --lcov "$tmp/rel.info" "$l2" 2>&1 >/dev/null)
+grep -q "stays relative: no unique file of that name in a git checkout here" <<<"$err" &&
+  grep -qx "SF:pass_stack_chain.bpf.c" "$tmp/rel.info" && ok "a LOG without --obj outside git: relative SF, and says so" ||
+  bad "LOG without --obj outside git: $err"
+top=$(git -C "$BPFGAUGE_SRC" rev-parse --show-toplevel 2>/dev/null)
+if [ -n "$top" ] && [ "$(git -C "$top" ls-files | grep -c '/pass_stack_chain\.bpf\.c$')" = 1 ]; then
+  want=$top/$(git -C "$top" ls-files | grep '/pass_stack_chain\.bpf\.c$')
+  err=$(cd "$BPFGAUGE_SRC/tests" && "$bg" verifier hotspots -n 1 --lcov "$tmp/git.info" "$l2" 2>&1 >/dev/null)
+  grep -qx "SF:$want" "$tmp/git.info" && [ -z "$err" ] && ok "a LOG without --obj inside the checkout: SF:$want" ||
+    bad "LOG in the checkout: $(grep SF "$tmp/git.info") $err"
+else
+  echo "note: the source tree is not a git checkout; LOG resolution in git not checked"
+fi
 # the stored 6.18 log (clang-19), stripped: exact per-line totals read from its suffixes
 if [ "$(basename "$clang")" = clang-19 ]; then
   "$bg" verifier hotspots -n 100 --lcov "$tmp/st.info" --obj "$tmp/pass_stack_chain.bpf.o" \
