@@ -149,7 +149,7 @@ if pr:
         f"{mbs / ps:.0f} ({mbs / wc:.0f}), ratio {ps / wc:.2f}x", "<= 2x wc -l", ps / wc <= 2)
     row("3. verifier parse peak RSS", f"{rss:.1f} MiB", "< 64 MiB", rss < 64)
 else:
-    row("3. verifier parse throughput", "not run", "<= 2x wc -l", None)
+    row("3. verifier parse throughput", "not run (BENCH_SKIP)", "<= 2x wc -l", None)
 
 # ---- 4. vs veristat ----------------------------------------------------------------------
 ct = read_lines("cmp-times.txt")
@@ -205,7 +205,7 @@ if ct:
         f"{agree}/{len(set(vs) | set(ours))} programs, {len(diffs)} differ",
         "all agree", not diffs)
 else:
-    row("4. verifier stats vs veristat", "not run (veristat did not build)", "<= 0.60x", None)
+    row("4. verifier stats vs veristat", "not run (BENCH_SKIP, or veristat did not build)", "<= 0.60x", None)
 
 # ---- 5. coverage collection -------------------------------------------------------------
 cv = read_lines("cov.txt")
