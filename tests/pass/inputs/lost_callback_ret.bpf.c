@@ -6,7 +6,10 @@
 // instrumentation takes that register, the value goes through a 32-bit stack
 // spill and the verifier can lose its bounds ("At callback return the
 // register R0 has smin=0 smax=4294967295 should have been in [0, 1]", the
-// kernel selftest setget_sockopt's skops_sockopt in counts mode).
+// kernel selftest setget_sockopt's skops_sockopt in counts mode). This
+// reduction loads with the default lowering; it fails that way once the
+// probes the optimiser sank into a phi of addresses are moved back onto
+// their edges without also freeing the register held by the increment.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
