@@ -132,8 +132,11 @@ int compat_parse_config(struct compat_kernel *k, const char *text)
 		if (line[0] == '#') {
 			char ver[64];
 
-			if (!k->version && sscanf(line, "# Linux/%*s %63s Kernel Configuration", ver) == 1)
+			if (!k->version && sscanf(line, "# Linux/%*s %63s Kernel Configuration", ver) == 1) {
 				k->version = compat_parse_version(ver);
+				if (!k->release[0])
+					snprintf(k->release, sizeof(k->release), "%s", ver);
+			}
 			if (!strncmp(line, "# CONFIG_", 9) && strstr(line, " is not set"))
 				nsyms++;
 			continue;
@@ -418,7 +421,12 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 			goto out;
 		}
 	} else {
+		const char *base = strrchr(spec, '/');
+
+		base = base ? base + 1 : spec;
 		snprintf(cfgpath, sizeof(cfgpath), "%s", spec);
+		if (!strncmp(base, "config-", 7) && compat_parse_version(base + 7))
+			snprintf(rel, sizeof(rel), "%s", base + 7);
 	}
 	err = compat_load_config_file(k, cfgpath);
 	if (!err)

@@ -416,8 +416,10 @@ static int check_target_btf(struct ctx *c, const struct compat_rule *r)
 		return -ENOMEM;
 	btf_target(c->p, name, sizeof(name), &kind);
 	snprintf(q->what, sizeof(q->what), "%s in BTF", name);
-	if (!c->k->btf)
+	if (!c->k->btf) {
 		SET(q, COMPAT_UNSURE, "no BTF for this kernel to look up %s (give --btf FILE)", name);
+		q->advisory = true;
+	}
 	else if (btf__find_by_name_kind(c->k->btf, name, kind) > 0)
 		q->status = COMPAT_MET;
 	else
@@ -461,8 +463,10 @@ static int check_target_ftrace(struct ctx *c, const struct compat_rule *r)
 	} else if (c->k->have_ftrace == FACT_NO) {
 		SET(q, COMPAT_UNSURE, "available_filter_functions cannot be read: %s",
 		    compat_errno_name(c->k->ftrace_err));
+		q->advisory = true;
 	} else {
 		SET(q, COMPAT_UNSURE, "tracefs is not available to read available_filter_functions");
+		q->advisory = true;
 	}
 	return 0;
 }
@@ -695,8 +699,10 @@ static int check_event(struct ctx *c, const struct compat_rule *r)
 	if (!q)
 		return -ENOMEM;
 	snprintf(q->what, sizeof(q->what), "event %s", c->p->target);
-	if (!c->k->have_events)
+	if (!c->k->have_events) {
 		SET(q, COMPAT_UNSURE, "tracefs events could not be read");
+		q->advisory = true;
+	}
 	else if (compat_strset_has(&c->k->events, c->p->target))
 		q->status = COMPAT_MET;
 	else
@@ -818,7 +824,7 @@ int compat_check(const struct compat_kernel *k, const struct compat_prog *p,
 
 		if (q->status == COMPAT_MISSING && (!first || q->stage < first->stage))
 			first = q;
-		if (q->status == COMPAT_UNSURE && !unsure)
+		if (q->status == COMPAT_UNSURE && !q->advisory && !unsure)
 			unsure = q;
 	}
 	if (first) {

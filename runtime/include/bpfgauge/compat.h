@@ -164,6 +164,8 @@ struct compat_req {
 	int err;                 /* positive errno when missing */
 	char reason[384];        /* why, when missing or unsure */
 	const char *hint;        /* static string, or NULL */
+	bool advisory;           /* unsure, but does not make the verdict unknown (a name
+				  * that can only be looked up with the kernel's BTF) */
 };
 
 struct compat_live {
