@@ -6,6 +6,7 @@
  * program on the running kernel and says whether the prediction held.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,37 @@
 #include "bpfgauge/compat.h"
 #include "compat_report.h"
 #include "main.h"
+
+static char last_warn[1024];
+static bpfgauge_print_fn_t prev_print;
+
+/* Library warnings become the one-line error (p_err) instead of extra lines. */
+static void capture_print(enum bpfgauge_log_level level, const char *fmt, va_list ap)
+{
+	if (level <= BPFGAUGE_LOG_WARN) {
+		vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
+		return;
+	}
+	if (prev_print)
+		prev_print(level, fmt, ap);
+}
+
+/* The library's reason if it gave one, else ours with the error's text. */
+static void cerr(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cerr(int err, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (last_warn[0])
+		p_err("%s", last_warn);
+	else
+		p_err("compat: %s: %s", msg, bpfgauge_strerror(err));
+	last_warn[0] = 0;
+}
 
 static int do_help(void)
 {
@@ -49,7 +81,7 @@ static int do_help(void)
 	return 0;
 }
 
-int do_compat(int argc, char **argv)
+static int compat_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -114,7 +146,7 @@ int do_compat(int argc, char **argv)
 	}
 	k = compat_kernel__load(spec, &ko);
 	if (!k) {
-		p_err("compat: cannot use kernel '%s': %s", spec, bpfgauge_strerror(errno));
+		cerr(errno, "cannot use kernel '%s'", spec);
 		return EXIT_ERROR;
 	}
 	nobj = argc - optind;
@@ -126,9 +158,7 @@ int do_compat(int argc, char **argv)
 		const char *path = argv[optind + i];
 
 		if (compat_object_read(path, &progs[i], &nprogs[i])) {
-			p_err("compat: '%s': %s", path,
-			      errno == ENOENT && !access(path, R_OK) ? "no BPF programs in it"
-								    : bpfgauge_strerror(errno));
+			cerr(errno, "'%s'", path);
 			goto out;
 		}
 		nres += nprogs[i];
@@ -142,14 +172,12 @@ int do_compat(int argc, char **argv)
 			struct compat_result *res = &results[nres];
 
 			if (compat_check(k, &progs[i][j], res)) {
-				p_err("compat: checking %s failed: %s", progs[i][j].name,
-				      bpfgauge_strerror(errno));
+				cerr(errno, "checking %s failed", progs[i][j].name);
 				goto out;
 			}
 			nres++;
 			if (live && compat_live_check(res)) {
-				p_err("compat: live check of %s failed: %s", progs[i][j].name,
-				      bpfgauge_strerror(errno));
+				cerr(errno, "live check of %s failed", progs[i][j].name);
 				goto out;
 			}
 			if (compat_verdict_failed(res->verdict) ||
@@ -176,4 +204,14 @@ out:
 	free(nprogs);
 	compat_kernel__free(k);
 	return rc;
+}
+
+int do_compat(int argc, char **argv)
+{
+	int ret;
+
+	prev_print = bpfgauge_set_print(capture_print);
+	ret = compat_main(argc, argv);
+	bpfgauge_set_print(prev_print);
+	return ret;
 }

@@ -104,6 +104,9 @@ const char *compat_arch_norm(const char *arch)
 	return NULL;
 }
 
+/* why the last compat_parse_config() refused its text */
+static __thread char parse_why[160];
+
 /*
  * A kconfig is "CONFIG_X=value" lines and comments; anything else means the
  * file is something else. The header comment "# Linux/x86 6.1.0 Kernel
@@ -142,12 +145,14 @@ int compat_parse_config(struct compat_kernel *k, const char *text)
 			continue;
 		}
 		if (strncmp(line, "CONFIG_", 7) || !strchr(line, '=')) {
-			pr_warn("compat: line %d is not a kconfig line: '%.60s'", lineno, line);
+			snprintf(parse_why, sizeof(parse_why), "line %d is not a kconfig line: '%.60s'",
+				 lineno, line);
 			return -BPFGAUGE_EBADFORMAT;
 		}
 		for (const char *s = line + 7; *s != '='; s++)
 			if (!isalnum((unsigned char)*s) && *s != '_') {
-				pr_warn("compat: line %d is not a kconfig line: '%.60s'", lineno, line);
+				snprintf(parse_why, sizeof(parse_why),
+					 "line %d is not a kconfig line: '%.60s'", lineno, line);
 				return -BPFGAUGE_EBADFORMAT;
 			}
 		/* strip quotes of string values */
@@ -168,7 +173,7 @@ int compat_parse_config(struct compat_kernel *k, const char *text)
 		nsyms++;
 	}
 	if (nsyms == 0) {
-		pr_warn("compat: no CONFIG_ line found: not a kernel config");
+		snprintf(parse_why, sizeof(parse_why), "no CONFIG_ line in it");
 		return -BPFGAUGE_EBADFORMAT;
 	}
 	qsort(k->config.v, k->config.n, sizeof(*k->config.v), cmp_entry);
@@ -312,6 +317,8 @@ struct compat_kernel *compat_kernel__from_config_text(const char *text, const ch
 	if (!k)
 		return bg_err_ptr(-ENOMEM);
 	err = compat_parse_config(k, text);
+	if (err == -BPFGAUGE_EBADFORMAT)
+		pr_warn("compat: not a kernel config: %s", parse_why);
 	if (!err)
 		err = finish(k, release, arch);
 	if (err) {
@@ -338,7 +345,7 @@ int compat_load_config_file(struct compat_kernel *k, const char *path)
 	err = compat_parse_config(k, text);
 	free(text);
 	if (err == -BPFGAUGE_EBADFORMAT)
-		pr_warn("compat: '%s' is not a kernel config", path);
+		pr_warn("compat: '%s' is not a kernel config: %s", path, parse_why);
 	return err;
 }
 
