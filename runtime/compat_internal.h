@@ -34,6 +34,7 @@ struct compat_kernel {
 	/* host-only facts (FACT_UNKNOWN elsewhere) */
 	struct compat_strset kallsyms; /* function symbols */
 	bool have_kallsyms;
+	bool kallsyms_lazy;        /* host: read /proc/kallsyms on first use */
 	struct compat_strset ftrace;   /* available_filter_functions */
 	enum compat_fact have_ftrace;  /* NO: unreadable, see ftrace_err */
 	int ftrace_err;
@@ -63,6 +64,12 @@ int compat_load_config_file(struct compat_kernel *k, const char *path);
 int compat_parse_version(const char *release);
 /* Normalise an architecture name (aarch64 -> arm64); NULL if unknown. */
 const char *compat_arch_norm(const char *arch);
+
+/*
+ * Read /proc/kallsyms into k if it is still pending (host kernels read it on
+ * first use: it is the slowest fact). Not thread-safe on one kernel.
+ */
+int compat_kallsyms_load(struct compat_kernel *k);
 
 /* Host facts gathering (compat_host.c). */
 int compat_host_facts(struct compat_kernel *k, bool probe);

@@ -515,7 +515,8 @@ size_t compat_kernel__facts(const struct compat_kernel *k, struct compat_fact_li
 			     bpfgauge_strerror(k->ftrace_err));
 		else
 			FACT("available_filter_functions", "%zu functions", k->ftrace.n);
-		FACT("kallsyms", "%zu functions", k->kallsyms.n);
+		if (!k->kallsyms_lazy)
+			FACT("kallsyms", "%zu functions", k->kallsyms.n);
 		FACT("kprobe_pmu", "%s", fact_word(k->kprobe_pmu));
 		if (k->trampoline == FACT_NO)
 			FACT("bpf_trampoline", "refused: %s%s", bpfgauge_strerror(k->trampoline_err),

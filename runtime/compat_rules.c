@@ -431,8 +431,12 @@ static int check_target_kallsyms(struct ctx *c, const struct compat_rule *r)
 {
 	struct compat_req *q;
 
-	if (!c->k->host || !c->k->have_kallsyms || !c->p->target[0])
+	if (!c->k->host || !c->p->target[0])
 		return 0; /* a host-only fact */
+	/* a cache filled on first use; the facts themselves do not change */
+	compat_kallsyms_load((struct compat_kernel *)c->k);
+	if (!c->k->have_kallsyms)
+		return 0;
 	q = req_new(c, r);
 	if (!q)
 		return -ENOMEM;
