@@ -405,7 +405,7 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 		/* --kernel VERSION --config FILE: a kernel given by hand */
 		err = compat_load_config_file(k, config);
 		if (!err)
-			err = finish(k, is_version(spec) ? spec : NULL, arch);
+			err = finish(k, compat_parse_version(spec) ? spec : NULL, arch);
 		snprintf(k->source, sizeof(k->source), "%s", config);
 		goto load_btf;
 	}

@@ -671,8 +671,8 @@ static int check_syscall_arch(struct ctx *c, const struct compat_rule *r)
 	if (!strncmp(t, want, strlen(want)) && want[0])
 		q->status = COMPAT_MET;
 	else
-		SET(q, COMPAT_MISSING, "%s is not a %s syscall wrapper (%s%s) (%s)", t, c->k->arch, want,
-		    strchr(t, 's') ? "..." : "", r->why);
+		SET(q, COMPAT_MISSING, "%s is not named as %s syscall wrappers are (%s...) (%s)", t,
+		    c->k->arch, want, r->why);
 	return 0;
 }
 
