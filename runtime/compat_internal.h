@@ -71,6 +71,15 @@ const char *compat_arch_norm(const char *arch);
  */
 int compat_kallsyms_load(struct compat_kernel *k);
 
+/*
+ * The BTF of the kernel image at image (a bzImage): from cache_path if it is
+ * there, else extracted from the image's compressed vmlinux and saved to
+ * cache_path. 0 with *out (caller frees with btf__free), or a negative error
+ * (-BPFGAUGE_EBADFORMAT: not a bzImage or an unknown codec; -ENOENT: the
+ * decompressor is not installed, with a pr_warn).
+ */
+int compat_btf_from_image(const char *image, const char *cache_path, struct btf **out);
+
 /* Host facts gathering (compat_host.c). */
 int compat_host_facts(struct compat_kernel *k, bool probe);
 

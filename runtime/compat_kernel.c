@@ -427,6 +427,19 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 			err = -ENOENT;
 			goto out;
 		}
+		if (!btf) {
+			char bpath[4200];
+			const char *slash = strrchr(spec, '/');
+			int e;
+
+			snprintf(bpath, sizeof(bpath), "%.*sbtf-%s", slash ? (int)(slash - spec + 1) : 0,
+				 spec, rel);
+			e = compat_btf_from_image(spec, bpath, &k->btf);
+			if (e)
+				pr_info("compat: no BTF from %s: %s", spec, bpfgauge_strerror(e));
+			else
+				snprintf(k->btf_source, sizeof(k->btf_source), "%s", bpath);
+		}
 	} else {
 		const char *base = strrchr(spec, '/');
 
