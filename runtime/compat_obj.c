@@ -3,9 +3,10 @@
  * What each program of a BPF object needs from a kernel: its kind and
  * attach target (from the section name, as libbpf reads it), its type and
  * flags (from libbpf), and the helpers and kfuncs it calls (from the ELF:
- * call instructions and their relocations). Calls made from .text
+ * call instructions and their relocations). Helper calls made from .text
  * subprograms are counted for every program of the object, since which
- * program reaches them is known only after linking.
+ * program reaches them is known only after linking; kfuncs always count for
+ * every program, since libbpf resolves all of an object's externs at load.
  */
 #include <elf.h>
 #include <errno.h>
@@ -311,17 +312,15 @@ static int scan_elf(const char *path, struct compat_prog *progs, size_t nprogs, 
 			name = elf_strptr(c.elf, c.strtab, s.st_name);
 			if (!name || !*name)
 				continue;
-			if (is_text(c.elf, shstrndx, &tsh)) {
-				for (size_t j = 0; j < nprogs; j++)
-					if ((err = add_kfunc(&progs[j], name,
-							     GELF_ST_BIND(s.st_info) == STB_WEAK)))
-						goto out;
-			} else {
-				struct compat_prog *p = prog_at(&c, sh.sh_info, r.r_offset);
-
-				if (p && (err = add_kfunc(p, name, GELF_ST_BIND(s.st_info) == STB_WEAK)))
+			/*
+			 * libbpf (1.1) resolves every extern of the object when it
+			 * loads any of its programs: a missing kfunc of one program
+			 * fails them all (a 6.1 guest showed it), so each program
+			 * needs all of them.
+			 */
+			for (size_t j = 0; j < nprogs; j++)
+				if ((err = add_kfunc(&progs[j], name, GELF_ST_BIND(s.st_info) == STB_WEAK)))
 					goto out;
-			}
 		}
 	}
 out:

@@ -8,7 +8,10 @@
  * earliest stage with a missing requirement. The checks themselves are a
  * handful of generic predicates (a kconfig symbol, a minimum version on an
  * architecture, a name in BTF or kallsyms...) parameterised by the table,
- * so a new rule is a new row, not new code.
+ * so a new rule is a new row, not new code. Row order matters: within a
+ * stage the first missing row decides, so rows follow the order in which
+ * libbpf (BTF lookups, kfunc resolution) and then the kernel (before the
+ * verifier, then in it) check things; --live found that order.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -71,10 +74,7 @@ static const struct compat_rule rules[] = {
 	/* --- load --- */
 	{ "bpf-syscall", 0, 0, CK_KCONFIG, "BPF_SYSCALL", NULL, 0, COMPAT_STAGE_LOAD, ENOSYS,
 	  "every BPF program needs the bpf() syscall", "enable CONFIG_BPF_SYSCALL" },
-	{ "bpf-events", K(KPROBE) | K(KSYSCALL) | K(UPROBE) | K(TRACEPOINT) | K(RAW_TP) |
-	  K(PERF_EVENT), 0, CK_KCONFIG, "BPF_EVENTS", NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
-	  "kprobe, uprobe, tracepoint and perf_event program types exist only with it",
-	  "enable CONFIG_BPF_EVENTS (needs KPROBE_EVENTS or UPROBE_EVENTS or EVENT_TRACING)" },
+	/* libbpf refuses these before the kernel sees the program */
 	{ "kernel-btf", TRAMPOLINE | K(TP_BTF) | K(ITER) | K(STRUCT_OPS), 0, CK_KERNEL_BTF, NULL,
 	  NULL, 0, COMPAT_STAGE_LOAD, ESRCH,
 	  "libbpf finds the attach target's type id in the kernel's BTF",
@@ -82,6 +82,23 @@ static const struct compat_rule rules[] = {
 	{ "kernel-btf-core", 0, W_CORE, CK_KERNEL_BTF, NULL, NULL, 0, COMPAT_STAGE_LOAD, ESRCH,
 	  "CO-RE relocations are resolved against the kernel's BTF",
 	  "enable CONFIG_DEBUG_INFO_BTF, or ship the kernel's BTF and set btf_custom_path" },
+	{ "target-btf", FTRACE_BASED | K(TP_BTF), 0, CK_TARGET_BTF, NULL, NULL, 0,
+	  COMPAT_STAGE_LOAD, ESRCH, "libbpf needs the target's BTF type id",
+	  "check the name; guard the program with bpf_program__set_autoload(false) where it is missing" },
+	{ "kfunc", 0, 0, CK_KFUNCS, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
+	  "libbpf (1.1) refuses an object whose non-__weak kfunc is not in the kernel's BTF",
+	  "declare the kfunc __weak and guard the call with bpf_ksym_exists() "
+	  "(or LINUX_KERNEL_VERSION)" },
+	{ "syscall-wrapper-arch-fentry", K(FENTRY) | K(FMOD_RET), W_SYSCALL, CK_SYSCALL_ARCH, NULL,
+	  NULL, 0, COMPAT_STAGE_LOAD, ESRCH,
+	  "syscall wrappers are named per architecture: __x64_sys_, __arm64_sys_, __riscv_sys_, __s390x_sys_",
+	  "use a ksyscall/ program, or build the name from the target arch" },
+	/* --- attach --- */
+	/* the kernel: before the verifier (empty log), then in it */
+	{ "bpf-events", K(KPROBE) | K(KSYSCALL) | K(UPROBE) | K(TRACEPOINT) | K(RAW_TP) |
+	  K(PERF_EVENT), 0, CK_KCONFIG, "BPF_EVENTS", NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
+	  "kprobe, uprobe, tracepoint and perf_event program types exist only with it",
+	  "enable CONFIG_BPF_EVENTS (needs KPROBE_EVENTS or UPROBE_EVENTS or EVENT_TRACING)" },
 	{ "tp-btf-version", K(TP_BTF), 0, CK_MIN_VERSION, NULL, NULL, KVER(5, 5),
 	  COMPAT_STAGE_LOAD, EINVAL, "tp_btf programs exist from 5.5",
 	  "use a raw_tp program on older kernels" },
@@ -96,9 +113,6 @@ static const struct compat_rule rules[] = {
 	{ "trampoline-refused", TRAMPOLINE, 0, CK_TRAMPOLINE, NULL, NULL, 0, COMPAT_STAGE_LOAD,
 	  EPERM, NULL,
 	  "on this kernel use tracepoint, raw_tp or tp_btf programs (they need no trampoline)" },
-	{ "target-btf", FTRACE_BASED | K(TP_BTF), 0, CK_TARGET_BTF, NULL, NULL, 0,
-	  COMPAT_STAGE_LOAD, ESRCH, "libbpf needs the target's BTF type id",
-	  "check the name; guard the program with bpf_program__set_autoload(false) where it is missing" },
 	{ "target-kallsyms", K(FENTRY) | K(FMOD_RET), 0, CK_TARGET_KALLSYMS, NULL, NULL, 0,
 	  COMPAT_STAGE_LOAD, ENOENT,
 	  "the verifier needs the function's address; it is fully inlined in this build",
@@ -111,10 +125,6 @@ static const struct compat_rule rules[] = {
 	  "FUNCTION_ERROR_INJECTION", NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
 	  "fmod_ret on a non-security_* function needs the error-injection allowlist",
 	  "attach fmod_ret to a security_* hook, or use fexit to observe only" },
-	{ "kfunc", 0, 0, CK_KFUNCS, NULL, NULL, 0, COMPAT_STAGE_LOAD, ESRCH,
-	  "libbpf resolves every non-__weak kfunc in the kernel's BTF",
-	  "declare the kfunc __weak and guard the call with bpf_ksym_exists() "
-	  "(or LINUX_KERNEL_VERSION)" },
 	{ "helper", 0, 0, CK_HELPERS, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
 	  "the verifier rejects helper ids it does not know (invalid func unknown#N)",
 	  "guard the call with bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_...)" },
@@ -122,11 +132,6 @@ static const struct compat_rule rules[] = {
 	  "kernel lockdown removes the helper: 'program of this type cannot use helper'",
 	  "avoid the helper (bpf_probe_write_user under integrity; bpf_probe_read_kernel "
 	  "under confidentiality)" },
-	{ "syscall-wrapper-arch-fentry", K(FENTRY) | K(FMOD_RET), W_SYSCALL, CK_SYSCALL_ARCH, NULL,
-	  NULL, 0, COMPAT_STAGE_LOAD, ESRCH,
-	  "syscall wrappers are named per architecture: __x64_sys_, __arm64_sys_, __riscv_sys_, __s390x_sys_",
-	  "use a ksyscall/ program, or build the name from the target arch" },
-	/* --- attach --- */
 	{ "kprobes", K(KPROBE) | K(KSYSCALL), 0, CK_KCONFIG, "KPROBES", NULL, 0,
 	  COMPAT_STAGE_ATTACH, ENOENT,
 	  "kprobe programs need it: without it there is no kprobe PMU and no kprobe_events",
