@@ -184,6 +184,8 @@ static int compat_main(int argc, char **argv)
 			    (live && (compat_verdict_failed(res->live.verdict) || !res->live.agrees)))
 				failed = true;
 		}
+	if (live)
+		compat_live_finish();
 	{
 		struct compat_report r = { .kernel = k, .results = results, .n = nres,
 					   .live = live, .verbose = verbose, .pretty = pretty_output };
@@ -195,6 +197,8 @@ static int compat_main(int argc, char **argv)
 	}
 	rc = failed ? EXIT_GATE : 0;
 out:
+	if (live)
+		compat_live_finish();
 	for (size_t i = 0; i < nres; i++)
 		compat_result_release(&results[i]);
 	free(results);

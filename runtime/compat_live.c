@@ -4,11 +4,13 @@
  * (the others of its object not autoloaded), attach it the way libbpf's
  * auto-attach would, detach at once, and compare the errno and stage with
  * the prediction. Programs that attach to an interface (XDP, tc) attach to
- * lo inside a private network namespace created by a child process, so the
- * host's interfaces are never touched and nothing outlives the check.
+ * lo inside a private network namespace, so the host's interfaces are never
+ * touched; nothing outlives compat_live_finish().
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,38 +70,160 @@ static void fixup(struct bpf_object *obj, const char *name)
 		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), name));
 }
 
-/* XDP or tc on lo of a fresh network namespace, in a child; positive errno or 0. */
-static int attach_in_netns(struct bpf_program *prog, enum compat_kind kind)
+/*
+ * A private network namespace for XDP and tc attaches: a child unshares one,
+ * we keep an fd to it (so it outlives the child) and enter it with setns()
+ * only around each attach. setns(CLONE_NEWNET) moves the calling thread
+ * alone, and we move back at once. The namespace, and whatever was
+ * attached in it, goes away when compat_live_finish() closes the fd.
+ */
+static int netns_orig = -1, netns_priv = -1;
+
+static int netns_prepare(void)
 {
-	pid_t pid = fork();
-	int st;
+	int c2p[2], p2c[2], err = 0;
+	char b = 0, path[64];
+	pid_t pid;
 
-	if (pid < 0)
-		return errno;
-	if (pid == 0) {
-		int err = 0;
-
-		if (unshare(CLONE_NEWNET))
-			_exit(errno & 0xff);
-		if (kind == COMPAT_KIND_XDP) {
-			struct bpf_link *l = bpf_program__attach_xdp(prog, 1 /* lo */);
-
-			if (!l)
-				err = errno;
-			bpf_link__destroy(l);
-		} else {
-			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = 1, .attach_point = BPF_TC_INGRESS);
-			LIBBPF_OPTS(bpf_tc_opts, o, .prog_fd = bpf_program__fd(prog));
-
-			err = -bpf_tc_hook_create(&hook);
-			if (!err)
-				err = -bpf_tc_attach(&hook, &o);
-		}
-		_exit(err & 0xff); /* the namespace, hook and link die with us */
+	if (netns_priv >= 0)
+		return 0;
+	if (pipe2(c2p, O_CLOEXEC))
+		return -errno;
+	if (pipe2(p2c, O_CLOEXEC)) {
+		close(c2p[0]);
+		close(c2p[1]);
+		return -errno;
 	}
-	if (waitpid(pid, &st, 0) < 0)
+	pid = fork();
+	if (pid == 0) {
+		/* hold the namespace until the parent has an fd to it */
+		close(c2p[0]);
+		close(p2c[1]);
+		b = unshare(CLONE_NEWNET) ? 0 : 1;
+		if (write(c2p[1], &b, 1) != 1)
+			_exit(1);
+		while (read(p2c[0], &b, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(c2p[1]);
+	close(p2c[0]);
+	if (pid < 0 || read(c2p[0], &b, 1) != 1 || !b)
+		err = pid < 0 ? -errno : -EPERM;
+	close(c2p[0]);
+	if (!err) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		netns_priv = open(path, O_RDONLY | O_CLOEXEC);
+		if (netns_priv < 0)
+			err = -errno;
+	}
+	close(p2c[1]); /* the child exits; the namespace lives on through our fd */
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if (!err) {
+		netns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (netns_orig < 0) {
+			err = -errno;
+			close(netns_priv);
+			netns_priv = -1;
+		}
+	}
+	return err;
+}
+
+/*
+ * XDP or tc on lo of the private namespace; positive errno or 0. An XDP
+ * link comes back in *link for the caller to release (closing it needs no
+ * namespace); tc hooks are removed here, inside it.
+ */
+static int attach_in_netns(struct bpf_program *prog, enum compat_kind kind, struct bpf_link **link)
+{
+	int err = -netns_prepare();
+
+	if (err)
+		return err;
+	if (setns(netns_priv, CLONE_NEWNET))
 		return errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : EFAULT;
+	if (kind == COMPAT_KIND_XDP) {
+		*link = bpf_program__attach_xdp(prog, 1 /* lo */);
+		if (!*link)
+			err = errno;
+	} else {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = 1, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, o, .prog_fd = bpf_program__fd(prog));
+
+		err = -bpf_tc_hook_create(&hook);
+		if (!err || err == EEXIST)
+			err = -bpf_tc_attach(&hook, &o);
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook); /* removes the clsact qdisc and its filters */
+	}
+	if (setns(netns_orig, CLONE_NEWNET) && !err)
+		err = errno;
+	return err;
+}
+
+/*
+ * Detaching waits for RCU grace periods (tracepoints: tens of ms each), so
+ * each program's link and object are released at once but on their own
+ * thread, where the waits overlap; compat_live_finish() joins them.
+ */
+struct release_job {
+	struct bpf_link *link;
+	struct bpf_object *obj;
+};
+
+static pthread_t *releasers;
+static size_t nreleasers, capreleasers;
+
+static void *release_worker(void *arg)
+{
+	struct release_job *j = arg;
+
+	bpf_link__destroy(j->link);
+	bpf_object__close(j->obj);
+	free(j);
+	return NULL;
+}
+
+static void release_async(struct bpf_link *link, struct bpf_object *obj)
+{
+	struct release_job *j = malloc(sizeof(*j));
+
+	if (j && nreleasers == capreleasers) {
+		size_t cap = capreleasers ? capreleasers * 2 : 64;
+		pthread_t *v = realloc(releasers, cap * sizeof(*v));
+
+		if (v) {
+			releasers = v;
+			capreleasers = cap;
+		}
+	}
+	if (j && nreleasers < capreleasers) {
+		j->link = link;
+		j->obj = obj;
+		if (!pthread_create(&releasers[nreleasers], NULL, release_worker, j)) {
+			nreleasers++;
+			return;
+		}
+	}
+	free(j);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
+}
+
+void compat_live_finish(void)
+{
+	for (size_t i = 0; i < nreleasers; i++)
+		pthread_join(releasers[i], NULL);
+	free(releasers);
+	releasers = NULL;
+	nreleasers = capreleasers = 0;
+	if (netns_priv >= 0)
+		close(netns_priv);
+	if (netns_orig >= 0)
+		close(netns_orig);
+	netns_priv = netns_orig = -1;
 }
 
 static bool auto_attach(enum compat_kind kind)
@@ -169,6 +293,7 @@ int compat_live_check(struct compat_result *res)
 	const struct compat_prog *p = res->prog;
 	struct compat_live *l = &res->live;
 	static char logbuf[64 << 10];
+	struct bpf_link *link = NULL;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	libbpf_print_fn_t old;
@@ -214,13 +339,11 @@ int compat_live_check(struct compat_result *res)
 		snprintf(l->detail, sizeof(l->detail), "%s", *line ? line : lb_last);
 	} else if (p->kind == COMPAT_KIND_XDP || p->kind == COMPAT_KIND_TC) {
 		l->attach_tried = true;
-		l->attach_err = attach_in_netns(prog, p->kind);
+		l->attach_err = attach_in_netns(prog, p->kind, &link);
 		snprintf(l->detail, sizeof(l->detail), "%s lo in a private network namespace%s%s",
 			 l->attach_err ? "attaching to" : "attached to", l->attach_err ? ": " : "",
 			 l->attach_err ? compat_errno_name(l->attach_err) : "");
 	} else if (auto_attach(p->kind)) {
-		struct bpf_link *link;
-
 		lb_last[0] = 0;
 		l->attach_tried = true;
 		link = bpf_program__attach(prog);
@@ -230,12 +353,11 @@ int compat_live_check(struct compat_result *res)
 		} else {
 			snprintf(l->detail, sizeof(l->detail), "attached and detached");
 		}
-		bpf_link__destroy(link);
 	} else {
 		snprintf(l->detail, sizeof(l->detail), "loaded; not attached (needs a target)");
 	}
-	bpf_object__close(obj);
 	libbpf_set_print(old);
+	release_async(link, obj);
 	compare(res);
 	return 0;
 }

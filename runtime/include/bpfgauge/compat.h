@@ -203,10 +203,19 @@ void compat_result_release(struct compat_result *res); /* accepts zeroed */
  * Really load and attach res->prog on the running kernel, detach at once,
  * and fill res->live, comparing with the prediction in res. XDP and tc
  * programs attach to lo inside a private network namespace (never the
- * host's interfaces); cgroup, socket and struct_ops programs are loaded only.
- * Needs root. 0, or a negative error when the object cannot be opened.
+ * host's interfaces; the calling thread enters it only around the attach);
+ * cgroup, socket and struct_ops programs are loaded only. Needs root. 0, or
+ * a negative error when the object cannot be opened. Not thread-safe.
  */
 int compat_live_check(struct compat_result *res);
+
+/*
+ * Wait until every program compat_live_check() loaded is detached and
+ * unloaded (they are released at once, on background threads, so that
+ * their RCU waits overlap), and drop the private network namespace. Call it
+ * once after the last check; checks may follow again.
+ */
+void compat_live_finish(void);
 
 /* Names of verdicts, stages, statuses; errno names ("ENOTSUPP"); never NULL. */
 const char *compat_verdict_name(enum compat_verdict v);
