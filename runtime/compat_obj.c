@@ -65,7 +65,11 @@ static const struct {
 	{ "tc", COMPAT_KIND_TC, false },
 	{ "classifier", COMPAT_KIND_TC, false },
 	{ "action", COMPAT_KIND_TC, false },
+	{ "cgroup_skb/", COMPAT_KIND_CGROUP, false },
+	{ "cgroup_sock", COMPAT_KIND_CGROUP, false },
 	{ "cgroup", COMPAT_KIND_CGROUP, false },
+	{ "usdt", COMPAT_KIND_UPROBE, false },
+	{ "kprobe", COMPAT_KIND_KPROBE, false }, /* no target in the section: set at runtime */
 	{ "sockops", COMPAT_KIND_CGROUP, false },
 	{ "struct_ops", COMPAT_KIND_STRUCT_OPS, false },
 	{ "perf_event", COMPAT_KIND_PERF_EVENT, false },
@@ -95,6 +99,9 @@ const char *compat_kind_name(enum compat_kind kind)
 static void classify(struct compat_prog *p)
 {
 	const char *sec = p->section;
+
+	if (*sec == '?') /* libbpf: not autoloaded unless asked; same kind */
+		sec++;
 
 	for (size_t i = 0; i < sizeof(sec_kinds) / sizeof(sec_kinds[0]); i++) {
 		size_t l = strlen(sec_kinds[i].prefix);

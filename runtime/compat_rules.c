@@ -84,7 +84,8 @@ static const struct compat_rule rules[] = {
 	  "enable CONFIG_DEBUG_INFO_BTF, or ship the kernel's BTF and set btf_custom_path" },
 	{ "target-btf", FTRACE_BASED | K(TP_BTF), 0, CK_TARGET_BTF, NULL, NULL, 0,
 	  COMPAT_STAGE_LOAD, ESRCH, "libbpf needs the target's BTF type id",
-	  "check the name; guard the program with bpf_program__set_autoload(false) where it is missing" },
+	  "check the name; a target in another BPF program needs bpf_program__set_attach_target(); "
+	  "where the kernel lacks it, bpf_program__set_autoload(false)" },
 	{ "kfunc", 0, 0, CK_KFUNCS, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
 	  "libbpf (1.1) refuses an object whose non-__weak kfunc is not in the kernel's BTF",
 	  "declare the kfunc __weak and guard the call with bpf_ksym_exists() "
@@ -650,13 +651,17 @@ static int check_lockdown_helpers(struct ctx *c, const struct compat_rule *r)
 			denied = !strcmp(mode, "confidentiality") ||
 				 (!strcmp(mode, "integrity") &&
 				  !strcmp(lockdown_helpers[j].mode, "integrity"));
-			if (denied)
+			if (denied) {
 				SET(q, COMPAT_MISSING, "kernel lockdown is '%s' and removes %s (%s)", mode,
 				    lockdown_helpers[j].name, r->why);
-			else if (!sure)
-				SET(q, COMPAT_UNSURE, "lockdown mode unknown (secure boot may raise it to integrity)");
-			else
-				q->status = COMPAT_MET;
+			} else if (!sure && !strcmp(lockdown_helpers[j].mode, "integrity")) {
+				/* a boot-time fact: does not decide the verdict */
+				SET(q, COMPAT_UNSURE, "UEFI secure boot would lock the kernel down to "
+				    "integrity, which removes %s", lockdown_helpers[j].name);
+				q->advisory = true;
+			} else {
+				q->status = COMPAT_MET; /* secure boot raises it to integrity only */
+			}
 		}
 	return 0;
 }
