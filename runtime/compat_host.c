@@ -271,6 +271,9 @@ int compat_host_facts(struct compat_kernel *k, bool probe)
 
 		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
 		cands[1] = path;
+		/* where libbpf looks for CONFIG_* __kconfig externs, in its order */
+		k->kconfig_file = access(path, R_OK) && access("/proc/config.gz", R_OK) ? FACT_NO
+											: FACT_YES;
 		for (int i = 0; i < 2 && !k->have_config; i++) {
 			if (access(cands[i], R_OK))
 				continue;

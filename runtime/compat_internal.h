@@ -49,6 +49,7 @@ struct compat_kernel {
 	int trampoline_err;
 	bool trampoline_log_empty; /* refused before the verifier ran */
 	enum compat_fact kprobe_pmu; /* /sys/bus/event_source/devices/kprobe */
+	enum compat_fact kconfig_file; /* /boot/config-$(uname -r) or /proc/config.gz readable */
 };
 
 int compat_strset_add(struct compat_strset *s, const char *str);

@@ -25,6 +25,8 @@
 #include "bpfgauge_internal.h"
 #include "compat_internal.h"
 
+#define LIVE_LOG_SIZE (16u << 20)
+
 /* libbpf's first warning line for the load or attach running now: the cause;
  * later lines only say that the object failed */
 static __thread char lb_last[256];
@@ -226,9 +228,19 @@ void compat_live_finish(void)
 	netns_priv = netns_orig = -1;
 }
 
-static bool auto_attach(enum compat_kind kind)
+/* Iterators over a map need that map at attach time. */
+static bool iter_needs_map(const struct compat_prog *p)
 {
-	switch (kind) {
+	return p->kind == COMPAT_KIND_ITER &&
+	       (!strcmp(p->target, "bpf_map_elem") || !strcmp(p->target, "bpf_sk_storage_map") ||
+		!strcmp(p->target, "sockmap"));
+}
+
+static bool auto_attach(const struct compat_prog *p)
+{
+	if (iter_needs_map(p))
+		return false;
+	switch (p->kind) {
 	case COMPAT_KIND_KPROBE:
 	case COMPAT_KIND_KSYSCALL:
 	case COMPAT_KIND_KPROBE_MULTI:
@@ -292,7 +304,7 @@ int compat_live_check(struct compat_result *res)
 {
 	const struct compat_prog *p = res->prog;
 	struct compat_live *l = &res->live;
-	static char logbuf[64 << 10];
+	static char *logbuf; /* kept for the process: one per run, not per program */
 	struct bpf_link *link = NULL;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
@@ -309,6 +321,17 @@ int compat_live_check(struct compat_result *res)
 		pr_warn("compat: libbpf cannot open '%s': %s", p->object, bpfgauge_strerror(err));
 		return bg_err(err);
 	}
+	if (p->kind == COMPAT_KIND_FREPLACE) {
+		/* libbpf loads it only with a target program (set_attach_target) */
+		bpf_object__close(obj);
+		libbpf_set_print(old);
+		l->done = true;
+		l->verdict = COMPAT_UNKNOWN;
+		l->agrees = true;
+		snprintf(l->detail, sizeof(l->detail),
+			 "not loaded: freplace needs a target program (bpf_program__set_attach_target)");
+		return 0;
+	}
 	fixup(obj, p->name);
 	prog = bpf_object__find_program_by_name(obj, p->name);
 	if (!prog) {
@@ -316,14 +339,29 @@ int compat_live_check(struct compat_result *res)
 		libbpf_set_print(old);
 		return bg_err(-ENOENT);
 	}
-	logbuf[0] = 0;
-	bpf_program__set_log_buf(prog, logbuf, sizeof(logbuf));
-	bpf_program__set_log_level(prog, 1);
+	/*
+	 * No log level: libbpf loads without a log and, only if that fails,
+	 * retries at level 1 into our buffer. Asking for a log up front makes
+	 * big programs fail with ENOSPC that would load fine.
+	 */
+	if (!logbuf)
+		logbuf = malloc(LIVE_LOG_SIZE);
+	if (logbuf) {
+		logbuf[0] = 0;
+		bpf_program__set_log_buf(prog, logbuf, LIVE_LOG_SIZE);
+	}
 	err = bpf_object__load(obj);
 	l->done = true;
 	if (err) {
 		/* the verifier's last line says most; else libbpf's */
-		char *end = logbuf + strlen(logbuf), *line;
+		char *end, *line;
+
+		if (!logbuf) {
+			l->load_err = -err;
+			snprintf(l->detail, sizeof(l->detail), "%s", lb_last);
+			goto loaded;
+		}
+		end = logbuf + strlen(logbuf);
 
 		while (end > logbuf && end[-1] == '\n')
 			*--end = 0;
@@ -337,13 +375,14 @@ int compat_live_check(struct compat_result *res)
 		}
 		l->load_err = -err;
 		snprintf(l->detail, sizeof(l->detail), "%s", *line ? line : lb_last);
-	} else if (p->kind == COMPAT_KIND_XDP || p->kind == COMPAT_KIND_TC) {
+	} else if ((p->kind == COMPAT_KIND_XDP && !p->target[0]) || p->kind == COMPAT_KIND_TC) {
+		/* (xdp/cpumap and xdp/devmap programs attach to map entries instead) */
 		l->attach_tried = true;
 		l->attach_err = attach_in_netns(prog, p->kind, &link);
 		snprintf(l->detail, sizeof(l->detail), "%s lo in a private network namespace%s%s",
 			 l->attach_err ? "attaching to" : "attached to", l->attach_err ? ": " : "",
 			 l->attach_err ? compat_errno_name(l->attach_err) : "");
-	} else if (auto_attach(p->kind)) {
+	} else if (auto_attach(p)) {
 		lb_last[0] = 0;
 		l->attach_tried = true;
 		link = bpf_program__attach(prog);
@@ -356,6 +395,7 @@ int compat_live_check(struct compat_result *res)
 	} else {
 		snprintf(l->detail, sizeof(l->detail), "loaded; not attached (needs a target)");
 	}
+loaded:
 	libbpf_set_print(old);
 	release_async(link, obj);
 	compare(res);

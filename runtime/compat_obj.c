@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpfgauge_internal.h"
@@ -381,6 +382,27 @@ void compat_progs_free(struct compat_prog *progs, size_t n)
 	free(progs);
 }
 
+/* CONFIG_* externs in the object's .kconfig section (LINUX_KERNEL_VERSION needs no file). */
+static bool has_kconfig_externs(const struct btf *btf)
+{
+	int id = btf ? btf__find_by_name_kind(btf, ".kconfig", BTF_KIND_DATASEC) : -1;
+	const struct btf_type *t;
+	const struct btf_var_secinfo *v;
+
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	v = btf_var_secinfos(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const struct btf_type *var = btf__type_by_id(btf, v[i].type);
+		const char *n = var ? btf__name_by_offset(btf, var->name_off) : NULL;
+
+		if (n && !strncmp(n, "CONFIG_", 7))
+			return true;
+	}
+	return false;
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level;
@@ -395,7 +417,7 @@ int compat_object_read(const char *path, struct compat_prog **out, size_t *nout)
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	libbpf_print_fn_t old;
-	bool gpl = false, core = false;
+	bool gpl = false, core = false, kconfig;
 	size_t n = 0, i = 0;
 	int err;
 
@@ -447,6 +469,7 @@ int compat_object_read(const char *path, struct compat_prog **out, size_t *nout)
 			goto fail;
 		}
 	}
+	kconfig = has_kconfig_externs(bpf_object__btf(obj));
 	bpf_object__close(obj);
 	obj = NULL;
 	err = scan_elf(path, progs, n, &gpl, &core);
@@ -455,6 +478,7 @@ int compat_object_read(const char *path, struct compat_prog **out, size_t *nout)
 	for (i = 0; i < n; i++) {
 		progs[i].gpl = gpl;
 		progs[i].core = core;
+		progs[i].kconfig = kconfig; /* libbpf resolves them for any program it loads */
 	}
 	*out = progs;
 	*nout = n;

@@ -44,6 +44,7 @@ enum check {
 	CK_TRACEFS,          /* tracefs mounted where libbpf looks (host) */
 	CK_EVENT,            /* the tracepoint exists in tracefs (host) */
 	CK_LSM_ACTIVE,       /* "bpf" in the active LSM list */
+	CK_KCONFIG_FILE,     /* libbpf can read the kernel's config for __kconfig externs */
 };
 
 /* When a row applies beyond its kinds. */
@@ -54,6 +55,7 @@ enum {
 	W_NOT_SECURITY = 1 << 3, /* only targets not named security_* */
 	W_SYSCALL_EVENT = 1 << 4, /* only tracepoints syscalls/... */
 	W_IA32 = 1 << 5,         /* only __ia32_ targets */
+	W_KCONFIG = 1 << 6,      /* only objects with CONFIG_* __kconfig externs (kinds ignored) */
 };
 
 struct compat_rule {
@@ -82,14 +84,18 @@ static const struct compat_rule rules[] = {
 	{ "kernel-btf-core", 0, W_CORE, CK_KERNEL_BTF, NULL, NULL, 0, COMPAT_STAGE_LOAD, ESRCH,
 	  "CO-RE relocations are resolved against the kernel's BTF",
 	  "enable CONFIG_DEBUG_INFO_BTF, or ship the kernel's BTF and set btf_custom_path" },
-	{ "target-btf", FTRACE_BASED | K(TP_BTF), 0, CK_TARGET_BTF, NULL, NULL, 0,
-	  COMPAT_STAGE_LOAD, ESRCH, "libbpf needs the target's BTF type id",
-	  "check the name; a target in another BPF program needs bpf_program__set_attach_target(); "
-	  "where the kernel lacks it, bpf_program__set_autoload(false)" },
+	{ "kconfig-file", 0, W_KCONFIG, CK_KCONFIG_FILE, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
+	  "libbpf reads CONFIG_* __kconfig externs from /boot/config-$(uname -r) or /proc/config.gz",
+	  "install the config as /boot/config-<release>, enable CONFIG_IKCONFIG_PROC, or pass "
+	  "bpf_object_open_opts.kconfig" },
 	{ "kfunc", 0, 0, CK_KFUNCS, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
 	  "libbpf (1.1) refuses an object whose non-__weak kfunc is not in the kernel's BTF",
 	  "declare the kfunc __weak and guard the call with bpf_ksym_exists() "
 	  "(or LINUX_KERNEL_VERSION)" },
+	{ "target-btf", FTRACE_BASED | K(TP_BTF), 0, CK_TARGET_BTF, NULL, NULL, 0,
+	  COMPAT_STAGE_LOAD, ESRCH, "libbpf needs the target's BTF type id",
+	  "check the name; a target in another BPF program needs bpf_program__set_attach_target(); "
+	  "where the kernel lacks it, bpf_program__set_autoload(false)" },
 	{ "syscall-wrapper-arch-fentry", K(FENTRY) | K(FMOD_RET), W_SYSCALL, CK_SYSCALL_ARCH, NULL,
 	  NULL, 0, COMPAT_STAGE_LOAD, ESRCH,
 	  "syscall wrappers are named per architecture: __x64_sys_, __arm64_sys_, __riscv_sys_, __s390x_sys_",
@@ -751,6 +757,30 @@ static int check_lsm_active(struct ctx *c, const struct compat_rule *r)
 	return 0;
 }
 
+static int check_kconfig_file(struct ctx *c, const struct compat_rule *r)
+{
+	struct compat_req *q = req_new(c, r);
+
+	if (!q)
+		return -ENOMEM;
+	snprintf(q->what, sizeof(q->what), "kernel config readable by libbpf");
+	if (c->k->host) {
+		if (c->k->kconfig_file == FACT_NO)
+			SET(q, COMPAT_MISSING, "neither /boot/config-%s nor /proc/config.gz is readable (%s)",
+			    c->k->release, r->why);
+		else
+			q->status = COMPAT_MET;
+	} else if (compat_kernel__kconfig(c->k, "IKCONFIG_PROC")) {
+		q->status = COMPAT_MET;
+	} else {
+		/* where the kernel runs decides: a file in /boot */
+		SET(q, COMPAT_UNSURE, "this kernel has no /proc/config.gz (CONFIG_IKCONFIG_PROC): the "
+		    "machine must have /boot/config-<release> (%s)", r->why);
+		q->advisory = true;
+	}
+	return 0;
+}
+
 static bool applies(const struct compat_rule *r, const struct compat_kernel *k,
 		    const struct compat_prog *p)
 {
@@ -758,6 +788,8 @@ static bool applies(const struct compat_rule *r, const struct compat_kernel *k,
 		return false;
 	if (r->when & W_CORE)
 		return p->core;
+	if (r->when & W_KCONFIG)
+		return p->kconfig;
 	if (r->kinds && !(r->kinds & (1u << p->kind)))
 		return false;
 	if ((r->when & W_SLEEPABLE) && !p->sleepable)
@@ -791,6 +823,7 @@ static int run_rule(struct ctx *c, const struct compat_rule *r)
 	case CK_TRACEFS: return check_tracefs(c, r);
 	case CK_EVENT: return check_event(c, r);
 	case CK_LSM_ACTIVE: return check_lsm_active(c, r);
+	case CK_KCONFIG_FILE: return check_kconfig_file(c, r);
 	}
 	return 0;
 }
@@ -799,7 +832,6 @@ static int run_rule(struct ctx *c, const struct compat_rule *r)
 static bool needs_target(const struct compat_prog *p)
 {
 	switch (p->kind) {
-	case COMPAT_KIND_XDP:
 	case COMPAT_KIND_TC:
 	case COMPAT_KIND_CGROUP:
 	case COMPAT_KIND_SOCKET:
@@ -810,6 +842,11 @@ static bool needs_target(const struct compat_prog *p)
 		return true;
 	case COMPAT_KIND_UPROBE: /* the binary is outside the kernel's facts */
 		return true;
+	case COMPAT_KIND_XDP: /* xdp/cpumap, xdp/devmap: a map entry, else an interface */
+		return true;
+	case COMPAT_KIND_ITER: /* map iterators need the map */
+		return !strcmp(p->target, "bpf_map_elem") || !strcmp(p->target, "bpf_sk_storage_map") ||
+		       !strcmp(p->target, "sockmap");
 	default:
 		return false;
 	}

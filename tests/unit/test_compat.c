@@ -31,7 +31,7 @@ static const char *const base_config[] = {
 
 enum poke {
 	P_NONE, P_TRAMPOLINE_EPERM, P_NO_KALLSYM, P_NO_FTRACE_FN, P_NO_TRACEFS, P_NO_EVENT,
-	P_NO_BTF_TARGET, P_OLD_HELPERS,
+	P_NO_BTF_TARGET, P_OLD_HELPERS, P_NO_KCONFIG_FILE,
 };
 
 struct row {
@@ -47,7 +47,7 @@ struct row {
 	const char *fail_release;
 	enum poke poke;
 	/* program details */
-	bool sleepable, core, not_gpl;
+	bool sleepable, core, not_gpl, kconfig;
 	const char *kfunc;
 	int helper;
 	/* expected when flipped */
@@ -70,6 +70,7 @@ static const struct row rows[] = {
 	{ "target-kallsyms", COMPAT_KIND_FENTRY, "do_unlinkat", .poke = P_NO_KALLSYM, .verdict = COMPAT_FAIL_LOAD, .err = ENOENT },
 	{ "sleepable-error-injection", COMPAT_KIND_FENTRY, "do_unlinkat", .sleepable = true, .unset = "FUNCTION_ERROR_INJECTION", .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
 	{ "fmod-ret-error-injection", COMPAT_KIND_FMOD_RET, "do_unlinkat", .unset = "FUNCTION_ERROR_INJECTION", .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
+	{ "kconfig-file", COMPAT_KIND_XDP, "", .kconfig = true, .poke = P_NO_KCONFIG_FILE, .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
 	{ "kfunc", COMPAT_KIND_TP_BTF, "sys_enter", .kfunc = "bpf_rcu_read_lock", .release = "6.2", .fail_release = "6.1", .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
 	{ "helper", COMPAT_KIND_XDP, "", .helper = 200, .poke = P_OLD_HELPERS, .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
 	{ "lockdown-helper", COMPAT_KIND_TP_BTF, "sys_enter", .helper = 36, .set = "CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY=y", .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
@@ -178,6 +179,7 @@ static struct compat_kernel *make_kernel(const struct row *r, bool flip)
 	k->trampoline = flip && r->poke == P_TRAMPOLINE_EPERM ? FACT_NO : FACT_YES;
 	k->trampoline_err = EPERM;
 	k->trampoline_log_empty = true;
+	k->kconfig_file = flip && r->poke == P_NO_KCONFIG_FILE ? FACT_NO : FACT_YES;
 	return k;
 }
 
@@ -192,6 +194,7 @@ static void make_prog(const struct row *r, bool flip, struct compat_prog *p, cha
 	p->target = (char *)r->target;
 	p->sleepable = r->sleepable;
 	p->core = r->core;
+	p->kconfig = r->kconfig;
 	p->gpl = !(flip && r->not_gpl);
 	if (r->kfunc) {
 		kf[0] = (char *)r->kfunc;

@@ -124,6 +124,7 @@ struct compat_prog {
 	bool retprobe;      /* kretprobe/fexit/kretsyscall */
 	bool gpl;           /* license is GPL-compatible */
 	bool core;          /* has CO-RE relocations (needs kernel BTF) */
+	bool kconfig;       /* the object has CONFIG_* __kconfig externs */
 	int *helpers;       /* BPF helper ids called (the program and .text) */
 	size_t nhelpers;
 	char **kfuncs;      /* kfuncs called */
