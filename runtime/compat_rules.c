@@ -45,6 +45,7 @@ enum check {
 	CK_EVENT,            /* the tracepoint exists in tracefs (host) */
 	CK_LSM_ACTIVE,       /* "bpf" in the active LSM list */
 	CK_KCONFIG_FILE,     /* libbpf can read the kernel's config for __kconfig externs */
+	CK_PROG_TYPE,        /* libbpf knows the program type from the section name */
 };
 
 /* When a row applies beyond its kinds. */
@@ -74,6 +75,9 @@ struct compat_rule {
 
 static const struct compat_rule rules[] = {
 	/* --- load --- */
+	{ "prog-type-known", K(OTHER), 0, CK_PROG_TYPE, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
+	  "libbpf takes the program type from the section name",
+	  "use a libbpf section name (SEC(\"xdp\"), SEC(\"tc\")...) or bpf_program__set_type()" },
 	{ "bpf-syscall", 0, 0, CK_KCONFIG, "BPF_SYSCALL", NULL, 0, COMPAT_STAGE_LOAD, ENOSYS,
 	  "every BPF program needs the bpf() syscall", "enable CONFIG_BPF_SYSCALL" },
 	/* libbpf refuses these before the kernel sees the program */
@@ -161,6 +165,9 @@ static const struct compat_rule rules[] = {
 	{ "ia32-emulation", K(KPROBE) | K(FENTRY) | K(FMOD_RET), W_IA32, CK_KCONFIG,
 	  "IA32_EMULATION", "x86_64", 0, COMPAT_STAGE_ATTACH, ENOENT,
 	  "compat (__ia32_) syscall hooks exist only with it", "drop the compat hook on this kernel" },
+	{ "tc-clsact", K(TC), 0, CK_KCONFIG, "NET_SCH_INGRESS", NULL, 0, COMPAT_STAGE_ATTACH, ENOENT,
+	  "tc programs attach through the clsact qdisc (a module where it is =m)",
+	  "enable CONFIG_NET_SCH_INGRESS (or use tcx on 6.6+)" },
 	{ "tracefs-mounted", K(TRACEPOINT), 0, CK_TRACEFS, NULL, NULL, 0, COMPAT_STAGE_ATTACH,
 	  ENOENT,
 	  "libbpf reads the tracepoint id from tracefs (/sys/kernel/tracing or /sys/kernel/debug/tracing)",
@@ -781,6 +788,21 @@ static int check_kconfig_file(struct ctx *c, const struct compat_rule *r)
 	return 0;
 }
 
+static int check_prog_type(struct ctx *c, const struct compat_rule *r)
+{
+	struct compat_req *q = req_new(c, r);
+
+	if (!q)
+		return -ENOMEM;
+	snprintf(q->what, sizeof(q->what), "a program type libbpf knows");
+	if (c->p->prog_type && strcmp(c->p->prog_type, "unspec"))
+		q->status = COMPAT_MET;
+	else
+		SET(q, COMPAT_MISSING, "section '%s' names no program type (%s)",
+		    c->p->section ? c->p->section : "", r->why);
+	return 0;
+}
+
 static bool applies(const struct compat_rule *r, const struct compat_kernel *k,
 		    const struct compat_prog *p)
 {
@@ -824,6 +846,7 @@ static int run_rule(struct ctx *c, const struct compat_rule *r)
 	case CK_EVENT: return check_event(c, r);
 	case CK_LSM_ACTIVE: return check_lsm_active(c, r);
 	case CK_KCONFIG_FILE: return check_kconfig_file(c, r);
+	case CK_PROG_TYPE: return check_prog_type(c, r);
 	}
 	return 0;
 }
@@ -966,7 +989,7 @@ bool compat_explain_load_error(const struct compat_kernel *k, const char *prog_t
 			       const char *attach_type, int err, char *buf, size_t size)
 {
 	struct compat_prog p = { .kind = kind_of(prog_type, attach_type), .target = (char *)"",
-				 .gpl = true };
+				 .prog_type = (char *)(prog_type ? prog_type : ""), .gpl = true };
 	struct compat_result res = { 0 };
 	struct ctx c = { k, &p, &res };
 	bool found = false;

@@ -27,6 +27,7 @@ static const char *const base_config[] = {
 	"CONFIG_KPROBES_ON_FTRACE=y", "CONFIG_IA32_EMULATION=y", "CONFIG_FTRACE_SYSCALLS=y",
 	"CONFIG_DYNAMIC_FTRACE=y", "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y",
 	"CONFIG_SECURITY_LOCKDOWN_LSM=y", "CONFIG_LOCK_DOWN_KERNEL_FORCE_NONE=y",
+	"CONFIG_NET_SCH_INGRESS=m",
 };
 
 enum poke {
@@ -47,7 +48,7 @@ struct row {
 	const char *fail_release;
 	enum poke poke;
 	/* program details */
-	bool sleepable, core, not_gpl, kconfig;
+	bool sleepable, core, not_gpl, kconfig, unknown_type;
 	const char *kfunc;
 	int helper;
 	/* expected when flipped */
@@ -56,6 +57,8 @@ struct row {
 };
 
 static const struct row rows[] = {
+	{ "prog-type-known", COMPAT_KIND_OTHER, "", .unknown_type = true, .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
+	{ "tc-clsact", COMPAT_KIND_TC, "", .unset = "NET_SCH_INGRESS", .verdict = COMPAT_FAIL_ATTACH, .err = ENOENT },
 	{ "bpf-syscall", COMPAT_KIND_XDP, "", .unset = "BPF_SYSCALL", .verdict = COMPAT_FAIL_LOAD, .err = ENOSYS },
 	{ "bpf-events", COMPAT_KIND_KPROBE, "do_unlinkat", .unset = "BPF_EVENTS", .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
 	{ "kernel-btf", COMPAT_KIND_ITER, "task", .unset = "DEBUG_INFO_BTF", .verdict = COMPAT_FAIL_LOAD, .err = ESRCH },
@@ -190,6 +193,7 @@ static void make_prog(const struct row *r, bool flip, struct compat_prog *p, cha
 	p->name = (char *)r->rule;
 	p->object = (char *)"fake.bpf.o";
 	p->section = (char *)"";
+	p->prog_type = (char *)(flip && r->unknown_type ? "unspec" : "xdp");
 	p->kind = r->kind;
 	p->target = (char *)r->target;
 	p->sleepable = r->sleepable;
