@@ -133,12 +133,8 @@ static int netns_prepare(void)
 	return err;
 }
 
-/*
- * XDP or tc on lo of the private namespace; positive errno or 0. An XDP
- * link comes back in *link for the caller to release (closing it needs no
- * namespace); tc hooks are removed here, inside it.
- */
-static int attach_in_netns(struct bpf_program *prog, enum compat_kind kind, struct bpf_link **link)
+/* XDP or tc on lo of the private namespace, detached again here; positive errno or 0. */
+static int attach_in_netns(struct bpf_program *prog, enum compat_kind kind)
 {
 	int err = -netns_prepare();
 
@@ -147,9 +143,13 @@ static int attach_in_netns(struct bpf_program *prog, enum compat_kind kind, stru
 	if (setns(netns_priv, CLONE_NEWNET))
 		return errno;
 	if (kind == COMPAT_KIND_XDP) {
-		*link = bpf_program__attach_xdp(prog, 1 /* lo */);
-		if (!*link)
+		struct bpf_link *l = bpf_program__attach_xdp(prog, 1 /* lo */);
+
+		/* detached here, not on a releaser thread: the next XDP program
+		 * attaches to the same lo and would get EBUSY */
+		if (!l)
 			err = errno;
+		bpf_link__destroy(l);
 	} else {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = 1, .attach_point = BPF_TC_INGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, o, .prog_fd = bpf_program__fd(prog));
@@ -378,7 +378,7 @@ int compat_live_check(struct compat_result *res)
 	} else if ((p->kind == COMPAT_KIND_XDP && !p->target[0]) || p->kind == COMPAT_KIND_TC) {
 		/* (xdp/cpumap and xdp/devmap programs attach to map entries instead) */
 		l->attach_tried = true;
-		l->attach_err = attach_in_netns(prog, p->kind, &link);
+		l->attach_err = attach_in_netns(prog, p->kind);
 		snprintf(l->detail, sizeof(l->detail), "%s lo in a private network namespace%s%s",
 			 l->attach_err ? "attaching to" : "attached to", l->attach_err ? ": " : "",
 			 l->attach_err ? compat_errno_name(l->attach_err) : "");

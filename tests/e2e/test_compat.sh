@@ -100,6 +100,8 @@ for p in tp_openat raw_sys_enter btf_sched_switch kfunc_rcu kfunc_weak; do
   v=$(field "$tmp/live.json" $p verdict); lv=$(field "$tmp/live.json" $p verdict live)
   [ "$v/$lv" = "ok/ok" ] && ok "$p predicted and observed to attach" || bad "$p: predicted $v, live $lv"
 done
+v=$(field "$tmp/live.json" xdp_pass_again verdict live)
+[ "$v" = ok ] && ok "a second XDP program attaches after the first detached" || bad "second xdp: $v"
 v=$(field "$tmp/live.json" xdp_pass verdict); lv=$(field "$tmp/live.json" xdp_pass verdict live)
 d=$(field "$tmp/live.json" xdp_pass detail live)
 [ "$v/$lv" = "loads/ok" ] && grep -q "private network namespace" <<<"$d" \
