@@ -362,7 +362,6 @@ int compat_live_check(struct compat_result *res)
 			goto loaded;
 		}
 		end = logbuf + strlen(logbuf);
-
 		while (end > logbuf && end[-1] == '\n')
 			*--end = 0;
 		line = strrchr(logbuf, '\n');
