@@ -399,6 +399,11 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 		}
 		if (!err && arch)
 			err = finish(k, NULL, arch);
+		if (!err && btf) {
+			btf__free(k->btf);
+			k->btf = NULL;
+			goto load_btf;
+		}
 		goto out;
 	}
 	if (config) {
