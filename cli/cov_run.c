@@ -340,7 +340,8 @@ static int save_unmatched(const struct cov_snapshot *snap, const struct cov_mapp
 		      "failed: %s", nmaps, where, path, bpfgauge_strerror(err));
 		return -1;
 	}
-	if (!map)
+	/* objects were read, none matched: another build of them (stale) */
+	if (!map && !scan.read)
 		p_err("cov run: %zu counter map(s) captured, but no instrumented object found under %s; "
 		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
 		      nmaps, where, path, path);

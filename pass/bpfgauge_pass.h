@@ -81,6 +81,9 @@ struct Synthetic {
 // A call that may leave the program without returning: bpf_tail_call
 // (helper 12) or a noreturn callee.
 bool isExitCall(const llvm::Instruction &I);
+// A condition the compiler decides: __builtin_constant_p
+// (llvm.is.constant), e.g. in bpf_ntohs(). Not a source branch.
+bool isCompileTimeCondition(const llvm::Value *Cond);
 // The block contains an exit call.
 bool hasExitCall(const llvm::BasicBlock &BB);
 // The block has an edge to V: it returns, is unreachable, or may exit early.
@@ -195,12 +198,16 @@ public:
 
 private:
 	unsigned fileId(const llvm::DIFile *File);
+	// The line holds only braces, 'else' and comments (its text read from
+	// the source file once; false when the file cannot be read).
+	bool braceOnly(const llvm::DIFile *File, unsigned Line);
 
 	Mode TheMode;
 	unsigned NumProbes;
 	bool Branches;
 	std::vector<std::string> Files;
 	llvm::StringMap<unsigned> FileIds;
+	llvm::StringMap<std::vector<bool>> BraceLines; // by file id's path
 	std::string Funcs;
 };
 

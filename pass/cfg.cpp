@@ -29,11 +29,27 @@ bool isExitCall(const Instruction &I)
 		return false;
 	if (CB->doesNotReturn())
 		return true;
-	const auto *CE = dyn_cast<ConstantExpr>(CB->getCalledOperand());
+	const Value *Callee = CB->getCalledOperand()->stripPointerCasts();
+	// Before optimisation clang calls a helper through the static pointer
+	// bpf_helpers.h defines (= (void *)12), loaded at each call.
+	if (const auto *LI = dyn_cast<LoadInst>(Callee)) {
+		const auto *GV = dyn_cast<GlobalVariable>(LI->getPointerOperand()->stripPointerCasts());
+		if (!GV || !GV->hasInitializer() || !GV->hasLocalLinkage())
+			return false;
+		Callee = GV->getInitializer();
+	}
+	const auto *CE = dyn_cast<ConstantExpr>(Callee);
 	if (!CE || CE->getOpcode() != Instruction::IntToPtr)
 		return false;
 	const auto *Id = dyn_cast<ConstantInt>(CE->getOperand(0));
 	return Id && Id->getZExtValue() == BPF_FUNC_TAIL_CALL;
+}
+
+bool isCompileTimeCondition(const Value *Cond)
+{
+	const auto *II = dyn_cast<IntrinsicInst>(Cond);
+
+	return II && II->getIntrinsicID() == Intrinsic::is_constant;
 }
 
 bool hasExitCall(const BasicBlock &BB)

@@ -10,6 +10,7 @@
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -60,6 +61,65 @@ unsigned MappingWriter::fileId(const DIFile *File)
 	if (It.second)
 		Files.push_back(std::string(Path.str()));
 	return It.first->second;
+}
+
+// Text of a line without comments, blanks, braces, ';' and 'else': what is
+// left is code. Block comments are assumed to close on their line (a
+// multi-line comment makes the line look like code, which keeps it).
+static bool isBraceText(StringRef L)
+{
+	size_t C = L.find("//");
+	if (C != StringRef::npos)
+		L = L.substr(0, C);
+	std::string T;
+	for (size_t i = 0; i < L.size(); i++) {
+		if (L.substr(i, 2) == "/*") {
+			size_t E = L.find("*/", i + 2);
+			if (E == StringRef::npos)
+				return false;
+			i = E + 1;
+			continue;
+		}
+		T += L[i];
+	}
+	StringRef R(T);
+	bool Brace = false;
+	while (!(R = R.ltrim(" \t\r;")).empty()) {
+		if (R.front() == '}' || R.front() == '{') {
+			Brace |= R.front() == '}';
+			R = R.drop_front();
+		} else if (R.substr(0, 4) == "else" &&
+			   (R.size() == 4 || (!isalnum((unsigned char)R[4]) && R[4] != '_'))) {
+			R = R.drop_front(4);
+		} else {
+			return false;
+		}
+	}
+	return Brace;
+}
+
+bool MappingWriter::braceOnly(const DIFile *File, unsigned Line)
+{
+	if (!File)
+		return false;
+	SmallString<256> Path;
+	StringRef Name = File->getFilename(), Dir = File->getDirectory();
+	if (!Dir.empty() && !sys::path::is_absolute(Name))
+		sys::path::append(Path, Dir, Name);
+	else
+		Path = Name;
+	auto It = BraceLines.find(Path);
+	if (It == BraceLines.end()) {
+		std::vector<bool> Flags(1, false);
+		if (auto Buf = MemoryBuffer::getFile(Path)) {
+			SmallVector<StringRef, 256> Lines;
+			(*Buf)->getBuffer().split(Lines, '\n');
+			for (StringRef L : Lines)
+				Flags.push_back(isBraceText(L));
+		}
+		It = BraceLines.try_emplace(Path, std::move(Flags)).first;
+	}
+	return Line < It->second.size() && It->second[Line];
 }
 
 namespace {
@@ -152,7 +212,8 @@ bool isBranch(const Instruction *TI)
 	const auto *Br = dyn_cast<BranchInst>(TI);
 	const auto *SI = dyn_cast<SwitchInst>(TI);
 
-	return (Br && Br->isConditional()) || (SI && !isCleanupSwitch(SI));
+	return (Br && Br->isConditional() && !isCompileTimeCondition(Br->getCondition())) ||
+	       (SI && !isCleanupSwitch(SI));
 }
 
 // The source line of a branch: the terminator's, else the closest line
@@ -203,6 +264,11 @@ unsigned MappingWriter::addFunction(Function &F, const Synthetic &Syn, const Pla
 				const DILocation *Loc = lineOf(I);
 				if (!Loc || I.isDebugOrPseudoInst() || isLifetimeOnly(I) ||
 				    Syn.Insts.count(&I))
+					continue;
+				// A scope's closing brace carries the jump out of the
+				// scope (and clang's cleanup stores): not a statement.
+				// A function's closing brace keeps its return.
+				if (!isa<ReturnInst>(I) && braceOnly(Loc->getFile(), Loc->getLine()))
 					continue;
 				if (Skip.count(Loc->getScope()->getSubprogram()))
 					continue;

@@ -453,7 +453,8 @@ static bool isSourceSelect(const Instruction &I)
 	const auto *SI = dyn_cast<SelectInst>(&I);
 	const DILocation *Loc = SI ? SI->getDebugLoc().get() : nullptr;
 
-	return Loc && Loc->getLine() && SI->getCondition()->getType()->isIntegerTy(1);
+	return Loc && Loc->getLine() && SI->getCondition()->getType()->isIntegerTy(1) &&
+	       !isCompileTimeCondition(SI->getCondition());
 }
 
 FunctionPlan planFunction(Function &F, const Options &Opts, bool Early, Synthetic &Syn)
