@@ -43,7 +43,7 @@ static const char usage[] =
 	"  -v, --verbose        show libbpf's debug output\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"Examples: xdp_parse tc_classify sock_filter calls loop trace_getpgid\n"
+	"Examples: xdp_parse tc_classify sock_filter calls loop trace_getpgid xdp_flow tailcall\n"
 	"Exit: 0 ok, 1 --check found a mismatch, 2 usage or runtime error.\n";
 
 static bool only_has(const char *only, const char *name)
