@@ -118,12 +118,20 @@ static int annot_parse_comment(char *body, struct annot_line *al, const char *te
 		if (any && tok[0] == '(')
 			break; /* a parenthesised remark ends the annotation */
 		if (strcmp(tok, "cov:") && strcmp(tok, "fn:") && strcmp(tok, "br:") &&
-		    strcmp(tok, "br+:"))
+		    strcmp(tok, "br+:") && strcmp(tok, "oracle:"))
 			return any ? -1 : 0; /* ordinary comment text */
 		val = strtok_r(NULL, " \t", &save);
 		if (!val)
 			return -1;
-		if (!strcmp(tok, "cov:")) {
+		if (!strcmp(tok, "oracle:")) {
+			char *end;
+
+			/* for the host oracle's comparison; must say why */
+			if (!strtoull(val, &end, 10) && end == val)
+				return -1;
+			if (*end || !strchr(text, '('))
+				return -1;
+		} else if (!strcmp(tok, "cov:")) {
 			size_t n = strlen(val);
 			char *end;
 

@@ -43,6 +43,9 @@
  *   br+: A,B   Sum each outcome over all sites of the line, then compare
  *              in order (kept for callers that need a per-line total; the
  *              examples no longer use it).
+ *   oracle: N  Not checked here: the count the host oracle (llvm-cov, see
+ *              tests/e2e/oracle) reports for this line where it deliberately
+ *              differs from cov:, with the reason in the remark.
  *
  * RULES checked by annot_check():
  *   - every DA line in an annotated file has a cov: annotation;
