@@ -44,9 +44,10 @@ int tailcall(struct xdp_md *ctx) /* fn: 5 */
 	/* IPv4: K1, K4, K5; ARP: K2; IPv6: K3. */
 	slot = eth->h_proto == bpf_htons(ETH_P_IP) ? 0 : eth->h_proto == bpf_htons(ETH_P_ARP) ? 1 : 2; /* cov: 5 br: 3,2;1,1 */
 	bpf_tail_call(ctx, &tail_progs, slot); /* cov: 5 */
-	/* Only K3 gets here: the other slots hold a program. */
-	__sync_fetch_and_add(&tail_missed, 1); /* cov: 1 */
-	return XDP_TX; /* cov: 1 */
+	/* Only K3 gets here: the other slots hold a program. llvm-cov assumes
+	 * that every call returns, so the host oracle counts all 5. */
+	__sync_fetch_and_add(&tail_missed, 1); /* cov: 1 oracle: 5 (llvm-cov: calls return) */
+	return XDP_TX; /* cov: 1 oracle: 5 (llvm-cov: calls return) */
 } /* cov: 1 */
 
 /* Slot 0: K1, K4, K5. */

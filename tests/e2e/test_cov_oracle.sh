@@ -8,10 +8,10 @@
 # every result), and exported with `llvm-cov export -format=lcov`.
 #   1. The annotations must equal the oracle, with every clang from 19 on
 #      that can build it: this checks the ground truth independently of
-#      bpfgauge's pass. Not 14-16: their coverage mapping gives the statement
-#      after a brace-less loop body the count of the gap region before it
-#      (common.h: 'sum = ...' after the checksum loop reads 0, not 10), and
-#      Debian 12 has no profile runtime for 16.
+#      bpfgauge's pass. Not 14-16: llvm-cov 14 and 15 report 0 for the
+#      statement after common.h's brace-less checksum loop ('sum = ...'),
+#      which runs 10 times (19 and 22 say 10), and Debian 12 has no profile
+#      runtime for clang-16.
 #   2. bpfgauge's lcov of one run of every example, for every built major,
 #      counts and hits mode, must equal the oracle (root: loads BPF).
 # The deliberate differences and their reasons are listed in
