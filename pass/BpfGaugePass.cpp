@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// The bpfgauge coverage pass: instruments the final optimized IR of a BPF
-// module with hit flags or counters in one ".data.bpfgauge" segment and emits
-// the probe-to-source mapping record, both as cov_abi.h defines them. This
-// file holds the plugin entry point, the options and the module-level
-// driver; placement.cpp, cfg.cpp and mapping.cpp do the per-function work.
+// The bpfgauge coverage pass: instruments a BPF module with hit flags or
+// counters in one ".data.bpfgauge" segment and emits the probe-to-source
+// mapping record, both as cov_abi.h defines them. By default it runs twice:
+// at the start of the pipeline, on the CFG clang's frontend emitted, so that
+// every source block, return and helper has its own identity and counts are
+// what the source ran (the optimiser clones probes with the code and must
+// keep their effect); and at the end, where lower.cpp turns the surviving
+// probes into cheap BPF code. This file holds the plugin entry point, the
+// options and the module-level driver; placement.cpp, cfg.cpp, mapping.cpp
+// and lower.cpp do the per-function work.
 #include "bpfgauge_pass.h"
 
 #include "llvm/ADT/Statistic.h"
@@ -13,6 +18,7 @@
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/DiagnosticPrinter.h"
 #include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -47,6 +53,13 @@ struct CommandLine {
 		cl::values(clEnumValN(Placement::Optimal, "optimal", "fewest probes (default)"),
 			   clEnumValN(Placement::Naive, "naive", "a probe in every block")),
 		cl::init(Placement::Optimal)};
+	cl::opt<Stage> When{
+		"bpfgauge-stage",
+		cl::desc("bpfgauge instrumentation point: early (source-exact, default) or late "
+			 "(the optimised code; bench baseline)"),
+		cl::values(clEnumValN(Stage::Early, "early", "source blocks, before optimisation"),
+			   clEnumValN(Stage::Late, "late", "optimised blocks, after optimisation")),
+		cl::init(Stage::Early)};
 	enum class Switch { Off, On };
 	cl::opt<Switch> Branches{
 		"bpfgauge-branches",
@@ -86,6 +99,7 @@ bool foldOptions(std::optional<Mode> PipelineMode, Options &Opts, std::string &E
 	const char *Env = std::getenv("BPFGAUGE_MODE");
 
 	Opts.Place = Cl->Place;
+	Opts.When = Cl->When;
 	Opts.Stats = Cl->Stats;
 	Opts.Branches = Cl->Branches == CommandLine::Switch::On;
 	if (PipelineMode) {
@@ -136,13 +150,15 @@ bool isBPF(const Module &M)
 
 class ModuleInstrumenter {
 public:
-	ModuleInstrumenter(Module &M, const Options &Opts)
+	ModuleInstrumenter(Module &M, const Options &Opts, bool IRProbes)
 		: M(M), Opts(Opts), Ctx(M.getContext())
 	{
+		Style.IR = IRProbes;
 	}
 	bool run();
 
 private:
+	void tagProgramMemory(ArrayRef<Function *> Funcs);
 	void collectOptOuts();
 	bool alreadyInstrumented() const;
 	GlobalVariable *createSegment(uint64_t Elems);
@@ -155,7 +171,31 @@ private:
 	LLVMContext &Ctx;
 	SmallPtrSet<const Function *, 8> OptedOut;
 	SmallPtrSet<const DISubprogram *, 8> OptedOutSP;
+	ProbeStyle Style;
 };
+
+// Probes and program memory never alias: the probes are the only accesses
+// to the segment, and helpers never see it. Saying so with a scope lets the
+// optimiser keep loads, stores and calls of the program where it would put
+// them without the probes (GVN, LICM and DSE look through the probes).
+void ModuleInstrumenter::tagProgramMemory(ArrayRef<Function *> Funcs)
+{
+	MDBuilder MDB(Ctx);
+	MDNode *Domain = MDB.createAnonymousAliasScopeDomain("bpfgauge");
+	MDNode *Scope = MDB.createAnonymousAliasScope(Domain, "bpfgauge.probes");
+	MDNode *List = MDNode::get(Ctx, {Scope});
+
+	Style.Scope = List;
+	for (Function *F : Funcs)
+		for (BasicBlock &BB : *F)
+			for (Instruction &I : BB) {
+				if (!I.mayReadOrWriteMemory())
+					continue;
+				I.setMetadata(LLVMContext::MD_noalias,
+					      MDNode::concatenate(I.getMetadata(LLVMContext::MD_noalias),
+								  List));
+			}
+}
 
 void ModuleInstrumenter::diag(DiagnosticSeverity Sev, const Twine &Msg)
 {
@@ -300,6 +340,9 @@ bool ModuleInstrumenter::run()
 		}
 	}
 
+	if (Style.IR)
+		tagProgramMemory(Funcs);
+
 	// Collect (and split) everything first, then mutate.
 	Synthetic Syn;
 	std::vector<FunctionPlan> Plans;
@@ -314,7 +357,7 @@ bool ModuleInstrumenter::run()
 	PlacedProbes Placed;
 	unsigned Next = 0;
 	for (const FunctionPlan &Plan : Plans) {
-		insertProbes(Plan, Next, Opts.TheMode, Seg, Syn, Placed);
+		insertProbes(Plan, Next, Opts.TheMode, Seg, Style, Syn, Placed);
 		Next += Plan.numProbes();
 	}
 
@@ -336,18 +379,42 @@ bool ModuleInstrumenter::run()
 	finishSegment(Seg, Total, Hash);
 	GlobalVariable *Map = createMapping(Text, Hash);
 	appendToCompilerUsed(M, {Seg, Map});
+	if (Style.IR) {
+		NamedMDNode *Early = M.getOrInsertNamedMetadata(earlyMarker());
+		Early->addOperand(MDNode::get(Ctx, {ValueAsMetadata::get(Seg)}));
+	}
 	if (Opts.Stats)
 		diag(DS_Remark, "bpfgauge: " + M.getSourceFileName() + ": " + Twine(Total) +
 				      " probes / " + Twine(TotalBlocks) + " blocks (" +
 				      modeName(Opts.TheMode) + ", " +
-				      (Opts.Place == Placement::Naive ? "naive" : "optimal") + ")");
+				      (Opts.Place == Placement::Naive ? "naive" : "optimal") + ", " +
+				      (Style.IR ? "early" : "late") + ")");
 	return true;
+}
+
+// Where in the pipeline an instance of the pass runs.
+enum class Point {
+	Start,   // PipelineStartEP: instrument early (the default stage)
+	Last,    // OptimizerLastEP: lower early probes, or instrument late
+	Explicit // named in an opt pipeline: instrument here, asm probes
+};
+
+// The early marker's segment, or null when the module was not instrumented
+// early.
+GlobalVariable *earlySegment(Module &M)
+{
+	NamedMDNode *N = M.getNamedMetadata(earlyMarker());
+
+	if (!N || !N->getNumOperands() || !N->getOperand(0)->getNumOperands())
+		return nullptr;
+	auto *VM = dyn_cast_or_null<ValueAsMetadata>(N->getOperand(0)->getOperand(0).get());
+	return VM ? dyn_cast<GlobalVariable>(VM->getValue()) : nullptr;
 }
 
 class BpfGaugePass : public PassInfoMixin<BpfGaugePass> {
 public:
-	explicit BpfGaugePass(std::optional<Mode> PipelineMode = std::nullopt)
-		: PipelineMode(PipelineMode)
+	explicit BpfGaugePass(Point Where, std::optional<Mode> PipelineMode = std::nullopt)
+		: Where(Where), PipelineMode(PipelineMode)
 	{
 	}
 
@@ -355,30 +422,50 @@ public:
 	{
 		Options Opts;
 		std::string Err;
+		bool Changed = false;
 
+		if (!isBPF(M))
+			return PreservedAnalyses::all();
 		if (!foldOptions(PipelineMode, Opts, Err)) {
-			M.getContext().diagnose(BpfGaugeDiagnostic(DS_Error, Err));
+			if (Where != Point::Last) // said once, at the first point
+				M.getContext().diagnose(BpfGaugeDiagnostic(DS_Error, Err));
 			return PreservedAnalyses::all();
 		}
-		if (!ModuleInstrumenter(M, Opts).run())
-			return PreservedAnalyses::all();
-		return PreservedAnalyses::none();
+		switch (Where) {
+		case Point::Start:
+			if (Opts.When == Stage::Early)
+				Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/true).run();
+			break;
+		case Point::Last:
+			if (GlobalVariable *Seg = earlySegment(M)) {
+				Changed = lowerProbes(M, Seg, Opts.TheMode) > 0;
+				M.eraseNamedMetadata(M.getNamedMetadata(earlyMarker()));
+			} else if (Opts.When == Stage::Late) {
+				Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/false).run();
+			}
+			break;
+		case Point::Explicit:
+			Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/false).run();
+			break;
+		}
+		return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 	}
 
 	static bool isRequired() { return true; }
 
 private:
+	Point Where;
 	std::optional<Mode> PipelineMode;
 };
 
 bool parsePipeline(StringRef Name, ModulePassManager &MPM)
 {
 	if (Name == "bpfgauge")
-		MPM.addPass(BpfGaugePass());
+		MPM.addPass(BpfGaugePass(Point::Explicit));
 	else if (Name == "bpfgauge<hits>")
-		MPM.addPass(BpfGaugePass(Mode::Hits));
+		MPM.addPass(BpfGaugePass(Point::Explicit, Mode::Hits));
 	else if (Name == "bpfgauge<counts>")
-		MPM.addPass(BpfGaugePass(Mode::Counts));
+		MPM.addPass(BpfGaugePass(Point::Explicit, Mode::Counts));
 	else
 		return false;
 	return true;
@@ -386,7 +473,11 @@ bool parsePipeline(StringRef Name, ModulePassManager &MPM)
 
 void registerCallbacks(PassBuilder &PB)
 {
-	compat::registerOptimizerLast(PB, [](ModulePassManager &MPM) { MPM.addPass(BpfGaugePass()); });
+	PB.registerPipelineStartEPCallback([](ModulePassManager &MPM, OptimizationLevel) {
+		MPM.addPass(BpfGaugePass(Point::Start));
+	});
+	compat::registerOptimizerLast(
+		PB, [](ModulePassManager &MPM) { MPM.addPass(BpfGaugePass(Point::Last)); });
 	PB.registerPipelineParsingCallback(
 		[](StringRef Name, ModulePassManager &MPM, ArrayRef<PassBuilder::PipelineElement>) {
 			return parsePipeline(Name, MPM);

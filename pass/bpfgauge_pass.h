@@ -35,10 +35,22 @@ enum class Placement {
 	Naive,   // a probe at the start of every block (bench baseline)
 };
 
+// When the pass instruments. Early (the default) is source-exact: probes go
+// on the CFG clang's frontend emitted, before inlining, unrolling and CFG
+// simplification, as plain memory operations the optimiser must preserve;
+// the late pass (lower.cpp) only rewrites them into cheap BPF code. Late
+// instruments the optimised IR (the coverage then describes what the
+// optimiser kept; kept for the bench as the cheapest baseline).
+enum class Stage {
+	Early,
+	Late,
+};
+
 // The command line, the environment and the pipeline text folded once.
 struct Options {
 	Mode TheMode = Mode::Hits;
 	Placement Place = Placement::Optimal;
+	Stage When = Stage::Early;
 	bool Stats = false;
 	// Branch records (BRDA). Off only in hits mode, where exact branch
 	// coverage needs a probe on every critical branch edge.
@@ -108,11 +120,38 @@ struct PlacedProbes {
 	llvm::SmallPtrSet<const llvm::BasicBlock *, 16> FromPreds;
 };
 
+// How probes are emitted. IR probes are plain stores (hits) or atomic adds
+// (counts) tagged with the probe alias scope (Scope), which the optimiser
+// clones, moves and merges while keeping their effect; asm probes are final
+// BPF code that shares one base register per function.
+struct ProbeStyle {
+	bool IR = false;
+	llvm::MDNode *Scope = nullptr; // !alias.scope of IR probes
+};
+
 // Emits the probe code of Plan, numbering probes from FirstProbe. Seg is the
 // counter global, an array of i8 (hits) or i64 (counts) whose first elements
 // hold the segment header.
 void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M,
-		  llvm::GlobalVariable *Seg, Synthetic &Syn, PlacedProbes &Out);
+		  llvm::GlobalVariable *Seg, const ProbeStyle &Style, Synthetic &Syn,
+		  PlacedProbes &Out);
+
+// --- lower.cpp: IR probes -> BPF code ---------------------------------
+
+// Named metadata that marks a module instrumented early: its operands are
+// the segment's mode (i8) as a constant. The late pass lowers its probes.
+inline const char *earlyMarker() { return "bpfgauge.early"; }
+
+// Rewrites the IR probes that survived optimisation on Seg into asm probes
+// sharing one base per function (what insertProbes emits in late mode).
+// Probes in a form it does not recognise stay IR: still exact, a few
+// instructions dearer. Returns the number of probes rewritten.
+unsigned lowerProbes(llvm::Module &M, llvm::GlobalVariable *Seg, Mode TheMode);
+
+// The asm probe at Off bytes into the segment (hits: store 1; counts: add
+// Inc), before Where, on the segment address Base.
+llvm::Instruction *emitAsmProbe(Mode M, llvm::Value *Base, uint64_t Off, llvm::Value *Inc,
+				llvm::Instruction *Where);
 
 // --- mapping.cpp: the text record --------------------------------------
 

@@ -82,6 +82,23 @@ const DILocation *lineOf(const Instruction &I)
 	return Loc && Loc->getLine() ? Loc : nullptr;
 }
 
+// Lifetime markers carry a declaration's or a scope's closing line but are
+// not code; before opaque pointers (LLVM 14) a cast feeding them carries it
+// too.
+bool isLifetimeOnly(const Instruction &I)
+{
+	if (I.isLifetimeStartOrEnd())
+		return true;
+	if (!isa<CastInst>(I) || I.use_empty())
+		return false;
+	for (const User *U : I.users()) {
+		const auto *UI = dyn_cast<Instruction>(U);
+		if (!UI || !UI->isLifetimeStartOrEnd())
+			return false;
+	}
+	return true;
+}
+
 bool isBranch(const Instruction *TI)
 {
 	const auto *Br = dyn_cast<BranchInst>(TI);
@@ -135,7 +152,8 @@ unsigned MappingWriter::addFunction(Function &F, const Synthetic &Syn, const Pla
 		if (!Syn.Blocks.count(&BB)) {
 			for (Instruction &I : BB) {
 				const DILocation *Loc = lineOf(I);
-				if (!Loc || I.isDebugOrPseudoInst() || Syn.Insts.count(&I))
+				if (!Loc || I.isDebugOrPseudoInst() || isLifetimeOnly(I) ||
+				    Syn.Insts.count(&I))
 					continue;
 				if (Skip.count(Loc->getScope()->getSubprogram()))
 					continue;

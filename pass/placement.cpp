@@ -268,7 +268,7 @@ BasicBlock::iterator blockStart(BasicBlock &BB)
 }
 
 void emitProbe(Mode M, GlobalVariable *Seg, Value *Base, unsigned Probe, BasicBlock &BB,
-	       BasicBlock::iterator Where, Synthetic &Syn)
+	       BasicBlock::iterator Where, const ProbeStyle &Style, Synthetic &Syn)
 {
 	LLVMContext &Ctx = BB.getContext();
 	Type *I64 = Type::getInt64Ty(Ctx);
@@ -276,9 +276,33 @@ void emitProbe(Mode M, GlobalVariable *Seg, Value *Base, unsigned Probe, BasicBl
 	// Probes follow the 24-byte header: 24 bytes or 3 words.
 	uint64_t Elem = Probe + (M == Mode::Counts ? 3 : 24);
 	uint64_t Off = Elem * (M == Mode::Counts ? 8 : 1);
-	bool LE = compat::targetTriple(*BB.getModule()).isLittleEndian();
-	IRBuilder<> IRB(&BB, Where);
-	Instruction *I;
+	Instruction *I = nullptr;
+
+	if (!Style.IR)
+		I = emitAsmProbe(M, Base, Off, ConstantInt::get(I64, 1), &*Where);
+	if (!I) {
+		IRBuilder<> IRB(&BB, Where);
+		Constant *Idx[] = {ConstantInt::get(I64, 0), ConstantInt::get(I64, Elem)};
+		Constant *Addr =
+			ConstantExpr::getInBoundsGetElementPtr(Seg->getValueType(), Seg, Idx);
+		if (M == Mode::Counts)
+			I = IRB.CreateAtomicRMW(AtomicRMWInst::Add, Addr,
+						ConstantInt::get(ElemTy, 1), MaybeAlign(8),
+						AtomicOrdering::Monotonic);
+		else
+			I = IRB.CreateStore(ConstantInt::get(ElemTy, 1), Addr);
+		if (Style.Scope)
+			I->setMetadata(LLVMContext::MD_alias_scope, Style.Scope);
+	}
+	Syn.Insts.insert(I);
+}
+
+} // namespace
+
+Instruction *emitAsmProbe(Mode M, Value *Base, uint64_t Off, Value *Inc, Instruction *Where)
+{
+	LLVMContext &Ctx = Where->getContext();
+	bool LE = compat::targetTriple(*Where->getModule()).isLittleEndian();
 
 	// As assembly with the offset in the instruction, every probe of the
 	// function uses the segment's own address, which the backend can keep
@@ -289,32 +313,20 @@ void emitProbe(Mode M, GlobalVariable *Seg, Value *Base, unsigned Probe, BasicBl
 							    ") += $1"
 						  : std::string())
 				  : compat::storeOneAsm(Off, LE);
-	if (!Asm.empty()) {
-		SmallVector<Type *, 2> Params{Seg->getType()};
-		SmallVector<Value *, 2> Args{Base};
-		if (M == Mode::Counts) {
-			Params.push_back(I64);
-			Args.push_back(ConstantInt::get(I64, 1));
-		}
-		auto *FTy = FunctionType::get(Type::getVoidTy(Ctx), Params, false);
-		InlineAsm *IA = InlineAsm::get(FTy, Asm, M == Mode::Counts ? "r,r" : "r",
-					       /*hasSideEffects=*/true);
-		I = IRB.CreateCall(FTy, IA, Args);
-	} else {
-		Constant *Idx[] = {ConstantInt::get(I64, 0), ConstantInt::get(I64, Elem)};
-		Constant *Addr =
-			ConstantExpr::getInBoundsGetElementPtr(Seg->getValueType(), Seg, Idx);
-		if (M == Mode::Counts)
-			I = IRB.CreateAtomicRMW(AtomicRMWInst::Add, Addr,
-						ConstantInt::get(ElemTy, 1), MaybeAlign(8),
-						AtomicOrdering::Monotonic);
-		else
-			I = IRB.CreateStore(ConstantInt::get(ElemTy, 1), Addr);
+	if (Asm.empty())
+		return nullptr;
+	SmallVector<Type *, 2> Params{Base->getType()};
+	SmallVector<Value *, 2> Args{Base};
+	if (M == Mode::Counts) {
+		Params.push_back(Inc->getType());
+		Args.push_back(Inc);
 	}
-	Syn.Insts.insert(I);
+	auto *FTy = FunctionType::get(Type::getVoidTy(Ctx), Params, false);
+	InlineAsm *IA = InlineAsm::get(FTy, Asm, M == Mode::Counts ? "r,r" : "r",
+				       /*hasSideEffects=*/true);
+	IRBuilder<> IRB(Where);
+	return IRB.CreateCall(FTy, IA, Args);
 }
-
-} // namespace
 
 FunctionPlan planFunction(Function &F, const Options &Opts, Synthetic &Syn)
 {
@@ -340,7 +352,7 @@ FunctionPlan planFunction(Function &F, const Options &Opts, Synthetic &Syn)
 }
 
 void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalVariable *Seg,
-		  Synthetic &Syn, PlacedProbes &Out)
+		  const ProbeStyle &Style, Synthetic &Syn, PlacedProbes &Out)
 {
 	unsigned Probe = FirstProbe;
 	BasicBlock &Entry = Plan.F->getEntryBlock();
@@ -351,7 +363,7 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 	// and, since it is a rematerializable 64-bit load, reloads it where
 	// none is, rather than spilling it (a per-block constant would be
 	// reloaded before every probe).
-	if (Plan.numProbes() > 1) {
+	if (Plan.numProbes() > 1 && !Style.IR) {
 		IRBuilder<> IRB(&Entry, blockStart(Entry));
 		if (auto *Fr = dyn_cast<Instruction>(IRB.CreateFreeze(Seg, "bg.base"))) {
 			Syn.Insts.insert(Fr);
@@ -367,7 +379,7 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 	};
 	Out.FromPreds.insert(Plan.FromPreds.begin(), Plan.FromPreds.end());
 	for (BasicBlock *BB : Plan.BlockProbes) {
-		emitProbe(M, Seg, Base, Probe, *BB, start(*BB), Syn);
+		emitProbe(M, Seg, Base, Probe, *BB, start(*BB), Style, Syn);
 		Out.Block[BB] = Probe++;
 	}
 	for (const CovEdge &E : Plan.EdgeProbes) {
@@ -375,13 +387,14 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 		EdgeKey Key(E.Src, E.Dst);
 
 		if (!E.Src) {
-			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Syn);
+			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Style, Syn);
 		} else if (!E.Dst || (uniqueSuccessors(*E.Src, Succs), Succs.size() == 1)) {
 			// Before the terminator: after any exit call, so only the
 			// fall-through (or the return) is counted.
-			emitProbe(M, Seg, Base, Probe, *E.Src, E.Src->getTerminator()->getIterator(), Syn);
+			emitProbe(M, Seg, Base, Probe, *E.Src, E.Src->getTerminator()->getIterator(), Style,
+				  Syn);
 		} else if (numUniquePredecessors(*E.Dst) == 1) {
-			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Syn);
+			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Style, Syn);
 		} else {
 			Instruction *TI = E.Src->getTerminator();
 			unsigned Idx = 0;
@@ -391,13 +404,13 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 				TI, Idx, CriticalEdgeSplittingOptions().setMergeIdenticalEdges(),
 				E.Dst->getName() + ".bg.cnt");
 			if (!New) { // not critical after all: dst has one entry
-				emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Syn);
+				emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Style, Syn);
 				Out.Edge[Key] = Probe++;
 				continue;
 			}
 			Syn.Blocks.insert(New);
 			Syn.Insts.insert(New->getTerminator());
-			emitProbe(M, Seg, Base, Probe, *New, start(*New), Syn);
+			emitProbe(M, Seg, Base, Probe, *New, start(*New), Style, Syn);
 			Key = EdgeKey(New, E.Dst);
 		}
 		Out.Edge[Key] = Probe++;

@@ -54,7 +54,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skel_loader: bad segment header\n");
 		return 1;
 	}
-	/* One packet on a loop-free path: every probe reads 0 or 1. */
+	/* Hits probes are bytes set to 1. Counts probes count source blocks,
+	 * and one packet runs some of them more than once (cursor_take is an
+	 * inline helper called for every header), so only hits are bounded. */
 	for (__u32 i = 0; i < h.nprobes; i++) {
 		unsigned long long v;
 		if (h.mode == BPFGAUGE_MODE_COUNTS)
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 		else
 			v = seg[sizeof(h) + i];
 		moved += v == 1;
-		bad += v > 1;
+		bad += h.mode == BPFGAUGE_MODE_HITS && v > 1;
 	}
 	printf("mode %u probes %u moved %d\n", h.mode, h.nprobes, moved);
 	parser__destroy(skel);
