@@ -538,7 +538,8 @@ size_t annot_check(const struct annot_set *set, const struct cov_model *model,
 			if (al->has_br)
 				annot_check_branches(af, al, &v, opts, &o);
 		}
-		/* Branch lines nobody annotated: counted, not failed. */
+		/* Every branch site is a source condition, so a BRDA line without
+		 * a br: annotation is a site the source does not have. */
 		for (k = 0; k < v.nbranches; k++) {
 			const struct annot_line *al;
 
@@ -546,8 +547,11 @@ size_t annot_check(const struct annot_set *set, const struct cov_model *model,
 				continue;
 			st.branch_lines++;
 			al = annot_find(af, v.branches[k].line);
-			if (!al || !al->has_br)
+			if (!al || !al->has_br) {
 				st.branch_lines_unchecked++;
+				annot_fail(&o, "%s:%u: BRDA but no br: annotation (no source condition here)",
+					   base, v.branches[k].line);
+			}
 		}
 	}
 	/* Annotated files with no record at all: their required lines are missing. */

@@ -52,8 +52,7 @@
  *   - every cov: N (without '?') line is present;
  *   - every FN record in an annotated file has a fn: annotation, and every
  *     fn: annotation has its FN record, on that line;
- *   - every br:/br+: annotation matches; BRDA lines without one are not
- *     checked (reported by annot_check's stats);
+ *   - every br:/br+: annotation matches, and every BRDA line has one;
  *   - the model holds no file outside the annotated set.
  */
 #ifndef BPFGAUGE_E2E_ANNOT_H
