@@ -267,11 +267,19 @@ def compare_file(base, src, o, s, mode, out):
             continue
         if src.is_closing_brace(ln):
             continue  # rule 2
-        want = oracle_expect.get(ln, n)
-        if norm(o['da'][ln], mode) != norm(want, mode):
-            out.append('%s:%d: DA %d%s, oracle %d' % (
-                base, ln, n, ' (oracle: %d expected)' % want if ln in oracle_expect else '',
-                o['da'][ln]))
+        if ln in oracle_expect:
+            # rule 7: the oracle must say what the annotation expects of it,
+            # and the subject what the source ran (the annotation's cov:)
+            if norm(o['da'][ln], mode) != norm(oracle_expect[ln], mode):
+                out.append('%s:%d: oracle DA %d, annotated oracle: %d' % (
+                    base, ln, o['da'][ln], oracle_expect[ln]))
+            src_n = s.get('ann_da', s['da']).get(ln, n)
+            if norm(n, mode) != norm(src_n, mode):
+                out.append('%s:%d: DA %d, the source ran it %d times (oracle differs here: %d)'
+                           % (base, ln, n, src_n, o['da'][ln]))
+            continue
+        if norm(o['da'][ln], mode) != norm(n, mode):
+            out.append('%s:%d: DA %d, oracle %d' % (base, ln, n, o['da'][ln]))
     for ln, n in sorted(o['da'].items()):
         if ln not in s['da'] and not src.is_statement_free(ln) and ln not in s['fn'].values() \
                 and ln - 1 not in s['fn'].values():
@@ -333,6 +341,7 @@ def main():
         else:
             s = subject.get(base, {'da': {}, 'fn': {}, 'fnda': {}, 'br': {}})
             s['oracle'] = ann['oracle']
+            s['ann_da'] = ann['da']
         o = oracle.get(base)
         if o is None:
             if s['da']:
