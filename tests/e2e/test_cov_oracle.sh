@@ -64,7 +64,7 @@ for v in 19 22; do
     continue
   fi
   ok "oracle with clang-$v: built, every example returned what it must"
-  if python3 "$O/oracle_cmp.py" --oracle "$tmp/$v/oracle.info" --src "$ex" --annotations \
+  if python3 -B "$O/oracle_cmp.py" --oracle "$tmp/$v/oracle.info" --src "$ex" --annotations \
       >"$tmp/ann-$v.out" 2>"$tmp/ann-$v.err"; then
     ok "annotations = oracle (llvm-cov $v): $(sed 's/^oracle_cmp: //' "$tmp/ann-$v.err")"
   else
@@ -91,7 +91,7 @@ for m in ${majors//,/ }; do
       grep -q 'getpgid calls from other processes' "$tmp/run.err" || break
       echo "note: trace_getpgid perturbed by another process, running again"
     done
-    if python3 "$O/oracle_cmp.py" --oracle "$oracle" --src "$ex" --lcov "$tmp/b.info" --mode $mode \
+    if python3 -B "$O/oracle_cmp.py" --oracle "$oracle" --src "$ex" --lcov "$tmp/b.info" --mode $mode \
         >"$tmp/cmp.out" 2>"$tmp/cmp.err"; then
       ok "LLVM $m $mode: bpfgauge = oracle: $(sed 's/^oracle_cmp: [^(]*//' "$tmp/cmp.err")"
     else
