@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 			rc = EXIT_GATE;
 		}
 		fprintf(stderr,
-			"bpfgauge-run-examples: check (%s): %zu lines, %zu functions, %zu branch lines (%zu unannotated): %zu mismatches\n",
+			"bpfgauge-run-examples: check (%s): %zu lines, %zu functions, %zu branch lines (%zu without br:): %zu mismatches\n",
 			ao.mode == ANNOT_HITS ? "hits" : "counts", st.lines, st.funcs,
 			st.branch_lines, st.branch_lines_unchecked, st.failures);
 		annot_set_release(&set);
