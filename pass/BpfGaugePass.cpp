@@ -348,7 +348,7 @@ bool ModuleInstrumenter::run()
 	std::vector<FunctionPlan> Plans;
 	unsigned Total = 0;
 	for (Function *F : Funcs) {
-		Plans.push_back(planFunction(*F, Opts, Syn));
+		Plans.push_back(planFunction(*F, Opts, Style.IR, Syn));
 		Total += Plans.back().numProbes();
 	}
 	uint64_t Size = bpfgauge_seg_size((uint8_t)Opts.TheMode, Total);

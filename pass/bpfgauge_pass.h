@@ -106,18 +106,28 @@ struct FunctionPlan {
 	// Hits mode: blocks without a probe derived from their predecessors
 	// (the others without one are derived from their successors).
 	std::vector<llvm::BasicBlock *> FromPreds;
-	unsigned numProbes() const { return BlockProbes.size() + EdgeProbes.size(); }
+	// Source conditionals clang emitted as a select (a cheap `c ? a : b`):
+	// counted without a branch, one probe (counts: += cond) or two (hits:
+	// a byte indexed by cond). Early stage only.
+	std::vector<llvm::SelectInst *> Selects;
+	unsigned SelectProbes = 0; // 1 per select (counts) or 2 (hits)
+	unsigned numProbes() const
+	{
+		return BlockProbes.size() + EdgeProbes.size() + Selects.size() * SelectProbes;
+	}
 };
 
 // Prepares F (block splits) and decides its probes; F must not change
 // between this and insertion except through insertProbes().
-FunctionPlan planFunction(llvm::Function &F, const Options &Opts, Synthetic &Syn);
+FunctionPlan planFunction(llvm::Function &F, const Options &Opts, bool Early, Synthetic &Syn);
 
 // Where the probes ended up after insertion, for the mapping.
 struct PlacedProbes {
 	llvm::DenseMap<const llvm::BasicBlock *, unsigned> Block;
 	std::map<EdgeKey, unsigned> Edge;
 	llvm::SmallPtrSet<const llvm::BasicBlock *, 16> FromPreds;
+	// In function order; the first probe of each (hits: false, true).
+	std::vector<std::pair<llvm::SelectInst *, unsigned>> Select;
 };
 
 // How probes are emitted. IR probes are plain stores (hits) or atomic adds

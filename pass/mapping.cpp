@@ -5,6 +5,7 @@
 // IR, never on pointer values, so the same input gives the same bytes.
 #include "bpfgauge_pass.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Instructions.h"
@@ -99,6 +100,29 @@ bool isLifetimeOnly(const Instruction &I)
 	return true;
 }
 
+// The outcome number of successor S of a branch: a conditional branch's
+// true then false; a switch's case targets in case order, then default
+// (unless a case shares its block), as the source reads.
+unsigned outcomeOf(const BasicBlock &BB, const BasicBlock *S)
+{
+	const auto *SI = dyn_cast<SwitchInst>(BB.getTerminator());
+	SmallVector<const BasicBlock *, 8> Order;
+
+	if (!SI) {
+		const Instruction *TI = BB.getTerminator();
+		for (unsigned i = 0; i < TI->getNumSuccessors(); i++)
+			if (!is_contained(Order, TI->getSuccessor(i)))
+				Order.push_back(TI->getSuccessor(i));
+	} else {
+		for (auto Case : SI->cases())
+			if (!is_contained(Order, Case.getCaseSuccessor()))
+				Order.push_back(Case.getCaseSuccessor());
+		if (!is_contained(Order, SI->getDefaultDest()))
+			Order.push_back(SI->getDefaultDest());
+	}
+	return std::find(Order.begin(), Order.end(), S) - Order.begin();
+}
+
 bool isBranch(const Instruction *TI)
 {
 	const auto *Br = dyn_cast<BranchInst>(TI);
@@ -189,15 +213,31 @@ unsigned MappingWriter::addFunction(Function &F, const Synthetic &Syn, const Pla
 				std::to_string(Site++) + ':';
 		}
 		for (unsigned i = 0; i < Succs.size(); i++)
-			edge(&BB, Succs[i], Label == "-" ? Label : Label + std::to_string(i));
+			edge(&BB, Succs[i],
+			     Label == "-" ? Label : Label + std::to_string(outcomeOf(BB, Succs[i])));
 		if (hasVirtualExit(BB))
 			edge(&BB, nullptr, "-");
 	}
 
+	// Selects after the branches: their sites continue the numbering.
+	std::string Sels;
+	raw_string_ostream SOS(Sels);
+	unsigned NumSelects = 0;
+	for (const auto &S : Probes.Select) {
+		if (S.first->getFunction() != &F)
+			continue;
+		const DILocation *Loc = S.first->getDebugLoc().get();
+		SOS << "s " << Id[S.first->getParent()] << ' ' << S.second << ' '
+		    << fileId(Loc->getFile()) << ':' << Loc->getLine() << ':' << Site++ << '\n';
+		NumSelects++;
+	}
+
 	raw_string_ostream FOS(Funcs);
 	FOS << "func " << escapeField(F.getName()) << ' ' << fileId(SP->getFile()) << ' '
-	    << SP->getLine() << ' ' << Id.size() << ' ' << NumEdges << '\n'
-	    << BOS.str() << EOS.str();
+	    << SP->getLine() << ' ' << Id.size() << ' ' << NumEdges;
+	if (NumSelects)
+		FOS << ' ' << NumSelects;
+	FOS << '\n' << BOS.str() << EOS.str() << SOS.str();
 	FOS.flush();
 	return Id.size();
 }

@@ -297,6 +297,41 @@ void emitProbe(Mode M, GlobalVariable *Seg, Value *Base, unsigned Probe, BasicBl
 	Syn.Insts.insert(I);
 }
 
+// After SI: counts adds its condition to the probe, hits stores 1 into the
+// byte of the probe pair that the condition selects (false, true). Neither
+// branches, so a select stays a select.
+void emitSelectProbe(Mode M, GlobalVariable *Seg, unsigned Probe, SelectInst *SI,
+		     const ProbeStyle &Style, Synthetic &Syn)
+{
+	LLVMContext &Ctx = SI->getContext();
+	Type *I64 = Type::getInt64Ty(Ctx);
+	IRBuilder<> IRB(SI->getNextNode());
+	Value *Cond = IRB.CreateZExt(SI->getCondition(), I64, "bg.cond");
+	Instruction *I;
+
+	if (M == Mode::Counts) {
+		Constant *Idx[] = {ConstantInt::get(I64, 0), ConstantInt::get(I64, Probe + 3)};
+		Constant *Addr =
+			ConstantExpr::getInBoundsGetElementPtr(Seg->getValueType(), Seg, Idx);
+		I = IRB.CreateAtomicRMW(AtomicRMWInst::Add, Addr, Cond, MaybeAlign(8),
+					AtomicOrdering::Monotonic);
+	} else {
+		Value *Idx = IRB.CreateAdd(Cond, ConstantInt::get(I64, Probe + 24), "bg.idx");
+		if (auto *II = dyn_cast<Instruction>(Idx))
+			Syn.Insts.insert(II);
+		Value *Addr = IRB.CreateInBoundsGEP(Seg->getValueType(), Seg,
+						    {ConstantInt::get(I64, 0), Idx}, "bg.sel");
+		if (auto *AI = dyn_cast<Instruction>(Addr))
+			Syn.Insts.insert(AI);
+		I = IRB.CreateStore(ConstantInt::get(Type::getInt8Ty(Ctx), 1), Addr);
+	}
+	if (Style.Scope)
+		I->setMetadata(LLVMContext::MD_alias_scope, Style.Scope);
+	if (auto *CI = dyn_cast<Instruction>(Cond))
+		Syn.Insts.insert(CI);
+	Syn.Insts.insert(I);
+}
+
 } // namespace
 
 Instruction *emitAsmProbe(Mode M, Value *Base, uint64_t Off, Value *Inc, Instruction *Where)
@@ -328,11 +363,28 @@ Instruction *emitAsmProbe(Mode M, Value *Base, uint64_t Off, Value *Inc, Instruc
 	return IRB.CreateCall(FTy, IA, Args);
 }
 
-FunctionPlan planFunction(Function &F, const Options &Opts, Synthetic &Syn)
+// A select that stands for a source conditional: one clang's frontend
+// emitted for a `?:` whose operands are cheap, with a source line.
+static bool isSourceSelect(const Instruction &I)
+{
+	const auto *SI = dyn_cast<SelectInst>(&I);
+	const DILocation *Loc = SI ? SI->getDebugLoc().get() : nullptr;
+
+	return Loc && Loc->getLine() && SI->getCondition()->getType()->isIntegerTy(1);
+}
+
+FunctionPlan planFunction(Function &F, const Options &Opts, bool Early, Synthetic &Syn)
 {
 	FunctionPlan Plan;
 
 	Plan.F = &F;
+	if (Early && Opts.Branches) {
+		for (BasicBlock &BB : F)
+			for (Instruction &I : BB)
+				if (isSourceSelect(I))
+					Plan.Selects.push_back(cast<SelectInst>(&I));
+		Plan.SelectProbes = Opts.TheMode == Mode::Hits ? 2 : 1;
+	}
 	splitAfterExitCalls(F, Syn);
 	// Hits mode reads an edge as "its destination was hit", which needs
 	// every branch edge to lead to a block of its own. Without branch
@@ -414,6 +466,11 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 			Key = EdgeKey(New, E.Dst);
 		}
 		Out.Edge[Key] = Probe++;
+	}
+	for (SelectInst *SI : Plan.Selects) {
+		emitSelectProbe(M, Seg, Probe, SI, Style, Syn);
+		Out.Select.push_back({SI, Probe});
+		Probe += Plan.SelectProbes;
 	}
 }
 

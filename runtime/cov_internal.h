@@ -27,15 +27,24 @@ struct cov_medge {
 	int32_t br_fid, br_line, br_site, br_idx;
 };
 
+/* A source conditional without a branch (a select), cov_abi.h's s record. */
+struct cov_msel {
+	uint32_t block;
+	int32_t probe;
+	int32_t br_fid, br_line, br_site;
+};
+
 struct cov_mfunc {
 	char *name;
 	uint32_t fid, line;
-	uint32_t nblocks, nedges;
+	uint32_t nblocks, nedges, nsels;
 	struct cov_mblock *blocks;
 	struct cov_medge *edges;
+	struct cov_msel *sels;
 };
 
 struct cov_module {
+	uint32_t version; /* mapping format */
 	uint64_t hash;
 	enum bpfgauge_mode mode;
 	uint32_t nprobes;

@@ -125,10 +125,11 @@ void cov_module_release(struct cov_module *mod)
 	for (uint32_t i = 0; i < mod->nfuncs; i++) {
 		struct cov_mfunc *f = &mod->funcs[i];
 
-		for (uint32_t b = 0; b < f->nblocks; b++)
+		for (uint32_t b = 0; f->blocks && b < f->nblocks; b++)
 			free(f->blocks[b].lines);
 		free(f->blocks);
 		free(f->edges);
+		free(f->sels);
 		free(f->name);
 	}
 	free(mod->funcs);
@@ -212,11 +213,37 @@ static int parse_edge(struct cur *c, const struct cov_module *mod, struct cov_mf
 	return 0;
 }
 
+static int parse_select(struct cur *c, const struct cov_module *mod, struct cov_mfunc *f,
+			struct cov_msel *sl)
+{
+	const char *s = c->line + 2;
+	uint32_t fid, line, site;
+	int32_t last;
+
+	if (tok_u32(&s, &sl->block) || sl->block >= f->nblocks)
+		return bad(c, "bad select block");
+	if (tok_id(&s, &sl->probe, 0, 0))
+		return bad(c, "bad select probe");
+	/* hits mode uses the probe and the next one */
+	last = sl->probe + (mod->mode == BPFGAUGE_MODE_HITS ? 1 : 0);
+	if (last < sl->probe || (uint32_t)last >= mod->nprobes)
+		return bad(c, "select probe index out of range");
+	if (tok_u32(&s, &fid) || *s++ != ':' || tok_u32(&s, &line) || *s++ != ':' ||
+	    tok_u32(&s, &site) || *s)
+		return bad(c, "bad select branch label");
+	if (fid >= mod->nfiles || site > INT32_MAX || line > INT32_MAX)
+		return bad(c, "select branch label out of range");
+	sl->br_fid = fid;
+	sl->br_line = line;
+	sl->br_site = site;
+	return 0;
+}
+
 static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f)
 {
 	const char *s = c->line + 5;
 	const char *sp = strchr(s, ' ');
-	uint32_t nb = 0, ne = 0;
+	uint32_t nb = 0, ne = 0, ns = 0;
 	int err;
 
 	if (!sp)
@@ -226,17 +253,21 @@ static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f
 		return -ENOMEM;
 	s = sp + 1;
 	if (tok_u32(&s, &f->fid) || tok_u32(&s, &f->line) || tok_u32(&s, &f->nblocks) ||
-	    tok_u32(&s, &f->nedges) || *s)
+	    tok_u32(&s, &f->nedges))
+		return bad(c, "bad func record");
+	f->nsels = 0;
+	if (*s && (mod->version < 3 || tok_u32(&s, &f->nsels) || *s))
 		return bad(c, "bad func record");
 	if (f->fid >= mod->nfiles)
 		return bad(c, "func names an unknown file id");
-	if (f->nblocks == 0 || f->nblocks > 1000000 || f->nedges > 4000000)
-		return bad(c, "implausible block or edge count");
+	if (f->nblocks == 0 || f->nblocks > 1000000 || f->nedges > 4000000 || f->nsels > 1000000)
+		return bad(c, "implausible block, edge or select count");
 	f->blocks = calloc(f->nblocks, sizeof(*f->blocks));
 	f->edges = calloc(f->nedges ? f->nedges : 1, sizeof(*f->edges));
-	if (!f->blocks || !f->edges)
+	f->sels = calloc(f->nsels ? f->nsels : 1, sizeof(*f->sels));
+	if (!f->blocks || !f->edges || !f->sels)
 		return -ENOMEM;
-	while (nb < f->nblocks || ne < f->nedges) {
+	while (nb < f->nblocks || ne < f->nedges || ns < f->nsels) {
 		if (next_line(c) <= 0)
 			return bad(c, "record ends inside a function");
 		if (!strncmp(c->line, "b ", 2)) {
@@ -247,8 +278,12 @@ static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f
 			if (ne >= f->nedges)
 				return bad(c, "more edges than declared");
 			err = parse_edge(c, mod, f, &f->edges[ne++]);
+		} else if (!strncmp(c->line, "s ", 2)) {
+			if (ns >= f->nsels)
+				return bad(c, "more selects than declared");
+			err = parse_select(c, mod, f, &f->sels[ns++]);
 		} else {
-			return bad(c, "expected a b or e record");
+			return bad(c, "expected a b, e or s record");
 		}
 		if (err)
 			return err;
@@ -295,6 +330,7 @@ int cov_module_parse(const char *text, size_t len, const char *name, struct cov_
 		goto out;
 	}
 	mod->hash = hash;
+	mod->version = version;
 	body = c->p;
 	while ((r = next_line(c)) > 0) {
 		const char *l = c->line;
@@ -545,6 +581,7 @@ int cov_mapping__from_file(const char *path, struct cov_mapping **out)
 static int module_copy(struct cov_module *dst, const struct cov_module *src)
 {
 	memset(dst, 0, sizeof(*dst));
+	dst->version = src->version;
 	dst->hash = src->hash;
 	dst->mode = src->mode;
 	dst->nprobes = src->nprobes;
@@ -564,11 +601,13 @@ static int module_copy(struct cov_module *dst, const struct cov_module *src)
 		df->name = strdup(sf->name);
 		df->blocks = calloc(sf->nblocks, sizeof(*df->blocks));
 		df->edges = malloc((sf->nedges ? sf->nedges : 1) * sizeof(*df->edges));
-		if (!df->name || !df->blocks || !df->edges) {
+		df->sels = malloc((sf->nsels ? sf->nsels : 1) * sizeof(*df->sels));
+		if (!df->name || !df->blocks || !df->edges || !df->sels) {
 			dst->nfuncs++;
 			goto nomem;
 		}
 		memcpy(df->edges, sf->edges, sf->nedges * sizeof(*df->edges));
+		memcpy(df->sels, sf->sels, sf->nsels * sizeof(*df->sels));
 		for (uint32_t b = 0; b < sf->nblocks; b++) {
 			df->blocks[b] = sf->blocks[b];
 			df->blocks[b].lines = NULL;

@@ -513,8 +513,50 @@ static int site_cmp(const void *a, const void *b)
 	return x->site < y->site ? -1 : x->site > y->site;
 }
 
+/* The taken counts of select s: [0] true, [1] false; -1 if its block never ran. */
+static void select_taken(const struct cov_module *mod, const struct cov_msel *s,
+			 const struct bpfgauge_seg_hdr *hdr, const void *probes, const uint64_t *bc,
+			 int64_t taken[2])
+{
+	uint64_t t, n = bc[s->block];
+
+	if (!n) {
+		taken[0] = taken[1] = -1;
+		return;
+	}
+	if (mod->mode == BPFGAUGE_MODE_HITS) {
+		taken[0] = probe_val(hdr, probes, s->probe + 1) != 0;
+		taken[1] = probe_val(hdr, probes, s->probe) != 0;
+		return;
+	}
+	t = probe_val(hdr, probes, s->probe);
+	if (t > n) /* read while programs ran */
+		t = n;
+	taken[0] = t > INT64_MAX ? INT64_MAX : (int64_t)t;
+	taken[1] = n - t > INT64_MAX ? INT64_MAX : (int64_t)(n - t);
+}
+
+/* The BRDA block id of a site: its ordinal among the distinct sites on its line. */
+static uint32_t site_ordinal(const struct site *sites, size_t nsites, const struct site *key)
+{
+	uint32_t ord = 0;
+	int32_t prev = -1;
+
+	for (size_t i = 0; i < nsites; i++) {
+		if (sites[i].fid != key->fid || sites[i].line != key->line)
+			continue;
+		if (sites[i].site == key->site)
+			break;
+		if (sites[i].site != prev)
+			ord++;
+		prev = sites[i].site;
+	}
+	return ord;
+}
+
 static int func_to_model(struct cov_model *m, const struct cov_module *mod,
-			 const struct cov_mfunc *f, const uint64_t *bc, const uint64_t *ec)
+			 const struct cov_mfunc *f, const uint64_t *bc, const uint64_t *ec,
+			 const struct bpfgauge_seg_hdr *hdr, const void *probes)
 {
 	struct lkey *keys = NULL;
 	struct site *sites = NULL;
@@ -526,7 +568,7 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 	for (uint32_t b = 0; b < f->nblocks; b++)
 		total += f->blocks[b].nlines;
 	keys = malloc((total ? total : 1) * sizeof(*keys));
-	sites = malloc((f->nedges ? f->nedges : 1) * sizeof(*sites));
+	sites = malloc((f->nedges + f->nsels + 1) * sizeof(*sites));
 	if (!keys || !sites)
 		goto out;
 	for (uint32_t b = 0; b < f->nblocks; b++)
@@ -565,28 +607,34 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 		if (ed->br_site >= 0)
 			sites[nsites++] = (struct site){ ed->br_fid, ed->br_line, ed->br_site };
 	}
+	for (uint32_t i = 0; i < f->nsels; i++)
+		sites[nsites++] = (struct site){ f->sels[i].br_fid, f->sels[i].br_line,
+						 f->sels[i].br_site };
 	qsort(sites, nsites, sizeof(*sites), site_cmp);
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 		struct site key = { ed->br_fid, ed->br_line, ed->br_site };
-		uint32_t ord = 0;
-		int32_t prev = -1;
+		uint32_t ord;
 		int64_t taken;
 
 		if (ed->br_site < 0 || ed->src < 0)
 			continue;
-		for (size_t i = 0; i < nsites; i++) {
-			if (sites[i].fid != key.fid || sites[i].line != key.line)
-				continue;
-			if (sites[i].site == key.site)
-				break;
-			if (sites[i].site != prev)
-				ord++;
-			prev = sites[i].site;
-		}
+		ord = site_ordinal(sites, nsites, &key);
 		taken = bc[ed->src] ? (int64_t)ec[e] : -1;
 		mf = model_file(m, mod->files[ed->br_fid]);
 		if (!mf || add_branch(mf, ed->br_line, ord, ed->br_idx, taken))
+			goto out;
+	}
+	for (uint32_t i = 0; i < f->nsels; i++) {
+		const struct cov_msel *sl = &f->sels[i];
+		struct site key = { sl->br_fid, sl->br_line, sl->br_site };
+		uint32_t ord = site_ordinal(sites, nsites, &key);
+		int64_t tk[2];
+
+		select_taken(mod, sl, hdr, probes, bc, tk);
+		mf = model_file(m, mod->files[sl->br_fid]);
+		if (!mf || add_branch(mf, sl->br_line, ord, 0, tk[0]) ||
+		    add_branch(mf, sl->br_line, ord, 1, tk[1]))
 			goto out;
 	}
 	err = 0;
@@ -619,7 +667,7 @@ static int module_to_model(struct cov_model *m, const struct cov_module *mod,
 			else
 				err = func_counts_flow(f, hdr, probes, bc, ec, oname);
 			if (!err)
-				err = func_to_model(m, mod, f, bc, ec);
+				err = func_to_model(m, mod, f, bc, ec, hdr, probes);
 		}
 		free(bc);
 		free(ec);

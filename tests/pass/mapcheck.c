@@ -107,18 +107,20 @@ static char *check_func(char *line, int mode, int naive, unsigned nfiles, unsign
 			unsigned char *used)
 {
 	char name[256];
-	unsigned fid, fline, nb, ne, nbranch = 0, fprobes = 0;
+	unsigned fid, fline, nb, ne, ns = 0, nbranch = 0, fprobes = 0;
 	char *next;
-	int n;
+	int n, n2;
 
 	next = strchr(line, '\n');
 	*next++ = '\0';
 	if (sscanf(line, "func %255s %u %u %u %u%n", name, &fid, &fline, &nb, &ne, &n) != 5 ||
-	    line[n] || fid >= nfiles || nb == 0)
+	    fid >= nfiles || nb == 0)
+		die("bad func line '%s'", line);
+	if (line[n] && (sscanf(line + n, " %u%n", &ns, &n2) != 1 || line[n + n2] || !ns))
 		die("bad func line '%s'", line);
 	int *bprobe = calloc(nb, sizeof(int));
 	struct edge *edges = calloc(ne ? ne : 1, sizeof(*edges));
-	for (unsigned i = 0; i < nb + ne; i++) {
+	for (unsigned i = 0; i < nb + ne + ns; i++) {
 		line = next;
 		next = strchr(line, '\n');
 		if (!next)
@@ -142,6 +144,20 @@ static char *check_func(char *line, int mode, int naive, unsigned nfiles, unsign
 					die("func %s: bad line triple '%s'", name, tok[t]);
 			}
 			bprobe[i] = probe;
+		} else if (i >= nb + ne) {
+			/* s <bid> <probe> <fid>:<line>:<site>: one probe, two in hits */
+			unsigned v[3];
+			if (nt != 4 || strcmp(tok[0], "s") || (unsigned)atoi(tok[1]) >= nb ||
+			    parse_colon(tok[3], v, 3) || v[0] >= nfiles)
+				die("func %s: bad select record", name);
+			probe = atoi(tok[2]);
+			nbranch += 2;
+			if (mode == BPFGAUGE_MODE_HITS) {
+				if ((unsigned)probe + 1 >= nprobes || used[probe + 1]++)
+					die("func %s: select probe %d out of range or used twice", name,
+					    probe + 1);
+				fprobes++;
+			}
 		} else {
 			struct edge *e = &edges[i - nb];
 			if (nt != 5 || strcmp(tok[0], "e"))
@@ -261,7 +277,7 @@ static size_t check_record(char *rec, size_t avail, int naive)
 
 	if (len == avail)
 		die("record not NUL-terminated");
-	if (strncmp(rec, "bpfgauge-map 2\nhash ", 20))
+	if (strncmp(rec, "bpfgauge-map 3\nhash ", 20))
 		die("bad record header");
 	if (sscanf(rec + 20, "%16" SCNx64 "%n", &hash, &n) != 1 || n != 16 || rec[36] != '\n')
 		die("bad hash line");
@@ -312,7 +328,7 @@ static size_t check_record(char *rec, size_t avail, int naive)
 	while (!strncmp(line, "func ", 5)) {
 		nfuncs++;
 		line = strchr(line, '\n') + 1;
-		while (!strncmp(line, "b ", 2) || !strncmp(line, "e ", 2))
+		while (!strncmp(line, "b ", 2) || !strncmp(line, "e ", 2) || !strncmp(line, "s ", 2))
 			line = strchr(line, '\n') + 1;
 	}
 	if (strcmp(line, "end\n"))

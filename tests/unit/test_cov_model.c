@@ -76,6 +76,8 @@ static char *record(const char *body, uint64_t *hash, int corrupt)
 	return record_v(BPFGAUGE_ABI_VERSION, body, hash, corrupt);
 }
 
+static int parse_text(const char *text);
+
 static struct cov_mapping *mapping_of(const char *body, uint64_t *hash)
 {
 	struct cov_mapping *m = calloc(1, sizeof(*m));
@@ -179,6 +181,98 @@ TEST(counts_mode_unexecuted_branch_is_dash)
 	ASSERT_EQ_U64(line(m, "a.c", 10), 0);
 	cov_model__free(m);
 	cov_mapping__free(map);
+}
+
+/* body_counts plus two selects (a cheap `c ? a : b`): one on line 10 after
+ * its branch (site 1, so BRDA block 1), one in block 1 on line 11. */
+static const char *body_counts_sel =
+	"mode counts\n"
+	"probes 3\n"
+	"producer llvm-test\n"
+	"file 0 /src/a.c\n"
+	"func f 0 9 4 6 2\n"
+	"b 0 - 0:10:0\n"
+	"b 1 - 0:11:0\n"
+	"b 2 - 0:13:0\n"
+	"b 3 - 0:15:0\n"
+	"e -1 0 0 -\n"
+	"e 0 1 1 0:10:0:0\n"
+	"e 0 2 - 0:10:0:1\n"
+	"e 1 3 - -\n"
+	"e 2 3 - -\n"
+	"e 3 -1 - -\n"
+	"s 0 2 0:10:1\n"
+	"s 1 0 0:11:2\n"
+	"end\n";
+
+TEST(selects_count_without_branches)
+{
+	uint64_t hash;
+	struct cov_mapping *map = mapping_of(body_counts_sel, &hash);
+	struct cov_model *m = cov_model__new(NULL);
+	unsigned char seg[64];
+	/* 10 entries, 3 take the then-branch; the line-10 select is true 4
+	 * times. Probe 0 is also the entry counter, so the line-11 select's
+	 * "true" reads 10 of its block's 3 runs: clamped (counters read while
+	 * programs ran), never negative. */
+	uint64_t vals[3] = { 10, 3, 4 };
+	size_t sz = segment(seg, BPFGAUGE_MODE_COUNTS, 3, hash, vals);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_INT(branch(m, 10, 0, 0), 3);
+	ASSERT_EQ_INT(branch(m, 10, 0, 1), 7);
+	ASSERT_EQ_INT(branch(m, 10, 1, 0), 4);
+	ASSERT_EQ_INT(branch(m, 10, 1, 1), 6);
+	ASSERT_EQ_INT(branch(m, 11, 0, 0), 3);
+	ASSERT_EQ_INT(branch(m, 11, 0, 1), 0);
+	cov_model__free(m);
+
+	/* a block that never ran: both outcomes '-' */
+	m = cov_model__new(NULL);
+	vals[0] = 5, vals[1] = 0, vals[2] = 5;
+	sz = segment(seg, BPFGAUGE_MODE_COUNTS, 3, hash, vals);
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_INT(branch(m, 11, 0, 0), -1);
+	ASSERT_EQ_INT(branch(m, 11, 0, 1), -1);
+	ASSERT_EQ_INT(branch(m, 10, 1, 0), 5);
+	ASSERT_EQ_INT(branch(m, 10, 1, 1), 0);
+	cov_model__free(m);
+	cov_mapping__free(map);
+
+	/* hits: the probe pair is (false, true) */
+	static const char *body_hits_sel =
+		"mode hits\n"
+		"probes 3\n"
+		"producer llvm-test\n"
+		"file 0 /src/a.c\n"
+		"func g 0 1 1 2 1\n"
+		"b 0 0 0:2:0\n"
+		"e -1 0 - -\n"
+		"e 0 -1 - -\n"
+		"s 0 1 0:2:0\n"
+		"end\n";
+	map = mapping_of(body_hits_sel, &hash);
+	m = cov_model__new(NULL);
+	uint64_t hv[3] = { 1, 0, 1 };
+	sz = segment(seg, BPFGAUGE_MODE_HITS, 3, hash, hv);
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_INT(branch(m, 2, 0, 0), 1);
+	ASSERT_EQ_INT(branch(m, 2, 0, 1), 0);
+	cov_model__free(m);
+	cov_mapping__free(map);
+
+	bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+	/* format 2 has no selects; a hits pair must fit in "probes" */
+	char *r = record_v(2, body_counts_sel, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	char *b = strdup(body_hits_sel);
+	strstr(b, "s 0 1")[4] = '2';
+	r = record(b, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	free(b);
+	bpfgauge_set_print(old);
 }
 
 TEST(hits_mode_inference)
@@ -554,6 +648,7 @@ int main(void)
 {
 	RUN_TEST(counts_mode_flow_conservation);
 	RUN_TEST(counts_mode_unexecuted_branch_is_dash);
+	RUN_TEST(selects_count_without_branches);
 	RUN_TEST(hits_mode_inference);
 	RUN_TEST(hits_mode_predecessor_inference);
 	RUN_TEST(hits_mode_cyclic_derivation_is_refused);

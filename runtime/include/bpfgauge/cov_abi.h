@@ -23,18 +23,22 @@
  *   zero padding between them. The grammar is line based, fields separated by
  *   single spaces, paths %XX-escaped (bytes <= 0x20, '%' and >= 0x7f):
  *
- *     bpfgauge-map 2                      format version (readers also
- *                                         take 1, which never uses '<')
+ *     bpfgauge-map 3                      format version (readers also
+ *                                         take 1 and 2: 1 never uses '<',
+ *                                         neither has s records)
  *     hash <16 lowercase hex>             FNV-1a 64 of the text from the
  *                                         "mode" line through "end\n"
  *     mode hits|counts
  *     probes <N>                          number of probes in the segment
  *     producer <word>                     e.g. llvm-19
  *     file <fid> <path>                   fid: 0,1,2... absolute when known
- *     func <name> <fid> <line> <nblocks> <nedges>
+ *     func <name> <fid> <line> <nblocks> <nedges> [<nselects>]
  *     b <bid> <probe|-|<> <fid>:<line>:<inst> ...
  *     e <src> <dst> <probe|-> <branch|->
- *     ...                                 (b and e records follow their func)
+ *     s <bid> <probe> <fid>:<line>:<site>
+ *     ...                                 (b, e, then s records follow
+ *                                         their func; nselects is 0 when
+ *                                         absent)
  *     end
  *
  *   Blocks are numbered 0..nblocks-1 within the function; block 0 is the
@@ -47,10 +51,26 @@
  *   that source line; inst is the inline instance (0 = the function's own
  *   code, 1.. = distinct inlined-at chains within this function).
  *
- *   <branch> is "<fid>:<line>:<site>:<idx>" when the edge is successor <idx>
- *   (0-based, unique successors in terminator order) of conditional branch
- *   or switch number <site> (unique within the function) whose terminator
- *   sits at fid:line; otherwise "-".
+ *   <branch> is "<fid>:<line>:<site>:<idx>" when the edge is outcome <idx>
+ *   of conditional branch or switch number <site> (unique within the
+ *   function) whose terminator sits at fid:line; otherwise "-". Outcomes are
+ *   numbered as the source reads: a conditional branch's true (0) and false
+ *   (1); a switch's distinct case targets in case order, then its default
+ *   unless a case shares its block.
+ *
+ *   An s record is a source conditional compiled without a branch (clang
+ *   emits a cheap `c ? a : b` as a select) in block <bid>, a branch site
+ *   <site> (numbered after the function's branch sites) with outcome 0
+ *   (true) and 1 (false). Counts mode: <probe> holds the number of times
+ *   the condition was true; false = the block's count minus that. Hits
+ *   mode: <probe> and <probe>+1 are the bytes of the false and the true
+ *   outcome.
+ *
+ *   Where the pass instruments (it records nothing of it): by default on
+ *   the CFG clang's frontend emits, before inlining, unrolling and CFG
+ *   simplification, so blocks, lines and branches are the source's and the
+ *   optimiser's copies of a probe all add to the same counter; with the
+ *   pass's -bpfgauge-stage=late on the optimised CFG.
  *
  *   Semantics, hits mode: a block with a probe is hit iff its byte is
  *   non-zero; a block marked "-" is hit iff any successor block is hit, and
@@ -79,7 +99,7 @@
 
 #include <stdint.h>
 
-#define BPFGAUGE_ABI_VERSION 2
+#define BPFGAUGE_ABI_VERSION 3
 /* The oldest mapping format and segment version readers still accept. */
 #define BPFGAUGE_ABI_VERSION_MIN 1
 
