@@ -81,7 +81,8 @@ struct {
  */
 static __always_inline __u32 flow_mix(__u32 h, __u32 v) /* fn: 19 */
 {
-	if (!v) /* cov: 19 br: 2,17 */
+	/* Written !v: outcome 0 is v != 0 (17), as clang branches on v. */
+	if (!v) /* cov: 19 br: 17,2 */
 		return h; /* cov: 2 */
 	return (h ^ v) * 0x9e3779b1; /* cov: 17 */
 } /* cov: 19 */
@@ -160,7 +161,8 @@ int xdp_flow(struct xdp_md *ctx) /* fn: 13 */
 	for (i = 0; i < SCAN; i++) { /* cov: 29 br: 24,5 */
 		__u8 b = word >> (i * 8); /* cov: 24 */
 
-		if (!b) /* cov: 24 br: 17,7 */
+		/* Written !b: outcome 0 is b != 0 (7). */
+		if (!b) /* cov: 24 br: 7,17 */
 			continue; /* cov: 17 */
 		if (b == 0xff) /* cov: 7 br: 1,6 */
 			return XDP_DROP; /* cov: 1 */
@@ -195,7 +197,7 @@ int xdp_flow(struct xdp_md *ctx) /* fn: 13 */
 	/* dport < 1024: X6-X9; X12, X13 classify their source port. */
 	key.cls = dport < 1024 ? flow_port_class(dport) : flow_port_class(sport); /* cov: 6 br: 4,2 */
 	fv = bpf_map_lookup_elem(&flows, &key); /* cov: 6 */
-	/* New flows: X6, X8, X12. */
+	/* New flows: X6, X8, X12 (written !fv: outcome 0 is a found flow). */
 	if (!fv) { /* cov: 6 br: 3,3 */
 		struct flow_val init = {.pkts = 1, .hash = h, .bytes = len, .weight = weight}; /* cov: 3 */
 

@@ -15,8 +15,9 @@
  *     of inner blocks are not lines; a function's closing brace is the
  *     line of its return block (the number of times it returned);
  *   - one branch site per source condition: each if/loop/?: condition and
- *     each operand of && and ||, outcomes true then false; a switch is one
- *     site on its line, one outcome per distinct case target in source
+ *     each operand of && and ||, outcomes true then false (for a condition
+ *     written !x, x true then x false: clang branches on x); a switch is
+ *     one site on its line, one outcome per distinct case target in source
  *     order, then default. Sites on one line in source order.
  *
  * GRAMMAR. An annotation is a C comment on the line it describes,

@@ -41,6 +41,10 @@ semantics"):
   7. A line annotated 'oracle: N (reason)' is expected to be N in the
      oracle: llvm-cov assumes every call returns, while a bpf_tail_call()
      that succeeds does not, so the lines after it count more in the oracle.
+  8. A condition written '!x' ('if (!x)', 'while (!x)'): bpfgauge orders its
+     outcomes x true, x false (clang's frontend branches on x with the
+     targets swapped, and the README defines the order so); llvm-cov orders
+     them by the condition as written. The oracle's site is reversed there.
 
 Exit: 0 equal, 1 a difference (each printed as file:line: what), 2 usage.
 """
@@ -192,6 +196,9 @@ class Source:
         return any(re.search(r'\b%s\s*\(' % re.escape(m), self.line(n))
                    for m in self.branchy_macros)
 
+    def is_negated_condition(self, n):
+        return re.match(r'^(?:}\s*else\s+)?(?:if|while)\s*\(\s*!(?!=)', self.line(n)) is not None
+
     def is_switch(self, n):
         return re.match(r'^switch\s*\(', self.line(n)) is not None
 
@@ -307,8 +314,10 @@ def compare_file(base, src, o, s, mode, out):
             continue  # rule 1: expansions, reported again at the #define
         got = sorted((norm_site(v, mode) for v in s['br'].get(ln, {}).values()),
                      key=lambda x: [(-1 if v is None else v) for v in x])
-        want = sorted((norm_site(v, mode) for v in o['br'].get(ln, {}).values()),
-                      key=lambda x: [(-1 if v is None else v) for v in x])
+        osites = [norm_site(v, mode) for v in o['br'].get(ln, {}).values()]
+        if src.is_negated_condition(ln) and len(osites) == 1:
+            osites = [tuple(reversed(osites[0]))]  # rule 8
+        want = sorted(osites, key=lambda x: [(-1 if v is None else v) for v in x])
         if got != want:
             out.append('%s:%d: branches %s, oracle %s' % (
                 base, ln, ';'.join(fmt_site(g) for g in got) or 'none',
