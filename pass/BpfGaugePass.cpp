@@ -189,7 +189,11 @@ void ModuleInstrumenter::tagProgramMemory(ArrayRef<Function *> Funcs)
 	for (Function *F : Funcs)
 		for (BasicBlock &BB : *F)
 			for (Instruction &I : BB) {
-				if (!I.mayReadOrWriteMemory())
+				// An exit call (a tail call) stays a possible reader
+				// of the probes: a probe before it must not be
+				// dropped as overwritten by a copy after it, which a
+				// successful tail call never reaches.
+				if (!I.mayReadOrWriteMemory() || isExitCall(I))
 					continue;
 				I.setMetadata(LLVMContext::MD_noalias,
 					      MDNode::concatenate(I.getMetadata(LLVMContext::MD_noalias),
