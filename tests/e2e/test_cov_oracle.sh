@@ -74,6 +74,23 @@ for v in 19 22; do
 done
 [ -n "$oracle" ] || { echo "SKIP: no clang with llvm-cov and a profile runtime (apt-get install llvm-N libclang-rt-N-dev)"; exit 77; }
 
+# The comparison must be able to fail: one count, one switch outcome order and
+# one missing statement annotation, each in a copy of the sources.
+mkdir -p "$tmp/mut"
+cp "$ex"/*.bpf.c "$ex"/*.h "$tmp/mut/"
+sed -i 's|marks++; /\* cov: 21 \*/|marks++; /* cov: 20 */|' "$tmp/mut/xdp_flow.bpf.c"
+sed -i 's|br: 1,2,1,1 \*/|br: 1,1,2,1 */|; s|int ret = TC_ACT_OK; /\* cov: 7 \*/|int ret = TC_ACT_OK;|' \
+  "$tmp/mut/tc_classify.bpf.c"
+python3 -B "$O/oracle_cmp.py" --oracle "$oracle" --src "$tmp/mut" --annotations >"$tmp/mut.out" 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -q '^xdp_flow.bpf.c:[0-9]*: DA 20, oracle 21$' "$tmp/mut.out" &&
+   grep -q '^tc_classify.bpf.c:[0-9]*: switch branches 1,1,2,1, oracle 1,2,1,1$' "$tmp/mut.out" &&
+   grep -q '^tc_classify.bpf.c:[0-9]*: oracle DA 7 on a statement line, no record' "$tmp/mut.out"; then
+  ok "oracle_cmp catches a wrong count, a wrong switch order and a missing line"
+else
+  bad "oracle_cmp missed a mutation (exit $rc):"; sed 's/^/     /' "$tmp/mut.out"
+fi
+
 if [ "$(id -u)" != 0 ]; then
   echo "note: not root: bpfgauge's coverage not compared (loads BPF programs)"
   exit $fail
