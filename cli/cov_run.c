@@ -6,11 +6,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,46 +33,211 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
-static struct cov_mapping *found_map;
-static size_t found_objs;
-static int found_err;
+/*
+ * Finding the objects of the captured counter maps. The tree may be anyone's
+ * (a home directory, /tmp): candidates are read lazily, only regular *.o
+ * files that are BPF ELF objects, and only those whose mapping holds a hash
+ * that a captured map carries are kept. The scan stops once every captured
+ * hash has its object, never follows a symlink out of the tree it scans,
+ * never enters /proc, /sys, /dev or another pseudo file system, and a file
+ * that cannot be read as a mapping costs one warning line, never the run.
+ */
+struct want {
+	uint64_t hash;
+	bool found;
+};
 
-static void add_object(const char *path)
+static struct {
+	struct want *want;
+	size_t nwant, nfound;
+	struct cov_mapping *map; /* the modules of every object used */
+	size_t looked;           /* names other than directories looked at */
+	size_t read;             /* BPF objects whose mapping was read */
+	size_t used;             /* objects that hold a captured hash */
+	const char *root;        /* realpath of the directory being scanned */
+	int err;
+} scan;
+
+static int want_add(uint64_t h)
+{
+	for (size_t i = 0; i < scan.nwant; i++)
+		if (scan.want[i].hash == h)
+			return 0;
+	if (!(scan.nwant & (scan.nwant + 1)) || !scan.want) {
+		struct want *w = realloc(scan.want, (scan.nwant + 1) * 2 * sizeof(*w));
+
+		if (!w)
+			return -ENOMEM;
+		scan.want = w;
+	}
+	scan.want[scan.nwant++] = (struct want){ h, false };
+	return 0;
+}
+
+/* Collect the hashes of every segment in every captured map value. */
+static int want_from(const struct cov_snapshot *snap)
+{
+	for (size_t i = 0; i < cov_snapshot__cnt(snap); i++) {
+		size_t size, n = 0;
+		const void *v = cov_snapshot__value(snap, i, &size, NULL);
+		uint64_t *h;
+
+		if (cov_value_hashes(v, size, NULL, 0, &n) || !n)
+			continue; /* malformed: the model reports it later */
+		h = calloc(n, sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		cov_value_hashes(v, size, h, n, &n);
+		for (size_t k = 0; k < n; k++)
+			if (want_add(h[k])) {
+				free(h);
+				return -ENOMEM;
+			}
+		free(h);
+	}
+	return 0;
+}
+
+/* True if the first bytes of path are a 64-bit little-endian ELF for BPF. */
+static bool is_bpf_elf(const char *path)
+{
+	unsigned char e[20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, e, sizeof(e)) == sizeof(e) && !memcmp(e, "\177ELF", 4) &&
+	     e[4] == 2 /* ELFCLASS64 */ && e[5] == 1 /* ELFDATA2LSB */ &&
+	     (e[18] | e[19] << 8) == 247 /* EM_BPF */;
+	close(fd);
+	return ok;
+}
+
+/* Read one candidate; keep it if it holds a captured hash. */
+static void consider(const char *path)
 {
 	struct cov_mapping *m;
+	bool useful = false;
+	int err;
 
-	if (cov_mapping__from_file(path, &m))
-		return; /* not a BPF object, or not instrumented: not ours */
-	found_objs++;
-	if (!found_map) {
-		found_map = m;
+	if (!is_bpf_elf(path))
+		return; /* host objects and everything else: not ours to judge */
+	err = cov_mapping__from_file(path, &m);
+	if (err == -BPFGAUGE_ENOMAPPING)
+		return; /* a BPF object built without the pass */
+	scan.read++;
+	if (err) {
+		fprintf(stderr, "%s: warning: cov run: skipping '%s': %s\n", bin_name, path,
+			bpfgauge_strerror(err));
 		return;
 	}
-	if (cov_mapping__merge(found_map, m))
-		found_err = -ENOMEM;
+	for (size_t i = 0; i < cov_mapping__module_cnt(m); i++) {
+		uint64_t h = cov_mapping__module_hash(m, i);
+
+		for (size_t k = 0; k < scan.nwant; k++)
+			if (scan.want[k].hash == h) {
+				useful = true;
+				if (!scan.want[k].found) {
+					scan.want[k].found = true;
+					scan.nfound++;
+				}
+			}
+	}
+	if (!useful) {
+		cov_mapping__free(m);
+		return;
+	}
+	scan.used++;
+	if (!scan.map) {
+		scan.map = m;
+		return;
+	}
+	if (cov_mapping__merge(scan.map, m))
+		scan.err = -ENOMEM;
 	cov_mapping__free(m);
+}
+
+static bool all_found(void)
+{
+	return scan.nwant && scan.nfound == scan.nwant;
+}
+
+/* Kernel views and device trees: nothing in them is an object file. */
+static bool pseudo_dir(const char *path)
+{
+	static const long magics[] = {
+		0x9fa0,     /* proc */
+		0x62656572, /* sysfs */
+		0x64626720, /* debugfs */
+		0x74726163, /* tracefs */
+		0xcafe4a11, /* bpf */
+		0x27e0eb,   /* cgroup */
+		0x63677270, /* cgroup2 */
+		0x1cd1,     /* devpts */
+		0x73636673, /* securityfs */
+		0x6165676c, /* pstore */
+	};
+	struct statfs sf;
+	char real[PATH_MAX];
+
+	if (realpath(path, real) && (!strcmp(real, "/proc") || !strcmp(real, "/sys") ||
+				     !strcmp(real, "/dev")))
+		return true;
+	if (statfs(path, &sf))
+		return true;
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if ((long)sf.f_type == magics[i])
+			return true;
+	return false;
 }
 
 static int scan_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	size_t n = strlen(path);
 
-	if (type == FTW_F && n > 2 && !strcmp(path + n - 2, ".o"))
-		add_object(path);
-	return 0;
+	if (type == FTW_D)
+		return pseudo_dir(path) ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+	if (type == FTW_DP || type == FTW_DNR)
+		return FTW_CONTINUE;
+	scan.looked++;
+	if (n < 3 || strcmp(path + n - 2, ".o"))
+		return FTW_CONTINUE;
+	if (type == FTW_SL) {
+		/* a link to a file inside the scanned tree is fine, out of it never */
+		char real[PATH_MAX];
+		struct stat t;
+		size_t rl = strlen(scan.root);
+
+		if (!realpath(path, real) || strncmp(real, scan.root, rl) ||
+		    (real[rl] != '/' && strcmp(scan.root, "/")) || stat(real, &t) ||
+		    !S_ISREG(t.st_mode))
+			return FTW_CONTINUE;
+		consider(real);
+	} else if (type == FTW_F && S_ISREG(st->st_mode)) {
+		consider(path); /* never open a FIFO or a device named *.o */
+	}
+	return all_found() ? FTW_STOP : FTW_CONTINUE;
 }
 
-/* Mappings of every instrumented object in the given files and directories. */
-static int find_objects(char **paths, int n)
+/* Mappings of the captured maps' objects in the given files and directories. */
+static int find_objects(char **paths, int n, const struct cov_snapshot *snap)
 {
-	bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+	bpfgauge_print_fn_t old;
 	static char *dot[] = { "." };
+	int err;
 
+	err = want_from(snap);
+	if (err)
+		return err;
+	if (!scan.nwant)
+		return 0; /* no valid segment: nothing to look for */
 	if (!n) {
 		paths = dot;
 		n = 1;
 	}
-	for (int i = 0; i < n; i++) {
+	old = bpfgauge_set_print(NULL);
+	for (int i = 0; i < n && !all_found() && !scan.err; i++) {
 		struct stat st;
 
 		if (stat(paths[i], &st)) {
@@ -76,13 +245,21 @@ static int find_objects(char **paths, int n)
 			p_err("cov run: --objects '%s': %s", paths[i], strerror(errno));
 			return -ENOENT;
 		}
-		if (S_ISDIR(st.st_mode))
-			nftw(paths[i], scan_cb, 16, FTW_PHYS);
-		else
-			add_object(paths[i]);
+		if (S_ISDIR(st.st_mode)) {
+			char root[PATH_MAX];
+
+			if (!realpath(paths[i], root))
+				snprintf(root, sizeof(root), "%s", paths[i]);
+			scan.root = root;
+			nftw(paths[i], scan_cb, 16, FTW_PHYS | FTW_ACTIONRETVAL);
+			scan.root = NULL;
+		} else if (S_ISREG(st.st_mode)) {
+			scan.looked++;
+			consider(paths[i]);
+		}
 	}
 	bpfgauge_set_print(old);
-	return found_err;
+	return scan.err;
 }
 
 static int run_help(void)
@@ -101,7 +278,11 @@ static int run_help(void)
 	       "                      merged into FILE if it exists; written atomically\n"
 	       "  -f, --format F      lcov (default), cobertura or json\n"
 	       "  --objects PATH      instrumented objects, or directories searched for *.o\n"
-	       "                      (repeatable; default: the current directory tree)\n"
+	       "                      (repeatable, searched in order; default: the current\n"
+	       "                      directory tree). The search reads only BPF objects,\n"
+	       "                      stops once every captured map has its object, stays\n"
+	       "                      in the tree (no symlinks out, no /proc, /sys, /dev)\n"
+	       "                      and skips an unreadable object with a warning\n"
 	       "  -t, --test-name TN  lcov TN for this run\n"
 	       "\n"
 	       "SIGINT and SIGTERM are forwarded to CMD and the coverage gathered so far is\n"
@@ -225,13 +406,19 @@ int do_cov_run(int argc, char **argv)
 	if (nmissed)
 		fprintf(stderr, "%s: warning: cov run: %zu counter map(s) vanished before they could be held\n",
 			bin_name, nmissed);
-	if (find_objects(objs, nobjs))
-		goto fail;
 	if (!cov_snapshot__cnt(snap)) {
 		p_err("cov run: '%s' loaded no instrumented BPF object (exit code %d)", argv[optind], cmd_rc);
 		goto fail_rc;
 	}
-	if (!found_map) {
+	err = find_objects(objs, nobjs, snap);
+	if (err) {
+		if (err != -ENOENT)
+			p_err("cov run: looking for objects: %s", bpfgauge_strerror(err));
+		goto fail_rc;
+	}
+	p_info("cov run: looked at %zu file(s) under %s: %zu instrumented BPF object(s) read, %zu used",
+	       scan.looked, nobjs ? "--objects" : "the current directory", scan.read, scan.used);
+	if (!scan.map) {
 		p_err("cov run: %zu counter map(s) captured, but no instrumented object found under %s",
 		      cov_snapshot__cnt(snap), nobjs ? "--objects" : "the current directory (use --objects)");
 		goto fail_rc;
@@ -241,7 +428,7 @@ int do_cov_run(int argc, char **argv)
 		size_t size;
 		const void *v = cov_snapshot__value(snap, i, &size, NULL);
 
-		err = cov_model__add_counters(model, found_map, v, size, &unmatched);
+		err = cov_model__add_counters(model, scan.map, v, size, &unmatched);
 		if (err) {
 			p_err("cov run: %s", bpfgauge_strerror(err));
 			goto fail_rc;
@@ -252,12 +439,13 @@ int do_cov_run(int argc, char **argv)
 			bin_name, unmatched, nobjs ? "--objects" : "the current directory");
 	if (cov_emit(w, model, out))
 		goto fail_rc;
-	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", cov_snapshot__cnt(snap), found_objs, out);
+	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", cov_snapshot__cnt(snap), scan.used, out);
 	cov_print_summary(model, stderr);
 	cov_model__free(model);
 	cov_snapshot__free(snap);
 	cov_tracer__free(tr);
-	cov_mapping__free(found_map);
+	cov_mapping__free(scan.map);
+	free(scan.want);
 	free(objs);
 	return cmd_rc;
 fail:
@@ -269,7 +457,8 @@ fail_rc:
 	cov_model__free(model);
 	cov_snapshot__free(snap);
 	cov_tracer__free(tr);
-	cov_mapping__free(found_map);
+	cov_mapping__free(scan.map);
+	free(scan.want);
 	free(objs);
 	return EXIT_ERROR;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,29 @@ int do_matrix(int argc, char **argv)
 	return do_matrix_run(argc, argv);
 }
 
+/* A signal that ends the run takes the guests with it, then acts as before. */
+static void kill_guests_and_die(int sig)
+{
+	vm_kill_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void guard_guests(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = kill_guests_and_die };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* keep a signal ignored if our parent ignored it (nohup, &) */
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 int do_matrix_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -371,6 +395,7 @@ int do_matrix_run(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
+	guard_guests();
 	err = mx_run(&o, &res);
 	free_list(o.clangs, o.nclangs);
 	free_list(o.mcpus, o.nmcpus);

@@ -60,6 +60,11 @@ struct CommandLine {
 		cl::values(clEnumValN(Stage::Early, "early", "source blocks, before optimisation"),
 			   clEnumValN(Stage::Late, "late", "optimised blocks, after optimisation")),
 		cl::init(Stage::Early)};
+	cl::opt<bool> Thin{
+		"bpfgauge-thin",
+		cl::desc("bpfgauge: replace the optimiser's copies of early probes by the fewest "
+			 "probes on the optimised CFG (default on; off for the bench)"),
+		cl::init(true)};
 	enum class Switch { Off, On };
 	cl::opt<Switch> Branches{
 		"bpfgauge-branches",
@@ -385,7 +390,8 @@ bool ModuleInstrumenter::run()
 	appendToCompilerUsed(M, {Seg, Map});
 	if (Style.IR) {
 		NamedMDNode *Early = M.getOrInsertNamedMetadata(earlyMarker());
-		Early->addOperand(MDNode::get(Ctx, {ValueAsMetadata::get(Seg)}));
+		Early->addOperand(
+			MDNode::get(Ctx, {ValueAsMetadata::get(Seg), ValueAsMetadata::get(Map)}));
 	}
 	if (Opts.Stats)
 		diag(DS_Remark, "bpfgauge: " + M.getSourceFileName() + ": " + Twine(Total) +
@@ -403,15 +409,15 @@ enum class Point {
 	Explicit // named in an opt pipeline: instrument here, asm probes
 };
 
-// The early marker's segment, or null when the module was not instrumented
-// early.
-GlobalVariable *earlySegment(Module &M)
+// Global I of the early marker (0: the segment, 1: the mapping), or null
+// when the module was not instrumented early.
+GlobalVariable *earlyGlobal(Module &M, unsigned I)
 {
 	NamedMDNode *N = M.getNamedMetadata(earlyMarker());
 
-	if (!N || !N->getNumOperands() || !N->getOperand(0)->getNumOperands())
+	if (!N || !N->getNumOperands() || N->getOperand(0)->getNumOperands() <= I)
 		return nullptr;
-	auto *VM = dyn_cast_or_null<ValueAsMetadata>(N->getOperand(0)->getOperand(0).get());
+	auto *VM = dyn_cast_or_null<ValueAsMetadata>(N->getOperand(0)->getOperand(I).get());
 	return VM ? dyn_cast<GlobalVariable>(VM->getValue()) : nullptr;
 }
 
@@ -441,8 +447,12 @@ public:
 				Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/true).run();
 			break;
 		case Point::Last:
-			if (GlobalVariable *Seg = earlySegment(M)) {
-				Changed = lowerProbes(M, Seg, Opts.TheMode) > 0;
+			if (GlobalVariable *Seg = earlyGlobal(M, 0)) {
+				// Naive placement is the bench's probe-per-block baseline.
+				if (Cl->Thin && Opts.Place != Placement::Naive)
+					thinProbes(M, Seg, earlyGlobal(M, 1));
+				Changed = true;
+				lowerProbes(M, Seg, Opts.TheMode);
 				M.eraseNamedMetadata(M.getNamedMetadata(earlyMarker()));
 			} else if (Opts.When == Stage::Late) {
 				Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/false).run();

@@ -142,15 +142,28 @@ struct ProbeStyle {
 // Emits the probe code of Plan, numbering probes from FirstProbe. Seg is the
 // counter global, an array of i8 (hits) or i64 (counts) whose first elements
 // hold the segment header.
+// Slots, when given, are the segment indexes of the plan's probes in order
+// (instead of FirstProbe, FirstProbe + 1, ...).
 void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M,
 		  llvm::GlobalVariable *Seg, const ProbeStyle &Style, Synthetic &Syn,
-		  PlacedProbes &Out);
+		  PlacedProbes &Out, const std::vector<unsigned> *Slots = nullptr);
 
 // --- lower.cpp: IR probes -> BPF code ---------------------------------
 
-// Named metadata that marks a module instrumented early: its operands are
-// the segment's mode (i8) as a constant. The late pass lowers its probes.
+// Named metadata that marks a module instrumented early: one node holding
+// the segment and the mapping globals. The late pass thins and lowers its
+// probes.
 inline const char *earlyMarker() { return "bpfgauge.early"; }
+// Instruction metadata on a select probe: !{i64 first slot, i64 slots}.
+inline const char *selectSlotsMD() { return "bpfgauge.sel"; }
+
+// --- thin.cpp: copies of early probes -> fewest late probes --------------
+
+// Replaces the copies of early probes by probes placed on the optimised
+// CFG and adds thin records to Map (rehashing it and Seg's header).
+// Returns the number of copies removed; 0 leaves the module unchanged but
+// for block splits after exit calls.
+unsigned thinProbes(llvm::Module &M, llvm::GlobalVariable *Seg, llvm::GlobalVariable *Map);
 
 // Rewrites the IR probes that survived optimisation on Seg into asm probes
 // sharing one base per function (what insertProbes emits in late mode).

@@ -123,11 +123,36 @@ unsigned outcomeOf(const BasicBlock &BB, const BasicBlock *S)
 	return std::find(Order.begin(), Order.end(), S) - Order.begin();
 }
 
+// Clang leaves a scope with locals through a cleanup block that switches on
+// a "cleanup destination" slot: an alloca holding only constants, with no
+// variable (no debug declaration) behind it. That switch is the compiler's,
+// not a source condition, so it gets no branch record.
+bool isCleanupSwitch(const SwitchInst *SI)
+{
+	const auto *LI = dyn_cast<LoadInst>(SI->getCondition());
+	const auto *AI = LI ? dyn_cast<AllocaInst>(LI->getPointerOperand()) : nullptr;
+
+	// A variable's alloca is named by its debug declaration (an intrinsic
+	// or, from LLVM 19, a record): both are metadata uses.
+	if (!AI || AI->isUsedByMetadata())
+		return false;
+	for (const User *U : AI->users()) {
+		if (isa<LoadInst>(U))
+			continue;
+		const auto *St = dyn_cast<StoreInst>(U);
+		if (St && St->getPointerOperand() == AI && isa<ConstantInt>(St->getValueOperand()))
+			continue;
+		return false; // an escape or a computed value
+	}
+	return true;
+}
+
 bool isBranch(const Instruction *TI)
 {
 	const auto *Br = dyn_cast<BranchInst>(TI);
+	const auto *SI = dyn_cast<SwitchInst>(TI);
 
-	return (Br && Br->isConditional()) || isa<SwitchInst>(TI);
+	return (Br && Br->isConditional()) || (SI && !isCleanupSwitch(SI));
 }
 
 // The source line of a branch: the terminator's, else the closest line

@@ -327,6 +327,10 @@ void emitSelectProbe(Mode M, GlobalVariable *Seg, unsigned Probe, SelectInst *SI
 	}
 	if (Style.Scope)
 		I->setMetadata(LLVMContext::MD_alias_scope, Style.Scope);
+	Metadata *Slots[] = {
+		ConstantAsMetadata::get(ConstantInt::get(I64, Probe)),
+		ConstantAsMetadata::get(ConstantInt::get(I64, M == Mode::Hits ? 2 : 1))};
+	I->setMetadata(selectSlotsMD(), MDNode::get(Ctx, Slots));
 	if (auto *CI = dyn_cast<Instruction>(Cond))
 		Syn.Insts.insert(CI);
 	Syn.Insts.insert(I);
@@ -404,9 +408,12 @@ FunctionPlan planFunction(Function &F, const Options &Opts, bool Early, Syntheti
 }
 
 void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalVariable *Seg,
-		  const ProbeStyle &Style, Synthetic &Syn, PlacedProbes &Out)
+		  const ProbeStyle &Style, Synthetic &Syn, PlacedProbes &Out,
+		  const std::vector<unsigned> *Slots)
 {
-	unsigned Probe = FirstProbe;
+	unsigned Idx = 0;
+	// The segment index of the next probe.
+	auto slot = [&] { return Slots ? (*Slots)[Idx] : FirstProbe + Idx; };
 	BasicBlock &Entry = Plan.F->getEntryBlock();
 	Value *Base = Seg;
 
@@ -431,22 +438,23 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 	};
 	Out.FromPreds.insert(Plan.FromPreds.begin(), Plan.FromPreds.end());
 	for (BasicBlock *BB : Plan.BlockProbes) {
-		emitProbe(M, Seg, Base, Probe, *BB, start(*BB), Style, Syn);
-		Out.Block[BB] = Probe++;
+		emitProbe(M, Seg, Base, slot(), *BB, start(*BB), Style, Syn);
+		Out.Block[BB] = slot();
+		Idx++;
 	}
 	for (const CovEdge &E : Plan.EdgeProbes) {
 		SmallVector<BasicBlock *, 8> Succs;
 		EdgeKey Key(E.Src, E.Dst);
 
 		if (!E.Src) {
-			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Style, Syn);
+			emitProbe(M, Seg, Base, slot(), *E.Dst, start(*E.Dst), Style, Syn);
 		} else if (!E.Dst || (uniqueSuccessors(*E.Src, Succs), Succs.size() == 1)) {
 			// Before the terminator: after any exit call, so only the
 			// fall-through (or the return) is counted.
-			emitProbe(M, Seg, Base, Probe, *E.Src, E.Src->getTerminator()->getIterator(), Style,
+			emitProbe(M, Seg, Base, slot(), *E.Src, E.Src->getTerminator()->getIterator(), Style,
 				  Syn);
 		} else if (numUniquePredecessors(*E.Dst) == 1) {
-			emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Style, Syn);
+			emitProbe(M, Seg, Base, slot(), *E.Dst, start(*E.Dst), Style, Syn);
 		} else {
 			Instruction *TI = E.Src->getTerminator();
 			unsigned Idx = 0;
@@ -456,21 +464,24 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 				TI, Idx, CriticalEdgeSplittingOptions().setMergeIdenticalEdges(),
 				E.Dst->getName() + ".bg.cnt");
 			if (!New) { // not critical after all: dst has one entry
-				emitProbe(M, Seg, Base, Probe, *E.Dst, start(*E.Dst), Style, Syn);
-				Out.Edge[Key] = Probe++;
+				emitProbe(M, Seg, Base, slot(), *E.Dst, start(*E.Dst), Style, Syn);
+				Out.Edge[Key] = slot();
+				Idx++;
 				continue;
 			}
 			Syn.Blocks.insert(New);
 			Syn.Insts.insert(New->getTerminator());
-			emitProbe(M, Seg, Base, Probe, *New, start(*New), Style, Syn);
+			emitProbe(M, Seg, Base, slot(), *New, start(*New), Style, Syn);
 			Key = EdgeKey(New, E.Dst);
 		}
-		Out.Edge[Key] = Probe++;
+		Out.Edge[Key] = slot();
+		Idx++;
 	}
 	for (SelectInst *SI : Plan.Selects) {
-		emitSelectProbe(M, Seg, Probe, SI, Style, Syn);
-		Out.Select.push_back({SI, Probe});
-		Probe += Plan.SelectProbes;
+		assert(!Slots && "selects take consecutive slots");
+		emitSelectProbe(M, Seg, slot(), SI, Style, Syn);
+		Out.Select.push_back({SI, slot()});
+		Idx += Plan.SelectProbes;
 	}
 }
 

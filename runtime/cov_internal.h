@@ -43,8 +43,24 @@ struct cov_mfunc {
 	struct cov_msel *sels;
 };
 
+/* A copy of source probe slot in block of a thin CFG, mult times (counts). */
+struct cov_mcopy {
+	uint32_t block, slot;
+	uint64_t mult;
+};
+
+/* cov_abi.h's thin records: a function's optimised CFG with its own probes
+ * and where the copies of the source probes were. */
+struct cov_mthin {
+	struct cov_mfunc g; /* no lines, no branch labels, no selects */
+	uint32_t ncopies;
+	struct cov_mcopy *copies;
+};
+
 struct cov_module {
 	uint32_t version; /* mapping format */
+	uint32_t nthins;
+	struct cov_mthin *thins;
 	uint64_t hash;
 	enum bpfgauge_mode mode;
 	uint32_t nprobes;

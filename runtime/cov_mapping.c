@@ -68,6 +68,23 @@ static int tok_u32(const char **s, uint32_t *v)
 	return 0;
 }
 
+/* Like tok_u32 for a 64-bit value. */
+static int tok_u64(const char **s, uint64_t *v)
+{
+	char *e;
+	unsigned long long x;
+
+	if (**s < '0' || **s > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(*s, &e, 10);
+	if (errno || (*e && *e != ' '))
+		return -1;
+	*v = x;
+	*s = *e == ' ' ? e + 1 : e;
+	return 0;
+}
+
 /* An id or "-1" / "-" (returned as -1). */
 static int tok_id(const char **s, int32_t *v, int allow_dash, int allow_minus1)
 {
@@ -125,6 +142,7 @@ void cov_module_release(struct cov_module *mod)
 	for (uint32_t i = 0; i < mod->nfuncs; i++) {
 		struct cov_mfunc *f = &mod->funcs[i];
 
+		/* a record refused mid-parse has counts but no arrays */
 		for (uint32_t b = 0; f->blocks && b < f->nblocks; b++)
 			free(f->blocks[b].lines);
 		free(f->blocks);
@@ -133,6 +151,16 @@ void cov_module_release(struct cov_module *mod)
 		free(f->name);
 	}
 	free(mod->funcs);
+	for (uint32_t i = 0; i < mod->nthins; i++) {
+		struct cov_mthin *t = &mod->thins[i];
+
+		free(t->g.blocks);
+		free(t->g.edges);
+		free(t->g.sels);
+		free(t->g.name);
+		free(t->copies);
+	}
+	free(mod->thins);
 	free(mod->producer);
 	memset(mod, 0, sizeof(*mod));
 }
@@ -291,6 +319,57 @@ static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f
 	return 0;
 }
 
+static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t)
+{
+	const char *s = c->line + 5;
+	const char *sp = strchr(s, ' ');
+	struct cov_mfunc *f = &t->g;
+	uint32_t nb = 0, ne = 0, nc = 0;
+	int err;
+
+	if (!sp)
+		return bad(c, "bad thin record");
+	f->name = strndup(s, sp - s);
+	if (!f->name)
+		return -ENOMEM;
+	s = sp + 1;
+	if (tok_u32(&s, &f->nblocks) || tok_u32(&s, &f->nedges) || tok_u32(&s, &t->ncopies) || *s)
+		return bad(c, "bad thin record");
+	if (f->nblocks == 0 || f->nblocks > 1000000 || f->nedges > 4000000 || t->ncopies > 4000000)
+		return bad(c, "implausible block, edge or copy count");
+	f->blocks = calloc(f->nblocks, sizeof(*f->blocks));
+	f->edges = calloc(f->nedges ? f->nedges : 1, sizeof(*f->edges));
+	t->copies = calloc(t->ncopies ? t->ncopies : 1, sizeof(*t->copies));
+	if (!f->blocks || !f->edges || !t->copies)
+		return -ENOMEM;
+	while (nb < f->nblocks || ne < f->nedges || nc < t->ncopies) {
+		if (next_line(c) <= 0)
+			return bad(c, "record ends inside a thin function");
+		if (!strncmp(c->line, "b ", 2) && nb < f->nblocks) {
+			err = parse_block(c, mod, f, nb++);
+			if (!err && f->blocks[nb - 1].nlines)
+				err = bad(c, "a thin block carries no lines");
+		} else if (!strncmp(c->line, "e ", 2) && ne < f->nedges) {
+			err = parse_edge(c, mod, f, &f->edges[ne++]);
+			if (!err && f->edges[ne - 1].br_site >= 0)
+				err = bad(c, "a thin edge carries no branch label");
+		} else if (!strncmp(c->line, "c ", 2) && nc < t->ncopies) {
+			struct cov_mcopy *cp = &t->copies[nc++];
+			const char *q = c->line + 2;
+
+			if (tok_u32(&q, &cp->block) || tok_u32(&q, &cp->slot) ||
+			    tok_u64(&q, &cp->mult) || *q || cp->block >= f->nblocks ||
+			    cp->slot >= mod->nprobes)
+				err = bad(c, "bad copy record");
+		} else {
+			err = bad(c, "expected a b, e or c record of the declared counts");
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int cov_module_parse(const char *text, size_t len, const char *name, struct cov_module *mod)
 {
 	struct cur *c = calloc(1, sizeof(*c));
@@ -390,6 +469,20 @@ int cov_module_parse(const char *text, size_t len, const char *name, struct cov_
 			}
 			memset(&mod->funcs[mod->nfuncs], 0, sizeof(*mod->funcs));
 			err = parse_func(c, mod, &mod->funcs[mod->nfuncs++]);
+		} else if (!strncmp(l, "thin ", 5) && version >= 3) {
+			void *n = realloc(mod->thins, (mod->nthins + 1) * sizeof(*mod->thins));
+
+			if (!mod->mode) {
+				err = bad(c, "thin before mode");
+				goto out;
+			}
+			if (!n) {
+				err = -ENOMEM;
+				goto out;
+			}
+			mod->thins = n;
+			memset(&mod->thins[mod->nthins], 0, sizeof(*mod->thins));
+			err = parse_thin(c, mod, &mod->thins[mod->nthins++]);
 		} else {
 			err = bad(c, "unknown record");
 		}
@@ -583,6 +676,7 @@ static int module_copy(struct cov_module *dst, const struct cov_module *src)
 	memset(dst, 0, sizeof(*dst));
 	dst->version = src->version;
 	dst->hash = src->hash;
+	dst->nthins = 0;
 	dst->mode = src->mode;
 	dst->nprobes = src->nprobes;
 	dst->producer = src->producer ? strdup(src->producer) : NULL;
@@ -622,6 +716,30 @@ static int module_copy(struct cov_module *dst, const struct cov_module *src)
 				       sf->blocks[b].nlines * sizeof(struct cov_lineref));
 			}
 		}
+	}
+	dst->thins = calloc(src->nthins ? src->nthins : 1, sizeof(*dst->thins));
+	if (!dst->thins)
+		goto nomem;
+	for (; dst->nthins < src->nthins; dst->nthins++) {
+		const struct cov_mthin *st = &src->thins[dst->nthins];
+		struct cov_mthin *dt = &dst->thins[dst->nthins];
+
+		/* thin blocks carry no lines, so the block array copies flat */
+		dt->ncopies = st->ncopies;
+		dt->g = st->g;
+		dt->g.name = strdup(st->g.name);
+		dt->g.blocks = malloc(st->g.nblocks * sizeof(*dt->g.blocks));
+		dt->g.edges = malloc((st->g.nedges ? st->g.nedges : 1) * sizeof(*dt->g.edges));
+		dt->g.sels = NULL;
+		dt->g.nsels = 0;
+		dt->copies = malloc((st->ncopies ? st->ncopies : 1) * sizeof(*dt->copies));
+		if (!dt->g.name || !dt->g.blocks || !dt->g.edges || !dt->copies) {
+			dst->nthins++;
+			goto nomem;
+		}
+		memcpy(dt->g.blocks, st->g.blocks, st->g.nblocks * sizeof(*dt->g.blocks));
+		memcpy(dt->g.edges, st->g.edges, st->g.nedges * sizeof(*dt->g.edges));
+		memcpy(dt->copies, st->copies, st->ncopies * sizeof(*dt->copies));
 	}
 	return 0;
 nomem:

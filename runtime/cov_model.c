@@ -5,6 +5,7 @@
  * snapshots are turned into counts here (hits-mode inference and
  * counts-mode flow conservation), following the semantics in cov.h.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -675,6 +676,71 @@ static int module_to_model(struct cov_model *m, const struct cov_module *mod,
 	return err;
 }
 
+/*
+ * Thin records (cov_abi.h): the probes of the optimised CFGs give their
+ * block counts, and a source probe with copies is worth the sum (counts)
+ * or the OR (hits) of its copies' blocks. *out gets the segment's probes
+ * with those values in place, in the segment's layout; free() it.
+ */
+static int thin_probes(const struct cov_module *mod, const struct bpfgauge_seg_hdr *hdr,
+		       const void *probes, const char *oname, void **out)
+{
+	size_t esz = hdr->mode == BPFGAUGE_MODE_COUNTS ? 8 : 1;
+	uint64_t *acc = calloc(mod->nprobes ? mod->nprobes : 1, sizeof(*acc));
+	uint8_t *has = calloc(mod->nprobes ? mod->nprobes : 1, 1);
+	unsigned char *virt = malloc((size_t)mod->nprobes * esz + 1);
+	int err = 0;
+
+	if (!acc || !has || !virt) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(virt, probes, (size_t)mod->nprobes * esz);
+	for (uint32_t i = 0; i < mod->nthins && !err; i++) {
+		const struct cov_mthin *t = &mod->thins[i];
+		uint64_t *bc = calloc(t->g.nblocks, sizeof(*bc));
+		uint64_t *ec = calloc(t->g.nedges ? t->g.nedges : 1, sizeof(*ec));
+
+		if (!bc || !ec)
+			err = -ENOMEM;
+		else if (mod->mode == BPFGAUGE_MODE_HITS)
+			err = func_counts_hits(&t->g, hdr, probes, bc, ec);
+		else
+			err = func_counts_flow(&t->g, hdr, probes, bc, ec, oname);
+		for (uint32_t k = 0; !err && k < t->ncopies; k++) {
+			const struct cov_mcopy *cp = &t->copies[k];
+			uint64_t v = bc[cp->block];
+
+			assert(cp->slot < mod->nprobes && cp->block < t->g.nblocks);
+			has[cp->slot] = 1;
+			if (mod->mode == BPFGAUGE_MODE_HITS)
+				acc[cp->slot] |= v != 0;
+			else if (cp->mult && v > (UINT64_MAX - acc[cp->slot]) / cp->mult)
+				acc[cp->slot] = UINT64_MAX; /* saturates */
+			else
+				acc[cp->slot] += v * cp->mult;
+		}
+		free(bc);
+		free(ec);
+	}
+	for (uint32_t p = 0; !err && p < mod->nprobes; p++) {
+		if (!has[p])
+			continue;
+		if (esz == 8)
+			memcpy(virt + (size_t)p * 8, &acc[p], 8);
+		else
+			virt[p] = (unsigned char)acc[p];
+	}
+out:
+	free(acc);
+	free(has);
+	if (err)
+		free(virt);
+	else
+		*out = virt;
+	return err;
+}
+
 struct add_ctx {
 	const struct cov_mapping *map;
 	struct cov_model *acc;
@@ -708,7 +774,16 @@ static int add_segment(const struct bpfgauge_seg_hdr *hdr, const void *probes, v
 	tmp = cov_model__new(NULL);
 	if (!tmp)
 		return -ENOMEM;
-	err = module_to_model(tmp, mod, hdr, probes, a->map->name);
+	if (mod->nthins) {
+		void *virt = NULL;
+
+		err = thin_probes(mod, hdr, probes, a->map->name, &virt);
+		if (!err)
+			err = module_to_model(tmp, mod, hdr, virt, a->map->name);
+		free(virt);
+	} else {
+		err = module_to_model(tmp, mod, hdr, probes, a->map->name);
+	}
 	if (!err && mod->mode == BPFGAUGE_MODE_HITS)
 		model_clamp_hits(tmp);
 	if (!err)

@@ -7,12 +7,14 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -40,10 +42,11 @@ const char *vm_default_accel(void)
 	const char *env = getenv("BPFGAUGE_VM_ACCEL");
 	int fd;
 
-	if (env && *env)
-		return env;
+	/* a KVM that failed once in this run stays failed, whoever asked for it */
 	if (kvm_broken)
 		return "tcg";
+	if (env && *env)
+		return env;
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return "tcg";
@@ -217,6 +220,51 @@ static int extract(const char *workdir, const char *nonce, struct vm_result *res
 
 static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res);
 
+/*
+ * Guests running now, so that a signal handler can kill them
+ * (vm_kill_all()): 0 is a free slot. More guests than slots still run, they
+ * are only not reachable from a handler.
+ */
+#define MAX_GUESTS 256
+static pid_t guests[MAX_GUESTS];
+
+static void guest_add(pid_t pid)
+{
+	for (int i = 0; i < MAX_GUESTS; i++) {
+		pid_t z = 0;
+
+		if (__atomic_compare_exchange_n(&guests[i], &z, pid, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return;
+	}
+}
+
+static void guest_del(pid_t pid)
+{
+	for (int i = 0; i < MAX_GUESTS; i++) {
+		pid_t p = pid;
+
+		if (__atomic_compare_exchange_n(&guests[i], &p, 0, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			return;
+	}
+}
+
+void vm_kill_all(void)
+{
+	for (int i = 0; i < MAX_GUESTS; i++) {
+		pid_t p = __atomic_load_n(&guests[i], __ATOMIC_SEQ_CST);
+
+		if (p > 0) {
+			kill(-p, SIGKILL);
+			kill(p, SIGKILL);
+		}
+	}
+}
+
+/* Error of a guest that KVM stopped (see kvm_failed()); never returned to callers. */
+#define VM_EKVM 0x4b564d
+
 int vm_run(const struct vm_opts *opts, struct vm_result *res)
 {
 	const char *accel;
@@ -228,15 +276,57 @@ int vm_run(const struct vm_opts *opts, struct vm_result *res)
 	err = vm_run_accel(opts, accel, res);
 	/*
 	 * /dev/kvm can exist and still be unusable (nested virtualisation
-	 * refusing MSRs): qemu then aborts at once. Fall back to TCG.
+	 * refusing MSRs): qemu then aborts at once, or stops the guest later
+	 * with a KVM internal error and waits (VM_EKVM). Either way, retry
+	 * this guest under TCG at once and use TCG for the rest of the run.
 	 */
-	if (err == -EIO && !opts->accel && !strcmp(accel, "kvm") && res->boot_s < 5) {
-		bpfgauge_log(BPFGAUGE_LOG_INFO, "vm: KVM failed to start the guest; using TCG");
+	if (strcmp(accel, "kvm"))
+		return err;
+	if (err == -VM_EKVM || (err == -EIO && !opts->accel && res->boot_s < 5)) {
+		bpfgauge_log(BPFGAUGE_LOG_INFO, "vm: KVM %s after %.1f s; using TCG for this run",
+			     err == -VM_EKVM ? "stopped the guest (internal error)"
+					     : "failed to start the guest", res->boot_s);
 		kvm_broken = 1;
 		vm_result_release(res);
 		err = vm_run_accel(opts, "tcg", res);
 	}
 	return err;
+}
+
+/*
+ * True if qemu's log says KVM stopped the guest. qemu does not exit then:
+ * it prints "KVM internal error. Suberror: N" (with "emulation failure"
+ * for suberror 1) and pauses the guest until it is killed.
+ */
+static bool kvm_failed(const char *qlog, off_t *seen)
+{
+	struct stat st;
+	size_t n;
+	char *log;
+	bool hit;
+
+	if (stat(qlog, &st) || st.st_size == *seen)
+		return false;
+	*seen = st.st_size;
+	log = read_all(qlog, &n);
+	if (!log)
+		return false;
+	hit = strstr(log, "KVM internal error") || strstr(log, "emulation failure");
+	free(log);
+	return hit;
+}
+
+/*
+ * Kill qemu and anything it started (its own process group), and reap it.
+ * pid is not reaped yet, so the group id cannot have been reused.
+ */
+static void kill_guest(pid_t pid, int *status)
+{
+	guest_del(pid);
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
 }
 
 static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res)
@@ -245,8 +335,11 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	const char *qemu, *extra, *panic;
 	const char *argv[40];
 	int argc = 0, timeout, status = 0, err;
-	double t0, deadline;
-	pid_t pid;
+	bool kvm_stopped = false;
+	double t0, deadline, next_check;
+	off_t qlog_seen = -1;
+	sigset_t stop, old_mask;
+	pid_t pid, parent = getpid();
 
 	memset(res, 0, sizeof(*res));
 	res->guest_rc = -1;
@@ -307,9 +400,22 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	argv[argc] = NULL;
 
 	t0 = now_s();
+	/*
+	 * Signals that end the program stay blocked from fork until the guest
+	 * is registered, so that vm_kill_all() in a handler never misses it.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &stop, &old_mask);
 	pid = fork();
-	if (pid < 0)
-		return bg_err(-errno);
+	if (pid < 0) {
+		err = -errno;
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+		return bg_err(err);
+	}
 	if (pid == 0) {
 		int fd = open(qlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int nul = open("/dev/null", O_RDONLY);
@@ -321,29 +427,60 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 			dup2(fd, 2);
 		}
 		setpgid(0, 0);
+		/*
+		 * Never outlive bpfgauge, even when it is SIGKILLed (where the
+		 * kernel honours it; vm_kill_all() covers catchable signals).
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		execvp(qemu, (char **)argv);
 		fprintf(stderr, "cannot run %s: %s\n", qemu, strerror(errno));
 		_exit(127);
 	}
+	/* in the parent too: whichever of setpgid() runs first wins */
+	setpgid(pid, pid);
+	guest_add(pid);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	deadline = t0 + timeout;
+	next_check = t0;
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
+		siginfo_t si = { 0 };
+		double t = now_s();
 
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
+		/* WNOWAIT: the zombie keeps its pid and group while we kill the group */
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) && errno != EINTR) {
+			guest_del(pid);
 			status = 0;
 			break;
 		}
-		if (now_s() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
+		if (si.si_pid == pid) {
+			kill_guest(pid, &status);
+			break;
+		}
+		if (!strcmp(accel, "kvm") && t >= next_check) {
+			next_check = t + 0.25;
+			if (kvm_failed(qlog, &qlog_seen)) {
+				kill_guest(pid, &status);
+				kvm_stopped = true;
+				break;
+			}
+		}
+		if (t > deadline) {
+			kill_guest(pid, &status);
 			res->timed_out = true;
 			break;
 		}
 		usleep(50 * 1000);
 	}
 	res->boot_s = now_s() - t0;
+	if (kvm_stopped) {
+		fill_tail(opts->workdir, res);
+		snprintf(res->error, sizeof(res->error),
+			 "KVM stopped the guest after %.1f s (KVM internal error)", res->boot_s);
+		return -VM_EKVM;
+	}
 	err = extract(opts->workdir, opts->nonce, res);
 	if (!err && !res->timed_out)
 		return 0;

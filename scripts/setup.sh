@@ -7,10 +7,15 @@
 set -euo pipefail
 
 llvm_versions=${BPFGAUGE_LLVM_VERSIONS:-"14 22"}
+# bc, procps (ps) and iproute2 (tc) are used by the test scripts; a minimal
+# Debian 12 (debootstrap --variant=minbase) has none of them.
 pkgs=(build-essential cmake pkg-config git libbpf-dev libelf-dev zlib1g-dev
-      libsqlite3-dev sqlite3 bpftool lcov libxml2-utils python3)
+      libsqlite3-dev sqlite3 bpftool lcov libxml2-utils python3
+      bc procps iproute2 ca-certificates)
+# libclang-rt-N-dev holds clang-N's sanitizer and libFuzzer runtimes (the
+# fuzz target links them; without them the target is skipped at configure).
 for v in $llvm_versions; do
-  pkgs+=("clang-$v" "llvm-$v-dev" "llvm-$v")
+  pkgs+=("clang-$v" "llvm-$v-dev" "llvm-$v" "libclang-rt-$v-dev")
 done
 # The kernel x clang matrix boots other kernels under qemu with a static CLI
 # in a busybox initramfs (libzstd-dev is not needed: Debian's libelf.a has no zstd).

@@ -102,6 +102,55 @@ struct edge {
 	int src, dst, probe;
 };
 
+/*
+ * Checks one thin function (the optimised CFG of late thinning): its probes
+ * and copied slots are in range, its blocks carry no lines and its edges no
+ * labels, and every probe slot appears once. Prints "thin <name> <probes>
+ * <blocks> <copies>".
+ */
+static char *check_thin(char *line, unsigned nprobes)
+{
+	char name[256];
+	unsigned nb, ne, nc, probes = 0;
+	char *next = strchr(line, '\n');
+	int n;
+
+	*next++ = '\0';
+	if (sscanf(line, "thin %255s %u %u %u%n", name, &nb, &ne, &nc, &n) != 4 || line[n] || !nb)
+		die("bad thin line '%s'", line);
+	unsigned char *seen = calloc(nprobes + 1, 1);
+	for (unsigned i = 0; i < nb + ne + nc; i++) {
+		char *tok[8];
+		int nt = 0;
+
+		line = next;
+		next = strchr(line, '\n');
+		if (!next)
+			die("record ends inside thin %s", name);
+		*next++ = '\0';
+		for (char *t = strtok(line, " "); t && nt < 8; t = strtok(NULL, " "))
+			tok[nt++] = t;
+		const char *want = i < nb ? "b" : i < nb + ne ? "e" : "c";
+		int np = i < nb ? 3 : i < nb + ne ? 5 : 4;
+		if (nt != np || strcmp(tok[0], want))
+			die("thin %s: bad %s record", name, want);
+		const char *pt = i < nb ? tok[2] : i < nb + ne ? tok[3] : NULL;
+		if (i >= nb && i < nb + ne && strcmp(tok[4], "-"))
+			die("thin %s: an edge with a branch label", name);
+		if (pt && strcmp(pt, "-") && strcmp(pt, "<")) {
+			unsigned p = (unsigned)atoi(pt);
+			if (p >= nprobes || seen[p]++)
+				die("thin %s: probe %u out of range or used twice", name, p);
+			probes++;
+		}
+		if (!pt && ((unsigned)atoi(tok[1]) >= nb || (unsigned)atoi(tok[2]) >= nprobes))
+			die("thin %s: copy record out of range", name);
+	}
+	free(seen);
+	printf("thin %s %u %u %u\n", name, probes, nb, nc);
+	return next;
+}
+
 /* Checks one function's records; line points at the "func" line. */
 static char *check_func(char *line, int mode, int naive, unsigned nfiles, unsigned nprobes,
 			unsigned char *used)
@@ -331,12 +380,22 @@ static size_t check_record(char *rec, size_t avail, int naive)
 		while (!strncmp(line, "b ", 2) || !strncmp(line, "e ", 2) || !strncmp(line, "s ", 2))
 			line = strchr(line, '\n') + 1;
 	}
+	char *thins = line;
+	unsigned nthins = 0;
+	while (!strncmp(line, "thin ", 5)) {
+		nthins++;
+		line = strchr(line, '\n') + 1;
+		while (!strncmp(line, "b ", 2) || !strncmp(line, "e ", 2) || !strncmp(line, "c ", 2))
+			line = strchr(line, '\n') + 1;
+	}
 	if (strcmp(line, "end\n"))
 		die("unexpected line after the functions");
 	printf(" %u\n", nfuncs);
 	line = funcs;
 	for (unsigned i = 0; i < nfuncs; i++)
 		line = check_func(line, mode, naive, nfiles, nprobes, used);
+	for (unsigned i = 0; i < nthins; i++)
+		thins = check_thin(thins, nprobes);
 	for (unsigned i = 0; i < nprobes; i++)
 		if (!used[i])
 			die("probe %u is never referenced", i);

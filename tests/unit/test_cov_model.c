@@ -275,6 +275,83 @@ TEST(selects_count_without_branches)
 	bpfgauge_set_print(old);
 }
 
+/*
+ * Late thinning: the source function's only probe (slot 0, its entry
+ * count) was copied by the optimiser into blocks 1 (twice, an unrolled
+ * pair) and 2 of the optimised diamond g, which has its own probes in
+ * slots 0 (entry, reused) and 1 (edge 0->1). g runs 10 times, 3 through
+ * block 1: the source block ran 3 * 2 + 7 = 13 times.
+ */
+static const char *body_thin =
+	"mode counts\n"
+	"probes 2\n"
+	"producer llvm-test\n"
+	"file 0 /src/a.c\n"
+	"func f 0 9 1 2\n"
+	"b 0 - 0:10:0\n"
+	"e -1 0 0 -\n"
+	"e 0 -1 - -\n"
+	"thin g 4 6 2\n"
+	"b 0 -\n"
+	"b 1 -\n"
+	"b 2 -\n"
+	"b 3 -\n"
+	"e -1 0 0 -\n"
+	"e 0 1 1 -\n"
+	"e 0 2 - -\n"
+	"e 1 3 - -\n"
+	"e 2 3 - -\n"
+	"e 3 -1 - -\n"
+	"c 1 0 2\n"
+	"c 2 0 1\n"
+	"end\n";
+
+TEST(thin_records_sum_the_copies)
+{
+	uint64_t hash, fn = 0;
+	struct cov_mapping *map = mapping_of(body_thin, &hash);
+	struct cov_model *m = cov_model__new(NULL);
+	unsigned char seg[64];
+	uint64_t vals[2] = { 10, 3 };
+	size_t sz = segment(seg, BPFGAUGE_MODE_COUNTS, 2, hash, vals);
+
+	ASSERT_EQ_INT(cov_model__add_counters(m, map, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 10), 13);
+	ASSERT_EQ_INT(cov_model__func(m, "f", &fn), 0);
+	ASSERT_EQ_U64(fn, 13);
+	ASSERT_EQ_INT(cov_model__func(m, "g", &fn), -ENOENT); /* not a source function */
+	cov_model__free(m);
+
+	/* a merged mapping keeps the thin records */
+	struct cov_mapping *map2 = mapping_of(body_counts, NULL);
+	ASSERT_EQ_INT(cov_mapping__merge(map2, map), 0);
+	m = cov_model__new(NULL);
+	ASSERT_EQ_INT(cov_model__add_counters(m, map2, seg, sz, NULL), 0);
+	ASSERT_EQ_U64(line(m, "a.c", 10), 13);
+	cov_model__free(m);
+	cov_mapping__free(map2);
+	cov_mapping__free(map);
+
+	/* a copy of a slot past "probes", or a thin block with lines: refused */
+	bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+	char *b = strdup(body_thin);
+	strstr(b, "c 2 0 1")[4] = '7';
+	char *r = record(b, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	free(b);
+	b = malloc(strlen(body_thin) + 16);
+	strcpy(b, body_thin);
+	char *at = strstr(b, "b 3 -\n") + 5;
+	memmove(at + 7, at, strlen(at) + 1);
+	memcpy(at, " 0:11:0", 7);
+	r = record(b, NULL, 0);
+	ASSERT_EQ_INT(parse_text(r), -BPFGAUGE_EBADMAPPING);
+	free(r);
+	free(b);
+	bpfgauge_set_print(old);
+}
+
 TEST(hits_mode_inference)
 {
 	uint64_t hash, fn = 9;
@@ -649,6 +726,7 @@ int main(void)
 	RUN_TEST(counts_mode_flow_conservation);
 	RUN_TEST(counts_mode_unexecuted_branch_is_dash);
 	RUN_TEST(selects_count_without_branches);
+	RUN_TEST(thin_records_sum_the_copies);
 	RUN_TEST(hits_mode_inference);
 	RUN_TEST(hits_mode_predecessor_inference);
 	RUN_TEST(hits_mode_cyclic_derivation_is_refused);

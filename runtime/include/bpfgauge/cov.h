@@ -241,6 +241,13 @@ void cov_tracer__free(struct cov_tracer *t); /* accepts NULL, releases the maps 
 /* Zero the probes of every segment in a counter map value (headers kept). */
 int cov_value_reset(void *value, size_t size);
 
+/*
+ * The mapping hash of every segment in a counter map value, in order: the
+ * first max go to hashes, *n gets how many there are (may exceed max). 0, or
+ * -BPFGAUGE_ECOUNTERS (with *n = 0) if the value is malformed.
+ */
+int cov_value_hashes(const void *value, size_t size, uint64_t *hashes, size_t max, size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

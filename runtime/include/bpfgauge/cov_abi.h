@@ -39,6 +39,12 @@
  *     ...                                 (b, e, then s records follow
  *                                         their func; nselects is 0 when
  *                                         absent)
+ *     thin <name> <nblocks> <nedges> <ncopies>
+ *     b <bid> <probe|-|<>
+ *     e <src> <dst> <probe|-> -
+ *     c <bid> <slot> <mult>
+ *     ...                                 (thin records follow all func
+ *                                         records; format 3)
  *     end
  *
  *   Blocks are numbered 0..nblocks-1 within the function; block 0 is the
@@ -65,6 +71,15 @@
  *   the condition was true; false = the block's count minus that. Hits
  *   mode: <probe> and <probe>+1 are the bytes of the false and the true
  *   outcome.
+ *
+ *   A thin record is late thinning (format 3): the optimised CFG of
+ *   function <name> (blocks and edges with the semantics below, without
+ *   lines or branch labels) with its own probes, and its copies: block
+ *   <bid> held <mult> copies (hits: 1) of source probe <slot>. A slot with
+ *   copies is not read from the segment: its value is the sum over its
+ *   copies of block count x mult (counts), or whether any copy's block was
+ *   hit (hits). Thin probes may reuse such slots, so the segment's values
+ *   are read as thin probes first, then replaced by the computed slots.
  *
  *   Where the pass instruments (it records nothing of it): by default on
  *   the CFG clang's frontend emits, before inlining, unrolling and CFG

@@ -75,6 +75,14 @@ struct vm_result {
 int vm_run(const struct vm_opts *opts, struct vm_result *res);
 void vm_result_release(struct vm_result *res); /* accepts zeroed */
 
+/*
+ * SIGKILL every guest that vm_run() is running now, with anything it
+ * started. Async-signal-safe: call it from the program's SIGTERM/SIGINT
+ * handler so that no qemu outlives the program. vm_run() then returns an
+ * error for each killed guest.
+ */
+void vm_kill_all(void);
+
 /* "kvm" if /dev/kvm can be opened read-write, else "tcg". */
 const char *vm_default_accel(void);
 
