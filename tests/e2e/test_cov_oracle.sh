@@ -10,8 +10,8 @@
 #      that can build it: this checks the ground truth independently of
 #      bpfgauge's pass. Not 14-16: llvm-cov 14 and 15 report 0 for the
 #      statement after common.h's brace-less checksum loop ('sum = ...'),
-#      which runs 10 times (19 and 22 say 10), and Debian 12 has no profile
-#      runtime for clang-16.
+#      which runs 10 times (19 and 22 say 10); 16 was not tried (its profile
+#      runtime, libclang-rt-16-dev, was not installed when this was written).
 #   2. bpfgauge's lcov of one run of every example, for every built major,
 #      counts and hits mode, must equal the oracle (root: loads BPF).
 # The deliberate differences and their reasons are listed in
