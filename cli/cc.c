@@ -15,19 +15,22 @@
 
 static int cc_help(void)
 {
-	printf("Usage: %s cc [--mode hits|counts] [--stats] -- CLANG [CLANG ARGS...]\n"
+	printf("Usage: %s cc [--mode hits|counts] [--stats] -- [LAUNCHER] CLANG [CLANG ARGS...]\n"
 	       "\n"
 	       "Runs CLANG with the bpfgauge pass plugin for its LLVM major added\n"
-	       "(-fplugin/-fpass-plugin), e.g.\n"
-	       "  %s cc --mode counts -- clang-19 -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o\n"
+	       "(-fplugin/-fpass-plugin); the major comes from 'CLANG --version', so plain\n"
+	       "'clang' works, and a LAUNCHER (ccache, sccache, distcc) may come first, e.g.\n"
+	       "  %s cc --mode counts -- clang -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o\n"
+	       "  %s cc -- ccache clang-22 -g -O2 -target bpf -c prog.bpf.c -o prog.bpf.o\n"
 	       "\n"
 	       "  --mode hits     one byte per probe, cheapest (default)\n"
 	       "  --mode counts   exact u64 execution counts (atomic add)\n"
 	       "  --stats         print probes vs basic blocks per function to stderr\n"
 	       "\n"
-	       "Plugins are looked up in $BPFGAUGE_PASS_DIR, the build tree, then\n"
-	       "%s. Exit code: CLANG's, or 2 when no plugin matches.\n",
-	       bin_name, bin_name, BPFGAUGE_INSTALL_PASS_DIR);
+	       "Plugins are looked up in $BPFGAUGE_PASS_DIR, then in ../lib/bpfgauge next to\n"
+	       "the bpfgauge binary (installed), then in ./pass next to it (build tree).\n"
+	       "Exit code: CLANG's, or 2 when no plugin matches.\n",
+	       bin_name, bin_name, bin_name);
 	return 0;
 }
 
@@ -56,6 +59,19 @@ static int clang_major(const char *clang)
 	return major > 0 ? major : -1;
 }
 
+/* Compiler launchers that take the real compiler as their first argument. */
+static bool is_launcher(const char *cmd)
+{
+	static const char *const launchers[] = { "ccache", "sccache", "distcc", "icecc" };
+	const char *base = strrchr(cmd, '/');
+
+	base = base ? base + 1 : cmd;
+	for (size_t i = 0; i < sizeof(launchers) / sizeof(launchers[0]); i++)
+		if (!strcmp(base, launchers[i]))
+			return true;
+	return false;
+}
+
 int do_cc(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -68,7 +84,7 @@ int do_cc(int argc, char **argv)
 	bool stats = false;
 	char plugin[4096], modeopt[64];
 	const char *dir;
-	int opt, major;
+	int opt, major, compiler;
 	char **nargv;
 	int n = 0;
 
@@ -93,16 +109,34 @@ int do_cc(int argc, char **argv)
 		      bin_name);
 		return EXIT_ERROR;
 	}
-	major = clang_major(argv[optind]);
+	compiler = optind;
+	if (is_launcher(argv[compiler])) {
+		if (compiler + 1 >= argc) {
+			p_err("cc: '%s' needs a compiler after it (e.g. %s clang-22 ...)", argv[compiler],
+			      argv[compiler]);
+			return EXIT_ERROR;
+		}
+		compiler++;
+	}
+	major = clang_major(argv[compiler]);
 	if (major < 0) {
-		p_err("cc: cannot run '%s --version' to find its LLVM major", argv[optind]);
+		p_err("cc: cannot run '%s --version' to find its LLVM major (is it a clang on PATH?)",
+		      argv[compiler]);
 		return EXIT_ERROR;
 	}
 	dir = cli_pass_dir(major, plugin, sizeof(plugin));
 	if (!dir) {
-		p_err("cc: no pass plugin for LLVM %d (this build has LLVM %s); rebuild with "
-		      "-DBPFGAUGE_LLVM=%d or set BPFGAUGE_PASS_DIR",
-		      major, BPFGAUGE_LLVM_MAJORS_STR, major);
+		char have[256];
+		int newest = cli_pass_majors(have, sizeof(have));
+
+		if (newest > 0)
+			p_err("cc: no pass plugin for LLVM %d ('%s' is clang %d); the plugins found are "
+			      "for LLVM %s: use clang-%d, or build bpfgauge with -DBPFGAUGE_LLVM=%d",
+			      major, argv[compiler], major, have, newest, major);
+		else
+			p_err("cc: no pass plugin for LLVM %d ('%s'): none next to the bpfgauge binary "
+			      "and BPFGAUGE_PASS_DIR is %s", major, argv[compiler],
+			      getenv("BPFGAUGE_PASS_DIR") ? "set but has none" : "unset");
 		return EXIT_ERROR;
 	}
 	snprintf(plugin, sizeof(plugin), "%s/libbpfgauge-pass-%d.so", dir, major);

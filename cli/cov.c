@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,19 +19,22 @@ int do_cov_run(int argc, char **argv);
 
 static int cov_help(int argc, char **argv)
 {
-	printf("Usage: %s cov run [-o FILE] [--format F] [--objects PATH]... [--test-name TN] -- CMD [ARGS...]\n"
-	       "       %s cov report OBJ... [-o FILE] [--format F] [--snapshot SNAP]... [--test-name TN]\n"
+	printf("Usage: %s cov run [-o FILE] [--format F] [--root DIR] [--objects PATH]... [--test-name TN] -- CMD [ARGS...]\n"
+	       "       %s cov report OBJ... [-o FILE] [--format F] [--root DIR] [--snapshot SNAP]... [--test-name TN]\n"
 	       "       %s cov snapshot -o SNAP [OBJ...]\n"
 	       "       %s cov reset [OBJ...]\n"
-	       "       %s cov merge TRACEFILE... [-o FILE] [--format F]\n"
+	       "       %s cov merge TRACEFILE... [-o FILE] [--format F] [--root DIR]\n"
 	       "       %s cov summary TRACEFILE... [--fail-under-lines N] [--fail-under-functions N]\n"
 	       "                                   [--fail-under-branches N]\n"
 	       "       %s cov help\n"
 	       "\n"
 	       "F := { lcov | cobertura | json }   (default lcov)\n"
+	       "--root DIR: Cobertura's <source>; file names under it are written relative to it\n"
+	       "          (default: the git top level of the working directory, else the directory)\n"
 	       "\n"
 	       "run       runs CMD and collects the coverage of every instrumented object it (or a\n"
-	       "          child) loads, with any loader; see '%s cov run --help'. Exits with CMD's code.\n"
+	       "          child) loads, with any loader; see '%s cov run --help'. Exits with CMD's code\n"
+	       "          when CMD fails, with 2 when nothing was collected.\n"
 	       "report    reads the counters of the instrumented objects OBJ (files built with the\n"
 	       "          pass) from every live .data.bpfgauge map in the kernel (needs root), or from\n"
 	       "          snapshot files, and writes coverage. With -o and lcov the result is merged\n"
@@ -39,7 +44,7 @@ static int cov_help(int argc, char **argv)
 	       "reset     zeroes the live counters (of OBJs only, if given), e.g. between tests.\n"
 	       "merge     merges lcov tracefiles (sums counts) and writes one in format F.\n"
 	       "summary   prints line, function and branch totals; exits 1 if a --fail-under\n"
-	       "          percentage is not met.\n",
+	       "          percentage is not met, or is set over zero lines (functions, branches).\n",
 	       bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name, bin_name);
 	return 0;
 }
@@ -57,23 +62,49 @@ static const struct cov_writer *pick_writer(const char *fmt)
 struct emit_ctx {
 	const struct cov_writer *w;
 	const struct cov_model *m;
+	const struct cov_write_opts *o;
 };
+
+static int write_one(FILE *f, const struct emit_ctx *e)
+{
+	if (e->w->write_opts)
+		return e->w->write_opts(f, e->m, e->o);
+	return e->w->write(f, e->m);
+}
 
 static int emit_cb(void *ctx, void *file)
 {
-	struct emit_ctx *e = ctx;
+	return write_one(file, ctx);
+}
 
-	return e->w->write(file, e->m);
+int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o)
+{
+	static char buf[PATH_MAX];
+
+	memset(o, 0, sizeof(*o));
+	if (w != &cov_writer_cobertura)
+		return 0;
+	if (root) {
+		if (!realpath(root, buf)) {
+			p_err("cov: --root '%s': %s", root, strerror(errno));
+			return -1;
+		}
+		o->root = buf;
+		return 0;
+	}
+	o->root = cli_source_root();
+	return 0;
 }
 
 /* Write model to out (or stdout); lcov output merges into an existing file. */
-int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out)
+int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out,
+	     const struct cov_write_opts *o)
 {
-	struct emit_ctx e = { w, m };
+	struct emit_ctx e = { w, m, o };
 	int err;
 
 	if (!out || !strcmp(out, "-"))
-		return w->write(stdout, m) ? EXIT_ERROR : 0;
+		return write_one(stdout, &e) ? EXIT_ERROR : 0;
 	if (w == &cov_writer_lcov)
 		err = bpfgauge_cov_write_lcov(m, out);
 	else
@@ -85,20 +116,24 @@ int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *
 	return 0;
 }
 
+/* "80.0% (4 of 5)", or "n/a (0 of 0)": a percentage of nothing is not 100%. */
+static void print_ratio(FILE *f, const char *what, uint64_t hit, uint64_t found)
+{
+	if (found)
+		fprintf(f, "%s: %.1f%% (%llu of %llu)\n", what, 100.0 * hit / found,
+			(unsigned long long)hit, (unsigned long long)found);
+	else
+		fprintf(f, "%s: n/a (0 of 0)\n", what);
+}
+
 void cov_print_summary(const struct cov_model *m, FILE *f)
 {
 	struct cov_summary s;
 
 	cov_model__summary(m, &s);
-	fprintf(f, "lines......: %.1f%% (%llu of %llu)\n",
-		s.lines_found ? 100.0 * s.lines_hit / s.lines_found : 100.0,
-		(unsigned long long)s.lines_hit, (unsigned long long)s.lines_found);
-	fprintf(f, "functions..: %.1f%% (%llu of %llu)\n",
-		s.funcs_found ? 100.0 * s.funcs_hit / s.funcs_found : 100.0,
-		(unsigned long long)s.funcs_hit, (unsigned long long)s.funcs_found);
-	fprintf(f, "branches...: %.1f%% (%llu of %llu)\n",
-		s.branches_found ? 100.0 * s.branches_hit / s.branches_found : 100.0,
-		(unsigned long long)s.branches_hit, (unsigned long long)s.branches_found);
+	print_ratio(f, "lines......", s.lines_hit, s.lines_found);
+	print_ratio(f, "functions..", s.funcs_hit, s.funcs_found);
+	print_ratio(f, "branches...", s.branches_hit, s.branches_found);
 }
 
 /* Load and merge the mappings of every object given. */
@@ -137,10 +172,12 @@ static int do_report(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "test-name", required_argument, NULL, 't' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = NULL, *fmt = NULL, *tn = NULL;
+	const char *out = NULL, *fmt = NULL, *tn = NULL, *root = NULL;
+	struct cov_write_opts wo;
 	const char **snaps = calloc(argc + 1, sizeof(char *));
 	int nsnaps = 0, opt, ret = EXIT_ERROR;
 	struct cov_snapshot *snap = NULL;
@@ -155,13 +192,14 @@ static int do_report(int argc, char **argv)
 		case 'f': fmt = optarg; break;
 		case 's': snaps[nsnaps++] = optarg; break;
 		case 't': tn = optarg; break;
+		case 'R': root = optarg; break;
 		case 'h': free(snaps); return cov_help(0, NULL);
 		default:
 			p_err("cov report: unknown option '%s' (try '%s cov help')", argv[optind - 1], bin_name);
 			goto out;
 		}
 	}
-	if (!(w = pick_writer(fmt)))
+	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo))
 		goto out;
 	if (optind >= argc) {
 		p_err("cov report: name the instrumented objects (usage: %s cov report OBJ... [-o FILE])", bin_name);
@@ -206,7 +244,17 @@ static int do_report(int argc, char **argv)
 	}
 	if (unmatched)
 		p_info("cov report: ignored %zu counter segment(s) of other objects", unmatched);
-	ret = cov_emit(w, model, out);
+	{
+		struct cov_summary sum;
+
+		cov_model__summary(model, &sum);
+		if (!sum.lines_found) {
+			p_err("cov report: the counters of %s hold no instrumented line: no coverage written",
+			      argc - optind == 1 ? argv[optind] : "these objects");
+			goto out;
+		}
+	}
+	ret = cov_emit(w, model, out, &wo);
 	if (!ret && out)
 		cov_print_summary(model, stderr);
 out:
@@ -301,10 +349,12 @@ static int do_merge(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = NULL, *fmt = NULL;
+	const char *out = NULL, *fmt = NULL, *root = NULL;
+	struct cov_write_opts wo;
 	const struct cov_writer *w;
 	struct cov_model *m;
 	int opt, ret = EXIT_ERROR;
@@ -313,13 +363,14 @@ static int do_merge(int argc, char **argv)
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'f': fmt = optarg; break;
+		case 'R': root = optarg; break;
 		case 'h': return cov_help(0, NULL);
 		default:
 			p_err("cov merge: unknown option '%s'", argv[optind - 1]);
 			return EXIT_ERROR;
 		}
 	}
-	if (!(w = pick_writer(fmt)))
+	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo))
 		return EXIT_ERROR;
 	if (optind >= argc) {
 		p_err("cov merge: name at least one tracefile");
@@ -336,7 +387,7 @@ static int do_merge(int argc, char **argv)
 	}
 	/* the output replaces -o: merging into it would count its data twice */
 	if (out && w == &cov_writer_lcov) {
-		struct emit_ctx e = { w, m };
+		struct emit_ctx e = { w, m, &wo };
 		int err = bpfgauge_write_atomic(out, emit_cb, &e);
 
 		if (err) {
@@ -345,7 +396,7 @@ static int do_merge(int argc, char **argv)
 		}
 		ret = 0;
 	} else {
-		ret = cov_emit(w, m, out);
+		ret = cov_emit(w, m, out, &wo);
 	}
 out:
 	cov_model__free(m);
@@ -370,6 +421,8 @@ static int do_summary(int argc, char **argv)
 		{ 0 },
 	};
 	double min[3] = { -1, -1, -1 }, pct[3];
+	uint64_t found[3], hit[3];
+	bool pass[3];
 	static const char *const what[3] = { "lines", "functions", "branches" };
 	struct cov_summary s;
 	struct cov_model *m;
@@ -402,16 +455,17 @@ static int do_summary(int argc, char **argv)
 	if (!m)
 		return EXIT_ERROR;
 	cov_model__summary(m, &s);
-	pct[0] = s.lines_found ? 100.0 * s.lines_hit / s.lines_found : 100.0;
-	pct[1] = s.funcs_found ? 100.0 * s.funcs_hit / s.funcs_found : 100.0;
-	pct[2] = s.branches_found ? 100.0 * s.branches_hit / s.branches_found : 100.0;
-	for (int k = 0; k < 3; k++)
-		if (min[k] >= 0 && pct[k] < min[k])
+	found[0] = s.lines_found, found[1] = s.funcs_found, found[2] = s.branches_found;
+	hit[0] = s.lines_hit, hit[1] = s.funcs_hit, hit[2] = s.branches_hit;
+	for (int k = 0; k < 3; k++) {
+		pct[k] = found[k] ? 100.0 * hit[k] / found[k] : 0.0;
+		/* a threshold over nothing fails: an empty report must not pass a gate */
+		pass[k] = min[k] < 0 || (found[k] && pct[k] >= min[k]);
+		if (!pass[k])
 			ret = EXIT_GATE;
+	}
 	if (json_output) {
 		json_writer_t *jw = jw_new(stdout, pretty_output);
-		uint64_t f[3] = { s.lines_found, s.funcs_found, s.branches_found };
-		uint64_t h[3] = { s.lines_hit, s.funcs_hit, s.branches_hit };
 
 		jw_start_object(jw);
 		jw_uint_field(jw, "schema_version", COV_JSON_SCHEMA_VERSION);
@@ -419,12 +473,15 @@ static int do_summary(int argc, char **argv)
 		for (int k = 0; k < 3; k++) {
 			jw_name(jw, what[k]);
 			jw_start_object(jw);
-			jw_uint_field(jw, "found", f[k]);
-			jw_uint_field(jw, "hit", h[k]);
-			jw_double_field(jw, "percent", pct[k]);
+			jw_uint_field(jw, "found", found[k]);
+			jw_uint_field(jw, "hit", hit[k]);
+			if (found[k])
+				jw_double_field(jw, "percent", pct[k]);
+			else
+				jw_null_field(jw, "percent");
 			if (min[k] >= 0) {
 				jw_double_field(jw, "fail_under", min[k]);
-				jw_bool_field(jw, "ok", pct[k] >= min[k]);
+				jw_bool_field(jw, "ok", pass[k]);
 			}
 			jw_end_object(jw);
 		}
@@ -435,10 +492,16 @@ static int do_summary(int argc, char **argv)
 		printf("files......: %llu\n", (unsigned long long)s.files);
 		cov_print_summary(m, stdout);
 	}
-	for (int k = 0; k < 3; k++)
-		if (min[k] >= 0 && pct[k] < min[k])
+	for (int k = 0; k < 3; k++) {
+		if (pass[k])
+			continue;
+		if (!found[k])
+			fprintf(stderr, "%s: no instrumented %s (0 of 0), so --fail-under-%s %.1f%% fails\n",
+				bin_name, what[k], what[k], min[k]);
+		else
 			fprintf(stderr, "%s: %s coverage %.1f%% is below --fail-under-%s %.1f%%\n", bin_name,
 				what[k], pct[k], what[k], min[k]);
+	}
 	cov_model__free(m);
 	return ret;
 }

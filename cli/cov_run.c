@@ -22,7 +22,9 @@
 #include "cov_writers.h"
 #include "main.h"
 
-int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out);
+int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out,
+	     const struct cov_write_opts *o);
+int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o);
 void cov_print_summary(const struct cov_model *m, FILE *f);
 
 static volatile pid_t child_pid;
@@ -262,9 +264,100 @@ static int find_objects(char **paths, int n, const struct cov_snapshot *snap)
 	return scan.err;
 }
 
+/* "DIR1, DIR2" or "the current directory": where --objects looked. */
+static void where_text(char *buf, size_t size, char **objs, int nobjs)
+{
+	size_t n = 0;
+
+	if (!nobjs) {
+		snprintf(buf, size, "the current directory (use --objects)");
+		return;
+	}
+	n = snprintf(buf, size, "--objects ");
+	for (int i = 0; i < nobjs && n < size; i++)
+		n += snprintf(buf + n, size - n, "%s%s", i ? ", " : "", objs[i]);
+}
+
+/*
+ * The counter segments of the maps in snap that belong to no module of map
+ * (map may be NULL): how many, and a description of the first few.
+ */
+static size_t unmatched_segments(const struct cov_snapshot *snap, const struct cov_mapping *map,
+				 char *desc, size_t size)
+{
+	size_t nseg = 0, n = 0;
+
+	desc[0] = 0;
+	for (size_t i = 0; i < cov_snapshot__cnt(snap); i++) {
+		size_t vsize, off = 0;
+		const unsigned char *v = cov_snapshot__value(snap, i, &vsize, NULL);
+
+		while (off + sizeof(struct bpfgauge_seg_hdr) <= vsize) {
+			struct bpfgauge_seg_hdr h;
+			bool known = false;
+
+			memcpy(&h, v + off, sizeof(h));
+			if (h.magic != BPFGAUGE_SEG_MAGIC) {
+				off += 8; /* zero padding between linked segments */
+				continue;
+			}
+			for (size_t k = 0; map && k < cov_mapping__module_cnt(map); k++)
+				known |= cov_mapping__module_hash(map, k) == h.hash;
+			if (!known) {
+				if (nseg < 3 && n < size)
+					n += snprintf(desc + n, size - n, "%s%s-mode segment %016llx of %u probes",
+						      nseg ? ", " : "", h.mode == BPFGAUGE_MODE_COUNTS ? "counts" : "hits",
+						      (unsigned long long)h.hash, h.nprobes);
+				else if (nseg == 3 && n < size)
+					n += snprintf(desc + n, size - n, ", ...");
+				nseg++;
+			}
+			off += bpfgauge_seg_size(h.mode, h.nprobes);
+		}
+	}
+	return nseg;
+}
+
+/*
+ * Counter maps with segments of no object found under --objects (snap holds
+ * only those): save them as a snapshot beside the output so they are not
+ * lost, and say where they went. An error when nothing else was collected
+ * (sum), a warning otherwise. 0, or -1 if the snapshot cannot be written.
+ */
+static int save_unmatched(const struct cov_snapshot *snap, const struct cov_mapping *map,
+			  const char *out, char **objs, int nobjs, const struct cov_summary *sum)
+{
+	char path[4096], where[1024], desc[512];
+	size_t nseg = unmatched_segments(snap, map, desc, sizeof(desc));
+	size_t nmaps = cov_snapshot__cnt(snap);
+	int err;
+
+	snprintf(path, sizeof(path), "%s.unmatched.snap", !out || !strcmp(out, "-") ? "cov-run" : out);
+	where_text(where, sizeof(where), objs, nobjs);
+	err = cov_snapshot__write(snap, path);
+	if (err) {
+		p_err("cov run: %zu counter map(s) matched no object under %s, and saving them to '%s' "
+		      "failed: %s", nmaps, where, path, bpfgauge_strerror(err));
+		return -1;
+	}
+	if (!map)
+		p_err("cov run: %zu counter map(s) captured, but no instrumented object found under %s; "
+		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
+		      nmaps, where, path, path);
+	else if (!sum->lines_found)
+		p_err("cov run: %zu counter map(s) matched no object under %s: stale build? (%s); "
+		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
+		      nmaps, where, desc, path, path);
+	else
+		fprintf(stderr, "%s: warning: cov run: %zu counter segment(s) belong to no object found "
+			"under %s (%s); their %zu map(s) saved to '%s' (bpfgauge cov report OBJ... "
+			"--snapshot %s)\n", bin_name, nseg, where, desc, nmaps, path, path);
+	return 0;
+}
+
 static int run_help(void)
 {
-	printf("Usage: %s cov run [-o FILE] [--format F] [--objects PATH]... [--test-name TN]\n"
+	printf("Usage: %s cov run [-o FILE] [--format F] [--root DIR] [--objects PATH]... [--test-name TN]\n"
 	       "                     -- CMD [ARGS...]\n"
 	       "\n"
 	       "Runs CMD and collects the coverage of every instrumented BPF object that CMD or\n"
@@ -284,11 +377,18 @@ static int run_help(void)
 	       "                      in the tree (no symlinks out, no /proc, /sys, /dev)\n"
 	       "                      and skips an unreadable object with a warning\n"
 	       "  -t, --test-name TN  lcov TN for this run\n"
+	       "  --root DIR          Cobertura: the <source> root, file names relative to it\n"
+	       "                      (default: the git top level, else the current directory)\n"
 	       "\n"
+	       "Counter maps of objects not found under --objects (a stale build, a wrong\n"
+	       "path) are saved to FILE.unmatched.snap, never dropped: report them with\n"
+	       "'%s cov report OBJ... --snapshot FILE.unmatched.snap'.\n"
 	       "SIGINT and SIGTERM are forwarded to CMD and the coverage gathered so far is\n"
-	       "still written. Exit code: CMD's (128+N if killed by signal N), or 2 if\n"
-	       "bpfgauge itself fails.\n",
-	       bin_name);
+	       "still written. Exit code: CMD's whenever CMD fails (128+N if killed by signal\n"
+	       "N); else 2 when no coverage was collected (no instrumented object loaded, or\n"
+	       "no counter map matches an object under --objects), when the report has no\n"
+	       "instrumented line (no report is written then), or when bpfgauge fails.\n",
+	       bin_name, bin_name);
 	return 0;
 }
 
@@ -299,10 +399,12 @@ int do_cov_run(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "objects", required_argument, NULL, 'O' },
 		{ "test-name", required_argument, NULL, 't' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = "coverage.info", *fmt = "lcov", *tn = NULL;
+	const char *out = "coverage.info", *fmt = "lcov", *tn = NULL, *root = NULL;
+	struct cov_write_opts wo;
 	char **objs = calloc(argc + 1, sizeof(char *));
 	int nobjs = 0, opt, gate[2], status = 0, cmd_rc, err;
 	const struct cov_writer *w;
@@ -310,6 +412,8 @@ int do_cov_run(int argc, char **argv)
 	struct cov_snapshot *snap = NULL;
 	struct cov_model *model = NULL;
 	size_t nmaps = 0, nmissed = 0, unmatched = 0;
+	int ret = EXIT_ERROR;
+	struct cov_summary sum;
 	struct sigaction sa = { .sa_handler = forward_signal };
 	pid_t pid;
 
@@ -319,6 +423,7 @@ int do_cov_run(int argc, char **argv)
 		case 'f': fmt = optarg; break;
 		case 'O': objs[nobjs++] = optarg; break;
 		case 't': tn = optarg; break;
+		case 'R': root = optarg; break;
 		case 'h': free(objs); return run_help();
 		default:
 			p_err("cov run: unknown option '%s' (try '%s cov run --help')", argv[optind - 1], bin_name);
@@ -328,6 +433,10 @@ int do_cov_run(int argc, char **argv)
 	}
 	if (!(w = cov_writer_find(fmt))) {
 		p_err("cov run: unknown --format '%s' (lcov, cobertura, json)", fmt);
+		free(objs);
+		return EXIT_ERROR;
+	}
+	if (cov_root_opts(w, root, &wo)) {
 		free(objs);
 		return EXIT_ERROR;
 	}
@@ -397,68 +506,80 @@ int do_cov_run(int argc, char **argv)
 	}
 	child_pid = 0;
 	cmd_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	/* from here on CMD's own failure wins over ours: the gate is CMD's */
+	ret = cmd_rc ? cmd_rc : EXIT_ERROR;
 
 	err = cov_tracer__finish(tr, &snap, &nmaps, &nmissed);
 	if (err) {
 		p_err("cov run: collecting counters: %s", bpfgauge_strerror(err));
-		goto fail;
+		goto out;
 	}
 	if (nmissed)
 		fprintf(stderr, "%s: warning: cov run: %zu counter map(s) vanished before they could be held\n",
 			bin_name, nmissed);
 	if (!cov_snapshot__cnt(snap)) {
-		p_err("cov run: '%s' loaded no instrumented BPF object (exit code %d)", argv[optind], cmd_rc);
-		goto fail_rc;
+		if (cmd_rc)
+			p_err("cov run: '%s' exited with %d and loaded no instrumented BPF object; "
+			      "no coverage written", argv[optind], cmd_rc);
+		else
+			p_err("cov run: '%s' loaded no instrumented BPF object: no coverage collected "
+			      "(were the objects built with the pass?)", argv[optind]);
+		goto out;
 	}
 	err = find_objects(objs, nobjs, snap);
 	if (err) {
 		if (err != -ENOENT)
 			p_err("cov run: looking for objects: %s", bpfgauge_strerror(err));
-		goto fail_rc;
+		goto out;
 	}
 	p_info("cov run: looked at %zu file(s) under %s: %zu instrumented BPF object(s) read, %zu used",
 	       scan.looked, nobjs ? "--objects" : "the current directory", scan.read, scan.used);
-	if (!scan.map) {
-		p_err("cov run: %zu counter map(s) captured, but no instrumented object found under %s",
-		      cov_snapshot__cnt(snap), nobjs ? "--objects" : "the current directory (use --objects)");
-		goto fail_rc;
-	}
 	model = cov_model__new(tn);
-	for (size_t i = 0; model && i < cov_snapshot__cnt(snap); i++) {
-		size_t size;
+	if (!model) {
+		p_err("cov run: out of memory");
+		goto out;
+	}
+	/* Add every map; keep in snap only those with a segment of no known object. */
+	for (size_t i = 0; scan.map && i < cov_snapshot__cnt(snap);) {
+		size_t size, um = unmatched;
 		const void *v = cov_snapshot__value(snap, i, &size, NULL);
 
 		err = cov_model__add_counters(model, scan.map, v, size, &unmatched);
 		if (err) {
 			p_err("cov run: %s", bpfgauge_strerror(err));
-			goto fail_rc;
+			goto out;
 		}
+		if (unmatched == um)
+			cov_snapshot__drop(snap, i);
+		else
+			i++;
 	}
-	if (unmatched)
-		fprintf(stderr, "%s: warning: cov run: %zu counter segment(s) belong to no object found under %s\n",
-			bin_name, unmatched, nobjs ? "--objects" : "the current directory");
-	if (cov_emit(w, model, out))
-		goto fail_rc;
-	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", cov_snapshot__cnt(snap), scan.used, out);
+	cov_model__summary(model, &sum);
+	if (cov_snapshot__cnt(snap) && save_unmatched(snap, scan.map, out, objs, nobjs, &sum))
+		goto out;
+	if (!sum.lines_found) {
+		if (!cov_snapshot__cnt(snap))
+			p_err("cov run: the %zu counter map(s) of '%s' hold no instrumented line: "
+			      "no coverage written", nmaps, argv[optind]);
+		goto out;
+	}
+	if (cov_emit(w, model, out, &wo))
+		goto out;
+	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, scan.used, out);
 	cov_print_summary(model, stderr);
-	cov_model__free(model);
-	cov_snapshot__free(snap);
-	cov_tracer__free(tr);
-	cov_mapping__free(scan.map);
-	free(scan.want);
-	free(objs);
-	return cmd_rc;
+	ret = cmd_rc;
+	goto out;
 fail:
 	if (child_pid > 0) {
 		kill(child_pid, SIGTERM);
 		waitpid(child_pid, NULL, 0);
 	}
-fail_rc:
+out:
 	cov_model__free(model);
 	cov_snapshot__free(snap);
 	cov_tracer__free(tr);
 	cov_mapping__free(scan.map);
 	free(scan.want);
 	free(objs);
-	return EXIT_ERROR;
+	return ret;
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +76,47 @@ int cmd_select(const struct cmd *cmds, const char *object, int argc, char **argv
 	return EXIT_ERROR;
 }
 
+/*
+ * The directory of this binary, from /proc/self/exe, so that an installed
+ * tree can be moved anywhere: plugins are found relative to the binary.
+ */
+static const char *exe_dir(void)
+{
+	static char dir[4096];
+	ssize_t n;
+	char *slash;
+
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n <= 0) {
+		dir[0] = 0;
+		return NULL;
+	}
+	dir[n] = 0;
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		dir[0] = 0;
+		return NULL;
+	}
+	*slash = 0;
+	return dir;
+}
+
 const char *cli_pass_dir(int major, char *buf, size_t size)
 {
-	const char *dirs[] = { getenv("BPFGAUGE_PASS_DIR"), BPFGAUGE_BUILD_PASS_DIR,
-			       BPFGAUGE_INSTALL_PASS_DIR };
+	/* $BPFGAUGE_PASS_DIR, the installed layout (PREFIX/bin/bpfgauge and
+	 * PREFIX/lib/bpfgauge/), then the build tree's (BUILD/bpfgauge, BUILD/pass/) */
+	static char rel[2][4200];
+	const char *env = getenv("BPFGAUGE_PASS_DIR"), *exe = exe_dir();
+	const char *dirs[3] = { env, NULL, NULL };
 
+	if (exe) {
+		snprintf(rel[0], sizeof(rel[0]), "%s/../lib/bpfgauge", exe);
+		snprintf(rel[1], sizeof(rel[1]), "%s/pass", exe);
+		dirs[1] = rel[0];
+		dirs[2] = rel[1];
+	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (!dirs[i] || !*dirs[i])
 			continue;
@@ -90,15 +127,58 @@ const char *cli_pass_dir(int major, char *buf, size_t size)
 	return NULL;
 }
 
+const char *cli_source_root(void)
+{
+	static char root[PATH_MAX];
+	static bool done;
+	FILE *p;
+
+	if (done)
+		return root[0] ? root : NULL;
+	done = true;
+	/* like gcovr's default: the git top level, else the working directory */
+	p = popen("git rev-parse --show-toplevel 2>/dev/null", "r");
+	if (p) {
+		if (!fgets(root, sizeof(root), p) || root[0] != '/')
+			root[0] = 0;
+		root[strcspn(root, "\n")] = 0;
+		pclose(p);
+	}
+	if (!root[0] && !getcwd(root, sizeof(root)))
+		root[0] = 0;
+	return root[0] ? root : NULL;
+}
+
+const char *cli_rel_to_root(const char *path)
+{
+	const char *root = cli_source_root();
+	size_t n = root ? strlen(root) : 0;
+
+	if (n > 1 && !strncmp(path, root, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+int cli_pass_majors(char *buf, size_t size)
+{
+	char path[4300];
+	size_t n = 0;
+	int newest = -1;
+
+	buf[0] = 0;
+	for (int v = 14; v <= 22; v++)
+		if (cli_pass_dir(v, path, sizeof(path))) {
+			n += snprintf(buf + n, n < size ? size - n : 0, "%s%d", n ? "," : "", v);
+			newest = v;
+		}
+	return newest;
+}
+
 static int do_version(int argc, char **argv)
 {
-	char buf[4096];
-	char found[256] = "";
-	size_t n = 0;
+	char found[256];
 
-	for (int v = 14; v <= 22; v++)
-		if (cli_pass_dir(v, buf, sizeof(buf)))
-			n += snprintf(found + n, sizeof(found) - n, "%s%d", n ? "," : "", v);
+	cli_pass_majors(found, sizeof(found));
 	if (json_output) {
 		json_writer_t *jw = jw_new(stdout, pretty_output);
 

@@ -42,8 +42,22 @@ void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True if argv[0] is -h/--help/help. */
 bool is_help(const char *arg);
 
-/* Directory holding libbpfgauge-pass-<N>.so: $BPFGAUGE_PASS_DIR, the build tree, or the install dir. */
+/*
+ * Directory holding libbpfgauge-pass-<N>.so (buf gets the plugin's path):
+ * $BPFGAUGE_PASS_DIR, ../lib/bpfgauge beside this binary (installed), or
+ * ./pass beside it (build tree); NULL if none has it.
+ */
 const char *cli_pass_dir(int major, char *buf, size_t size);
+/*
+ * The root that source paths are shown relative to (Cobertura's <source>,
+ * GitHub annotations): the git top level of the working directory, else the
+ * working directory; NULL if neither is known. Computed once.
+ */
+const char *cli_source_root(void);
+/* path relative to cli_source_root() when it lies under it, else path itself. */
+const char *cli_rel_to_root(const char *path);
+/* The LLVM majors with a plugin, "14,22" in buf; returns the newest, or -1. */
+int cli_pass_majors(char *buf, size_t size);
 
 /* Subcommand entry points (one file each). */
 int do_cov(int argc, char **argv);

@@ -112,6 +112,46 @@ int vcli_compare(int argc, char **argv)
 	return err ? EXIT_ERROR : 0;
 }
 
+/*
+ * Where each finding's program is in the source, from its object's BTF line
+ * info (when the object is still at the path the stats recorded): the
+ * failing insn's line for a program that fails in NEW, else the program's
+ * first line; relative
+ * to the git top level: GitHub annotations then land on the source line. The
+ * strings are malloc'd; free with free_locs().
+ */
+static struct gate_srcloc *find_locs(const struct vgate_result *res)
+{
+	struct gate_srcloc *locs = calloc(res->n ? res->n : 1, sizeof(*locs));
+
+	for (size_t i = 0; locs && i < res->n; i++) {
+		const struct vcompare_row *row = res->f[i].row;
+		const struct vlog_record *r = row->b ? row->b : row->a;
+		const char *obj = vlog_record__str(r, VLOG_STAT_FILE);
+		const char *prog = vlog_record__str(r, VLOG_STAT_PROG);
+		char *file;
+		int line, insn = -1;
+
+		/* a failure points at the failing insn's line, anything else at the program */
+		if (r == row->b && vlog_record__has(r, VLOG_STAT_FAIL_INSN) &&
+		    vlog_record__int(r, VLOG_STAT_VERDICT) == VLOG_VERDICT_FAIL)
+			insn = (int)vlog_record__int(r, VLOG_STAT_FAIL_INSN);
+		if (!obj || !prog || vload_prog_source(obj, prog, insn, &file, &line))
+			continue;
+		locs[i].file = strdup(cli_rel_to_root(file));
+		locs[i].line = line;
+		free(file);
+	}
+	return locs;
+}
+
+static void free_locs(struct gate_srcloc *locs, size_t n)
+{
+	for (size_t i = 0; locs && i < n; i++)
+		free((char *)locs[i].file);
+	free(locs);
+}
+
 int vcli_gate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -158,7 +198,12 @@ int vcli_gate(int argc, char **argv)
 	if (err) {
 		p_err("verifier gate: %s", bpfgauge_strerror(err));
 	} else {
-		verifier_write_gate(fmt, stdout, &res, s.rows, s.n, pretty_output);
+		struct gate_srcloc *locs = NULL;
+
+		if (!strcmp(fmt, "github") || !strcmp(fmt, "json"))
+			locs = find_locs(&res);
+		verifier_write_gate(fmt, stdout, &res, s.rows, s.n, pretty_output, locs);
+		free_locs(locs, res.n);
 		err = res.errors ? EXIT_GATE : 0;
 		vgate_result_release(&res);
 	}

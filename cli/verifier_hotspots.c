@@ -6,6 +6,7 @@
  * no "@ file:line"; the object's BTF line info then locates the insns
  * (automatically for OBJ, with --obj for a LOG).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,7 +29,101 @@ static bool is_elf(const char *path)
 	return ok;
 }
 
-static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, json_writer_t *jw)
+/*
+ * The source path for a log's file name (the kernel prints basenames): the
+ * one file of srcs (the object's BTF line info, or the git checkout's files;
+ * may be NULL) with that basename, else the name as it is.
+ */
+static const char *resolve_src(const char *file, char **srcs)
+{
+	const char *found = NULL;
+	size_t lf = strlen(file);
+
+	if (file[0] == '/')
+		return file;
+	for (char **s = srcs; s && *s; s++) {
+		size_t ls = strlen(*s);
+
+		if (ls > lf && (*s)[ls - lf - 1] == '/' && !strcmp(*s + ls - lf, file)) {
+			if (found && strcmp(found, *s))
+				return file; /* two headers of that name: not ours to guess */
+			found = *s;
+		}
+	}
+	return found ? found : file;
+}
+
+/*
+ * Without an object: the files git tracks under the source root, as
+ * absolute paths (a NULL-terminated array for vload_names_free), so a log
+ * saved elsewhere still resolves inside this checkout. NULL if not in git.
+ */
+static char **git_files(void)
+{
+	const char *root = cli_source_root();
+	char cmd[4200], line[4096], **v = NULL;
+	size_t n = 0, cap = 0;
+	FILE *p;
+
+	if (!root || strchr(root, '\''))
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "git -C '%s' ls-files -z 2>/dev/null | tr '\\0' '\\n'", root);
+	p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = 0;
+		if (n + 2 > cap) {
+			size_t c = cap ? cap * 2 : 256;
+			char **m = realloc(v, c * sizeof(*m));
+
+			if (!m)
+				break;
+			v = m;
+			cap = c;
+		}
+		if (asprintf(&v[n], "%s/%s", root, line) < 0)
+			break;
+		v[++n] = NULL;
+	}
+	pclose(p);
+	if (!n) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* The heat lcov with source paths that genhtml can open from anywhere. */
+static int write_lcov(FILE *lcov, const char *what, const struct vlog_hotspot *hs, size_t n,
+		      char **srcs, bool have_obj)
+{
+	struct vlog_hotspot *r = malloc((n ? n : 1) * sizeof(*r));
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r[i] = hs[i];
+		r[i].file = resolve_src(hs[i].file, srcs);
+		if (r[i].file[0] == '/')
+			continue;
+		bool told = false;
+
+		for (size_t k = 0; k < i && !told; k++)
+			told = !strcmp(hs[k].file, hs[i].file);
+		if (!told)
+			fprintf(stderr, "%s: warning: verifier hotspots: --lcov: '%s' stays relative: %s\n",
+				bin_name, hs[i].file, have_obj ? "the object's BTF line info has no unique path for it"
+				: "no unique file of that name in a git checkout here; give the object with --obj");
+	}
+	err = verifier_write_heat_lcov(lcov, what, r, n);
+	free(r);
+	return err;
+}
+
+static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, json_writer_t *jw,
+		const char *srcobj)
 {
 	size_t n;
 	uint64_t un = 0, total = 0;
@@ -74,8 +169,20 @@ static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, j
 			printf("(no '; ... @ file:line' comments: the log is older than 6.9 or not level 2;"
 			       " give the object with --obj for its BTF line info)\n");
 	}
-	if (lcov && verifier_write_heat_lcov(lcov, what, hs, n))
-		return -EIO;
+	if (lcov) {
+		char **srcs = NULL;
+		size_t nsrcs;
+		int err;
+
+		if (srcobj && vload_source_files(srcobj, &srcs, &nsrcs))
+			srcs = NULL;
+		if (!srcobj)
+			srcs = git_files();
+		err = write_lcov(lcov, what, hs, n, srcs, srcobj != NULL);
+		vload_names_free(srcs);
+		if (err)
+			return -EIO;
+	}
 	return 0;
 }
 
@@ -192,7 +299,7 @@ int vcli_hotspots(int argc, char **argv)
 			}
 			snprintf(what, sizeof(what), "%s/%s (%s)", path, names[i],
 				 vlog_verdict_str(vlog_record__int(res.rec, VLOG_STAT_VERDICT)));
-			if (show(res.parser, what, top, lcov, jw))
+			if (show(res.parser, what, top, lcov, jw, path))
 				ret = EXIT_ERROR;
 			vload_result_release(&res);
 		}
@@ -223,7 +330,7 @@ int vcli_hotspots(int argc, char **argv)
 			ret = EXIT_ERROR;
 		} else if (obj && annotate(obj, prog, r, p)) {
 			ret = EXIT_ERROR;
-		} else if (show(p, path, top, lcov, jw)) {
+		} else if (show(p, path, top, lcov, jw, obj)) {
 			ret = EXIT_ERROR;
 		}
 		vlog_record__free(r);

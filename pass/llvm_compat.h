@@ -93,6 +93,17 @@ inline void registerOptimizerLast(llvm::PassBuilder &PB, Fn AddPasses)
 #endif
 }
 
+// Inserting an instruction before another takes an iterator from LLVM 19
+// (the pointer form is deprecated in 22).
+inline void insertBefore(llvm::Instruction *I, llvm::Instruction *Pos)
+{
+#if LLVM_VERSION_MAJOR >= 19
+	I->insertBefore(Pos->getIterator());
+#else
+	I->insertBefore(Pos);
+#endif
+}
+
 // The probe of hits mode as BPF assembly: "*(u8 *)(<base> + Off) = 1", one
 // BPF_ST instruction whose base register ($0) the compiler picks and may
 // share between probes. The BPF backend only emits BPF_ST for -mcpu=v4, but

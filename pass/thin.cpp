@@ -180,7 +180,7 @@ void unsinkPhiProbes(Function &F, GlobalVariable *Seg, Mode M, const DataLayout 
 			}
 			Instruction *C = I->clone();
 			C->setOperand(isa<StoreInst>(I) ? 1 : 0, E.second);
-			C->insertBefore(Pred->getTerminator());
+			compat::insertBefore(C, Pred->getTerminator());
 		}
 		I->eraseFromParent();
 		if (Phi->use_empty())

@@ -2,7 +2,9 @@
 /*
  * Cobertura XML writer (coverage-04.dtd shape, as GitLab and Jenkins read
  * it): one package per directory, one class per source file, line hits and
- * branch condition-coverage per line.
+ * branch condition-coverage per line. File names are relative to the
+ * <source> root when they lie under it, so GitLab can match them to the
+ * repository.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -58,15 +60,35 @@ static bool same_dir(const char *a, const char *b)
 	return la == dir_len(b) && !strncmp(a, b, la);
 }
 
-static void write_class(FILE *f, const struct cov_file_view *v)
+/*
+ * path as written: relative to root when under it ("/r/a/b.c" under "/r" is
+ * "a/b.c"); with the root "/" (no root given) without its leading '/', as
+ * before; else unchanged (absolute).
+ */
+static const char *rel_path(const char *path, const char *root)
 {
+	size_t n;
+
+	if (!root || !strcmp(root, "/"))
+		return path[0] == '/' ? path + 1 : path;
+	n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (!strncmp(path, root, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static void write_class(FILE *f, const struct cov_file_view *v, const char *root)
+{
+	const char *path = rel_path(v->path, root);
 	double lr, br;
 
 	file_rates(v, &lr, &br);
 	fprintf(f, "        <class name=\"");
-	markup_escape(f, v->path + dir_len(v->path) + (dir_len(v->path) ? 1 : 0));
+	markup_escape(f, path + dir_len(path) + (dir_len(path) ? 1 : 0));
 	fprintf(f, "\" filename=\"");
-	markup_escape(f, v->path[0] == '/' ? v->path + 1 : v->path);
+	markup_escape(f, path);
 	fprintf(f, "\" line-rate=\"%.4f\" branch-rate=\"%.4f\" complexity=\"0\">\n", lr, br);
 	fprintf(f, "          <methods>\n");
 	for (size_t k = 0; k < v->nfuncs; k++) {
@@ -94,8 +116,9 @@ static void write_class(FILE *f, const struct cov_file_view *v)
 	fprintf(f, "          </lines>\n        </class>\n");
 }
 
-static int cobertura_write(FILE *f, const struct cov_model *m)
+static int cobertura_write_opts(FILE *f, const struct cov_model *m, const struct cov_write_opts *o)
 {
+	const char *root = o && o->root ? o->root : "/";
 	struct cov_summary s;
 	struct cov_file_view v, w;
 	size_t n = cov_model__file_cnt(m);
@@ -108,7 +131,9 @@ static int cobertura_write(FILE *f, const struct cov_model *m)
 		   "\" branches-valid=\"%" PRIu64 "\" complexity=\"0\" version=\"bpfgauge\" timestamp=\"%lld\">\n",
 		rate(s.lines_hit, s.lines_found), rate(s.branches_hit, s.branches_found), s.lines_hit,
 		s.lines_found, s.branches_hit, s.branches_found, (long long)time(NULL));
-	fprintf(f, "  <sources>\n    <source>/</source>\n  </sources>\n  <packages>\n");
+	fprintf(f, "  <sources>\n    <source>");
+	markup_escape(f, root);
+	fprintf(f, "</source>\n  </sources>\n  <packages>\n");
 	/* one package per directory; files are sorted by path, so a directory is a run */
 	for (size_t i = 0, j; i < n; i = j) {
 		uint64_t lf = 0, lh = 0, bf = 0, bh = 0;
@@ -122,10 +147,12 @@ static int cobertura_write(FILE *f, const struct cov_model *m)
 			for (size_t k = 0; k < w.nbranches; k++)
 				bh += w.branches[k].taken > 0;
 		}
+		const char *pkg = rel_path(v.path, root);
+
 		fprintf(f, "    <package name=\"");
-		if (dir_len(v.path)) {
-			for (size_t k = 0; k < dir_len(v.path); k++) {
-				char c[2] = { v.path[k], 0 };
+		if (dir_len(pkg)) {
+			for (size_t k = 0; k < dir_len(pkg); k++) {
+				char c[2] = { pkg[k], 0 };
 
 				markup_escape(f, c);
 			}
@@ -136,7 +163,7 @@ static int cobertura_write(FILE *f, const struct cov_model *m)
 			rate(lh, lf), rate(bh, bf));
 		for (size_t k = i; k < j; k++) {
 			cov_model__file(m, k, &w);
-			write_class(f, &w);
+			write_class(f, &w, root);
 		}
 		fprintf(f, "      </classes>\n    </package>\n");
 	}
@@ -144,5 +171,10 @@ static int cobertura_write(FILE *f, const struct cov_model *m)
 	return ferror(f) ? -EIO : 0;
 }
 
+static int cobertura_write(FILE *f, const struct cov_model *m)
+{
+	return cobertura_write_opts(f, m, NULL);
+}
+
 const struct cov_writer cov_writer_cobertura = { "cobertura", "Cobertura XML (GitLab, Jenkins)",
-						 cobertura_write };
+						 cobertura_write, cobertura_write_opts };

@@ -92,4 +92,4 @@ static int json_write(FILE *f, const struct cov_model *m)
 }
 
 const struct cov_writer cov_writer_json = { "json", "JSON summary and records (schema_version 1)",
-					    json_write };
+					    json_write, NULL };

@@ -45,7 +45,7 @@ static int lcov_write(FILE *f, const struct cov_model *m)
 	return ferror(f) ? -EIO : 0;
 }
 
-const struct cov_writer cov_writer_lcov = { "lcov", "lcov tracefile (genhtml, Codecov)", lcov_write };
+const struct cov_writer cov_writer_lcov = { "lcov", "lcov tracefile (genhtml, Codecov)", lcov_write, NULL };
 
 const struct cov_writer *cov_writer_find(const char *name)
 {

@@ -11,10 +11,19 @@
 
 #include "bpfgauge/cov.h"
 
+/* Options some writers take; a writer ignores what it does not use. */
+struct cov_write_opts {
+	/* Cobertura: the <source> root; file names under it are written relative
+	 * to it (as gcovr's --root), others stay absolute. NULL: "/". */
+	const char *root;
+};
+
 struct cov_writer {
 	const char *name; /* lcov, cobertura, json */
 	const char *desc;
 	int (*write)(FILE *f, const struct cov_model *m);
+	/* The same with options, for writers that take any (else NULL). */
+	int (*write_opts)(FILE *f, const struct cov_model *m, const struct cov_write_opts *o);
 };
 
 extern const struct cov_writer cov_writer_lcov;

@@ -121,19 +121,42 @@ static int write_junit(FILE *f, const struct vgate_result *res,
 	return ferror(f) ? -EIO : 0;
 }
 
-static int write_github(FILE *f, const struct vgate_result *res)
+/* An annotation property value also escapes ':' and ','. */
+static void gh_prop_esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == ':')
+			fputs("%3A", f);
+		else if (*s == ',')
+			fputs("%2C", f);
+		else {
+			char c[2] = { *s, 0 };
+
+			gh_esc(f, c);
+		}
+	}
+}
+
+static int write_github(FILE *f, const struct vgate_result *res, const struct gate_srcloc *locs)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		const struct vgate_finding *g = &res->f[i];
 		const char *file = vlog_record__str(key(g->row), VLOG_STAT_FILE);
+		bool src = locs && locs[i].file;
 
 		fprintf(f, "::%s ", g->error ? "error" : "warning");
-		if (file) {
+		if (src || file) {
 			fputs("file=", f);
-			gh_esc(f, file);
+			gh_prop_esc(f, src ? locs[i].file : file);
 			fputc(',', f);
 		}
+		if (src && locs[i].line > 0)
+			fprintf(f, "line=%d,", locs[i].line);
 		fputs("title=bpfgauge verifier gate::", f);
+		if (src && file) {
+			gh_esc(f, file);
+			fputc('/', f);
+		}
 		gh_esc(f, s_or(vlog_record__str(key(g->row), VLOG_STAT_PROG), "-"));
 		fputs(": ", f);
 		gh_esc(f, g->msg);
@@ -159,7 +182,8 @@ static int write_text(FILE *f, const struct vgate_result *res)
 	return 0;
 }
 
-static int write_json(FILE *f, const struct vgate_result *res, bool pretty)
+static int write_json(FILE *f, const struct vgate_result *res, bool pretty,
+		      const struct gate_srcloc *locs)
 {
 	json_writer_t *jw = jw_new(f, pretty);
 
@@ -181,6 +205,10 @@ static int write_json(FILE *f, const struct vgate_result *res, bool pretty)
 		jw_string_field(jw, "level", g->error ? "error" : "warning");
 		jw_string_field(jw, "file", vlog_record__str(key(g->row), VLOG_STAT_FILE));
 		jw_string_field(jw, "prog", vlog_record__str(key(g->row), VLOG_STAT_PROG));
+		if (locs && locs[i].file) {
+			jw_string_field(jw, "source_file", locs[i].file);
+			jw_int_field(jw, "source_line", locs[i].line);
+		}
 		jw_string_field(jw, "metric", g->stat >= 0 ? vlog_stat_def(g->stat)->name : NULL);
 		jw_string_field(jw, "message", g->msg);
 		jw_int_field(jw, "policy_line", g->rule_line);
@@ -193,7 +221,8 @@ static int write_json(FILE *f, const struct vgate_result *res, bool pretty)
 }
 
 int verifier_write_gate(const char *fmt, FILE *f, const struct vgate_result *res,
-			const struct vcompare_row *rows, size_t n, bool pretty)
+			const struct vcompare_row *rows, size_t n, bool pretty,
+			const struct gate_srcloc *locs)
 {
 	if (!strcmp(fmt, "text"))
 		return write_text(f, res);
@@ -202,8 +231,8 @@ int verifier_write_gate(const char *fmt, FILE *f, const struct vgate_result *res
 	if (!strcmp(fmt, "junit"))
 		return write_junit(f, res, rows, n);
 	if (!strcmp(fmt, "github"))
-		return write_github(f, res);
+		return write_github(f, res, locs);
 	if (!strcmp(fmt, "json"))
-		return write_json(f, res, pretty);
+		return write_json(f, res, pretty, locs);
 	return -EINVAL;
 }

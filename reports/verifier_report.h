@@ -42,8 +42,19 @@ int verifier_write_compare(const char *fmt, FILE *f, const struct vcompare_row *
 			   size_t n, const struct vreport_opts *o);
 
 /* Gate results. fmt: text|markdown|junit|github|json. */
+/* A finding's place in the source (from the object's BTF line info). */
+struct gate_srcloc {
+	const char *file; /* NULL if unknown */
+	int line;         /* 0 if unknown */
+};
+/*
+ * locs (may be NULL) has one entry per finding of res: GitHub annotations
+ * then point at that file and line instead of the object, and JSON carries
+ * them as source_file and source_line.
+ */
 int verifier_write_gate(const char *fmt, FILE *f, const struct vgate_result *res,
-			const struct vcompare_row *rows, size_t n, bool pretty);
+			const struct vcompare_row *rows, size_t n, bool pretty,
+			const struct gate_srcloc *locs);
 
 /*
  * lcov "verifier heat": one SF block per source file, DA:<line>,<insns

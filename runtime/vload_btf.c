@@ -353,3 +353,170 @@ int vload_layout_apply_lines(const struct vload_layout *lay, struct vlog_parser 
 	}
 	return 0;
 }
+
+int vload_prog_source(const char *path, const char *prog, int insn, char **file, int *line)
+{
+	const struct sym *s = NULL;
+	struct btf *btf = NULL;
+	const struct ext_hdr *h;
+	const uint8_t *p, *end;
+	struct elf_view v;
+	uint32_t rec_size, want, best = 0;
+	bool have = false;
+	int err;
+
+	*file = NULL;
+	*line = 0;
+	err = elf_view_open(&v, path);
+	if (err)
+		goto out;
+	for (size_t i = 0; i < v.nsyms && !s; i++)
+		if (v.syms[i].name && !strcmp(v.syms[i].name, prog) && v.syms[i].shndx < v.nsec &&
+		    v.secnames[v.syms[i].shndx])
+			s = &v.syms[i];
+	h = (const void *)v.ext;
+	if (!s || !v.ext || v.ext_len < sizeof(*h) || h->magic != BTF_EXT_MAGIC ||
+	    h->hdr_len > v.ext_len ||
+	    (uint64_t)h->hdr_len + h->line_info_off + h->line_info_len > v.ext_len ||
+	    h->line_info_len < 4) {
+		err = -ENOENT;
+		goto out;
+	}
+	btf = btf__parse_elf(path, NULL);
+	if (!btf) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* insns past the function's own (appended subprogs) fall back to its start */
+	want = s->start + (insn >= 0 && (uint32_t)insn < s->cnt ? (uint32_t)insn : 0);
+	p = v.ext + h->hdr_len + h->line_info_off;
+	end = p + h->line_info_len;
+	memcpy(&rec_size, p, 4);
+	p += 4;
+	err = -ENOENT;
+	while (rec_size >= sizeof(struct bpf_line_info) && end - p >= 8) {
+		uint32_t name_off, num;
+		const char *sec;
+
+		memcpy(&name_off, p, 4);
+		memcpy(&num, p + 4, 4);
+		p += 8;
+		if ((uint64_t)num * rec_size > (uint64_t)(end - p))
+			break;
+		sec = btf__name_by_offset(btf, name_off);
+		/* the last record at or before the wanted insn, inside the function */
+		for (uint32_t i = 0; sec && !strcmp(sec, v.secnames[s->shndx]) && i < num; i++) {
+			struct bpf_line_info li;
+			uint32_t idx;
+			const char *fn;
+
+			memcpy(&li, p + (size_t)i * rec_size, sizeof(li));
+			idx = li.insn_off / sizeof(struct bpf_insn);
+			fn = btf__name_by_offset(btf, li.file_name_off);
+			if (idx < s->start || idx > want || (have && idx < best) || !fn || !*fn ||
+			    !BPF_LINE_INFO_LINE_NUM(li.line_col))
+				continue;
+			free(*file);
+			*file = strdup(fn);
+			if (!*file) {
+				err = -ENOMEM;
+				goto out;
+			}
+			*line = BPF_LINE_INFO_LINE_NUM(li.line_col);
+			best = idx;
+			have = true;
+			err = 0;
+		}
+		p += (size_t)num * rec_size;
+	}
+out:
+	if (err) {
+		free(*file);
+		*file = NULL;
+		*line = 0;
+	}
+	btf__free(btf);
+	elf_view_release(&v);
+	return bg_err(err);
+}
+
+int vload_source_files(const char *path, char ***files, size_t *n)
+{
+	struct btf *btf = NULL;
+	const struct ext_hdr *h;
+	const uint8_t *p, *end;
+	struct elf_view v;
+	uint32_t rec_size;
+	char **out = NULL;
+	size_t cnt = 0, cap = 0;
+	int err;
+
+	*files = NULL;
+	*n = 0;
+	err = elf_view_open(&v, path);
+	if (err)
+		goto out;
+	h = (const void *)v.ext;
+	if (!v.ext || v.ext_len < sizeof(*h) || h->magic != BTF_EXT_MAGIC || h->hdr_len > v.ext_len ||
+	    (uint64_t)h->hdr_len + h->line_info_off + h->line_info_len > v.ext_len ||
+	    h->line_info_len < 4 || !(btf = btf__parse_elf(path, NULL))) {
+		err = -ENOENT;
+		goto out;
+	}
+	p = v.ext + h->hdr_len + h->line_info_off;
+	end = p + h->line_info_len;
+	memcpy(&rec_size, p, 4);
+	p += 4;
+	while (rec_size >= sizeof(struct bpf_line_info) && end - p >= 8) {
+		uint32_t num;
+
+		memcpy(&num, p + 4, 4);
+		p += 8;
+		if ((uint64_t)num * rec_size > (uint64_t)(end - p))
+			break;
+		for (uint32_t i = 0; i < num; i++) {
+			struct bpf_line_info li;
+			const char *fn;
+			bool seen = false;
+
+			memcpy(&li, p + (size_t)i * rec_size, sizeof(li));
+			fn = btf__name_by_offset(btf, li.file_name_off);
+			for (size_t k = 0; fn && k < cnt && !seen; k++)
+				seen = !strcmp(out[k], fn);
+			if (!fn || !*fn || seen)
+				continue;
+			if (cnt + 2 > cap) {
+				size_t c = cap ? cap * 2 : 8;
+				char **m = realloc(out, c * sizeof(*m));
+
+				if (!m) {
+					err = -ENOMEM;
+					goto out;
+				}
+				out = m;
+				cap = c;
+			}
+			out[cnt] = strdup(fn);
+			if (!out[cnt]) {
+				err = -ENOMEM;
+				goto out;
+			}
+			out[++cnt] = NULL;
+		}
+		p += (size_t)num * rec_size;
+	}
+	if (!cnt)
+		err = -ENOENT;
+out:
+	if (err) {
+		for (size_t k = 0; k < cnt; k++)
+			free(out[k]);
+		free(out);
+	} else {
+		*files = out;
+		*n = cnt;
+	}
+	btf__free(btf);
+	elf_view_release(&v);
+	return bg_err(err);
+}

@@ -7,7 +7,8 @@
 # run, a loader stopped by SIGINT/SIGTERM), the lcov that cov run writes
 # equals the annotated ground truth (annot.h, through loaders/lcov_annot)
 # times the number of runs. Also: per-test snapshots and `cov report
-# --snapshot --test-name`, unknown counter maps reported, the no-root error,
+# --snapshot --test-name`, unknown counter maps reported and saved, a stale
+# --objects (exit 2), CMD's exit code winning, the no-root error,
 # and the overhead of cov run on a loader. Loaders are compiled here against
 # the system libbpf; they never link libbpfgauge. Sixteen threads loading at
 # once are covered too.
@@ -183,14 +184,42 @@ EOF
   # 7a. An instrumented object not in --objects is reported, the rest kept.
   "$bg" cov run -o "$t/unk.info" --objects "$D/xdp_parse.bpf.o" -- "$exl" "$D" run:xdp_parse run:tc_classify 2>"$t/unk.log"
   rc=$?
-  [ $rc = 0 ] && grep -q '1 counter segment(s) belong to no object' "$t/unk.log" &&
+  [ $rc = 0 ] && grep -q "1 counter segment(s) belong to no object.*saved to '$t/unk.info.unmatched.snap'" "$t/unk.log" &&
     ok "llvm-$m unknown map reported: $(grep 'belong to no' "$t/unk.log")" ||
     { bad "llvm-$m unknown map: exit $rc"; cat "$t/unk.log"; }
   check "llvm-$m known object still exact" "$t/unk.info" counts 1 xdp_parse.bpf.c
+  # ... and not dropped: the saved maps report the other object exactly
+  "$bg" cov report "$D/tc_classify.bpf.o" --snapshot "$t/unk.info.unmatched.snap" -o "$t/unk2.info" 2>"$t/unk2.log" ||
+    { bad "llvm-$m cov report of the saved maps"; cat "$t/unk2.log"; }
+  check "llvm-$m unknown map's saved counters exact" "$t/unk2.info" counts 1 tc_classify.bpf.c
+  # 7c. A stale build: --objects holds other builds of the objects (hits mode),
+  # so no counter matches: exit 2 and say so, write no empty report, keep them.
+  if [ -f "$H/xdp_parse.bpf.o" ]; then
+    "$bg" cov run -o "$t/stale.info" --objects "$H" -- "$exl" "$D" run:xdp_parse run:tc_classify 2>"$t/stale.log"
+    rc=$?
+    [ $rc = 2 ] && [ ! -e "$t/stale.info" ] &&
+      grep -q "2 counter map(s) matched no object under --objects $H: stale build?" "$t/stale.log" &&
+      ok "llvm-$m stale objects: exit 2: $(grep -m1 error "$t/stale.log")" ||
+      { bad "llvm-$m stale objects: exit $rc"; cat "$t/stale.log"; }
+    "$bg" cov report "$D/xdp_parse.bpf.o" "$D/tc_classify.bpf.o" --snapshot "$t/stale.info.unmatched.snap" \
+      -o "$t/stale2.info" 2>/dev/null || bad "llvm-$m cov report of the stale run's maps"
+    check "llvm-$m stale run's saved counters exact" "$t/stale2.info" counts 1 xdp_parse.bpf.c tc_classify.bpf.c
+  fi
+  # 7d. CMD's exit code wins, whatever was collected.
+  "$bg" cov run -o "$t/rc3.info" --objects "$D" -- sh -c 'exit 3' 2>"$t/rc3.log"
+  rc=$?; [ $rc = 3 ] && [ ! -e "$t/rc3.info" ] && ok "llvm-$m CMD exits 3, loads nothing: cov run exits 3" ||
+    { bad "llvm-$m sh -c 'exit 3': exit $rc, want 3"; cat "$t/rc3.log"; }
+  "$bg" cov run -o "$t/rc4.info" --objects "$D" -- sh -c "'$exl' '$D' run:xdp_parse; exit 4" 2>"$t/rc4.log"
+  rc=$?; [ $rc = 4 ] && ok "llvm-$m CMD exits 4 after a load: cov run exits 4" ||
+    { bad "llvm-$m CMD exit 4: cov run exit $rc"; cat "$t/rc4.log"; }
+  check "llvm-$m CMD exit 4: its coverage still written" "$t/rc4.info" counts 1 xdp_parse.bpf.c
+  "$bg" cov run -o "$t/rc0.info" --objects "$D" -- true 2>"$t/rc0.log"
+  rc=$?; [ $rc = 2 ] && [ ! -e "$t/rc0.info" ] && grep -q "'true' loaded no instrumented BPF object: no coverage collected" "$t/rc0.log" &&
+    ok "llvm-$m CMD succeeds, no coverage: exit 2" || { bad "llvm-$m no coverage: exit $rc"; cat "$t/rc0.log"; }
   mkdir -p "$t/none"
   "$bg" cov run -o "$t/none.info" --objects "$t/none" -- "$exl" "$D" run:xdp_parse 2>"$t/none.log"
   rc=$?
-  [ $rc = 2 ] && [ ! -e "$t/none.info" ] && grep -q 'no instrumented object found' "$t/none.log" &&
+  [ $rc = 2 ] && [ ! -e "$t/none.info" ] && grep -q "no instrumented object found under --objects $t/none; counters saved to '$t/none.info.unmatched.snap'" "$t/none.log" &&
     ok "llvm-$m no matching object: exit 2: $(grep -m1 error "$t/none.log")" ||
     { bad "llvm-$m no matching object: exit $rc"; cat "$t/none.log"; }
 done

@@ -93,7 +93,7 @@ mkdir -p "$tmp/logs"
 l2=$tmp/logs/pass_stack_chain.bpf.o.pass_stack_chain.log
 sed -E 's/^(;.*) @ [^ ]+:[0-9]+$/\1/' "$l2" >"$tmp/pre69.log"
 grep -q ' @ .*:[0-9]' "$tmp/pre69.log" && bad "strip left '@ file:line'" || ok "pre-6.9 log has no '@ file:line'"
-"$bg" verifier hotspots -n 100 --lcov "$tmp/l2.info" "$l2" >/dev/null
+"$bg" verifier hotspots -n 100 --lcov "$tmp/l2.info" "$l2" >/dev/null 2>&1
 "$bg" verifier hotspots -n 100 --lcov "$tmp/pre69.info" --obj "$tmp/pass_stack_chain.bpf.o" "$tmp/pre69.log" >"$tmp/pre69.txt"
 n=$(grep -c '^DA:' "$tmp/l2.info")
 [ "$n" -ge 8 ] && cmp -s <(grep '^DA:' "$tmp/l2.info") <(grep '^DA:' "$tmp/pre69.info") \
@@ -101,6 +101,32 @@ n=$(grep -c '^DA:' "$tmp/l2.info")
   || bad "pre-6.9 hotspots differ: $(diff <(grep '^DA:' "$tmp/l2.info") <(grep '^DA:' "$tmp/pre69.info") | head -5)"
 grep -q " 0 without a source line" "$tmp/pre69.txt" && ok "pre-6.9 + --obj: every insn located" \
   || bad "pre-6.9: $(head -1 "$tmp/pre69.txt")"
+# --lcov source paths resolve (the kernel logs basenames; the object's BTF
+# line info has the paths clang recorded): absolute, existing files
+for f in "$tmp/heat.info" "$tmp/pre69.info"; do
+  sfs=$(grep '^SF:' "$f" | sed 's/^SF://')
+  bad_sf=$(while read -r sf; do case $sf in /*) [ -f "$sf" ] || echo "$sf" ;; *) echo "$sf" ;; esac; done <<<"$sfs")
+  [ -n "$sfs" ] && [ -z "$bad_sf" ] && ok "$(basename "$f"): SF paths resolve ($(echo $sfs))" || bad "$(basename "$f"): unresolvable SF: $bad_sf"
+done
+if command -v genhtml >/dev/null; then
+  (cd / && genhtml -q -o "$tmp/heat-html" "$tmp/pre69.info" >"$tmp/genhtml.log" 2>&1) && [ -f "$tmp/heat-html/index.html" ] &&
+    ok "genhtml renders the heat file from another directory" || bad "genhtml: $(head -3 "$tmp/genhtml.log")"
+fi
+# a LOG without --obj: resolved in the git checkout it is run from, else
+# left relative with a warning
+err=$(cd / && "$bg" verifier hotspots -n 1 --lcov "$tmp/rel.info" "$l2" 2>&1 >/dev/null)
+grep -q "stays relative: no unique file of that name in a git checkout here" <<<"$err" &&
+  grep -qx "SF:pass_stack_chain.bpf.c" "$tmp/rel.info" && ok "a LOG without --obj outside git: relative SF, and says so" ||
+  bad "LOG without --obj outside git: $err"
+top=$(git -C "$BPFGAUGE_SRC" rev-parse --show-toplevel 2>/dev/null)
+if [ -n "$top" ] && [ "$(git -C "$top" ls-files | grep -c '/pass_stack_chain\.bpf\.c$')" = 1 ]; then
+  want=$top/$(git -C "$top" ls-files | grep '/pass_stack_chain\.bpf\.c$')
+  err=$(cd "$BPFGAUGE_SRC/tests" && "$bg" verifier hotspots -n 1 --lcov "$tmp/git.info" "$l2" 2>&1 >/dev/null)
+  grep -qx "SF:$want" "$tmp/git.info" && [ -z "$err" ] && ok "a LOG without --obj inside the checkout: SF:$want" ||
+    bad "LOG in the checkout: $(grep SF "$tmp/git.info") $err"
+else
+  echo "note: the source tree is not a git checkout; LOG resolution in git not checked"
+fi
 # the stored 6.18 log (clang-19), stripped: exact per-line totals read from its suffixes
 if [ "$(basename "$clang")" = clang-19 ]; then
   "$bg" verifier hotspots -n 100 --lcov "$tmp/st.info" --obj "$tmp/pass_stack_chain.bpf.o" \

@@ -38,6 +38,33 @@ err=$("$bg" cc -- "$BG_TMP/clang-13" -c x.c 2>&1); rc=$?
 expect_eq "cc without a plugin: exit" "$rc" 2
 expect_eq "cc without a plugin: lines" "$(printf '%s\n' "$err" | wc -l)" 1
 grep -q "no pass plugin for LLVM 13" <<<"$err" || fail "cc without a plugin: $err"
+grep -q "the plugins found are for LLVM ${MAJORS// /,}: use clang-${MAJORS##* }" <<<"$err" ||
+	fail "cc without a plugin names the usable majors: $err"
+
+# plain 'clang' (whatever major it is) and a launcher in front: the major is
+# found from the compiler, and the launcher runs it with the plugin added
+m=${MAJORS##* }
+mkdir -p "$BG_TMP/bin"
+ln -sf "$(command -v "clang-$m")" "$BG_TMP/bin/clang"
+printf '#!/bin/sh\necho "$@" > "%s/launcher.args"\nexec "$@"\n' "$BG_TMP" > "$BG_TMP/bin/ccache"
+chmod +x "$BG_TMP/bin/ccache"
+for cmd in clang "ccache clang" "ccache clang-$m" "$BG_TMP/bin/ccache clang-$m"; do
+	rm -f "$BG_TMP/l.o" "$BG_TMP/launcher.args"
+	if PATH=$BG_TMP/bin:$PATH "$bg" cc --mode counts -- $cmd $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$BG_TMP/l.o"; then
+		got=$("$MAPCHECK" "$BG_TMP/l.o" 2>&1 | awk '$1 == "record" { print $3 }' | sort -u)
+		expect_eq "cc -- $cmd: instrumented, counts mode" "$got" counts
+	else
+		fail "cc -- $cmd failed"
+	fi
+	case $cmd in
+	*ccache*) grep -q "libbpfgauge-pass-$m.so" "$BG_TMP/launcher.args" ||
+			fail "cc -- $cmd: the launcher did not get the plugin: $(cat "$BG_TMP/launcher.args")" ;;
+	esac
+done
+err=$("$bg" cc -- ccache 2>&1); rc=$?
+expect_eq "cc -- ccache alone: exit" "$rc" 2
+grep -q "'ccache' needs a compiler after it" <<<"$err" || fail "cc -- ccache alone: $err"
+
 # a compiler that is not clang
 err=$("$bg" cc -- /bin/true 2>&1); rc=$?
 expect_eq "cc with a non-clang compiler: exit" "$rc" 2

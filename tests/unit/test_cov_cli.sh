@@ -91,6 +91,24 @@ out=$("$bg" -j cov summary "$t/m.info" --fail-under-functions 100); want_rc "jso
 grep -q '"lines":{"found":5,"hit":4,"percent":80' <<<"$out" && ok "json lines" || bad "json: $out"
 "$bg" cov summary "$t/m.info" --fail-under-lines abc >/dev/null 2>&1; want_rc "bad pct" 2 $?
 
+# a threshold over nothing fails (lcov --summary rejects these files too)
+: > "$t/empty.info"
+printf 'TN:t\nSF:%s\nend_of_record\n' "$t/src/x.c" > "$t/nolines.info"
+for f in empty nolines; do
+  err=$("$bg" cov summary "$t/$f.info" --fail-under-lines 70 2>&1 >/dev/null); want_rc "$f: --fail-under-lines over 0 lines" 1 $?
+  grep -q "no instrumented lines (0 of 0), so --fail-under-lines 70.0% fails" <<<"$err" && ok "$f: says why" || bad "$f: $err"
+  out=$("$bg" cov summary "$t/$f.info"); want_rc "$f: summary without a gate" 0 $?
+  grep -q "lines......: n/a (0 of 0)" <<<"$out" && ok "$f: 0 of 0 is n/a, not 100%" || bad "$f: $out"
+  out=$("$bg" -j cov summary "$t/$f.info" --fail-under-lines 0 2>/dev/null); want_rc "$f: even --fail-under-lines 0" 1 $?
+  grep -q '"lines":{"found":0,"hit":0,"percent":null,"fail_under":0,"ok":false}' <<<"$out" &&
+    grep -q '"ok":false}$' <<<"$out" && ok "$f: json percent null, ok false" || bad "$f json: $out"
+done
+# lines above the gate, but a branch gate over a report without branches fails alone
+"$bg" cov summary "$t/a.info" --fail-under-lines 10 >/dev/null 2>&1; want_rc "lines gate with lines" 0 $?
+sed '/^BR/d' "$t/a.info" > "$t/nobr.info"
+err=$("$bg" cov summary "$t/nobr.info" --fail-under-lines 10 --fail-under-branches 1 2>&1 >/dev/null); want_rc "branch gate over 0 branches" 1 $?
+grep -q "no instrumented branches" <<<"$err" && ! grep -q "lines" <<<"$err" && ok "only the branch gate failed" || bad "gates: $err"
+
 # other formats
 "$bg" cov merge "$t/m.info" --format cobertura -o "$t/c.xml"; want_rc cobertura 0 $?
 if command -v xmllint >/dev/null; then
@@ -99,6 +117,38 @@ if command -v xmllint >/dev/null; then
   v=$(xmllint --xpath 'string(//class/lines/line[@number="2"]/@condition-coverage)' "$t/c.xml")
   [ "$v" = "100% (2/2)" ] && ok "cobertura condition-coverage" || bad "condition-coverage=$v"
 fi
+# Cobertura's sources root (as gcovr --root): relative file names under it
+if command -v xmllint >/dev/null; then
+  rt=$(cd "$t" && pwd -P)
+  "$bg" cov merge "$t/m.info" --format cobertura --root "$t" -o "$t/r.xml"; want_rc "cobertura --root" 0 $?
+  v=$(xmllint --xpath 'string(/coverage/sources/source)' "$t/r.xml"); [ "$v" = "$rt" ] && ok "--root: <source> is $v" || bad "--root source: $v"
+  v=$(xmllint --xpath 'string(//class/@filename)' "$t/r.xml"); [ "$v" = "src/x.c" ] && ok "--root: filename relative: $v" || bad "--root filename: $v"
+  v=$(xmllint --xpath 'string(//package/@name)' "$t/r.xml"); [ "$v" = "src" ] && ok "--root: package src" || bad "--root package: $v"
+  [ -f "$rt/$(xmllint --xpath 'string(//class/@filename)' "$t/r.xml")" ] && ok "--root: source + filename is the file" || bad "--root: not resolvable"
+  # default outside a git tree: the working directory
+  (cd "$t/src" && "$bg" cov merge "$t/m.info" --format cobertura -o "$t/d.xml"); want_rc "cobertura default root" 0 $?
+  v=$(xmllint --xpath 'string(//class/@filename)' "$t/d.xml")
+  s=$(xmllint --xpath 'string(/coverage/sources/source)' "$t/d.xml")
+  if git -C "$t/src" rev-parse --show-toplevel >/dev/null 2>&1; then
+    echo "note: $t is inside a git tree; cwd default not checked"
+  else
+    [ "$s" = "$rt/src" ] && [ "$v" = "x.c" ] && ok "default root outside git: cwd ($s), filename $v" || bad "default root: source $s filename $v"
+  fi
+  # default inside a git tree: its top level, from a subdirectory
+  if command -v git >/dev/null; then
+    mkdir -p "$t/g/sub/deeper" && git init -q "$t/g" && cp "$t/src/x.c" "$t/g/sub/y.c"
+    sed "s|^SF:.*|SF:$rt/g/sub/y.c|" "$t/a.info" > "$t/g.info"
+    (cd "$t/g/sub/deeper" && "$bg" cov merge "$t/g.info" "$t/b.info" --format cobertura -o "$t/g.xml"); want_rc "cobertura in git" 0 $?
+    s=$(xmllint --xpath 'string(/coverage/sources/source)' "$t/g.xml")
+    [ "$s" = "$rt/g" ] && ok "default root in git: the top level ($s)" || bad "git root: $s"
+    v=$(xmllint --xpath 'string(//class[@name="y.c"]/@filename)' "$t/g.xml")
+    [ "$v" = "sub/y.c" ] && ok "in git: filename $v" || bad "in git filename: $v"
+    v=$(xmllint --xpath 'string(//class[@name="x.c"]/@filename)' "$t/g.xml")
+    [ "$v" = "$rt/src/x.c" ] && ok "a file outside the root keeps its absolute name" || bad "outside root: $v"
+  fi
+  "$bg" cov merge "$t/m.info" --format cobertura --root "$t/nonexistent" -o "$t/n.xml" 2>/dev/null; want_rc "--root missing dir" 2 $?
+fi
+
 "$bg" cov merge "$t/m.info" --format json -o "$t/c.json"; want_rc json 0 $?
 grep -q '"schema_version": 1' "$t/c.json" && ok "json schema" || bad "json schema"
 

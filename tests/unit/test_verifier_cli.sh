@@ -106,6 +106,39 @@ has gate-removed "warning: a.bpf.o/gone: program removed" "$out"
 out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o github)
 has gate-github "^::error file=/build/a.bpf.o,title=bpfgauge verifier gate::xdp_b: verdict pass -> fail" "$out"
 has gate-github-warn "^::warning " "$out"
+# annotations point at the program's source line when its object is on disk
+# (BTF line info; the expected file and line come from DWARF's DW_AT_decl_*)
+src=${BPFGAUGE_SRC:?}
+for m in ${BPFGAUGE_LLVM_MAJORS//,/ }; do
+  o=${BPFGAUGE_BPF_DIR:?}/llvm-$m/plain/xdp_parse.bpf.o
+  [ -f "$o" ] && command -v "llvm-dwarfdump-$m" >/dev/null || continue
+  dw=$("llvm-dwarfdump-$m" --name=xdp_parse "$o")
+  wfile=$(sed -n 's/.*DW_AT_decl_file[^"]*"\(.*\)").*/\1/p' <<<"$dw" | head -n1)
+  wline=$(sed -n 's/.*DW_AT_decl_line[^0-9]*\([0-9]*\)).*/\1/p' <<<"$dw" | head -n1)
+  top=$(cd "$src" && git rev-parse --show-toplevel 2>/dev/null || pwd -P)
+  wfile=${wfile#"$top"/}
+  printf 'file,prog,verdict,insns\n%s,xdp_parse,pass,100\n' "$o" >"$tmp/gb.csv"
+  printf 'file,prog,verdict,class,insns\n%s,xdp_parse,fail,complexity,1000001\n' "$o" >"$tmp/gn.csv"
+  printf '* verdict no-regress\n' >"$tmp/gpol"
+  out=$(cd "$src" && "$bg" verifier gate "$tmp/gb.csv" "$tmp/gn.csv" --policy "$tmp/gpol" -o github); check "gate github src llvm-$m" 1 $?
+  has "gate github -> $wfile:$wline (llvm-$m)" "^::error file=$wfile,line=$wline,title=bpfgauge verifier gate::$o/xdp_parse: verdict pass -> fail" "$out"
+  [ -f "$top/$wfile" ] && ok "annotation file resolves under the top level" || bad "annotation file $top/$wfile"
+  out=$(cd "$src" && "$bg" -j verifier gate "$tmp/gb.csv" "$tmp/gn.csv" --policy "$tmp/gpol")
+  has "gate json source_file (llvm-$m)" "\"source_file\":\"$wfile\",\"source_line\":$wline" "$out"
+  # a failing program with fail_insn points at that insn's line (from the
+  # DWARF line table: the last "; file:line" llvm-objdump prints before it)
+  n=$("llvm-objdump-$m" -d "$o" | sed -n '/<xdp_parse>:/,$p' | grep -cE '^ +[0-9]+:')
+  k=$((n / 2))
+  floc=$("llvm-objdump-$m" -d -l "$o" | sed -n '/<xdp_parse>:/,$p' |
+    awk -v k="$k" '/^; \/.*:[0-9]+$/ { l = substr($0, 3) } $1 == k ":" { print l; exit }')
+  fline=${floc##*:}; ffile=${floc%:*}; ffile=${ffile#"$top"/}
+  printf 'file,prog,verdict,class,insns,fail_insn\n%s,xdp_parse,fail,complexity,1000001,%s\n' "$o" "$k" >"$tmp/gf.csv"
+  out=$(cd "$src" && "$bg" verifier gate "$tmp/gb.csv" "$tmp/gf.csv" --policy "$tmp/gpol" -o github)
+  [ -n "$floc" ] && [ "$fline" != "$wline" ] &&
+    has "gate github: fail_insn $k -> $ffile:$fline (llvm-$m)" "^::error file=$ffile,line=$fline," "$out" ||
+    bad "gate fail_insn: insn $k of $n, DWARF '$floc', program line $wline: $out"
+  break
+done
 out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o markdown)
 has gate-md "^| ❌ | /build/a.bpf.o | xdp\\\\_b |" "$out"
 "$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o junit >"$tmp/j.xml"

@@ -35,6 +35,25 @@ struct vload_opts {
 int vload_list_progs(const char *path, char ***names, size_t *n);
 void vload_names_free(char **names);
 
+/*
+ * Where program prog of the BPF ELF at path is in the source, from the
+ * object's BTF line info, without loading it (no privileges): the file as
+ * clang recorded it (absolute when clang knew the compile directory) and the
+ * line of insn number insn of the program (e.g. the verifier's failing
+ * insn), or of its first insn when insn is negative or past the program's
+ * own code (appended subprogs). *file is malloc'd, the caller frees it.
+ * -ENOENT when the object, the program or its line info is missing; *file
+ * is then NULL.
+ */
+int vload_prog_source(const char *path, const char *prog, int insn, char **file, int *line);
+/*
+ * Every source file named in the BTF line info of the BPF ELF at path, as
+ * clang recorded them (absolute when it knew the compile directory), each
+ * once: a NULL-terminated array freed with vload_names_free. -ENOENT if the
+ * object has no line info.
+ */
+int vload_source_files(const char *path, char ***files, size_t *n);
+
 struct vload_result {
 	struct vlog_record *rec; /* owned by the caller: vlog_record__free */
 	char *log;               /* the verifier log (NUL-terminated), caller frees */
