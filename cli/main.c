@@ -205,7 +205,7 @@ static void print_usage(FILE *f)
 		"       %s version\n"
 		"\n"
 		"OBJECT := { cov | verifier | cc | matrix | history | kernels | dashboard |\n"
-		"           version | help }\n"
+		"           compat | version | help }\n"
 		"  cov       coverage: run, report, snapshot, reset, merge, summary\n"
 		"  verifier  verifier complexity: stats, parse, compare, gate, hotspots\n"
 		"  cc        compile BPF C with the coverage pass: %s cc [--mode M] -- clang-N ARGS\n"
@@ -213,6 +213,7 @@ static void print_usage(FILE *f)
 		"  history   the stats store: list, show, diff, trend, import, export\n"
 		"  kernels   fetch and list kernel images for the matrix (qemu)\n"
 		"  dashboard static HTML dashboard of the stats store\n"
+		"  compat    will each program load and attach on a kernel, and why not (--live: try it)\n"
 		"\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -v|--verbose | -q|--quiet |\n"
 		"             -V|--version | -h|--help }\n"
@@ -240,6 +241,7 @@ static const struct cmd objects[] = {
 	{ "history", do_history },
 	{ "kernels", do_kernels },
 	{ "dashboard", do_dashboard },
+	{ "compat", do_compat },
 	{ "version", do_version },
 	{ "help", do_help },
 	{ 0 },

@@ -67,5 +67,6 @@ int do_matrix(int argc, char **argv);
 int do_history(int argc, char **argv);
 int do_kernels(int argc, char **argv);
 int do_dashboard(int argc, char **argv);
+int do_compat(int argc, char **argv);
 
 #endif /* BPFGAUGE_CLI_MAIN_H */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpfgauge/compat.h"
 #include "verifier_cli.h"
 
 struct sort_key {
@@ -147,6 +148,45 @@ static void save_log(const struct job *j, const struct vload_result *res)
 			lopts.log_size, res->retries);
 		fclose(f);
 	}
+}
+
+/*
+ * Load-time EPERM, EINVAL and ENOTSUPP that a compat rule explains from this
+ * kernel's facts (a kconfig symbol, refused trampolines...) become class
+ * "kernel" with the cause as the hint, instead of "run as root" for an EPERM
+ * that root gets too. The host's facts are read once, only when needed.
+ */
+static void explain_kernel_causes(struct vlog_record **recs, size_t n)
+{
+	struct compat_kernel *k = NULL;
+	bool tried = false;
+
+	for (size_t i = 0; i < n; i++) {
+		int err = vlog_record__int(recs[i], VLOG_STAT_ERRNO);
+		enum vlog_class cls = vlog_record__int(recs[i], VLOG_STAT_CLASS);
+		char cause[512];
+
+		if (vlog_record__int(recs[i], VLOG_STAT_VERDICT) != VLOG_VERDICT_FAIL ||
+		    (err != EPERM && err != EINVAL && err != COMPAT_ENOTSUPP) ||
+		    (cls != VLOG_CLASS_PERM && cls != VLOG_CLASS_OTHER && cls != VLOG_CLASS_HELPER))
+			continue;
+		if (!tried) {
+			bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
+
+			tried = true;
+			k = compat_kernel__load("host", NULL);
+			bpfgauge_set_print(old);
+		}
+		if (!k)
+			return;
+		if (compat_explain_load_error(k, vlog_record__str(recs[i], VLOG_STAT_PROG_TYPE),
+					      vlog_record__str(recs[i], VLOG_STAT_ATTACH_TYPE), err,
+					      cause, sizeof(cause))) {
+			vlog_record__set_int(recs[i], VLOG_STAT_CLASS, VLOG_CLASS_KERNEL);
+			vlog_record__set_str(recs[i], VLOG_STAT_HINT, cause);
+		}
+	}
+	compat_kernel__free(k);
 }
 
 static void *worker(void *arg)
@@ -324,6 +364,7 @@ int vcli_stats(int argc, char **argv)
 		free((char *)jobs[i].prog);
 	free(jobs);
 	jobs = NULL;
+	explain_kernel_causes(recs, nrec);
 	if (write_out(&o, recs, nrec))
 		ret = EXIT_ERROR;
 	free(recs);

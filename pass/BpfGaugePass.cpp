@@ -22,6 +22,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Transforms/Scalar/EarlyCSE.h"
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #include <cstdio>
@@ -428,7 +429,7 @@ public:
 	{
 	}
 
-	PreservedAnalyses run(Module &M, ModuleAnalysisManager &)
+	PreservedAnalyses run(Module &M, ModuleAnalysisManager &MAM)
 	{
 		Options Opts;
 		std::string Err;
@@ -443,8 +444,11 @@ public:
 		}
 		switch (Where) {
 		case Point::Start:
-			if (Opts.When == Stage::Early)
+			if (Opts.When == Stage::Early) {
 				Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/true).run();
+				if (Changed)
+					reuseLoads(M, MAM);
+			}
 			break;
 		case Point::Last:
 			if (GlobalVariable *Seg = earlyGlobal(M, 0)) {
@@ -468,6 +472,28 @@ public:
 	static bool isRequired() { return true; }
 
 private:
+	// The pipeline's first EarlyCSE does not look at aliasing: any store
+	// ends the reuse of earlier loads, a probe too. Loads the plain build
+	// would have merged (a field read twice around a probe) then stay two,
+	// and InstCombine can put a range check and the value it checks in
+	// different registers, which the verifier refuses. EarlyCSE over
+	// MemorySSA, run here once, sees that probes touch no program memory
+	// and merges them as the plain build does. It changes no CFG.
+	static void reuseLoads(Module &M, ModuleAnalysisManager &MAM)
+	{
+		FunctionAnalysisManager &FAM =
+			MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
+		FunctionPassManager FPM;
+
+		FPM.addPass(EarlyCSEPass(/*UseMemorySSA=*/true));
+		for (Function &F : M) {
+			if (F.isDeclaration())
+				continue;
+			FAM.invalidate(F, PreservedAnalyses::none());
+			FPM.run(F, FAM);
+		}
+	}
+
 	Point Where;
 	std::optional<Mode> PipelineMode;
 };

@@ -171,6 +171,9 @@ unsigned thinProbes(llvm::Module &M, llvm::GlobalVariable *Seg, llvm::GlobalVari
 // instructions dearer. Returns the number of probes rewritten.
 unsigned lowerProbes(llvm::Module &M, llvm::GlobalVariable *Seg, Mode TheMode);
 
+// The segment's address as a probe before Where should use it.
+llvm::Value *localBase(llvm::GlobalVariable *Seg, llvm::Instruction *Where);
+
 // The asm probe at Off bytes into the segment (hits: store 1; counts: add
 // Inc), before Where, on the segment address Base.
 llvm::Instruction *emitAsmProbe(Mode M, llvm::Value *Base, uint64_t Off, llvm::Value *Inc,

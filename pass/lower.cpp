@@ -118,21 +118,8 @@ unsigned lowerProbes(Module &Mod, GlobalVariable *Seg, Mode)
 		}
 		if (Sites.empty())
 			continue;
-		// One value for the segment's address, defined in the entry block:
-		// the backend keeps it in a register where one is free and, as a
-		// rematerializable load, reloads it where none is, never spilling.
+		// Each asm probe shares its block's base (localBase).
 		Value *Base = Seg;
-		uint64_t NumProbes = 0;
-		for (const ProbeSite &S : Sites)
-			NumProbes += S.Count;
-		if (NumProbes > 1) {
-			BasicBlock &Entry = F.getEntryBlock();
-			BasicBlock::iterator It = Entry.getFirstInsertionPt();
-			while (It != Entry.end() && isa<AllocaInst>(*It))
-				++It;
-			IRBuilder<> IRB(&Entry, It);
-			Base = IRB.CreateFreeze(Seg, "bg.base");
-		}
 		for (const ProbeSite &S : Sites) {
 			bool Ok = true;
 			for (uint64_t k = 0; k < S.Count && Ok; k++)
@@ -147,9 +134,6 @@ unsigned lowerProbes(Module &Mod, GlobalVariable *Seg, Mode)
 		}
 		for (Instruction *I : Merged)
 			I->eraseFromParent();
-		if (auto *Fr = dyn_cast<Instruction>(Base))
-			if (Fr->use_empty())
-				Fr->eraseFromParent();
 	}
 	return Lowered;
 }

@@ -18,6 +18,7 @@
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Transforms/Utils/BasicBlockUtils.h"
 
@@ -338,6 +339,82 @@ void emitSelectProbe(Mode M, GlobalVariable *Seg, unsigned Probe, SelectInst *SI
 
 } // namespace
 
+// The segment's address for a probe before Where. Where a base live across
+// calls could cost the program a range check (below): the one an earlier
+// probe of the block computed, if no call lies between them, else a new one
+// here. The address is then never live across a call, so it never takes a
+// callee-saved register from the program (a value the program keeps there
+// would move to the stack, and the verifier can lose its bounds there, as a
+// bpf_loop callback's return value did); the backend loads it with one
+// ld_imm64 per call-free stretch of a block.
+// F is passed to a call as an argument or stored (bpf_loop, timers,
+// for_each callbacks), through casts; llvm.used lists do not count.
+static bool isCallback(const Function &F)
+{
+	SmallVector<const Value *, 8> Work{&F};
+
+	while (!Work.empty()) {
+		const Value *V = Work.pop_back_val();
+		for (const User *U : V->users()) {
+			if (const auto *CB = dyn_cast<CallBase>(U)) {
+				for (const Use &A : CB->args())
+					if (A.get() == V)
+						return true;
+			} else if (isa<StoreInst>(U) || isa<SelectInst>(U) || isa<PHINode>(U)) {
+				return true;
+			} else if (isa<ConstantExpr>(U) || isa<CastInst>(U)) {
+				Work.push_back(U);
+			}
+		}
+	}
+	return false;
+}
+
+Value *localBase(GlobalVariable *Seg, Instruction *Where)
+{
+	Function &F = *Where->getFunction();
+	auto isCall = [](const Instruction &I) {
+		const auto *CB = dyn_cast<CallBase>(&I);
+		return CB && !CB->isInlineAsm() && !isa<IntrinsicInst>(CB);
+	};
+
+	// One base in the entry block serves every probe of the function,
+	// cheapest, unless the function calls out and its return value is
+	// range-checked by the verifier: a callback (its address is taken:
+	// bpf_loop, timers, for_each) or a program of a type whose return
+	// value must be 0 or 1. There a value the program keeps across a call
+	// must not lose its callee-saved register to the base.
+	StringRef Sec = F.hasSection() ? F.getSection() : "";
+	auto pre = [&](StringRef P) { return Sec.substr(0, P.size()) == P; };
+	bool RangeChecked = isCallback(F) || pre("cgroup") || pre("sockops") || pre("lsm") ||
+			    pre("struct_ops") || pre("sk_");
+	if (!RangeChecked || none_of(instructions(F), isCall)) {
+		BasicBlock &Entry = F.getEntryBlock();
+		for (Instruction &I : Entry)
+			if (auto *Fr = dyn_cast<FreezeInst>(&I))
+				if (Fr->getOperand(0) == Seg)
+					return Fr;
+		IRBuilder<> IRB(&Entry, blockStart(Entry));
+		Value *Fr = IRB.CreateFreeze(Seg, "bg.base");
+		if (auto *I = dyn_cast<Instruction>(Fr))
+			I->setDebugLoc(DebugLoc());
+		return Fr;
+	}
+	for (Instruction *I = Where->getPrevNode(); I; I = I->getPrevNode()) {
+		if (auto *Fr = dyn_cast<FreezeInst>(I))
+			if (Fr->getOperand(0) == Seg)
+				return Fr;
+		if (auto *CB = dyn_cast<CallBase>(I))
+			if (!CB->isInlineAsm() && !isa<IntrinsicInst>(CB))
+				break;
+	}
+	IRBuilder<> IRB(Where);
+	Value *Fr = IRB.CreateFreeze(Seg, "bg.base");
+	if (auto *I = dyn_cast<Instruction>(Fr))
+		I->setDebugLoc(DebugLoc()); // no source line of its own
+	return Fr;
+}
+
 Instruction *emitAsmProbe(Mode M, Value *Base, uint64_t Off, Value *Inc, Instruction *Where)
 {
 	LLVMContext &Ctx = Where->getContext();
@@ -354,6 +431,8 @@ Instruction *emitAsmProbe(Mode M, Value *Base, uint64_t Off, Value *Inc, Instruc
 				  : compat::storeOneAsm(Off, LE);
 	if (Asm.empty())
 		return nullptr;
+	if (isa<GlobalVariable>(Base))
+		Base = localBase(cast<GlobalVariable>(Base), Where);
 	SmallVector<Type *, 2> Params{Base->getType()};
 	SmallVector<Value *, 2> Args{Base};
 	if (M == Mode::Counts) {
@@ -414,28 +493,9 @@ void insertProbes(const FunctionPlan &Plan, unsigned FirstProbe, Mode M, GlobalV
 	unsigned Idx = 0;
 	// The segment index of the next probe.
 	auto slot = [&] { return Slots ? (*Slots)[Idx] : FirstProbe + Idx; };
-	BasicBlock &Entry = Plan.F->getEntryBlock();
+	// Asm probes find or make their base next to them (localBase).
 	Value *Base = Seg;
-
-	// One value for the segment's address, defined in the entry block: the
-	// backend then keeps it in a register across probes where one is free
-	// and, since it is a rematerializable 64-bit load, reloads it where
-	// none is, rather than spilling it (a per-block constant would be
-	// reloaded before every probe).
-	if (Plan.numProbes() > 1 && !Style.IR) {
-		IRBuilder<> IRB(&Entry, blockStart(Entry));
-		if (auto *Fr = dyn_cast<Instruction>(IRB.CreateFreeze(Seg, "bg.base"))) {
-			Syn.Insts.insert(Fr);
-			Base = Fr;
-		}
-	}
-	// Probes of the entry block go after the base they use.
-	auto start = [&](BasicBlock &BB) {
-		BasicBlock::iterator It = blockStart(BB);
-		if (&*It == Base)
-			++It;
-		return It;
-	};
+	auto start = [&](BasicBlock &BB) { return blockStart(BB); };
 	Out.FromPreds.insert(Plan.FromPreds.begin(), Plan.FromPreds.end());
 	for (BasicBlock *BB : Plan.BlockProbes) {
 		emitProbe(M, Seg, Base, slot(), *BB, start(*BB), Style, Syn);

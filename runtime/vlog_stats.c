@@ -111,6 +111,10 @@ static const struct {
 		"run as root or grant CAP_BPF (and CAP_PERFMON/CAP_NET_ADMIN for the type)" },
 	[VLOG_CLASS_OTHER] = { "other", "the verifier rejected the program",
 			       "read the error message and the failing instruction" },
+	[VLOG_CLASS_KERNEL] = { "kernel",
+		"this kernel's build or configuration refuses the program type (EPERM, EINVAL or "
+		"ENOTSUPP before verification)",
+		"see the cause in the hint; 'bpfgauge compat OBJ' lists what each program needs" },
 };
 
 const char *vlog_class_str(enum vlog_class c)

@@ -76,19 +76,26 @@ BENCH_VMLINUX_DIR=$(bench_vmlinux_h)
 export BENCH_VMLINUX_DIR
 ROOT=$(bench_compile_selftests)
 VERISTAT=$(bench_veristat || true)
-# The examples in the naive placement (the build has plain/hits/counts only).
-mkdir -p "$ROOT/ex-naive"
-for f in "$SRC"/bpf/examples/*.bpf.c; do
-	o=$ROOT/ex-naive/$(basename "${f%.c}").o
-	[ -s "$o" ] || "$BPFGAUGE" cc --mode counts -- clang-"$BENCH_CLANG" -mllvm -bpfgauge-placement=naive \
-		-g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$SRC/bpf/include" -I"$SRC/bpf/examples" \
-		-idirafter /usr/include/x86_64-linux-gnu -c "$f" -o "$o"
+# The examples in the variants the build does not have (it has plain, hits
+# and counts in the default placement).
+exdir() { case $1 in plain | hits | counts) echo "$EX/$1" ;; *) echo "$ROOT/ex-$1" ;; esac; }
+for v in $BENCH_VARIANTS; do
+	d=$(exdir "$v")
+	[ "$d" = "$EX/$v" ] && continue
+	mkdir -p "$d"
+	mapfile -t cc < <(bench_variant_cc "$v")
+	for f in "$SRC"/bpf/examples/*.bpf.c; do
+		o=$d/$(basename "${f%.c}").o
+		[ -s "$o" ] || "${cc[@]}" -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$SRC/bpf/include" \
+			-I"$SRC/bpf/examples" -idirafter /usr/include/x86_64-linux-gnu -c "$f" -o "$o"
+	done
 done
 {
 	echo "clang=$BENCH_CLANG"
 	echo "kernel=$(uname -r)"
 	echo "selftests_listed=$(wc -l <"$ROOT/list")"
-	for v in plain hits counts naive; do
+	echo "variants=$BENCH_VARIANTS"
+	for v in plain $BENCH_VARIANTS; do
 		echo "compiled_$v=$(ls "$ROOT/$v"/*.o 2>/dev/null | wc -l)"
 	done
 	echo "full=${BENCH_FULL:-0}"
@@ -96,7 +103,7 @@ done
 } >"$OUT/meta.txt"
 now() { date +%s.%N; }
 # Objects that compile plain but not instrumented, with clang's first error.
-for v in hits counts naive; do
+for v in $BENCH_VARIANTS; do
 	for o in "$ROOT/plain"/*.o; do
 		b=$(basename "$o")
 		[ -s "$ROOT/$v/$b" ] && continue
@@ -107,19 +114,17 @@ done >"$OUT/compile-failures.txt"
 # 'verifier stats' stops at the first object libbpf cannot open (the selftests
 # meant for static linking), so keep only the openable ones.
 gcc -O2 "$SRC/tests/bench/bench_hold.c" -o "$BENCH_CACHE/bench_hold" -lbpf
-for v in plain hits counts naive; do
+for v in plain $BENCH_VARIANTS; do
 	"$BENCH_CACHE/bench_hold" --openable "$ROOT/$v"/*.o >"$OUT/objs-$v.txt"
 done
 
 # ---- 1. verifier cost of instrumentation --------------------------------------
-skip 1 || for v in plain hits counts naive; do
-	exdir=$EX/$v
-	[ $v = naive ] && exdir=$ROOT/ex-naive
+skip 1 || for v in plain $BENCH_VARIANTS; do
 	mapfile -t objs <"$OUT/objs-$v.txt"
 	bench_log "figure 1: verifier stats, $v (${#objs[@]} selftests + examples)"
 	t0=$(now)
 	"$BPFGAUGE" -q verifier stats -o json -j "$BENCH_JOBS" --allow-failures \
-		"${objs[@]}" "$exdir"/*.bpf.o >"$OUT/vstats-$v.json" 2>"$OUT/vstats-$v.err" || true
+		"${objs[@]}" "$(exdir "$v")"/*.bpf.o >"$OUT/vstats-$v.json" 2>"$OUT/vstats-$v.err" || true
 	echo "$v $(echo "$(now) - $t0" | bc)" >>"$OUT/vstats-times.txt"
 done
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Sourced by scripts/bench.sh: prepares the benchmark corpora in the cache
 # (never in the tree): the kernel BPF selftests from Debian's linux-source-6.1,
-# compiled plain / hits / counts / naive with one clang, plus veristat built
+# compiled plain and in each instrumented variant (BENCH_VARIANTS) with one
+# clang, plus veristat built
 # from the same package. Everything is keyed so that a rerun reuses it.
 #   BENCH_CACHE     cache dir (default ~/.cache/bpfgauge/bench)
 #   BENCH_CLANG     clang major for the corpus (default: newest built pass)
@@ -72,8 +73,27 @@ bench_in_cfg() {
 	return 1
 }
 
+# The instrumented variants: the default placement (source-exact, early),
+# naive early (a probe in every block) and the old late placement (on the
+# optimised CFG), each in both modes.
+BENCH_VARIANTS="hits counts naive-hits naive-counts late-hits late-counts"
+
+# The compiler command line (without flags) of variant $1, one word a line.
+bench_variant_cc() {
+	local v=$1
+	case $v in
+	plain) echo "clang-$BENCH_CLANG" ;;
+	hits | counts) printf '%s\n' "$BPFGAUGE" cc --mode "$v" -- "clang-$BENCH_CLANG" ;;
+	naive-*) printf '%s\n' "$BPFGAUGE" cc --mode "${v#naive-}" -- "clang-$BENCH_CLANG" \
+		-mllvm -bpfgauge-placement=naive ;;
+	late-*) printf '%s\n' "$BPFGAUGE" cc --mode "${v#late-}" -- "clang-$BENCH_CLANG" \
+		-mllvm -bpfgauge-stage=late ;;
+	*) return 1 ;;
+	esac
+}
+
 # Compile one selftest in one variant; called through xargs.
-#   $1 variant (plain|hits|counts|naive)  $2 source  $3 out dir
+#   $1 variant (plain or one of BENCH_VARIANTS)  $2 source  $3 out dir
 bench_compile_one() {
 	local v=$1 src=$2 out=$3/$(basename "$2" .c).o
 	[ -s "$out" ] && return 0
@@ -83,13 +103,8 @@ bench_compile_one() {
 		-I"$sdir" -I"$BENCH_CACHE/linux-source-6.1/tools/include/uapi"
 		-idirafter "$BENCH_RESOURCE_DIR/include" -idirafter /usr/include/x86_64-linux-gnu
 		-idirafter /usr/include -Wno-everything -c "$src" -o "$out.tmp")
-	local cc=(clang-"$BENCH_CLANG")
-	case $v in
-	plain) ;;
-	hits) cc=("$BPFGAUGE" cc --mode hits -- clang-"$BENCH_CLANG") ;;
-	counts) cc=("$BPFGAUGE" cc --mode counts -- clang-"$BENCH_CLANG") ;;
-	naive) cc=("$BPFGAUGE" cc --mode counts -- clang-"$BENCH_CLANG" -mllvm -bpfgauge-placement=naive) ;;
-	esac
+	local cc
+	mapfile -t cc < <(bench_variant_cc "$v")
 	if "${cc[@]}" "${flags[@]}" 2>"$out.err"; then
 		mv "$out.tmp" "$out" && rm -f "$out.err"
 	else
@@ -107,13 +122,13 @@ bench_compile_selftests() {
 	local key
 	key=$( (cat "$pass" "$BENCH_VMLINUX_DIR/vmlinux.h"; clang-"$BENCH_CLANG" --version) | md5sum | cut -c1-10)
 	local root=$BENCH_CACHE/obj/clang-$BENCH_CLANG-$key
-	mkdir -p "$root"/{plain,hits,counts,naive}
+	local v
+	for v in plain $BENCH_VARIANTS; do mkdir -p "$root/$v"; done
 	bench_selftests_list "$sdir" >"$root/list"
 	BENCH_RESOURCE_DIR=$(clang-"$BENCH_CLANG" -print-resource-dir)
 	export BENCH_RESOURCE_DIR BENCH_VMLINUX_DIR BENCH_CACHE BENCH_CLANG BPFGAUGE BPFGAUGE_PASS_DIR
-	export -f bench_compile_one
-	local v
-	for v in plain hits counts naive; do
+	export -f bench_compile_one bench_variant_cc
+	for v in plain $BENCH_VARIANTS; do
 		bench_log "compiling $(wc -l <"$root/list") selftests ($v, clang-$BENCH_CLANG, -j${BENCH_JOBS:-2})"
 		xargs -P "${BENCH_JOBS:-2}" -I{} bash -c 'bench_compile_one "$0" "$1" "$2"' "$v" {} "$root/$v" <"$root/list"
 	done

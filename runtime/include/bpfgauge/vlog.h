@@ -91,6 +91,8 @@ enum vlog_class {
 	VLOG_CLASS_BTF,         /* missing BTF / CO-RE relocation failure */
 	VLOG_CLASS_PERM,        /* EPERM: no CAP_BPF */
 	VLOG_CLASS_OTHER,
+	VLOG_CLASS_KERNEL,      /* EPERM/EINVAL/ENOTSUPP the kernel's build or config
+				 * explains (bpfgauge compat's rules), e.g. no BPF_LSM */
 	VLOG_CLASS_CNT,
 };
 

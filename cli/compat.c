@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bpfgauge compat: will each program of these objects load and attach on
+ * that kernel, and if not, why? Predicts from the kernel's facts with the
+ * rule table (runtime/compat_rules.c); --live also loads and attaches each
+ * program on the running kernel and says whether the prediction held.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpfgauge/compat.h"
+#include "compat_report.h"
+#include "main.h"
+
+static char last_warn[1024];
+static bpfgauge_print_fn_t prev_print;
+
+/* Library warnings become the one-line error (p_err) instead of extra lines. */
+static void capture_print(enum bpfgauge_log_level level, const char *fmt, va_list ap)
+{
+	if (level <= BPFGAUGE_LOG_WARN) {
+		vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
+		return;
+	}
+	if (prev_print)
+		prev_print(level, fmt, ap);
+}
+
+/* The library's reason if it gave one, else ours with the error's text. */
+static void cerr(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cerr(int err, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (last_warn[0])
+		p_err("%s", last_warn);
+	else
+		p_err("compat: %s: %s", msg, bpfgauge_strerror(err));
+	last_warn[0] = 0;
+}
+
+static int do_help(void)
+{
+	printf("Usage: %s compat OBJ... [--kernel host|VERSION|PATH] [--config FILE] [--arch ARCH]\n"
+	       "                        [--btf FILE] [--live] [-o table|json|markdown] [--all-reqs]\n"
+	       "                        [--no-probe]\n"
+	       "\n"
+	       "For every program of each object: its type, attach target and flags, what they\n"
+	       "need from the kernel (kconfig symbols, minimum version per architecture, BTF,\n"
+	       "helpers and kfuncs, the target in BTF/kallsyms/available_filter_functions, the\n"
+	       "LSM list, lockdown), checked against that kernel: a verdict with the errno the\n"
+	       "load or attach would get, the reason and a hint.\n"
+	       "\n"
+	       "  --kernel K    host (default): the running kernel; VERSION (6.1): the cached Debian\n"
+	       "                image's config (bpfgauge kernels fetch); PATH: a kconfig file, or a\n"
+	       "                vmlinuz with config-<release> beside it\n"
+	       "  --config FILE kconfig (plain or .gz) to use instead of the kernel's own\n"
+	       "  --arch ARCH   x86_64, arm64, riscv64 or s390x (default: from the config)\n"
+	       "  --btf FILE    that kernel's BTF (vmlinux or raw), for exact target/kfunc checks\n"
+	       "  --live        also load and attach each program on this kernel (root), detach at\n"
+	       "                once, and compare with the prediction (XDP/tc attach to lo in a\n"
+	       "                private network namespace)\n"
+	       "  -o FORMAT     table (default), json (also with -j), markdown\n"
+	       "  --all-reqs    table: list met requirements too\n"
+	       "  --no-probe    host: do not load the minimal fentry probe\n"
+	       "\n"
+	       "Exit: 0 every program loads (and attaches where it can), 1 one is predicted or seen\n"
+	       "to fail, or --live disagrees with the prediction, 2 bad input.\n",
+	       bin_name);
+	return 0;
+}
+
+static int compat_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "btf", required_argument, NULL, 'b' },
+		{ "live", no_argument, NULL, 'L' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "all-reqs", no_argument, NULL, 'A' },
+		{ "no-probe", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	LIBBPF_OPTS(compat_kernel_opts, ko);
+	const char *spec = "host", *fmt = NULL;
+	struct compat_prog **progs = NULL;
+	size_t *nprogs = NULL, nres = 0, nobj;
+	struct compat_result *results = NULL;
+	struct compat_kernel *k = NULL;
+	const struct compat_writer *w;
+	bool live = false, verbose = false, failed = false;
+	int opt, rc = EXIT_ERROR;
+
+	if (argc > 1 && is_help(argv[1]))
+		return do_help();
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'k': spec = optarg; break;
+		case 'c': ko.config = optarg; break;
+		case 'a': ko.arch = optarg; break;
+		case 'b': ko.btf = optarg; break;
+		case 'L': live = true; break;
+		case 'o': fmt = optarg; break;
+		case 'A': verbose = true; break;
+		case 'P': ko.no_probe = true; break;
+		case 'h': return do_help();
+		default:
+			p_err("compat: unknown option '%s' (try '%s compat help')", argv[optind - 1],
+			      bin_name);
+			return EXIT_ERROR;
+		}
+	}
+	if (!fmt)
+		fmt = json_output ? "json" : "table";
+	w = compat_writer_find(fmt);
+	if (!w) {
+		p_err("compat: unknown output format '%s' (table, json, markdown)", fmt);
+		return EXIT_ERROR;
+	}
+	if (optind >= argc) {
+		p_err("compat: which objects? e.g. '%s compat prog.bpf.o'", bin_name);
+		return EXIT_ERROR;
+	}
+	if (live && strcmp(spec, "host")) {
+		p_err("compat: --live checks the running kernel; drop --kernel %s (or use --kernel host)",
+		      spec);
+		return EXIT_ERROR;
+	}
+	if (live && geteuid() != 0) {
+		p_err("compat: --live loads programs: run as root");
+		return EXIT_ERROR;
+	}
+	k = compat_kernel__load(spec, &ko);
+	if (!k) {
+		cerr(errno, "cannot use kernel '%s'", spec);
+		return EXIT_ERROR;
+	}
+	nobj = argc - optind;
+	progs = calloc(nobj, sizeof(*progs));
+	nprogs = calloc(nobj, sizeof(*nprogs));
+	if (!progs || !nprogs)
+		goto out;
+	for (size_t i = 0; i < nobj; i++) {
+		const char *path = argv[optind + i];
+
+		if (compat_object_read(path, &progs[i], &nprogs[i])) {
+			cerr(errno, "'%s'", path);
+			goto out;
+		}
+		nres += nprogs[i];
+	}
+	results = calloc(nres, sizeof(*results));
+	if (!results)
+		goto out;
+	nres = 0;
+	for (size_t i = 0; i < nobj; i++)
+		for (size_t j = 0; j < nprogs[i]; j++) {
+			struct compat_result *res = &results[nres];
+
+			if (compat_check(k, &progs[i][j], res)) {
+				cerr(errno, "checking %s failed", progs[i][j].name);
+				goto out;
+			}
+			nres++;
+			if (live && compat_live_check(res)) {
+				cerr(errno, "live check of %s failed", progs[i][j].name);
+				goto out;
+			}
+			if (compat_verdict_failed(res->verdict) ||
+			    (live && (compat_verdict_failed(res->live.verdict) || !res->live.agrees)))
+				failed = true;
+		}
+	if (live)
+		compat_live_finish();
+	{
+		struct compat_report r = { .kernel = k, .results = results, .n = nres,
+					   .live = live, .verbose = verbose, .pretty = pretty_output };
+
+		if (w->write(stdout, &r)) {
+			p_err("compat: writing the report failed");
+			goto out;
+		}
+	}
+	rc = failed ? EXIT_GATE : 0;
+out:
+	if (live)
+		compat_live_finish();
+	for (size_t i = 0; i < nres; i++)
+		compat_result_release(&results[i]);
+	free(results);
+	for (size_t i = 0; progs && i < nobj; i++)
+		compat_progs_free(progs[i], nprogs[i]);
+	free(progs);
+	free(nprogs);
+	compat_kernel__free(k);
+	return rc;
+}
+
+int do_compat(int argc, char **argv)
+{
+	int ret;
+
+	prev_print = bpfgauge_set_print(capture_print);
+	ret = compat_main(argc, argv);
+	bpfgauge_set_print(prev_print);
+	return ret;
+}

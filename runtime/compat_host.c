@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Facts of the running kernel: uname, its kconfig, BTF, kallsyms, tracefs
+ * (events, available_filter_functions), the active LSMs and lockdown, and
+ * whether a minimal BPF trampoline program loads. When tracefs or
+ * securityfs are not mounted, a child process mounts them in a private
+ * mount namespace and the parent reads them through /proc/<child>/root:
+ * the host's mounts are never touched, and the namespace dies with the
+ * child.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfgauge_internal.h"
+#include "compat_internal.h"
+
+/* A child holding a private mount namespace with tracefs and securityfs. */
+struct private_mounts {
+	pid_t pid;
+	int hold_fd; /* closing it lets the child exit */
+	char root[64];
+};
+
+static int private_mounts_start(struct private_mounts *pm)
+{
+	int p2c[2], c2p[2];
+	char ok = 0;
+
+	memset(pm, 0, sizeof(*pm));
+	pm->hold_fd = -1;
+	if (pipe2(p2c, O_CLOEXEC))
+		return -errno;
+	if (pipe2(c2p, O_CLOEXEC)) {
+		close(p2c[0]);
+		close(p2c[1]);
+		return -errno;
+	}
+	pm->pid = fork();
+	if (pm->pid == 0) {
+		close(p2c[1]);
+		close(c2p[0]);
+		if (!unshare(CLONE_NEWNS) && !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+			ok = 1;
+			if (access("/sys/kernel/tracing/events", F_OK))
+				mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+			if (access("/sys/kernel/security/lsm", F_OK))
+				mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+		}
+		if (write(c2p[1], &ok, 1) != 1)
+			_exit(1);
+		while (read(p2c[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+	if (pm->pid < 0 || read(c2p[0], &ok, 1) != 1 || !ok) {
+		int err = pm->pid < 0 ? -errno : -EPERM;
+
+		close(c2p[0]);
+		close(p2c[1]);
+		if (pm->pid > 0)
+			waitpid(pm->pid, NULL, 0);
+		pm->pid = 0;
+		return err;
+	}
+	close(c2p[0]);
+	pm->hold_fd = p2c[1];
+	snprintf(pm->root, sizeof(pm->root), "/proc/%d/root", (int)pm->pid);
+	return 0;
+}
+
+static void private_mounts_stop(struct private_mounts *pm)
+{
+	if (pm->pid <= 0)
+		return;
+	close(pm->hold_fd);
+	waitpid(pm->pid, NULL, 0);
+	pm->pid = 0;
+}
+
+/* First line of a file, without the newline; -errno. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* Symbol names from lines "NAME [module]" or "ADDR T NAME [module]". */
+static int read_names(const char *path, struct compat_strset *s, bool kallsyms)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *name = line, type;
+
+		line[strcspn(line, "\n")] = 0;
+		if (kallsyms) {
+			char *sp = strchr(line, ' ');
+
+			if (!sp || !sp[1] || sp[2] != ' ')
+				continue;
+			type = sp[1];
+			if (type != 't' && type != 'T')
+				continue;
+			name = sp + 3;
+		}
+		name[strcspn(name, " \t")] = 0;
+		if (!*name || (s->n && !strcmp(s->v[s->n - 1], name)))
+			continue;
+		err = compat_strset_add(s, name);
+		if (err)
+			break;
+	}
+	fclose(f);
+	compat_strset_sort(s);
+	return err;
+}
+
+static int read_events(const char *dir, struct compat_strset *s)
+{
+	DIR *d = opendir(dir), *sub;
+	struct dirent *e, *e2;
+	char path[4096], name[512];
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		sub = opendir(path);
+		while (sub && (e2 = readdir(sub))) {
+			if (e2->d_name[0] == '.' || e2->d_type != DT_DIR)
+				continue;
+			snprintf(name, sizeof(name), "%s/%s", e->d_name, e2->d_name);
+			if (compat_strset_add(s, name)) {
+				closedir(sub);
+				closedir(d);
+				return -ENOMEM;
+			}
+		}
+		if (sub)
+			closedir(sub);
+	}
+	closedir(d);
+	compat_strset_sort(s);
+	return 0;
+}
+
+int compat_kallsyms_load(struct compat_kernel *k)
+{
+	int err;
+
+	if (!k->kallsyms_lazy)
+		return 0;
+	k->kallsyms_lazy = false;
+	err = read_names("/proc/kallsyms", &k->kallsyms, true);
+	if (!err && k->kallsyms.n)
+		k->have_kallsyms = true;
+	return err;
+}
+
+/* The word of a "none [integrity] confidentiality" line in brackets. */
+static void bracketed(const char *line, char *out, size_t size)
+{
+	const char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+
+	if (a && b)
+		snprintf(out, size, "%.*s", (int)(b - a - 1), a + 1);
+}
+
+/* value of "key=" on the kernel command line, "" if absent */
+static void cmdline_param(const char *key, char *out, size_t size)
+{
+	char line[4096], *p;
+	size_t kl = strlen(key);
+
+	out[0] = 0;
+	if (read_line("/proc/cmdline", line, sizeof(line)))
+		return;
+	for (p = strtok(line, " "); p; p = strtok(NULL, " ")) {
+		if (!strcmp(p, "--"))
+			break;
+		if (!strncmp(p, key, kl) && p[kl] == '=')
+			snprintf(out, size, "%s", p + kl + 1);
+	}
+}
+
+/*
+ * Load "r0 = 0; exit" as fentry on bpf_fentry_test1 (in every kernel with
+ * BPF_SYSCALL and NET since 5.5). It is never attached. Tells whether this
+ * kernel lets BPF trampolines be set up at all.
+ */
+static void probe_trampoline(struct compat_kernel *k)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	char log[4096] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY,
+		    .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	int id, fd;
+
+	if (!k->btf || geteuid() != 0)
+		return;
+	id = btf__find_by_name_kind(k->btf, "bpf_fentry_test1", BTF_KIND_FUNC);
+	if (id <= 0)
+		return;
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "bg_probe", "GPL", insns, 2, &o);
+	if (fd >= 0) {
+		close(fd);
+		k->trampoline = FACT_YES;
+		return;
+	}
+	k->trampoline_err = errno;
+	k->trampoline = FACT_NO;
+	k->trampoline_log_empty = !log[0];
+	pr_debug("compat: fentry probe load: %s (log: %s)", bpfgauge_strerror(errno),
+		 log[0] ? log : "empty");
+}
+
+int compat_host_facts(struct compat_kernel *k, bool probe)
+{
+	struct private_mounts pm = { 0 };
+	char path[4096], line[512], val[256];
+	const char *tracing = NULL, *security = NULL;
+	struct utsname u;
+	int err;
+
+	k->host = true;
+	snprintf(k->source, sizeof(k->source), "host");
+	uname(&u);
+	snprintf(k->release, sizeof(k->release), "%s", u.release);
+	k->version = compat_parse_version(u.release);
+	snprintf(k->arch, sizeof(k->arch), "%s",
+		 compat_arch_norm(u.machine) ? compat_arch_norm(u.machine) : u.machine);
+
+	/* kconfig */
+	{
+		const char *cands[2] = { "/proc/config.gz", NULL };
+
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		cands[1] = path;
+		/* where libbpf looks for CONFIG_* __kconfig externs, in its order */
+		k->kconfig_file = access(path, R_OK) && access("/proc/config.gz", R_OK) ? FACT_NO
+											: FACT_YES;
+		for (int i = 0; i < 2 && !k->have_config; i++) {
+			if (access(cands[i], R_OK))
+				continue;
+			if (!compat_load_config_file(k, cands[i]))
+				snprintf(k->source, sizeof(k->source), "host (%s)", cands[i]);
+		}
+		if (!k->have_config)
+			pr_info("compat: no /proc/config.gz or /boot/config-%s: kconfig rules are unknown",
+				u.release);
+	}
+
+	/* BTF */
+	k->btf = btf__load_vmlinux_btf();
+	if (!k->btf)
+		k->btf = NULL;
+	else
+		snprintf(k->btf_source, sizeof(k->btf_source), "/sys/kernel/btf/vmlinux");
+
+	k->kallsyms_lazy = true; /* 0.15 s to read: only when a rule needs it */
+
+	k->kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", F_OK) ? FACT_NO
+										      : FACT_YES;
+
+	/* where libbpf looks for tracefs */
+	if (!access("/sys/kernel/tracing/events", F_OK)) {
+		tracing = "/sys/kernel/tracing";
+		k->tracefs_mounted = FACT_YES;
+	} else if (!access("/sys/kernel/debug/tracing/events", F_OK)) {
+		tracing = "/sys/kernel/debug/tracing";
+		k->tracefs_mounted = FACT_YES;
+	} else {
+		k->tracefs_mounted = FACT_NO;
+	}
+	if (!access("/sys/kernel/security/lsm", F_OK))
+		security = "/sys/kernel/security";
+	if ((!tracing || !security) && geteuid() == 0 && !private_mounts_start(&pm)) {
+		static char tbuf[128], sbuf[128];
+
+		if (!tracing) {
+			snprintf(tbuf, sizeof(tbuf), "%s/sys/kernel/tracing", pm.root);
+			tracing = tbuf;
+		}
+		if (!security) {
+			snprintf(sbuf, sizeof(sbuf), "%s/sys/kernel/security", pm.root);
+			security = sbuf;
+		}
+	}
+	if (tracing) {
+		snprintf(path, sizeof(path), "%s/events", tracing);
+		if (!read_events(path, &k->events))
+			k->have_events = k->events.n > 0;
+		snprintf(path, sizeof(path), "%s/available_filter_functions", tracing);
+		err = read_names(path, &k->ftrace, false);
+		if (!err && k->ftrace.n) {
+			k->have_ftrace = FACT_YES;
+		} else if (err) {
+			k->have_ftrace = FACT_NO;
+			k->ftrace_err = -err;
+			compat_strset_release(&k->ftrace);
+		}
+	}
+	if (security) {
+		snprintf(path, sizeof(path), "%s/lsm", security);
+		if (!read_line(path, line, sizeof(line))) {
+			snprintf(k->lsm, sizeof(k->lsm), "%s", line);
+			snprintf(k->lsm_source, sizeof(k->lsm_source), "securityfs");
+		}
+		snprintf(path, sizeof(path), "%s/lockdown", security);
+		if (!read_line(path, line, sizeof(line))) {
+			bracketed(line, k->lockdown, sizeof(k->lockdown));
+			snprintf(k->lockdown_source, sizeof(k->lockdown_source), "securityfs");
+		}
+	}
+	private_mounts_stop(&pm);
+
+	if (!k->lsm[0]) {
+		cmdline_param("lsm", val, sizeof(val));
+		if (val[0]) {
+			snprintf(k->lsm, sizeof(k->lsm), "%s", val);
+			snprintf(k->lsm_source, sizeof(k->lsm_source), "lsm= on the command line");
+		}
+	}
+	if (!k->lockdown[0]) {
+		cmdline_param("lockdown", val, sizeof(val));
+		if (val[0]) {
+			snprintf(k->lockdown, sizeof(k->lockdown), "%s", val);
+			snprintf(k->lockdown_source, sizeof(k->lockdown_source),
+				 "lockdown= on the command line");
+		}
+	}
+	if (probe)
+		probe_trampoline(k);
+	return 0;
+}

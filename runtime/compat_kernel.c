@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Kernel facts for the compatibility check: which kernel a spec names
+ * (host, a cached Debian image, a config file or vmlinuz path), its kconfig,
+ * version, architecture and BTF. The running host adds live facts
+ * (compat_host.c).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfgauge/vm.h"
+#include "bpfgauge_internal.h"
+#include "compat_internal.h"
+
+int compat_strset_add(struct compat_strset *s, const char *str)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		char **v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n] = strdup(str);
+	if (!s->v[s->n])
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void compat_strset_sort(struct compat_strset *s)
+{
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+bool compat_strset_has(const struct compat_strset *s, const char *str)
+{
+	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+void compat_strset_release(struct compat_strset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* config entries are "SYM=value": compare by SYM only */
+static int cmp_sym(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		char ca = *a == '=' ? 0 : *a, cb = *b == '=' ? 0 : *b;
+
+		if (ca != cb || !ca)
+			return (unsigned char)ca - (unsigned char)cb;
+	}
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return cmp_sym(*(char *const *)a, *(char *const *)b);
+}
+
+int compat_parse_version(const char *release)
+{
+	int a, b;
+
+	if (!release || sscanf(release, "%d.%d", &a, &b) != 2 || a < 2 || a > 99 || b < 0 ||
+	    b > 999)
+		return 0;
+	return KVER(a, b);
+}
+
+const char *compat_arch_norm(const char *arch)
+{
+	static const struct { const char *in, *out; } names[] = {
+		{ "x86_64", "x86_64" }, { "amd64", "x86_64" }, { "x86", "x86_64" },
+		{ "arm64", "arm64" },   { "aarch64", "arm64" }, { "riscv64", "riscv64" },
+		{ "riscv", "riscv64" }, { "s390x", "s390x" },  { "s390", "s390x" },
+	};
+
+	if (!arch)
+		return NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(arch, names[i].in))
+			return names[i].out;
+	return NULL;
+}
+
+/* why the last compat_parse_config() refused its text */
+static __thread char parse_why[160];
+
+/*
+ * A kconfig is "CONFIG_X=value" lines and comments; anything else means the
+ * file is something else. The header comment "# Linux/x86 6.1.0 Kernel
+ * Configuration" gives the version.
+ */
+int compat_parse_config(struct compat_kernel *k, const char *text)
+{
+	const char *p = text;
+	int lineno = 0, nsyms = 0, err;
+
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char line[1024];
+
+		lineno++;
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = 0;
+		while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			line[--len] = 0;
+		p = e ? e + 1 : p + strlen(p);
+		if (!len)
+			continue;
+		if (line[0] == '#') {
+			char ver[64];
+
+			if (!k->version && sscanf(line, "# Linux/%*s %63s Kernel Configuration", ver) == 1) {
+				k->version = compat_parse_version(ver);
+				if (!k->release[0])
+					snprintf(k->release, sizeof(k->release), "%s", ver);
+			}
+			if (!strncmp(line, "# CONFIG_", 9) && strstr(line, " is not set"))
+				nsyms++;
+			continue;
+		}
+		if (strncmp(line, "CONFIG_", 7) || !strchr(line, '=')) {
+			snprintf(parse_why, sizeof(parse_why), "line %d is not a kconfig line: '%.60s'",
+				 lineno, line);
+			return -BPFGAUGE_EBADFORMAT;
+		}
+		for (const char *s = line + 7; *s != '='; s++)
+			if (!isalnum((unsigned char)*s) && *s != '_') {
+				snprintf(parse_why, sizeof(parse_why),
+					 "line %d is not a kconfig line: '%.60s'", lineno, line);
+				return -BPFGAUGE_EBADFORMAT;
+			}
+		/* strip quotes of string values */
+		{
+			char *v = strchr(line, '=') + 1;
+			size_t vl = strlen(v);
+
+			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+				memmove(v, v + 1, vl - 2);
+				v[vl - 2] = 0;
+			}
+		}
+		if (strcmp(strchr(line, '=') + 1, "n")) {
+			err = compat_strset_add(&k->config, line + 7);
+			if (err)
+				return err;
+		}
+		nsyms++;
+	}
+	if (nsyms == 0) {
+		snprintf(parse_why, sizeof(parse_why), "no CONFIG_ line in it");
+		return -BPFGAUGE_EBADFORMAT;
+	}
+	qsort(k->config.v, k->config.n, sizeof(*k->config.v), cmp_entry);
+	k->have_config = true;
+	return 0;
+}
+
+const char *compat_kernel__kconfig(const struct compat_kernel *k, const char *sym)
+{
+	char **hit;
+
+	if (!k || !k->have_config || !k->config.n)
+		return NULL;
+	if (!strncmp(sym, "CONFIG_", 7))
+		sym += 7;
+	hit = bsearch(&sym, k->config.v, k->config.n, sizeof(*k->config.v), cmp_entry);
+	return hit ? strchr(*hit, '=') + 1 : NULL;
+}
+
+bool compat_kernel__has_config(const struct compat_kernel *k)
+{
+	return k && k->have_config;
+}
+
+static const char *arch_from_config(const struct compat_kernel *k)
+{
+	if (compat_kernel__kconfig(k, "X86_64"))
+		return "x86_64";
+	if (compat_kernel__kconfig(k, "ARM64"))
+		return "arm64";
+	if (compat_kernel__kconfig(k, "RISCV") && compat_kernel__kconfig(k, "64BIT"))
+		return "riscv64";
+	if (compat_kernel__kconfig(k, "S390"))
+		return "s390x";
+	return NULL;
+}
+
+/* Whole file (gzip or plain) into a NUL-terminated buffer; NULL + errno. */
+static char *read_config_file(const char *path)
+{
+	gzFile f = gzopen(path, "rb");
+	size_t len = 0, cap = 1 << 16;
+	char *buf;
+	int n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		if (len + 4096 + 1 > cap) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b) {
+				free(buf);
+				buf = NULL;
+				errno = ENOMEM;
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		n = gzread(f, buf + len, 4096);
+		if (n < 0) {
+			free(buf);
+			buf = NULL;
+			errno = EIO;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += n;
+		if (len > (64u << 20)) { /* no kconfig is this big */
+			free(buf);
+			buf = NULL;
+			errno = EFBIG;
+			break;
+		}
+	}
+	gzclose(f);
+	if (buf) {
+		buf[len] = 0;
+		if (memchr(buf, 0, len)) { /* binary: not a kconfig */
+			free(buf);
+			errno = BPFGAUGE_EBADFORMAT;
+			return NULL;
+		}
+	}
+	return buf;
+}
+
+static struct compat_kernel *kernel_new(void)
+{
+	return calloc(1, sizeof(struct compat_kernel));
+}
+
+void compat_kernel__free(struct compat_kernel *k)
+{
+	if (!k)
+		return;
+	compat_strset_release(&k->config);
+	compat_strset_release(&k->kallsyms);
+	compat_strset_release(&k->ftrace);
+	compat_strset_release(&k->events);
+	btf__free(k->btf);
+	free(k);
+}
+
+/* Version, arch and sources once the config is in; -EINVAL for an unknown arch. */
+static int finish(struct compat_kernel *k, const char *release, const char *arch)
+{
+	const char *a;
+
+	if (release && *release) {
+		snprintf(k->release, sizeof(k->release), "%s", release);
+		if (compat_parse_version(release))
+			k->version = compat_parse_version(release);
+	}
+	if (!k->release[0] && k->version)
+		snprintf(k->release, sizeof(k->release), "%d.%d", k->version / 1000,
+			 k->version % 1000);
+	if (arch) {
+		a = compat_arch_norm(arch);
+		if (!a) {
+			pr_warn("compat: unknown architecture '%s' (x86_64, arm64, riscv64, s390x)",
+				arch);
+			return -EINVAL;
+		}
+	} else {
+		a = arch_from_config(k);
+	}
+	snprintf(k->arch, sizeof(k->arch), "%s", a ? a : "");
+	return 0;
+}
+
+struct compat_kernel *compat_kernel__from_config_text(const char *text, const char *release,
+						       const char *arch)
+{
+	struct compat_kernel *k = kernel_new();
+	int err;
+
+	if (!k)
+		return bg_err_ptr(-ENOMEM);
+	err = compat_parse_config(k, text);
+	if (err == -BPFGAUGE_EBADFORMAT)
+		pr_warn("compat: not a kernel config: %s", parse_why);
+	if (!err)
+		err = finish(k, release, arch);
+	if (err) {
+		compat_kernel__free(k);
+		return bg_err_ptr(err);
+	}
+	snprintf(k->source, sizeof(k->source), "config text");
+	return k;
+}
+
+int compat_load_config_file(struct compat_kernel *k, const char *path)
+{
+	char *text = read_config_file(path);
+	int err;
+
+	if (!text) {
+		err = errno;
+		if (err == BPFGAUGE_EBADFORMAT)
+			pr_warn("compat: '%s' is not a kernel config (binary data)", path);
+		else
+			pr_warn("compat: cannot read config '%s': %s", path, bpfgauge_strerror(err));
+		return -err;
+	}
+	err = compat_parse_config(k, text);
+	free(text);
+	if (err == -BPFGAUGE_EBADFORMAT)
+		pr_warn("compat: '%s' is not a kernel config: %s", path, parse_why);
+	return err;
+}
+
+static bool is_version(const char *s)
+{
+	if (!isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s) && *s != '.')
+			return false;
+	return true;
+}
+
+/* vmlinuz-<rel> -> <dir>/config-<rel>; false if path is not named vmlinuz-* */
+static bool config_beside(const char *vmlinuz, char *out, size_t size, char *rel, size_t rsize)
+{
+	const char *base = strrchr(vmlinuz, '/');
+	int dirlen;
+
+	base = base ? base + 1 : vmlinuz;
+	if (strncmp(base, "vmlinuz-", 8))
+		return false;
+	dirlen = (int)(base - vmlinuz);
+	snprintf(out, size, "%.*sconfig-%s", dirlen, vmlinuz, base + 8);
+	snprintf(rel, rsize, "%s", base + 8);
+	return true;
+}
+
+struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_kernel_opts *opts)
+{
+	const char *config = opts ? opts->config : NULL;
+	const char *arch = opts ? opts->arch : NULL;
+	const char *btf = opts ? opts->btf : NULL;
+	bool probe = !(opts && opts->no_probe);
+	char cfgpath[4096] = "", rel[256] = "", image[4096];
+	struct compat_kernel *k;
+	int err = 0;
+
+	if (!spec || !*spec)
+		spec = "host";
+	k = kernel_new();
+	if (!k)
+		return bg_err_ptr(-ENOMEM);
+	if (!strcmp(spec, "host")) {
+		err = compat_host_facts(k, probe);
+		if (!err && config) {
+			compat_strset_release(&k->config);
+			k->have_config = false;
+			err = compat_load_config_file(k, config);
+			snprintf(k->source, sizeof(k->source), "host with config %s", config);
+		}
+		if (!err && arch)
+			err = finish(k, NULL, arch);
+		if (!err && btf) {
+			btf__free(k->btf);
+			k->btf = NULL;
+			goto load_btf;
+		}
+		goto out;
+	}
+	if (config) {
+		/* --kernel VERSION --config FILE: a kernel given by hand */
+		err = compat_load_config_file(k, config);
+		if (!err)
+			err = finish(k, compat_parse_version(spec) ? spec : NULL, arch);
+		snprintf(k->source, sizeof(k->source), "%s", config);
+		goto load_btf;
+	}
+	if (is_version(spec)) {
+		if (vm_kernel_resolve(spec, image, sizeof(image))) {
+			pr_warn("compat: kernel %s is not cached (try 'bpfgauge kernels fetch %s',"
+				" or give --config FILE)", spec, spec);
+			err = -ENOENT;
+			goto out;
+		}
+		spec = image;
+	}
+	if (config_beside(spec, cfgpath, sizeof(cfgpath), rel, sizeof(rel))) {
+		struct stat st;
+
+		if (stat(cfgpath, &st)) {
+			pr_warn("compat: no config beside '%s' (looked for %s); give --config FILE",
+				spec, cfgpath);
+			err = -ENOENT;
+			goto out;
+		}
+		if (!btf) {
+			char bpath[4200];
+			const char *slash = strrchr(spec, '/');
+			int e;
+
+			snprintf(bpath, sizeof(bpath), "%.*sbtf-%s", slash ? (int)(slash - spec + 1) : 0,
+				 spec, rel);
+			e = compat_btf_from_image(spec, bpath, &k->btf);
+			if (e)
+				pr_info("compat: no BTF from %s: %s", spec, bpfgauge_strerror(e));
+			else
+				snprintf(k->btf_source, sizeof(k->btf_source), "%s", bpath);
+		}
+	} else {
+		const char *base = strrchr(spec, '/');
+
+		base = base ? base + 1 : spec;
+		snprintf(cfgpath, sizeof(cfgpath), "%s", spec);
+		if (!strncmp(base, "config-", 7) && compat_parse_version(base + 7))
+			snprintf(rel, sizeof(rel), "%s", base + 7);
+	}
+	err = compat_load_config_file(k, cfgpath);
+	if (!err)
+		err = finish(k, rel[0] ? rel : NULL, arch);
+	snprintf(k->source, sizeof(k->source), "%s", cfgpath);
+load_btf:
+	if (!err && btf) {
+		k->btf = btf__parse(btf, NULL);
+		if (!k->btf) {
+			err = -errno;
+			pr_warn("compat: cannot read BTF from '%s': %s", btf, bpfgauge_strerror(err));
+		} else {
+			snprintf(k->btf_source, sizeof(k->btf_source), "%s", btf);
+		}
+	}
+out:
+	if (!err && !k->arch[0]) {
+		pr_warn("compat: cannot tell the architecture of '%s'; give --arch", spec);
+		err = -EINVAL;
+	}
+	if (err) {
+		compat_kernel__free(k);
+		return bg_err_ptr(err);
+	}
+	return k;
+}
+
+const char *compat_kernel__release(const struct compat_kernel *k)
+{
+	return k->release;
+}
+
+const char *compat_kernel__arch(const struct compat_kernel *k)
+{
+	return k->arch;
+}
+
+const char *compat_kernel__source(const struct compat_kernel *k)
+{
+	return k->source;
+}
+
+bool compat_kernel__is_host(const struct compat_kernel *k)
+{
+	return k->host;
+}
+
+static const char *fact_word(enum compat_fact f)
+{
+	return f == FACT_YES ? "yes" : f == FACT_NO ? "no" : "unknown";
+}
+
+size_t compat_kernel__facts(const struct compat_kernel *k, struct compat_fact_line *out, size_t max)
+{
+	size_t n = 0;
+
+#define FACT(nm, ...)                                                           \
+	do {                                                                    \
+		if (n < max) {                                                  \
+			out[n].name = nm;                                       \
+			snprintf(out[n].value, sizeof(out[n].value), __VA_ARGS__); \
+			n++;                                                    \
+		}                                                               \
+	} while (0)
+	FACT("release", "%s", k->release);
+	FACT("arch", "%s", k->arch);
+	FACT("source", "%s", k->source);
+	FACT("kconfig", "%s", k->have_config ? "known" : "unknown");
+	FACT("btf", "%s", k->btf ? k->btf_source : "none");
+	if (k->host) {
+		FACT("lockdown", "%s%s%s%s", k->lockdown[0] ? k->lockdown : "unknown",
+		     k->lockdown_source[0] ? " (" : "", k->lockdown_source,
+		     k->lockdown_source[0] ? ")" : "");
+		FACT("lsm", "%s%s%s%s", k->lsm[0] ? k->lsm : "unknown", k->lsm_source[0] ? " (" : "",
+		     k->lsm_source, k->lsm_source[0] ? ")" : "");
+		FACT("tracefs_mounted", "%s", fact_word(k->tracefs_mounted));
+		if (k->have_ftrace == FACT_NO)
+			FACT("available_filter_functions", "unreadable: %s",
+			     bpfgauge_strerror(k->ftrace_err));
+		else
+			FACT("available_filter_functions", "%zu functions", k->ftrace.n);
+		if (!k->kallsyms_lazy)
+			FACT("kallsyms", "%zu functions", k->kallsyms.n);
+		FACT("kprobe_pmu", "%s", fact_word(k->kprobe_pmu));
+		if (k->trampoline == FACT_NO)
+			FACT("bpf_trampoline", "refused: %s%s", bpfgauge_strerror(k->trampoline_err),
+			     k->trampoline_log_empty ? " before verification" : "");
+		else
+			FACT("bpf_trampoline", "%s", fact_word(k->trampoline));
+	}
+#undef FACT
+	return n;
+}

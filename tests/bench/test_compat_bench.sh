@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# bpfgauge compat speed: an offline check of an object with 100 programs
+# (target < 50 ms), the same against the host's facts, and --live against
+# the cost of only loading the programs (verifier stats -j 1). Figures are
+# printed; a missed target fails only with BENCH_STRICT=1.
+set -uo pipefail
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root (live loads)"; exit 77; }
+bg=${BPFGAUGE:?}
+cfg=${BPFGAUGE_DATA:?}/compat/configs/config-6.1.0-57-cloud-amd64
+clang=$(command -v clang-22 || command -v clang-19 || command -v clang)
+[ -n "$clang" ] || { echo "skip: no clang"; exit 77; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+{
+  echo '#include <linux/bpf.h>'
+  echo '#include <bpf/bpf_helpers.h>'
+  secs=('tracepoint/syscalls/sys_enter_openat' 'raw_tp/sys_enter' 'kprobe/do_unlinkat' 'xdp' 'fentry/do_unlinkat')
+  for i in $(seq 0 99); do
+    echo "SEC(\"${secs[$((i % 5))]}\") int p$i(void *ctx) { return bpf_get_smp_processor_id() > $i; }"
+  done
+  echo 'char LICENSE[] SEC("license") = "GPL";'
+} >"$tmp/p100.bpf.c"
+"$clang" -g -O2 -target bpf -idirafter /usr/include/x86_64-linux-gnu -c "$tmp/p100.bpf.c" -o "$tmp/p100.o" || exit 1
+# best of N wall times in ms
+best() {
+  local n=$1 b=999999 t0 t1 ms; shift
+  for _ in $(seq "$n"); do
+    t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
+    ms=$(( (t1 - t0) / 1000000 )); [ $ms -lt $b ] && b=$ms
+  done
+  echo $b
+}
+off=$(best 5 "$bg" compat --kernel 6.1 --config "$cfg" "$tmp/p100.o")
+host=$(best 3 "$bg" compat "$tmp/p100.o")
+live=$(best 1 "$bg" compat --live "$tmp/p100.o")
+load=$(best 1 "$bg" verifier stats -j 1 --allow-failures "$tmp/p100.o")
+printf '| figure | value | target | status |\n|---|---|---|---|\n'
+st=pass; [ "$off" -lt 50 ] || st=fail
+printf '| compat offline, 100 programs | %d ms | < 50 ms | %s |\n' "$off" "$st"
+printf '| compat on the host facts, 100 programs | %d ms | - | - |\n' "$host"
+lst=pass; [ "$live" -le "$load" ] || lst=fail
+printf '| compat --live vs load only (verifier stats -j 1), 100 programs | %d ms vs %d ms | <= load | %s |\n' \
+  "$live" "$load" "$lst"
+[ "${BENCH_STRICT:-0}" = 1 ] && [ "$st/$lst" != pass/pass ] && exit 1
+exit 0
