@@ -32,7 +32,7 @@ struct {
 static __noinline int calls_weight(int v) /* fn: 8 */
 {
 	if (v < 0) { /* cov: 8 br: 2,6 */
-		stat_inc(&calls_stats, CALLS_STAT_NEG); /* cov: 2? */
+		stat_inc(&calls_stats, CALLS_STAT_NEG); /* cov: 2 */
 		return 0; /* cov: 2 */
 	}
 	return v * 3; /* cov: 6 */
@@ -42,20 +42,21 @@ static __noinline int calls_weight(int v) /* fn: 8 */
 __noinline int calls_clamp(int v) /* fn: 2 */
 {
 	if (v > 100) { /* cov: 2 br: 1,1 */
-		stat_inc(&calls_stats, CALLS_STAT_CLAMPED); /* cov: 1? */
-		return 100; /* cov: 1? */
+		stat_inc(&calls_stats, CALLS_STAT_CLAMPED); /* cov: 1 */
+		return 100; /* cov: 1 */
 	}
-	return v; /* cov: 1? */
-} /* cov: 2? */
+	return v; /* cov: 1 */
+} /* cov: 2 */
 
 SEC("syscall")
 int calls_main(struct calls_args *args) /* fn: 2 */
 {
-	int i, total = 0; /* cov: 2? */
+	int i, total = 0; /* cov: 2 */
 
+	/* 4 iterations per run, the condition checked 5 times. */
 #pragma unroll
-	for (i = 0; i < 4; i++) /* cov: 2? */
-		total += calls_weight(args->vals[i]); /* cov: 2 */
+	for (i = 0; i < 4; i++) /* cov: 10 br: 8,2 */
+		total += calls_weight(args->vals[i]); /* cov: 8 */
 	args->out = calls_clamp(total); /* cov: 2 */
 	return 0; /* cov: 2 */
-} /* cov: 2? */
+} /* cov: 2? (single return at the end: clang may give the brace no code) */

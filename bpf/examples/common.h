@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0) */
 /*
- * Helpers shared by several example programs. They are always inlined, so
- * their lines carry code in every program that uses them: the coverage
- * report must attribute those lines to this header, summed over every
- * inline site of every program (see cov.h). The cov:/br: annotations here
- * are therefore totals over all examples and their fixed inputs
- * (tests/e2e/examples.c); the per-program split is given in the comments.
+ * Helpers shared by several example programs. Each is a function of the
+ * source, so each has an FN record, and its lines and branches count what
+ * the source ran, summed over every call site of every program that uses
+ * it. The cov:/fn:/br: annotations here are therefore totals over all
+ * examples and their fixed inputs (tests/e2e/examples.c); the per-program
+ * split is given in the comments.
  */
 #ifndef BPFGAUGE_EXAMPLES_COMMON_H
 #define BPFGAUGE_EXAMPLES_COMMON_H
@@ -39,49 +39,44 @@ struct pkt_info {
  *   calls_weight: NEG 2; calls_clamp: CLAMPED 1            = 3
  *   trace_getpgid: SELF 5, OTHER 1                         = 6
  *                                                    total = 23
- * Every site is its own inline instance; the branch on v is one BRDA block
- * per site, so only its sum over blocks is asserted (br+).
+ * The branch on v is one source condition: one site, whatever the number
+ * of call sites. The function returns by falling off its end, at the brace.
  */
-static __always_inline void stat_inc(void *map, __u32 idx)
+static __always_inline void stat_inc(void *map, __u32 idx) /* fn: 23 */
 {
 	__u64 *v = bpf_map_lookup_elem(map, &idx); /* cov: 23 */
 
-	if (v) /* cov: 23 br+: 0,23 */
+	if (v) /* cov: 23 br: 23,0 */
 		__sync_fetch_and_add(v, 1); /* cov: 23 */
-} /* cov: 23? */
+} /* cov: 23 */
 
 /*
  * Validate the IPv4 header at cur (no options) and fill pi. Returns 0, or
- * -1 for a truncated header or a bad checksum. The checksum loop is fully
- * unrolled: every copy shares one inline instance, so its line counts as
- * the number of headers checked, not ten times that.
+ * -1 for a truncated header or a bad checksum. The checksum loop runs ten
+ * times per call: its body counts 10 per call, its condition 11.
  *
  * Calls: xdp_parse 4 (P1, P2, P3 valid; P5 bad checksum), tc_classify 6
- * (T1-T5 valid; T7 bad checksum) = 10, 8 valid; none is truncated. One
- * inline instance per program, so each branch is block 0 in both and the
- * two programs' counts add up.
+ * (T1-T5 valid; T7 bad checksum) = 10, 8 valid; none is truncated.
  */
-static __always_inline int pkt_parse_ipv4(void *cur, void *data_end, struct pkt_info *pi)
+static __always_inline int pkt_parse_ipv4(void *cur, void *data_end, struct pkt_info *pi) /* fn: 10 */
 {
-	struct iphdr *ip = cur;
-	__u16 *w = cur;
-	__u32 sum = 0; /* cov: 10? */
+	struct iphdr *ip = cur; /* cov: 10 */
+	__u16 *w = cur; /* cov: 10 */
+	__u32 sum = 0; /* cov: 10 */
 	int i;
 
 	if ((void *)(ip + 1) > data_end) /* cov: 10 br: 0,10 */
-		return -1; /* cov: 0? */
+		return -1; /* cov: 0 */
 #pragma unroll
-	for (i = 0; i < 10; i++) /* cov: 10? */
-		sum += w[i]; /* cov: 10 */
+	for (i = 0; i < 10; i++) /* cov: 110 br: 100,10 */
+		sum += w[i]; /* cov: 100 */
 	sum = (sum & 0xffff) + (sum >> 16); /* cov: 10 */
 	sum = (sum & 0xffff) + (sum >> 16); /* cov: 10 */
 	if (sum != 0xffff) /* cov: 10 br: 2,8 */
-		return -1; /* cov: 2? */
-	/* pi is scalarised in the caller and these loads sink to their uses,
-	 * so these lines may keep no instruction of their own. */
-	pi->proto = ip->protocol; /* cov: 8? */
-	pi->ttl = ip->ttl; /* cov: 8? */
-	return 0; /* cov: 8? */
-} /* cov: 10? */
+		return -1; /* cov: 2 */
+	pi->proto = ip->protocol; /* cov: 8 */
+	pi->ttl = ip->ttl; /* cov: 8 */
+	return 0; /* cov: 8 */
+} /* cov: 10 */
 
 #endif /* BPFGAUGE_EXAMPLES_COMMON_H */

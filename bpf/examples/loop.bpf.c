@@ -31,14 +31,14 @@ struct loop_state {
 /* 9 calls: 5 (L1) + 4 (L2); i == stop once (L2, i = 3). */
 static long loop_step(__u32 i, void *data) /* fn: 9 */
 {
-	struct loop_state *st = data;
+	struct loop_state *st = data; /* cov: 9 */
 
 	if (i == st->stop) { /* cov: 9 br: 1,8 */
 		st->stopped_at = i; /* cov: 1 */
 		return 1; /* cov: 1 */
 	}
 	st->sum += (__u64)i * i; /* cov: 8 */
-	return 0; /* cov: 8? */
+	return 0; /* cov: 8 */
 } /* cov: 9 */
 
 SEC("syscall")
@@ -51,5 +51,5 @@ int loop_main(struct loop_args *args) /* fn: 3 */
 	args->sum = st.sum; /* cov: 3 */
 	args->iters = n; /* cov: 3 */
 	args->stopped_at = st.stopped_at; /* cov: 3 */
-	return 0; /* cov: 3? */
-} /* cov: 3? */
+	return 0; /* cov: 3 */
+} /* cov: 3? (single return at the end: clang may give the brace no code) */

@@ -4,9 +4,7 @@
  * everything else to zero bytes. Socket filters cannot read the packet
  * directly, so it copies headers out with bpf_skb_load_bytes(), and scans
  * the first payload bytes with a bounded loop that is deliberately not
- * unrolled: each iteration runs the same block, so the loop body's count is
- * the number of iterations. Its latch branch goes back 3 times and out once
- * per kept packet.
+ * unrolled: 4 iterations and 5 condition checks per kept packet.
  *
  * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN; the skb starts at
  * the IP header), 5 packets:
@@ -45,24 +43,24 @@ int sock_filter(struct __sk_buff *skb) /* fn: 5 */
 	__u32 off, i;
 
 	if (skb->protocol != bpf_htons(ETH_P_IP)) /* cov: 5 br: 1,4 */
-		return 0; /* cov: 1? */
+		return 0; /* cov: 1 */
 	bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)); /* cov: 4 */
 	if (ip.protocol != IPPROTO_UDP) /* cov: 4 br: 1,3 */
-		return 0; /* cov: 1? */
+		return 0; /* cov: 1 */
 	off = ip.ihl * 4; /* cov: 3 */
 	bpf_skb_load_bytes(skb, off, &udp, sizeof(udp)); /* cov: 3 */
 	if (udp.dest != bpf_htons(53)) /* cov: 3 br: 1,2 */
-		return 0; /* cov: 1? */
+		return 0; /* cov: 1 */
 
-	stat_inc(&sock_stats, SOCK_STAT_DNS); /* cov: 2? */
+	stat_inc(&sock_stats, SOCK_STAT_DNS); /* cov: 2 */
 #pragma clang loop unroll(disable)
-	for (i = 0; i < SCAN_BYTES; i++) { /* cov: 8 br: 6,2 */
-		__u8 b; /* cov: 8? */
+	for (i = 0; i < SCAN_BYTES; i++) { /* cov: 10 br: 8,2 */
+		__u8 b;
 
 		if (bpf_skb_load_bytes(skb, off + sizeof(udp) + i, &b, 1) < 0) /* cov: 8 br: 0,8 */
-			break; /* cov: 0? */
+			break; /* cov: 0 */
 		if (b == 0) /* cov: 8 br: 2,6 */
 			__sync_fetch_and_add(&zero_bytes, 1); /* cov: 2 */
-	} /* cov: 8? */
+	}
 	return skb->len; /* cov: 2 */
-} /* cov: 5? */
+} /* cov: 5 */

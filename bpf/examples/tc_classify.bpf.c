@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0)
 /*
  * tc classifier: a switch on the IPv4 protocol sets skb->priority or
- * skb->mark, or drops ICMP; every case has a different shape so that the
- * optimiser cannot merge them and each case line keeps its own count.
+ * skb->mark, or drops ICMP; each case line counts the packets of its case.
  *
  * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN), 7 packets:
  *   T1 IPv4/TCP              -> OK, priority 6
@@ -32,35 +31,35 @@ int tc_classify(struct __sk_buff *skb) /* fn: 7 */
 {
 	void *data_end = (void *)(long)skb->data_end; /* cov: 7 */
 	void *data = (void *)(long)skb->data; /* cov: 7 */
-	struct ethhdr *eth = data; /* cov: 7? */
+	struct ethhdr *eth = data; /* cov: 7 */
 	struct pkt_info pi;
-	int ret = TC_ACT_OK; /* cov: 5? */
+	int ret = TC_ACT_OK; /* cov: 7 */
 
 	if ((void *)(eth + 1) > data_end) /* cov: 7 br: 0,7 */
-		return TC_ACT_SHOT; /* cov: 0? */
+		return TC_ACT_SHOT; /* cov: 0 */
 	if (eth->h_proto != bpf_htons(ETH_P_IP)) { /* cov: 7 br: 1,6 */
-		stat_inc(&tc_stats, TC_STAT_NONIP); /* cov: 1? */
-		return TC_ACT_OK; /* cov: 1? */
+		stat_inc(&tc_stats, TC_STAT_NONIP); /* cov: 1 */
+		return TC_ACT_OK; /* cov: 1 */
 	}
-	/* The helper's branches jump straight to the return: no branch here. */
-	if (pkt_parse_ipv4(eth + 1, data_end, &pi) < 0) /* cov: 6? */
-		return TC_ACT_SHOT; /* cov: 1? */
+	/* T7's checksum is bad. */
+	if (pkt_parse_ipv4(eth + 1, data_end, &pi) < 0) /* cov: 6 br: 1,5 */
+		return TC_ACT_SHOT; /* cov: 1 */
 
-	/* Successors: default (T5), TCP (T1), UDP (T2, T3), ICMP (T4). */
-	switch (pi.proto) { /* cov: 5 br: 1,1,2,1 */
+	/* Outcomes: TCP (T1), UDP (T2, T3), ICMP (T4), default (T5). */
+	switch (pi.proto) { /* cov: 5 br: 1,2,1,1 */
 	case IPPROTO_TCP:
 		skb->priority = 6; /* cov: 1 */
-		break; /* cov: 1? */
+		break; /* cov: 1 */
 	case IPPROTO_UDP:
-		stat_inc(&tc_stats, TC_STAT_UDP); /* cov: 2? */
-		break; /* cov: 2? */
+		stat_inc(&tc_stats, TC_STAT_UDP); /* cov: 2 */
+		break; /* cov: 2 */
 	case IPPROTO_ICMP:
-		ret = TC_ACT_SHOT; /* cov: 1? */
-		break; /* cov: 1? */
+		ret = TC_ACT_SHOT; /* cov: 1 */
+		break; /* cov: 1 */
 	default:
 		skb->mark = pi.ttl; /* cov: 1 */
-		break; /* cov: 1? */
+		break; /* cov: 1 */
 	}
-	stat_inc(&tc_stats, TC_STAT_SEEN); /* cov: 5? */
-	return ret; /* cov: 5? */
-} /* cov: 7? */
+	stat_inc(&tc_stats, TC_STAT_SEEN); /* cov: 5 */
+	return ret; /* cov: 5 */
+} /* cov: 7 */

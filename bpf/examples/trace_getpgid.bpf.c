@@ -44,9 +44,10 @@ int trace_getpgid(struct sys_enter_getpgid_ctx *ctx) /* fn: 6 */
 		__sync_fetch_and_add(&foreign_events, 1); /* cov: 0 */
 		return 0; /* cov: 0 */
 	}
-	if (ctx->pid == 0 || ctx->pid == tgid) /* cov: 6 br: 5,1 */
-		stat_inc(&trace_stats, TRACE_STAT_SELF); /* cov: 5? */
+	/* pid 0: 3 of 6; of the other 3, 2 are the caller's pid. */
+	if (ctx->pid == 0 || ctx->pid == tgid) /* cov: 6 br: 3,3;2,1 */
+		stat_inc(&trace_stats, TRACE_STAT_SELF); /* cov: 5 */
 	else
-		stat_inc(&trace_stats, TRACE_STAT_OTHER); /* cov: 1? */
-	return 0; /* cov: 6? */
-} /* cov: 6? */
+		stat_inc(&trace_stats, TRACE_STAT_OTHER); /* cov: 1 */
+	return 0; /* cov: 6 */
+} /* cov: 6 */

@@ -43,7 +43,7 @@ static const char usage[] =
 	"  -v, --verbose        show libbpf's debug output\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"Examples: xdp_parse tc_classify sock_filter calls loop trace_getpgid\n"
+	"Examples: xdp_parse tc_classify sock_filter calls loop trace_getpgid xdp_flow tailcall\n"
 	"Exit: 0 ok, 1 --check found a mismatch, 2 usage or runtime error.\n";
 
 static bool only_has(const char *only, const char *name)
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 			rc = EXIT_GATE;
 		}
 		fprintf(stderr,
-			"bpfgauge-run-examples: check (%s): %zu lines, %zu functions, %zu branch lines (%zu unannotated): %zu mismatches\n",
+			"bpfgauge-run-examples: check (%s): %zu lines, %zu functions, %zu branch lines (%zu without br:): %zu mismatches\n",
 			ao.mode == ANNOT_HITS ? "hits" : "counts", st.lines, st.funcs,
 			st.branch_lines, st.branch_lines_unchecked, st.failures);
 		annot_set_release(&set);

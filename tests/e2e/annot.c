@@ -92,6 +92,20 @@ static void annot_fn_name(const char *text, char *name, size_t size)
 	name[end - start] = '\0';
 }
 
+/* The code before the first comment of a line is exactly "}". */
+static bool annot_is_closing_brace(const char *text)
+{
+	const char *p = text;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '}')
+		return false;
+	while (isspace((unsigned char)*p))
+		p++;
+	return !strncmp(p, "/*", 2);
+}
+
 /* Parse the annotation keys of one comment body; 0 if it is not one. */
 static int annot_parse_comment(char *body, struct annot_line *al, const char *text)
 {
@@ -104,17 +118,29 @@ static int annot_parse_comment(char *body, struct annot_line *al, const char *te
 		if (any && tok[0] == '(')
 			break; /* a parenthesised remark ends the annotation */
 		if (strcmp(tok, "cov:") && strcmp(tok, "fn:") && strcmp(tok, "br:") &&
-		    strcmp(tok, "br+:"))
+		    strcmp(tok, "br+:") && strcmp(tok, "oracle:"))
 			return any ? -1 : 0; /* ordinary comment text */
 		val = strtok_r(NULL, " \t", &save);
 		if (!val)
 			return -1;
-		if (!strcmp(tok, "cov:")) {
+		if (!strcmp(tok, "oracle:")) {
+			char *end;
+
+			/* for the host oracle's comparison; must say why */
+			if (!strtoull(val, &end, 10) && end == val)
+				return -1;
+			if (*end || !strchr(text, '('))
+				return -1;
+		} else if (!strcmp(tok, "cov:")) {
 			size_t n = strlen(val);
 			char *end;
 
 			al->has_cov = true;
 			if (n && val[n - 1] == '?') {
+				/* A statement's line always holds code: '?' is only
+				 * for a closing brace, and must say why. */
+				if (!annot_is_closing_brace(text) || !strchr(text, '('))
+					return -1;
 				al->cov_optional = true;
 				val[n - 1] = '\0';
 			}
@@ -334,24 +360,16 @@ static const struct annot_line *annot_find(const struct annot_file *af, uint32_t
 	return NULL;
 }
 
-static int annot_i64_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Render a block list "a,b;c,d" after sorting each block and the blocks. */
-static void annot_br_render(struct annot_br *br, char *s, size_t size)
+/* Render a site list "a,b;c,d" in order: sites and outcomes are exact. */
+static void annot_br_render(const struct annot_br *br, char *s, size_t size)
 {
 	char tmp[ANNOT_MAX_BLOCKS][128];
 	size_t len = 0;
-	int b, i, j;
+	int b, i;
 
 	for (b = 0; b < br->nblocks; b++) {
 		size_t l = 0;
 
-		qsort(br->taken[b], br->nbranches[b], sizeof(int64_t), annot_i64_cmp);
 		tmp[b][0] = '\0';
 		for (i = 0; i < br->nbranches[b]; i++) {
 			if (br->taken[b][i] < 0)
@@ -363,15 +381,6 @@ static void annot_br_render(struct annot_br *br, char *s, size_t size)
 				l = sizeof(tmp[b]) - 1;
 		}
 	}
-	/* Sort blocks by their rendering: a canonical multiset of blocks. */
-	for (i = 1; i < br->nblocks; i++)
-		for (j = i; j > 0 && strcmp(tmp[j - 1], tmp[j]) > 0; j--) {
-			char t[128];
-
-			memcpy(t, tmp[j], sizeof(t));
-			memcpy(tmp[j], tmp[j - 1], sizeof(t));
-			memcpy(tmp[j - 1], t, sizeof(t));
-		}
 	s[0] = '\0';
 	for (b = 0; b < br->nblocks && len < size; b++)
 		len += snprintf(s + len, size - len, "%s%s", b ? ";" : "", tmp[b]);
@@ -529,7 +538,8 @@ size_t annot_check(const struct annot_set *set, const struct cov_model *model,
 			if (al->has_br)
 				annot_check_branches(af, al, &v, opts, &o);
 		}
-		/* Branch lines nobody annotated: counted, not failed. */
+		/* Every branch site is a source condition, so a BRDA line without
+		 * a br: annotation is a site the source does not have. */
 		for (k = 0; k < v.nbranches; k++) {
 			const struct annot_line *al;
 
@@ -537,8 +547,11 @@ size_t annot_check(const struct annot_set *set, const struct cov_model *model,
 				continue;
 			st.branch_lines++;
 			al = annot_find(af, v.branches[k].line);
-			if (!al || !al->has_br)
+			if (!al || !al->has_br) {
 				st.branch_lines_unchecked++;
+				annot_fail(&o, "%s:%u: BRDA but no br: annotation (no source condition here)",
+					   base, v.branches[k].line);
+			}
 		}
 	}
 	/* Annotated files with no record at all: their required lines are missing. */

@@ -2,44 +2,58 @@
 /*
  * Coverage ground truth: parse the annotations written into the example BPF
  * sources (bpf/examples) and check a coverage model against them. The
- * annotations are derived by reasoning about each program and its fixed
- * input (tests/e2e/examples.c), never copied from the tool's output.
+ * annotations are derived from each program's source and its fixed input
+ * (tests/e2e/examples.c) alone: what the source ran, as gcov or llvm-cov
+ * count it, never what an optimiser kept and never the tool's output.
+ *
+ * SEMANTICS annotated (README, "Coverage semantics"):
+ *   - a line that holds a statement counts how many times it ran; a line
+ *     of several blocks (a for header) counts its busiest one, so a loop
+ *     header counts its condition checks; an unrolled loop counts every
+ *     iteration; a helper counts every call, whatever was inlined;
+ *   - declarations without an initialiser, labels, 'else' and the braces
+ *     of inner blocks are not lines; a function's closing brace is the
+ *     line of its return block (the number of times it returned);
+ *   - one branch site per source condition: each if/loop/?: condition and
+ *     each operand of && and ||, outcomes true then false (for a condition
+ *     written !x, x true then x false: clang branches on x); a switch is
+ *     one site on its line, one outcome per distinct case target in source
+ *     order, then default. Sites on one line in source order.
  *
  * GRAMMAR. An annotation is a C comment on the line it describes,
  *     / * key: value [key: value ...] * /       (no spaces inside "/ *")
  * holding one or more of these keys, optionally followed by a remark in
  * parentheses:
  *
- *   cov: N     The line carries code: it must be a DA record with count
+ *   cov: N     The line holds code: it must be a DA record with count
  *              exactly N*scale (counts mode), hit iff N > 0 (hits mode).
- *   cov: N?    The line may be absent from DA (the optimiser of some LLVM
- *              majors leaves it no instruction of its own, e.g. a return
- *              folded into a phi, or a call whose code is all inlined);
- *              if present, it must match as above.
+ *   cov: N?    Only on a function's closing brace, with a remark: a
+ *              function whose single return is its last statement may
+ *              leave the brace no code (clang gives that return the ret);
+ *              if the line is present it must match as above.
  *   fn: N      An FN record for the function declared on this line (its
  *              name is the identifier before the first '('), with FNDA
  *              exactly N*scale (counts) or > 0 iff N > 0 (hits).
  *   br: A,B;C,D
- *              The BRDA records on this line, grouped by block id, must be
- *              exactly these blocks (';' separates blocks, ',' branches),
- *              each block compared as a multiset of taken values and the
- *              blocks as a multiset of blocks: successor order and branch
- *              site ordinals follow the optimised IR, which differs between
- *              LLVM majors, while the counts must not. '-' means the
- *              branching block never ran. Counts mode compares values
- *              times scale; hits mode compares '-', 0 and >0.
- *   br+: A,B   Sum the taken values of each branch index over all blocks on
- *              the line, then compare as a multiset: for a helper inlined
- *              at many sites of one function, whose sites are ordinals
- *              0..k-1 in an order the optimiser picks.
+ *              The BRDA records on this line, exactly: sites (';') in
+ *              block-id order, which is source order, each with its
+ *              outcomes (',') in branch order (true, false; or the switch
+ *              cases then default). '-' means the site never ran. Counts
+ *              mode compares values times scale; hits mode compares '-',
+ *              0 and >0.
+ *   br+: A,B   Sum each outcome over all sites of the line, then compare
+ *              in order (kept for callers that need a per-line total; the
+ *              examples no longer use it).
+ *   oracle: N  Not checked here: the count the host oracle (llvm-cov, see
+ *              tests/e2e/oracle) reports for this line where it deliberately
+ *              differs from cov:, with the reason in the remark.
  *
  * RULES checked by annot_check():
  *   - every DA line in an annotated file has a cov: annotation;
  *   - every cov: N (without '?') line is present;
  *   - every FN record in an annotated file has a fn: annotation, and every
  *     fn: annotation has its FN record, on that line;
- *   - every br:/br+: annotation matches; BRDA lines without one are not
- *     checked (reported by annot_check's stats);
+ *   - every br:/br+: annotation matches, and every BRDA line has one;
  *   - the model holds no file outside the annotated set.
  */
 #ifndef BPFGAUGE_E2E_ANNOT_H
@@ -63,7 +77,7 @@ struct annot_br {
 
 struct annot_line {
 	uint32_t line;
-	bool has_cov, cov_optional;
+	bool has_cov, cov_optional; /* cov_optional: only on a closing brace */
 	uint64_t cov;
 	bool has_fn;
 	uint64_t fn;

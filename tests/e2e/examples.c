@@ -229,13 +229,14 @@ int ex_xdp_run_one(int prog_fd, int idx, char *err, size_t errsz)
 #define TC_ACT_OK_ 0
 #define TC_ACT_SHOT_ 2
 
-static int tc_run(struct bpf_object *obj, char *err, size_t errsz)
-{
-	static const uint32_t want[] = {TC_ACT_OK_, TC_ACT_OK_,   TC_ACT_OK_, TC_ACT_SHOT_,
-					TC_ACT_OK_, TC_ACT_OK_,   TC_ACT_SHOT_};
-	struct ex_pkt pk[7];
+#define EX_TC_PKTS 7
 
-	memset(pk, 0, sizeof(pk));
+static const uint32_t tc_verdicts[EX_TC_PKTS] = {TC_ACT_OK_, TC_ACT_OK_, TC_ACT_OK_, TC_ACT_SHOT_,
+						TC_ACT_OK_, TC_ACT_OK_, TC_ACT_SHOT_};
+
+static void tc_packets(struct ex_pkt *pk)
+{
+	memset(pk, 0, sizeof(*pk) * EX_TC_PKTS);
 	pkt_eth(&pk[0], ETH_P_IP); /* T1 TCP */
 	pkt_ipv4(&pk[0], IPPROTO_TCP_, 80, NULL, 0, false);
 	pkt_eth(&pk[1], ETH_P_IP); /* T2 UDP */
@@ -250,18 +251,26 @@ static int tc_run(struct bpf_object *obj, char *err, size_t errsz)
 	pkt_zeros(&pk[5], 40);
 	pkt_eth(&pk[6], ETH_P_IP); /* T7 TCP, bad checksum */
 	pkt_ipv4(&pk[6], IPPROTO_TCP_, 80, NULL, 0, true);
-	return ex_run_pkts(obj, "tc_classify", pk, want, 7, err, errsz);
+}
+
+static int tc_run(struct bpf_object *obj, char *err, size_t errsz)
+{
+	struct ex_pkt pk[EX_TC_PKTS];
+
+	tc_packets(pk);
+	return ex_run_pkts(obj, "tc_classify", pk, tc_verdicts, EX_TC_PKTS, err, errsz);
 }
 
 /* ---- sock_filter ----------------------------------------------------------- */
 
-static int sock_run(struct bpf_object *obj, char *err, size_t errsz)
-{
-	/* Kept packets return skb->len: IP 20 + UDP 8 + payload 4. */
-	static const uint32_t want[] = {32, 32, 0, 0, 0};
-	struct ex_pkt pk[5];
+#define EX_SOCK_PKTS 5
 
-	memset(pk, 0, sizeof(pk));
+/* Kept packets return skb->len: IP 20 + UDP 8 + payload 4. */
+static const uint32_t sock_verdicts[EX_SOCK_PKTS] = {32, 32, 0, 0, 0};
+
+static void sock_packets(struct ex_pkt *pk)
+{
+	memset(pk, 0, sizeof(*pk) * EX_SOCK_PKTS);
 	pkt_eth(&pk[0], ETH_P_IP); /* S1 DNS, two zero bytes */
 	pkt_ipv4(&pk[0], IPPROTO_UDP_, 53, dns_payload, 4, false);
 	pkt_eth(&pk[1], ETH_P_IP); /* S2 DNS, no zero byte */
@@ -272,7 +281,14 @@ static int sock_run(struct bpf_object *obj, char *err, size_t errsz)
 	pkt_ipv4(&pk[3], IPPROTO_TCP_, 53, dns_payload, 4, false);
 	pkt_eth(&pk[4], ETH_P_ARP); /* S5 ARP */
 	pkt_zeros(&pk[4], 28);
-	return ex_run_pkts(obj, "sock_filter", pk, want, 5, err, errsz);
+}
+
+static int sock_run(struct bpf_object *obj, char *err, size_t errsz)
+{
+	struct ex_pkt pk[EX_SOCK_PKTS];
+
+	sock_packets(pk);
+	return ex_run_pkts(obj, "sock_filter", pk, sock_verdicts, EX_SOCK_PKTS, err, errsz);
 }
 
 /* ---- calls ----------------------------------------------------------------- */
@@ -282,10 +298,13 @@ struct calls_args {
 	int32_t out;
 };
 
+static const struct calls_args calls_in[2] = {{{5, -2, 40, 7}, 0}, {{1, 2, 3, -4}, 0}};
+static const int32_t calls_want[2] = {100, 18};
+
 static int calls_run(struct bpf_object *obj, char *err, size_t errsz)
 {
-	static const struct calls_args in[2] = {{{5, -2, 40, 7}, 0}, {{1, 2, 3, -4}, 0}};
-	static const int32_t want[2] = {100, 18};
+	const struct calls_args *in = calls_in;
+	const int32_t *want = calls_want;
 	int fd = ex_prog_fd(obj, "calls_main", err, errsz), i, ret;
 
 	if (fd < 0)
@@ -314,12 +333,13 @@ struct loop_args {
 	uint32_t iters, stopped_at;
 };
 
+static const struct loop_args loop_in[3] = {{5, 100, 0, 0, 0}, {10, 3, 0, 0, 0}, {0, 0, 0, 0, 0}};
+static const struct loop_args loop_want[3] = {{5, 100, 30, 5, ~0u}, {10, 3, 5, 4, 3},
+					      {0, 0, 0, 0, ~0u}};
+
 static int loop_run(struct bpf_object *obj, char *err, size_t errsz)
 {
-	static const struct loop_args in[3] = {{5, 100, 0, 0, 0}, {10, 3, 0, 0, 0},
-					       {0, 0, 0, 0, 0}};
-	static const struct loop_args want[3] = {{5, 100, 30, 5, ~0u}, {10, 3, 5, 4, 3},
-						 {0, 0, 0, 0, ~0u}};
+	const struct loop_args *in = loop_in, *want = loop_want;
 	int fd = ex_prog_fd(obj, "loop_main", err, errsz), i, ret;
 
 	if (fd < 0)
@@ -340,6 +360,137 @@ static int loop_run(struct bpf_object *obj, char *err, size_t errsz)
 	return 0;
 }
 
+/* ---- xdp_flow -------------------------------------------------------------- */
+
+enum { XDP_TX_ = 3 };
+
+#define EX_FLOW_PKTS 13
+
+static void flow_packets(struct ex_pkt *pk)
+{
+	static const unsigned char p6[4] = {0x02, 0x00, 0x05, 0x7f};
+	static const unsigned char p7[4] = {0x7f, 0xee, 0x01, 0x00};
+	static const unsigned char p10[4] = {0xdd, 0x00, 0x00, 0x00};
+	static const unsigned char p11[4] = {0x10, 0xff, 0x00, 0x00};
+	static const unsigned char p12[2] = {0x01, 0x02};
+	int i;
+
+	memset(pk, 0, sizeof(*pk) * EX_FLOW_PKTS);
+	pkt_eth(&pk[0], ETH_P_ARP); /* X1 ARP */
+	pkt_zeros(&pk[0], 28);
+	pkt_eth(&pk[1], ETH_P_IP); /* X2 IPv4 cut to 40 bytes */
+	pkt_ipv4(&pk[1], IPPROTO_UDP_, 53, dns_payload, 4, false);
+	pk[1].len = 40;
+	pkt_eth(&pk[2], ETH_P_IP); /* X3 ihl 6 */
+	pkt_ipv4(&pk[2], IPPROTO_UDP_, 53, dns_payload, 4, false);
+	pk[2].data[14] = 0x46;
+	pkt_eth(&pk[3], ETH_P_IP); /* X4 TTL 1 */
+	pkt_ipv4(&pk[3], IPPROTO_UDP_, 53, dns_payload, 4, false);
+	pk[3].data[14 + 8] = 1;
+	pkt_eth(&pk[4], ETH_P_IP); /* X5 ICMP */
+	pkt_ipv4(&pk[4], IPPROTO_ICMP_, 0, NULL, 0, false);
+	pkt_eth(&pk[5], ETH_P_IP); /* X6 flow A */
+	pkt_ipv4(&pk[5], IPPROTO_UDP_, 53, p6, 4, false);
+	pkt_eth(&pk[6], ETH_P_IP); /* X7 flow A again */
+	pkt_ipv4(&pk[6], IPPROTO_UDP_, 53, p7, 4, false);
+	for (i = 7; i < 9; i++) { /* X8, X9 flow B */
+		pkt_eth(&pk[i], ETH_P_IP);
+		pkt_ipv4(&pk[i], IPPROTO_TCP_, 443, NULL, 0, false);
+	}
+	pkt_eth(&pk[9], ETH_P_IP); /* X10 0xdd */
+	pkt_ipv4(&pk[9], IPPROTO_UDP_, 8080, p10, 4, false);
+	pkt_eth(&pk[10], ETH_P_IP); /* X11 0xff */
+	pkt_ipv4(&pk[10], IPPROTO_UDP_, 8080, p11, 4, false);
+	for (i = 11; i < 13; i++) { /* X12, X13 flow C: source port 0 */
+		pkt_eth(&pk[i], ETH_P_IP);
+		pkt_ipv4(&pk[i], IPPROTO_UDP_, 5000, p12, 2, false);
+		pk[i].data[14 + 20] = 0;
+		pk[i].data[14 + 21] = 0;
+	}
+}
+
+static const uint32_t flow_verdicts[EX_FLOW_PKTS] = {
+	XDP_PASS_, XDP_DROP_, XDP_PASS_, XDP_DROP_, XDP_PASS_, XDP_PASS_, XDP_PASS_,
+	XDP_PASS_, XDP_PASS_, XDP_ABORTED_, XDP_DROP_, XDP_PASS_, XDP_TX_,
+};
+
+/* Empty a hash map, so that every run starts with no flow known. */
+static int ex_map_clear(struct bpf_map *map, char *err, size_t errsz)
+{
+	unsigned char key[64];
+	int fd = bpf_map__fd(map);
+
+	if (bpf_map__key_size(map) > sizeof(key))
+		return ex_err(err, errsz, -E2BIG, "map %s: key too large", bpf_map__name(map));
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			return ex_err(err, errsz, -errno, "map %s: delete: %s",
+				      bpf_map__name(map), strerror(errno));
+	return 0;
+}
+
+static int flow_run(struct bpf_object *obj, char *err, size_t errsz)
+{
+	struct bpf_map *flows = bpf_object__find_map_by_name(obj, "flows");
+	struct ex_pkt pk[EX_FLOW_PKTS];
+	int ret;
+
+	if (!flows)
+		return ex_err(err, errsz, -ENOENT, "xdp_flow: no map 'flows'");
+	ret = ex_map_clear(flows, err, errsz);
+	if (ret)
+		return ret;
+	flow_packets(pk);
+	return ex_run_pkts(obj, "xdp_flow", pk, flow_verdicts, EX_FLOW_PKTS, err, errsz);
+}
+
+/* ---- tailcall -------------------------------------------------------------- */
+
+#define EX_TAIL_PKTS 5
+
+/* Slot k of tail_progs holds tail_slots[k]; slot 2 stays empty. */
+static const char *const tail_slots[2] = {"tail_ipv4", "tail_arp"};
+static const uint32_t tail_verdicts[EX_TAIL_PKTS] = {XDP_PASS_, XDP_DROP_, XDP_TX_, XDP_DROP_,
+						     XDP_ABORTED_};
+
+static void tail_packets(struct ex_pkt *pk)
+{
+	memset(pk, 0, sizeof(*pk) * EX_TAIL_PKTS);
+	pkt_eth(&pk[0], ETH_P_IP); /* K1 IPv4/UDP */
+	pkt_ipv4(&pk[0], IPPROTO_UDP_, 53, dns_payload, 4, false);
+	pkt_eth(&pk[1], ETH_P_ARP); /* K2 ARP */
+	pkt_zeros(&pk[1], 28);
+	pkt_eth(&pk[2], ETH_P_IPV6); /* K3 IPv6 */
+	pkt_zeros(&pk[2], 40);
+	pkt_eth(&pk[3], ETH_P_IP); /* K4 IPv4/TCP, TTL 1 */
+	pkt_ipv4(&pk[3], IPPROTO_TCP_, 80, NULL, 0, false);
+	pk[3].data[14 + 8] = 1;
+	pkt_eth(&pk[4], ETH_P_IP); /* K5 IPv4 cut to 20 bytes */
+	pkt_ipv4(&pk[4], IPPROTO_UDP_, 53, dns_payload, 4, false);
+	pk[4].len = 20;
+}
+
+static int tail_run(struct bpf_object *obj, char *err, size_t errsz)
+{
+	struct bpf_map *progs = bpf_object__find_map_by_name(obj, "tail_progs");
+	struct ex_pkt pk[EX_TAIL_PKTS];
+	uint32_t k;
+
+	if (!progs)
+		return ex_err(err, errsz, -ENOENT, "tailcall: no map 'tail_progs'");
+	for (k = 0; k < 2; k++) {
+		int fd = ex_prog_fd(obj, tail_slots[k], err, errsz);
+
+		if (fd < 0)
+			return fd;
+		if (bpf_map_update_elem(bpf_map__fd(progs), &k, &fd, BPF_ANY))
+			return ex_err(err, errsz, -errno, "tailcall: cannot fill slot %u: %s", k,
+				      strerror(errno));
+	}
+	tail_packets(pk);
+	return ex_run_pkts(obj, "tailcall", pk, tail_verdicts, EX_TAIL_PKTS, err, errsz);
+}
+
 /* ---- trace_getpgid --------------------------------------------------------- */
 
 static struct bpf_map *ex_map_suffix(struct bpf_object *obj, const char *suffix)
@@ -356,6 +507,10 @@ static struct bpf_map *ex_map_suffix(struct bpf_object *obj, const char *suffix)
 	}
 	return NULL;
 }
+
+/* The getpgid(2) calls, in order; -1 stands for the caller's own pid. */
+#define EX_TRACE_CALLS 6
+static const int trace_pids[EX_TRACE_CALLS] = {0, 0, 0, -1, -1, 1};
 
 static int trace_prepare(struct bpf_object *obj, char *err, size_t errsz)
 {
@@ -405,11 +560,8 @@ static int trace_run(struct bpf_object *obj, char *err, size_t errsz)
 	if (!link)
 		return ex_err(err, errsz, -errno, "trace_getpgid: attach failed: %s",
 			      strerror(errno));
-	for (i = 0; i < 3; i++)
-		syscall(SYS_getpgid, 0);
-	for (i = 0; i < 2; i++)
-		syscall(SYS_getpgid, getpid());
-	syscall(SYS_getpgid, 1);
+	for (i = 0; i < EX_TRACE_CALLS; i++)
+		syscall(SYS_getpgid, trace_pids[i] < 0 ? getpid() : trace_pids[i]);
 	bpf_link__destroy(link);
 	for (k = 0; k < 2; k++)
 		bpf_map_lookup_elem(bpf_map__fd(stats), &k, &after[k]);
@@ -444,6 +596,8 @@ const struct example ex_all[] = {
 	{"calls", NULL, calls_run},
 	{"loop", NULL, loop_run},
 	{"trace_getpgid", trace_prepare, trace_run},
+	{"xdp_flow", NULL, flow_run},
+	{"tailcall", NULL, tail_run},
 };
 const size_t ex_cnt = sizeof(ex_all) / sizeof(ex_all[0]);
 

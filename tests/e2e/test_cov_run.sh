@@ -135,7 +135,7 @@ EOF
   # 3. Four children, each loading and running every example.
   covrun "$t/fork.info" "$t/fork.log" --objects "$D" -- "$exl" "$D" fork:4 all
   rc=$?; [ $rc = 0 ] && ok "llvm-$m fork:4: exit 0" || { bad "llvm-$m fork: exit $rc"; cat "$t/fork.log"; }
-  grep -q '24 counter map(s)' "$t/fork.log" && ok "llvm-$m fork:4: 24 counter maps held" ||
+  grep -q '32 counter map(s)' "$t/fork.log" && ok "llvm-$m fork:4: 32 counter maps held (4 x 8 objects)" ||
     bad "llvm-$m fork:4: $(grep 'counter map' "$t/fork.log")"
   check "llvm-$m fork:4 x4 counts" "$t/fork.info" counts 4
 
@@ -148,7 +148,7 @@ EOF
 
   # 4. Exit within 1 ms of the last BPF_PROG_TEST_RUN, nothing unloaded.
   covrun "$t/fast.info" "$t/fast.log" --objects "$D" -- "$exl" "$D" run:tc_classify run:sock_filter \
-    run:calls run:loop run:trace_getpgid "fastexit:$t/fast.ns"
+    run:calls run:loop run:trace_getpgid run:xdp_flow run:tailcall "fastexit:$t/fast.ns"
   rc=$?; [ $rc = 0 ] || { bad "llvm-$m fastexit: exit $rc"; cat "$t/fast.log"; }
   fns=$(cat "$t/fast.ns" 2>/dev/null || echo 999999999)
   [ "$fns" -lt 1000000 ] && ok "llvm-$m fastexit: last test run to _exit in $fns ns (< 1 ms)" ||
@@ -292,8 +292,8 @@ for i in 1 2 3 4 5; do
   a=$(ns); "$bg" cov run -o "$tmp/ovh.info" --objects "$D" -- "$runner" --dir "$D" >/dev/null 2>&1; b=$(ns)
   rm -f "$tmp/ovh.info"; echo $(((b - a) / 1000))
 done | med >"$tmp/rcov.us"
-echo "overhead: bpfgauge-run-examples (6 objects): $(cat "$tmp/rplain.us") us plain, $(cat "$tmp/rcov.us") us under cov run"
-echo "overhead: ex_loader fork:4 all (24 objects loaded): $(cat "$tmp/plain.us") us plain," \
+echo "overhead: bpfgauge-run-examples (8 objects): $(cat "$tmp/rplain.us") us plain, $(cat "$tmp/rcov.us") us under cov run"
+echo "overhead: ex_loader fork:4 all (32 objects loaded): $(cat "$tmp/plain.us") us plain," \
   "$(cat "$tmp/cov.us") us under cov run (median of 5, incl. report writing)"
 
 exit $fail

@@ -18,6 +18,8 @@
 #include "ex_calls.skel.h"
 #include "ex_loop.skel.h"
 #include "ex_trace_getpgid.skel.h"
+#include "ex_xdp_flow.skel.h"
+#include "ex_tailcall.skel.h"
 
 static int run_obj(const char *name, struct bpf_object *obj, int repeat)
 {
@@ -62,5 +64,7 @@ int main(int argc, char **argv)
 	SKEL_RUN(calls, repeat, rc);
 	SKEL_RUN(loop, repeat, rc);
 	SKEL_RUN(trace_getpgid, repeat, rc);
+	SKEL_RUN(xdp_flow, repeat, rc);
+	SKEL_RUN(tailcall, repeat, rc);
 	return rc;
 }
