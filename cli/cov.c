@@ -72,14 +72,14 @@ int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *
 	struct emit_ctx e = { w, m };
 	int err;
 
-	if (!out || !strcmp(out, "-"))
-		return w->write(stdout, m) ? EXIT_ERROR : 0;
-	if (w == &cov_writer_lcov)
+	if (!out)
+		out = "-";
+	if (w == &cov_writer_lcov && strcmp(out, "-"))
 		err = bpfgauge_cov_write_lcov(m, out);
 	else
 		err = bpfgauge_write_atomic(out, emit_cb, &e);
 	if (err) {
-		p_err("cov: cannot write '%s': %s", out, bpfgauge_strerror(err));
+		p_err("cov: cannot write %s%s%s: %s", strcmp(out, "-") ? "'" : "", strcmp(out, "-") ? out : "to stdout", strcmp(out, "-") ? "'" : "", bpfgauge_strerror(err));
 		return EXIT_ERROR;
 	}
 	return 0;

@@ -58,7 +58,7 @@ struct cov_model *cov_tests_get(struct cov_model ***tests, size_t *n, const char
 	return m;
 }
 
-int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
+int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out, size_t *nout)
 {
 	struct cov_model **tests = NULL, *tmp;
 	size_t ntests = 0;
@@ -70,22 +70,12 @@ int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 	size_t nfns = 0;
 	ssize_t n;
 	int err = 0;
-	FILE *f;
 
-	f = fopen(path, "r");
-	if (!f) {
-		err = -errno;
-		if (err != -ENOENT)
-			pr_warn("cov: cannot read '%s': %s", path, bpfgauge_strerror(err));
-		return bg_err(err);
-	}
 	*out = NULL;
 	*nout = 0;
 	tmp = cov_tests_get(&tests, &ntests, NULL);
-	if (!tmp) {
-		fclose(f);
+	if (!tmp)
 		return bg_err(-ENOMEM);
-	}
 	while (!err && (n = getline(&line, &cap, f)) >= 0) {
 		char *e;
 		uint64_t a, b, c;
@@ -95,6 +85,11 @@ int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 			line[--n] = '\0';
 		if (!n)
 			continue;
+		/* a name cut at a NUL would not be the name the file holds */
+		if (strlen(line) != (size_t)n) {
+			err = lcov_bad(path, lineno, "NUL byte in line");
+			break;
+		}
 		if (!strncmp(line, "TN:", 3)) {
 			/* records belong to the last TN: keep tests apart */
 			if (sf) {
@@ -147,9 +142,24 @@ int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 				err = lcov_bad(path, lineno, "bad FN");
 				break;
 			}
-			/* lcov 2 writes FN:<start>,<end>,<name>; take the last field */
-			e = strrchr(comma + 1, ',');
-			e = e ? e + 1 : comma + 1;
+			/*
+			 * lcov 2 writes FN:<start>,<end>,<name>: skip a numeric end
+			 * field; the rest is the name (it may hold commas)
+			 */
+			e = comma + 1;
+			if (*e >= '0' && *e <= '9') {
+				char *p = e;
+
+				while (*p >= '0' && *p <= '9')
+					p++;
+				if (*p == ',')
+					e = p + 1;
+			}
+			if (!*e || (*e >= '0' && *e <= '9')) {
+				err = lcov_bad(path, lineno, *e ? "FN name starts with a digit" :
+								  "FN with an empty function name");
+				break;
+			}
 			nf = realloc(fns, (nfns + 1) * sizeof(*fns));
 			if (!nf) {
 				err = -ENOMEM;
@@ -164,7 +174,8 @@ int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 		} else if (!strncmp(line, "FNDA:", 5)) {
 			uint32_t fl = 0;
 
-			if (parse_u64(line + 5, &e, &a) || *e != ',' || !e[1]) {
+			if (parse_u64(line + 5, &e, &a) || *e != ',' || !e[1] ||
+			    (e[1] >= '0' && e[1] <= '9')) {
 				err = lcov_bad(path, lineno, "bad FNDA");
 				break;
 			}
@@ -215,7 +226,6 @@ int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 	free(fns);
 	free(sf);
 	free(line);
-	fclose(f);
 	if (err) {
 		cov_tests_free(tests, ntests);
 		return bg_err(err);
@@ -230,15 +240,32 @@ int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 	return 0;
 }
 
+int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
+{
+	FILE *f = fopen(path, "r");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		if (err != -ENOENT)
+			pr_warn("cov: cannot read '%s': %s", path, bpfgauge_strerror(err));
+		return bg_err(err);
+	}
+	err = cov_lcov_read_tests_file(f, path, out, nout);
+	fclose(f);
+	return err;
+}
+
 int cov_model__read_lcov(struct cov_model *model, const char *path)
 {
 	struct cov_model **tests;
 	size_t n;
 	int err = cov_lcov_read_tests(path, &tests, &n);
 
+	if (err)
+		return bg_err(err);
 	for (size_t i = 0; !err && i < n; i++)
 		err = cov_model__merge(model, tests[i]);
-	if (!err)
-		cov_tests_free(tests, n);
+	cov_tests_free(tests, n);
 	return bg_err(err);
 }

@@ -5,6 +5,7 @@
  * snapshots are turned into counts here (hits-mode inference and
  * counts-mode flow conservation), following the semantics in cov.h.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,11 +142,13 @@ static int add_line(struct mfile *f, uint32_t line, uint64_t count)
 {
 	size_t lo = 0, hi = f->nlines;
 
+	if (!line) /* no source line (compiler-generated code): lcov has no line 0 */
+		return 0;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
 		if (f->lines[mid].line == line) {
-			f->lines[mid].count += count;
+			f->lines[mid].count = cov_sat_add(f->lines[mid].count, count);
 			return 0;
 		}
 		if (f->lines[mid].line < line)
@@ -156,7 +159,7 @@ static int add_line(struct mfile *f, uint32_t line, uint64_t count)
 	if (grow((void **)&f->lines, &f->clines, f->nlines + 1, sizeof(*f->lines)))
 		return -ENOMEM;
 	memmove(&f->lines[lo + 1], &f->lines[lo], (f->nlines - lo) * sizeof(*f->lines));
-	f->lines[lo] = (struct cov_line_rec){ line, count };
+	f->lines[lo] = (struct cov_line_rec){ line, cov_sat_add(count, 0) };
 	f->nlines++;
 	return 0;
 }
@@ -175,7 +178,7 @@ static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t c
 	/* lcov keys functions by name: a re-declared line keeps the first one */
 	for (i = 0; i < f->nfuncs; i++) {
 		if (!strcmp(f->funcs[i].name, name)) {
-			f->funcs[i].count += count;
+			f->funcs[i].count = cov_sat_add(f->funcs[i].count, count);
 			return 0;
 		}
 	}
@@ -190,7 +193,7 @@ static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t c
 		return -ENOMEM;
 	}
 	f->funcs[i].line = line;
-	f->funcs[i].count = count;
+	f->funcs[i].count = cov_sat_add(count, 0);
 	f->nfuncs++;
 	return 0;
 }
@@ -201,7 +204,16 @@ static int64_t taken_add(int64_t a, int64_t b)
 		return b;
 	if (b < 0)
 		return a;
-	return a + b;
+	return (int64_t)cov_sat_add((uint64_t)a, (uint64_t)b);
+}
+
+static int64_t sat_add_i64(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b < 0 ? INT64_MIN : INT64_MAX;
+	return r;
 }
 
 static int br_cmp(const struct cov_branch_rec *a, uint32_t line, uint32_t block, uint32_t branch)
@@ -289,61 +301,99 @@ static uint64_t probe_val(const struct bpfgauge_seg_hdr *hdr, const void *probes
 		uint64_t v;
 
 		memcpy(&v, (const char *)probes + (size_t)p * 8, 8);
-		return v;
+		return v > COV_COUNT_MAX ? COV_COUNT_MAX : v;
 	}
 	return ((const unsigned char *)probes)[p] != 0;
 }
 
 /*
  * hits mode: block hit = probe, or any successor hit, or (from_preds) any
- * predecessor hit. state: 0 new, 1 busy, 2 done
+ * predecessor hit. The derivations form a graph over blocks; it must be
+ * acyclic. Walked iteratively (a crafted mapping may chain a million
+ * blocks) over adjacency lists built once, so the work is O(blocks + edges).
  */
-static int hits_block(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
-		      const void *probes, uint32_t b, uint8_t *state, uint64_t *bc)
-{
-	int err;
-
-	if (state[b] == 2)
-		return 0;
-	if (state[b] == 1)
-		return -BPFGAUGE_EBADMAPPING; /* cyclic derivation */
-	state[b] = 1;
-	if (f->blocks[b].probe >= 0) {
-		bc[b] = probe_val(hdr, probes, f->blocks[b].probe);
-	} else {
-		bc[b] = 0;
-		bool up = f->blocks[b].from_preds;
-
-		for (uint32_t e = 0; e < f->nedges; e++) {
-			const struct cov_medge *ed = &f->edges[e];
-			int32_t from = up ? ed->src : ed->dst;
-
-			if ((up ? ed->dst : ed->src) != (int32_t)b || from < 0)
-				continue;
-			err = hits_block(f, hdr, probes, (uint32_t)from, state, bc);
-			if (err)
-				return err;
-			if (bc[from])
-				bc[b] = 1;
-		}
-	}
-	state[b] = 2;
-	return 0;
-}
-
 static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
 			    const void *probes, uint64_t *bc, uint64_t *ec)
 {
-	uint8_t *state = calloc(f->nblocks, 1);
+	uint32_t nb = f->nblocks;
+	uint32_t *off = calloc((size_t)nb + 1, sizeof(*off));
+	uint32_t *dep = malloc(((size_t)f->nedges * 2 + 1) * sizeof(*dep));
+	uint32_t *stk = malloc((size_t)nb * sizeof(*stk)), *pos = malloc((size_t)nb * sizeof(*pos));
+	uint8_t *state = calloc(nb, 1); /* 0 new, 1 on the stack, 2 done */
 	int err = 0;
 
-	if (!state)
-		return -ENOMEM;
-	for (uint32_t b = 0; b < f->nblocks && !err; b++)
-		err = hits_block(f, hdr, probes, b, state, bc);
-	free(state);
-	if (err)
-		return err;
+	if (!off || !dep || !stk || !pos || !state) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* dependencies of b: its predecessors (from_preds) or its successors */
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t e = 0; e < f->nedges; e++) {
+			const struct cov_medge *ed = &f->edges[e];
+
+			if (ed->src < 0 || ed->dst < 0)
+				continue;
+			if (f->blocks[ed->dst].probe < 0 && f->blocks[ed->dst].from_preds) {
+				if (pass)
+					dep[off[ed->dst]++] = (uint32_t)ed->src;
+				else
+					off[ed->dst + 1]++;
+			}
+			if (f->blocks[ed->src].probe < 0 && !f->blocks[ed->src].from_preds) {
+				if (pass)
+					dep[off[ed->src]++] = (uint32_t)ed->dst;
+				else
+					off[ed->src + 1]++;
+			}
+		}
+		if (!pass) {
+			for (uint32_t b = 0; b < nb; b++)
+				off[b + 1] += off[b];
+		} else {
+			/* the fill advanced off[b] to the start of b + 1: shift back */
+			memmove(off + 1, off, (size_t)nb * sizeof(*off));
+			off[0] = 0;
+		}
+	}
+	for (uint32_t root = 0; root < nb; root++) {
+		uint32_t top = 0;
+
+		if (state[root])
+			continue;
+		stk[top] = root;
+		pos[top++] = 0;
+		state[root] = 1;
+		bc[root] = 0;
+		while (top) {
+			uint32_t b = stk[top - 1];
+
+			if (f->blocks[b].probe >= 0) {
+				bc[b] = probe_val(hdr, probes, f->blocks[b].probe);
+			} else if (off[b] + pos[top - 1] < off[b + 1]) {
+				uint32_t d = dep[off[b] + pos[top - 1]++];
+
+				if (state[d] == 1) {
+					err = -BPFGAUGE_EBADMAPPING; /* cyclic derivation */
+					goto out;
+				}
+				if (state[d] == 0) {
+					assert(top < nb);
+					state[d] = 1;
+					bc[d] = 0;
+					stk[top] = d;
+					pos[top++] = 0;
+				} else if (bc[d]) {
+					bc[b] = 1;
+				}
+				continue;
+			}
+			/* b is done: fold it into the block that needed it */
+			state[b] = 2;
+			top--;
+			if (top && bc[b])
+				bc[stk[top - 1]] = 1;
+		}
+	}
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 
@@ -352,7 +402,13 @@ static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg
 		else
 			ec[e] = ed->dst >= 0 ? bc[ed->dst] : bc[ed->src];
 	}
-	return 0;
+out:
+	free(off);
+	free(dep);
+	free(stk);
+	free(pos);
+	free(state);
+	return err;
 }
 
 /* counts mode with one probe per block (the bench-only naive placement) */
@@ -388,19 +444,23 @@ static void func_counts_blocks(const struct cov_mfunc *f, const struct bpfgauge_
 /*
  * counts mode: edges with probes are known; the rest form a spanning tree and
  * follow from in == out at every block and at the virtual node (index nblocks).
+ * Each node keeps the list of its unknown edges, so solving is O(blocks +
+ * edges). Sums saturate (see cov_sat_add()).
  */
 static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
 			    const void *probes, uint64_t *bc, uint64_t *ec, const char *oname)
 {
 	uint32_t nn = f->nblocks + 1, V = f->nblocks;
-	uint32_t *unknown = calloc(nn, sizeof(uint32_t)), *queue = calloc(nn * 2 + f->nedges + 1, sizeof(uint32_t));
+	uint32_t *unknown = calloc(nn, sizeof(uint32_t)), *queue = calloc((size_t)nn * 2 + f->nedges + 1, sizeof(uint32_t));
+	uint32_t *off = calloc((size_t)nn + 1, sizeof(uint32_t));
+	uint32_t *inc = malloc(((size_t)f->nedges * 2 + 1) * sizeof(uint32_t));
 	int64_t *bal = calloc(nn, sizeof(int64_t)); /* known in - known out */
 	uint8_t *known = calloc(f->nedges ? f->nedges : 1, 1);
 	uint32_t qh = 0, qt = 0, left = 0;
 	bool clamped = false;
 	int err = 0;
 
-	if (!unknown || !queue || !bal || !known) {
+	if (!unknown || !queue || !bal || !known || !off || !inc) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -411,17 +471,31 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 		if (ed->probe >= 0) {
 			ec[e] = probe_val(hdr, probes, ed->probe);
 			known[e] = 1;
-			bal[d] += (int64_t)ec[e];
-			bal[s] -= (int64_t)ec[e];
+			bal[d] = sat_add_i64(bal[d], (int64_t)ec[e]);
+			bal[s] = sat_add_i64(bal[s], -(int64_t)ec[e]);
 		} else if (s == d) {
 			err = -BPFGAUGE_EBADMAPPING; /* a self loop cannot be on a tree */
 			goto out;
 		} else {
 			unknown[s]++;
 			unknown[d]++;
+			off[s + 1]++;
+			off[d + 1]++;
 			left++;
 		}
 	}
+	for (uint32_t n = 0; n < nn; n++)
+		off[n + 1] += off[n];
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+
+		if (known[e])
+			continue;
+		inc[off[ed->src < 0 ? V : (uint32_t)ed->src]++] = e;
+		inc[off[ed->dst < 0 ? V : (uint32_t)ed->dst]++] = e;
+	}
+	memmove(off + 1, off, (size_t)nn * sizeof(*off));
+	off[0] = 0;
 	for (uint32_t n = 0; n < nn; n++)
 		if (unknown[n] == 1)
 			queue[qt++] = n;
@@ -430,16 +504,17 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 
 		if (unknown[n] != 1)
 			continue;
-		for (uint32_t e = 0; e < f->nedges; e++) {
+		for (uint32_t k = off[n]; k < off[n + 1]; k++) {
+			uint32_t e = inc[k];
 			const struct cov_medge *ed = &f->edges[e];
 			uint32_t s = ed->src < 0 ? V : (uint32_t)ed->src, d = ed->dst < 0 ? V : (uint32_t)ed->dst;
 			uint32_t other;
 			int64_t v;
 
-			if (known[e] || (s != n && d != n))
+			if (known[e])
 				continue;
 			/* in == out at n: an unknown in-edge is -bal, an out-edge is +bal */
-			v = d == n ? -bal[n] : bal[n];
+			v = d == n ? (bal[n] == INT64_MIN ? INT64_MAX : -bal[n]) : bal[n];
 			if (v < 0) {
 				v = 0;
 				clamped = true;
@@ -447,13 +522,15 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 			ec[e] = (uint64_t)v;
 			known[e] = 1;
 			left--;
-			bal[d] += v;
-			bal[s] -= v;
+			bal[d] = sat_add_i64(bal[d], v);
+			bal[s] = sat_add_i64(bal[s], -v);
 			unknown[s]--;
 			unknown[d]--;
 			other = s == n ? d : s;
-			if (unknown[other] == 1)
+			if (unknown[other] == 1) {
+				assert(qt < nn * 2 + f->nedges + 1);
 				queue[qt++] = other;
+			}
 			break;
 		}
 	}
@@ -469,12 +546,14 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 	memset(bc, 0, f->nblocks * sizeof(*bc));
 	for (uint32_t e = 0; e < f->nedges; e++)
 		if (f->edges[e].dst >= 0)
-			bc[f->edges[e].dst] += ec[e];
+			bc[f->edges[e].dst] = cov_sat_add(bc[f->edges[e].dst], ec[e]);
 out:
 	free(unknown);
 	free(queue);
 	free(bal);
 	free(known);
+	free(off);
+	free(inc);
 	return err;
 }
 
@@ -500,6 +579,7 @@ static int lkey_cmp(const void *a, const void *b)
 
 struct site {
 	int32_t fid, line, site;
+	uint32_t ord; /* among the distinct sites of (fid, line) */
 };
 
 static int site_cmp(const void *a, const void *b)
@@ -551,42 +631,52 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 
 	for (uint32_t e = 0; e < f->nedges; e++)
 		if (f->edges[e].src < 0 && f->edges[e].dst == 0)
-			entry += ec[e];
+			entry = cov_sat_add(entry, ec[e]);
 	if (mod->mode == BPFGAUGE_MODE_HITS || f->blocks[0].probe >= 0)
 		entry = bc[0];
 	mf = model_file(m, mod->files[f->fid]);
 	if (!mf || add_func(mf, f->name, f->line, entry))
 		goto out;
 
-	/* branch block id = ordinal of the site among this function's sites on that line */
+	/*
+	 * branch block id = ordinal of the site among this function's sites on
+	 * that line: sort and dedupe the sites, number them per line, then look
+	 * each edge's site up (O(E log E), not O(E^2)).
+	 */
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 
 		if (ed->br_site >= 0)
-			sites[nsites++] = (struct site){ ed->br_fid, ed->br_line, ed->br_site };
+			sites[nsites++] = (struct site){ ed->br_fid, ed->br_line, ed->br_site, 0 };
 	}
 	qsort(sites, nsites, sizeof(*sites), site_cmp);
+	{
+		size_t u = 0;
+
+		for (size_t i = 0; i < nsites; i++) {
+			if (u && !site_cmp(&sites[u - 1], &sites[i]))
+				continue;
+			sites[u] = sites[i];
+			sites[u].ord = u && sites[u - 1].fid == sites[i].fid &&
+						sites[u - 1].line == sites[i].line ?
+					       sites[u - 1].ord + 1 : 0;
+			u++;
+		}
+		nsites = u;
+	}
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
-		struct site key = { ed->br_fid, ed->br_line, ed->br_site };
-		uint32_t ord = 0;
-		int32_t prev = -1;
+		struct site key = { ed->br_fid, ed->br_line, ed->br_site, 0 };
+		const struct site *hit;
 		int64_t taken;
 
 		if (ed->br_site < 0 || ed->src < 0)
 			continue;
-		for (size_t i = 0; i < nsites; i++) {
-			if (sites[i].fid != key.fid || sites[i].line != key.line)
-				continue;
-			if (sites[i].site == key.site)
-				break;
-			if (sites[i].site != prev)
-				ord++;
-			prev = sites[i].site;
-		}
-		taken = bc[ed->src] ? (int64_t)ec[e] : -1;
+		hit = bsearch(&key, sites, nsites, sizeof(*sites), site_cmp);
+		assert(hit);
+		taken = bc[ed->src] ? (int64_t)cov_sat_add(ec[e], 0) : -1;
 		mf = model_file(m, mod->files[ed->br_fid]);
-		if (!mf || add_branch(mf, ed->br_line, ord, ed->br_idx, taken))
+		if (!mf || add_branch(mf, ed->br_line, hit->ord, ed->br_idx, taken))
 			goto out;
 	}
 	err = 0;

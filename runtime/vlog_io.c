@@ -271,10 +271,14 @@ int vlog_records_parse(const char *buf, size_t len, const char *name,
 			const struct json_value *sv = json_get(root, "schema_version");
 			int64_t ver = 0;
 
-			if (sv && (json_int64(sv, &ver) || ver > VLOG_SCHEMA_VERSION)) {
+			if (sv && (json_int64(sv, &ver) || ver < 1)) {
+				pr_warn("verifier: %s: schema_version must be a positive integer", name);
+				json_free(root);
+				return bg_err(-BPFGAUGE_EBADFORMAT);
+			}
+			if (sv && ver > VLOG_SCHEMA_VERSION) {
 				pr_warn("verifier: %s: schema_version %s is newer than this bpfgauge (%d)",
-					name, json_num_text(sv) ? json_num_text(sv) : "?",
-					VLOG_SCHEMA_VERSION);
+					name, json_num_text(sv), VLOG_SCHEMA_VERSION);
 				json_free(root);
 				return bg_err(-BPFGAUGE_EBADFORMAT);
 			}

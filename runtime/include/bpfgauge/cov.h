@@ -175,9 +175,34 @@ int bpfgauge_cov_reset(struct bpf_object *obj);
  */
 int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path);
 
-/* Atomically replace path with whatever write(f, ctx) writes. write returns
- * 0 or a negative error; on error the old file is kept. */
+/*
+ * Write path with whatever write(ctx, FILE *) writes; write returns 0 or a
+ * negative error. How depends on what path is:
+ * - "-": stdout, flushed and checked for write errors;
+ * - a regular file, or nothing yet: replaced atomically (temp file in the
+ *   same directory, fsync, rename) under an flock on that directory; the
+ *   file keeps its permissions; temp files of earlier killed writers are
+ *   removed; on error the old file is kept;
+ * - a symlink: followed (also when dangling); its final target is replaced
+ *   in its own directory and the link stays;
+ * - a char or block device, FIFO or socket: opened and written directly,
+ *   never replaced; a directory is refused (EISDIR).
+ * Errors are logged once, naming path.
+ */
 int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx);
+
+/*
+ * Lock the directory path's target lives in (flock, exclusive, blocking)
+ * for a read-modify-write of path; *lock_fd is released with
+ * bpfgauge_out_unlock(). Inside, write with bpfgauge_write_locked() (the
+ * same as bpfgauge_write_atomic() without taking the lock again).
+ */
+int bpfgauge_out_lock(const char *path, int *lock_fd);
+void bpfgauge_out_unlock(int lock_fd);
+int bpfgauge_write_locked(const char *path, int (*write)(void *ctx, void *file), void *ctx);
+
+/* write(ctx, stdout), flushed; a write error (EPIPE, ENOSPC) is returned. */
+int bpfgauge_write_stdout(int (*write)(void *ctx, void *file), void *ctx);
 
 /* ---- out-of-process collection ----------------------------------------- */
 
