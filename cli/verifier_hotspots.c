@@ -128,7 +128,7 @@ int vcli_hotspots(int argc, char **argv)
 	char *end;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "p:n:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":p:n:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'p': prog = optarg; break;
 		case 'n':
@@ -141,7 +141,7 @@ int vcli_hotspots(int argc, char **argv)
 		case 'l': lcov_path = optarg; break;
 		case 'O': obj = optarg; break;
 		default:
-			p_err("verifier hotspots: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier hotspots", opt, argv);
 			return EXIT_ERROR;
 		}
 	}

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 	int fields[VLOG_STAT_CNT];
 	struct vreport_opts ro = { .fields = fields, .pretty = pretty_output };
 	size_t k = 0;
+	int err;
 
 	if (!w) {
 		p_err("verifier: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
@@ -97,13 +99,16 @@ static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 	}
 	if (o->sort)
 		qsort(recs, k, sizeof(*recs), rec_cmp);
-	if (w->write(stdout, recs, k, &ro)) {
-		p_err("verifier: write error");
-		k = 0;
-	}
-	fflush(stdout);
+	errno = 0;
+	err = w->write(stdout, recs, k, &ro);
+	if (!err && (fflush(stdout) || ferror(stdout)))
+		err = errno ? -errno : -EIO;
 	for (size_t i = 0; i < k; i++)
 		vlog_record__free(recs[i]);
+	if (err) {
+		p_err("verifier: cannot write to stdout: %s", bpfgauge_strerror(err));
+		return EXIT_ERROR;
+	}
 	return 0;
 }
 
@@ -198,7 +203,7 @@ int vcli_stats(int argc, char **argv)
 	lopts.log_level = 0; /* stats only; failures are redone at level 1 */
 	log_dir = NULL;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:e:f:s:j:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:e:f:s:j:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': o.fmt = optarg; break;
 		case 'e': o.fields = optarg; break;
@@ -229,16 +234,20 @@ int vcli_stats(int argc, char **argv)
 			}
 			break;
 		case 'S':
+			errno = 0;
 			lopts.log_size = strtoul(optarg, &end, 0);
-			if (*end || lopts.log_size < 64) {
-				p_err("verifier stats: --log-size wants a byte count >= 64, got '%s'", optarg);
+			/* the kernel refuses log buffers of UINT_MAX >> 2 bytes and more */
+			if (*end || errno || optarg[0] == '-' || lopts.log_size < 64 ||
+			    lopts.log_size >= (UINT32_MAX >> 2)) {
+				p_err("verifier stats: --log-size wants a byte count from 64 to %u, got '%s'",
+				      (UINT32_MAX >> 2) - 1, optarg);
 				return EXIT_ERROR;
 			}
 			break;
 		case 'R': lopts.no_retry = true; break;
 		case 'D': log_dir = optarg; break;
 		default:
-			p_err("verifier stats: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier stats", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -249,6 +258,15 @@ int vcli_stats(int argc, char **argv)
 	if (!verifier_writer_find(o.fmt)) {
 		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
 		return EXIT_ERROR;
+	}
+	{
+		/* a bad -e is a usage error before any program is loaded */
+		int fields[VLOG_STAT_CNT];
+		size_t nf;
+
+		if (vcli_fields(o.fields, strcmp(o.fmt, "table") ? VCLI_FIELDS_ALL : VCLI_FIELDS_TABLE,
+				fields, &nf))
+			return EXIT_ERROR;
 	}
 	if (log_dir) {
 		struct stat st;
@@ -394,12 +412,12 @@ int vcli_parse(int argc, char **argv)
 	int opt, ret = 0;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:e:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:e:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': o.fmt = optarg; break;
 		case 'e': o.fields = optarg; break;
 		default:
-			p_err("verifier parse: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier parse", opt, argv);
 			return EXIT_ERROR;
 		}
 	}

@@ -269,3 +269,25 @@ int cov_model__read_lcov(struct cov_model *model, const char *path)
 	cov_tests_free(tests, n);
 	return bg_err(err);
 }
+
+int cov_tests__read_lcov(struct cov_model ***tests, size_t *n, const char *path)
+{
+	struct cov_model **got;
+	size_t ngot;
+	int err = cov_lcov_read_tests(path, &got, &ngot);
+
+	if (err)
+		return bg_err(err);
+	for (size_t i = 0; !err && i < ngot; i++) {
+		struct cov_model *same = cov_tests_get(tests, n, cov_model__test_name(got[i]));
+
+		err = same ? cov_model__merge(same, got[i]) : -ENOMEM;
+	}
+	cov_tests_free(got, ngot);
+	return bg_err(err);
+}
+
+void cov_tests__free(struct cov_model **tests, size_t n)
+{
+	cov_tests_free(tests, n);
+}

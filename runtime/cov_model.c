@@ -47,10 +47,24 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* A test name goes into lcov's TN: line: a control byte would break it. */
+static bool test_name_ok(const char *tn)
+{
+	for (; tn && *tn; tn++)
+		if ((unsigned char)*tn < 0x20 || *tn == 0x7f) {
+			pr_warn("cov: a test name must not contain control characters");
+			return false;
+		}
+	return true;
+}
+
 struct cov_model *cov_model__new(const char *test_name)
 {
-	struct cov_model *m = calloc(1, sizeof(*m));
+	struct cov_model *m;
 
+	if (!test_name_ok(test_name))
+		return bg_err_ptr(-EINVAL);
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return bg_err_ptr(-ENOMEM);
 	if (test_name && !(m->test_name = strdup(test_name))) {
@@ -83,8 +97,11 @@ void cov_model__free(struct cov_model *m)
 
 int cov_model__set_test_name(struct cov_model *m, const char *test_name)
 {
-	char *n = test_name ? strdup(test_name) : NULL;
+	char *n;
 
+	if (!test_name_ok(test_name))
+		return bg_err(-EINVAL);
+	n = test_name ? strdup(test_name) : NULL;
 	if (test_name && !n)
 		return bg_err(-ENOMEM);
 	free(m->test_name);

@@ -167,6 +167,15 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj,
 int bpfgauge_cov_reset(struct bpf_object *obj);
 
 /*
+ * Read the lcov tracefile at path as one model per test name (TN) and add
+ * them to the array *tests of *n models: a test already there is summed
+ * into, a new one appended. *tests is realloc'ed; free the whole with
+ * cov_tests__free(). On error what was added so far stays in *tests.
+ */
+int cov_tests__read_lcov(struct cov_model ***tests, size_t *n, const char *path);
+void cov_tests__free(struct cov_model **tests, size_t n); /* accepts NULL */
+
+/*
  * Write model as lcov to path, merged with what path already holds (if it
  * exists), atomically: a temp file in the same directory, then rename. The
  * file keeps one block per test name (TN): the model's counts add to the
