@@ -201,6 +201,13 @@ static int do_report(int argc, char **argv)
 		cov_snapshot__free(snap);
 		snap = NULL;
 	}
+	if (!matched && unmatched) {
+		/* counters exist but none has this build's hash */
+		p_err("cov report: %s is stale or foreign: none of the %zu counter segment(s) %s matches its build (rebuilt after the programs were loaded?)",
+		      argc - optind == 1 ? argv[optind] : "every object", unmatched,
+		      nsnaps ? "in the snapshots" : "loaded");
+		goto out;
+	}
 	if (!matched) {
 		p_err("cov report: no counters found for %s (%s)", argc - optind == 1 ? argv[optind] : "these objects",
 		      nsnaps ? "not in the snapshots" : "is a program from them loaded?");

@@ -72,6 +72,16 @@ struct out_opts {
 	bool sort;
 };
 
+/* -e names known fields? (vcli_fields prints the error) */
+static int check_fields(const struct out_opts *o)
+{
+	int fields[VLOG_STAT_CNT];
+	size_t nf;
+
+	return vcli_fields(o->fields, strcmp(o->fmt, "table") ? VCLI_FIELDS_ALL : VCLI_FIELDS_TABLE,
+			   fields, &nf);
+}
+
 static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 {
 	const struct verifier_writer *w = verifier_writer_find(o->fmt);
@@ -259,15 +269,8 @@ int vcli_stats(int argc, char **argv)
 		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
 		return EXIT_ERROR;
 	}
-	{
-		/* a bad -e is a usage error before any program is loaded */
-		int fields[VLOG_STAT_CNT];
-		size_t nf;
-
-		if (vcli_fields(o.fields, strcmp(o.fmt, "table") ? VCLI_FIELDS_ALL : VCLI_FIELDS_TABLE,
-				fields, &nf))
-			return EXIT_ERROR;
-	}
+	if (check_fields(&o)) /* a bad -e is a usage error before any program is loaded */
+		return EXIT_ERROR;
 	if (log_dir) {
 		struct stat st;
 
@@ -367,6 +370,7 @@ static int parse_one(const char *path, struct vlog_record **rec)
 	struct vlog_parser *p = vlog_parser__new(NULL);
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	char buf[1 << 16];
+	struct stat st;
 	size_t n;
 	int err = 0;
 
@@ -375,6 +379,11 @@ static int parse_one(const char *path, struct vlog_record **rec)
 		if (f && f != stdin)
 			fclose(f);
 		return -ENOMEM;
+	}
+	if (f && !fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
 	}
 	if (!f) {
 		err = -errno;
@@ -429,6 +438,8 @@ int vcli_parse(int argc, char **argv)
 		p_err("verifier parse: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
 		return EXIT_ERROR;
 	}
+	if (check_fields(&o))
+		return EXIT_ERROR;
 	recs = calloc(argc - optind + 1, sizeof(*recs));
 	if (!recs)
 		return EXIT_ERROR;

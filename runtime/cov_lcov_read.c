@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bpfgauge_internal.h"
 #include "cov_internal.h"
@@ -138,7 +139,7 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 			char *comma;
 			void *nf;
 
-			if (parse_u64(line + 3, &comma, &a) || *comma != ',' || !comma[1] || a > UINT32_MAX) {
+			if (parse_u64(line + 3, &comma, &a) || *comma != ',' || a > UINT32_MAX) {
 				err = lcov_bad(path, lineno, "bad FN");
 				break;
 			}
@@ -243,8 +244,14 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	int err;
 
+	if (f && !fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
+	}
 	if (!f) {
 		err = -errno;
 		if (err != -ENOENT)

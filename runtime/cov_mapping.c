@@ -449,6 +449,18 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 			ehdr.e_machine);
 		return -BPFGAUGE_ENOTBPF;
 	}
+	{
+		/* a cut-off file must not pass for an object built without the pass */
+		size_t fsize = 0;
+
+		elf_rawfile(elf, &fsize);
+		if (ehdr.e_shoff > fsize ||
+		    (uint64_t)ehdr.e_shnum * ehdr.e_shentsize > fsize - ehdr.e_shoff) {
+			pr_warn("cov: '%s' is truncated (%zu bytes, its section headers end past that)",
+				m->name, fsize);
+			return -BPFGAUGE_ENOTBPF;
+		}
+	}
 	if (elf_getshdrstrndx(elf, &shstrndx)) {
 		pr_warn("cov: '%s': cannot read section names: %s", m->name, elf_errmsg(-1));
 		return -BPFGAUGE_ENOTBPF;
@@ -464,6 +476,16 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 		if (!sname || strcmp(sname, BPFGAUGE_MAPPING_SEC))
 			continue;
 		d = elf_getdata(scn, NULL);
+		if (sh.sh_type != SHT_NOBITS) {
+			size_t fsize = 0;
+
+			elf_rawfile(elf, &fsize);
+			if (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset) {
+				pr_warn("cov: '%s' is truncated (section %s ends past its %zu bytes)",
+					m->name, BPFGAUGE_MAPPING_SEC, fsize);
+				return -BPFGAUGE_ENOTBPF;
+			}
+		}
 		if (!d || !d->d_buf || sh.sh_type == SHT_NOBITS) {
 			pr_warn("cov: '%s': section %s is empty", m->name, BPFGAUGE_MAPPING_SEC);
 			return -BPFGAUGE_EBADMAPPING;
