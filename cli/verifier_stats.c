@@ -204,7 +204,7 @@ int vcli_stats(int argc, char **argv)
 	bool allow_failures = false;
 	pthread_t *th;
 	struct vlog_record **recs;
-	size_t nrec = 0, nfail = 0;
+	size_t nrec = 0, nfail = 0, nperm = 0;
 	int opt, ret;
 	char *end;
 
@@ -339,6 +339,10 @@ int vcli_stats(int argc, char **argv)
 		}
 		if (vlog_record__int(jobs[i].rec, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
 			nfail++;
+		/* refused before the verifier ran (no insns processed): a setup error */
+		if (vlog_record__int(jobs[i].rec, VLOG_STAT_CLASS) == VLOG_CLASS_PERM &&
+		    !vlog_record__has(jobs[i].rec, VLOG_STAT_INSNS))
+			nperm++;
 		recs[nrec++] = jobs[i].rec;
 	}
 	for (size_t i = 0; i < njobs; i++)
@@ -350,6 +354,11 @@ int vcli_stats(int argc, char **argv)
 	free(recs);
 	if (ret)
 		return ret;
+	if (nperm) {
+		p_err("verifier stats: the kernel refused to load %zu of %zu programs (EPERM) before verifying them: run as root or grant CAP_BPF (and CAP_PERFMON or CAP_NET_ADMIN for the program type)",
+		      nperm, nrec);
+		return EXIT_ERROR;
+	}
 	if (nfail && !allow_failures) {
 		p_info("verifier: %zu of %zu programs failed verification", nfail, nrec);
 		return EXIT_GATE;

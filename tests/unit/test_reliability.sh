@@ -248,4 +248,47 @@ expect_err "-o without its argument" 2 "option '-o' needs an argument" \
 expect_err "--output without its argument" 2 "option '--output' needs an argument" \
   "$B" history export --output
 
+# --- 10b. a killed matrix: its run is marked interrupted, its temp dir removed ---
+python3 - "$SRC/tests/data/matrix/history-sample.json" "$T/running.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["runs"] = d["runs"][:1]
+d["runs"][0]["status"] = "running"
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+"$B" history --db "$T/killed.db" import "$T/running.json" >/dev/null 2>&1
+dead=$(mktemp -d /tmp/bpfgauge-matrix-XXXXXX)
+alive=$(mktemp -d /tmp/bpfgauge-matrix-XXXXXX)
+for d in "$dead" "$alive"; do
+  touch "$d/lock"
+  printf '1\n%s\n' "$T/killed.db" >"$d/owner"
+done
+flock "$alive/lock" sleep 30 &
+holder=$!
+sleep 0.3
+# the matrix fails at once (the object is garbage), after reaping
+head -c 100 /dev/urandom >"$T/junk.o"
+ASAN_OPTIONS=detect_leaks=0 "$B" matrix --db "$T/m.db" -k host "$T/junk.o" >/dev/null 2>&1
+status=$("$B" -j history --db "$T/killed.db" list 2>/dev/null |
+         python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["status"])')
+if [ ! -e "$dead" ] && [ "$status" = interrupted ] && [ -d "$alive" ]; then
+  ok "abandoned matrix run marked interrupted, its temp dir removed; a live one kept"
+else
+  bad "abandoned matrix: status '$status'; dead dir: $(ls -d "$dead" 2>&1); live dir: $(ls -d "$alive" 2>&1)"
+fi
+pkill -P $holder sleep 2>/dev/null
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+rm -rf "$dead" "$alive"
+
+# --- 11. messages: a load refused for lack of privileges is not a verification failure ---
+REAL=$(ls "${BPFGAUGE_BPF_DIR:-/nonexistent}"/llvm-*/plain/loop.bpf.o 2>/dev/null | head -1)
+if [ -n "$REAL" ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  cp "$REAL" "$T/loop.o" && chmod 0644 "$T/loop.o" && chmod o+x "$T"
+  expect_err "verifier stats as an unprivileged user" 2 "refused to load 1 of 1 programs \\(EPERM\\).*CAP_BPF" \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$B" verifier stats "$T/loop.o"
+else
+  echo "skip unprivileged verifier stats (needs root, setpriv and a built example object)"
+fi
+
 exit $fail
