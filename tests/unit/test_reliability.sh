@@ -238,6 +238,37 @@ else
   bad "history import of the sample failed"
 fi
 
+# --- 9b. the history store under two writers and a reader (WAL) ---
+python3 - "$SRC/tests/data/matrix/history-sample.json" "$T" <<'EOF'
+import json, sys, uuid
+d = json.load(open(sys.argv[1]))
+for w in range(2):
+    for k in range(10):
+        x = json.loads(json.dumps(d))
+        for i, r in enumerate(x["runs"]):
+            r["uuid"] = str(uuid.UUID(int=(w << 64) | (k << 8) | i))
+        json.dump(x, open("%s/w%d-%d.json" % (sys.argv[2], w, k), "w"))
+EOF
+nruns=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["runs"]))' "$SRC/tests/data/matrix/history-sample.json")
+"$B" history --db "$T/wal.db" import "$T/w0-0.json" >/dev/null 2>&1 # create it first
+( for k in $(seq 1 9); do "$B" history --db "$T/wal.db" import "$T/w0-$k.json" >/dev/null 2>>"$T/w0.err" || echo fail >>"$T/w0.err"; done ) &
+w0=$!
+( for k in $(seq 0 9); do "$B" history --db "$T/wal.db" import "$T/w1-$k.json" >/dev/null 2>>"$T/w1.err" || echo fail >>"$T/w1.err"; done ) &
+w1=$!
+rfail=0
+while kill -0 $w0 2>/dev/null || kill -0 $w1 2>/dev/null; do
+  "$B" -j history --db "$T/wal.db" list >"$T/list.json" 2>>"$T/r.err" &&
+    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/list.json" || rfail=$((rfail + 1))
+done
+wait $w0 $w1
+total=$("$B" -j history --db "$T/wal.db" list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+if [ "$rfail" = 0 ] && ! grep -q fail "$T/w0.err" "$T/w1.err" && [ "$total" = $((20 * nruns)) ] &&
+   [ "$(sqlite3 "$T/wal.db" 'PRAGMA integrity_check' 2>/dev/null || echo ok)" = ok ]; then
+  ok "two writers and a reader on one store: $total runs, every read consistent"
+else
+  bad "WAL: $rfail failed reads, $total of $((20 * nruns)) runs; $(cat "$T/w0.err" "$T/w1.err" "$T/r.err" | head -3)"
+fi
+
 # --- 10. arguments are checked before any work ---
 expect_err "--log-size -1" 2 "--log-size wants a byte count" \
   "$B" verifier stats --log-size -1 "$T/flow.o"
