@@ -16,7 +16,7 @@ cd "$T" || exit 2
 
 # ---- fixtures ---------------------------------------------------------------
 : >empty
-head -c 2048 /dev/urandom >garbage
+python3 -c "import sys; sys.stdout.buffer.write(bytes(range(256)) * 8)" >garbage # binary, NUL first
 printf 'hello\n' >text
 mkdir dir
 printf 'TN:\nSF:/src/a.c\nFN:1,f\nFNDA:1,f\nDA:1,1\nend_of_record\n' >good.info
