@@ -175,6 +175,15 @@ else
   bad "saturation: $(cat "$T/err") $(cat "$T/big2.info")"
 fi
 
+$GEN flow 3 18446744073709551615 "$T/sat.o" "$T/sat.snap"
+"$B" cov report "$T/sat.o" --snapshot "$T/sat.snap" --snapshot "$T/sat.snap" -o "$T/sat.info" 2>"$T/err"
+if [ "$(grep -c '^DA:[0-9]*,9223372036854775807$' "$T/sat.info")" = 3 ] &&
+   grep -qx 'FNDA:9223372036854775807,flow' "$T/sat.info"; then
+  ok "counters near 2^64, read twice, saturate at 9223372036854775807"
+else
+  bad "counter saturation: $(cat "$T/err") $(grep -E '^(DA|FNDA)' "$T/sat.info")"
+fi
+
 # --- 7. cov merge writes only what it reads back; test names are kept ---
 printf 'TN:\nSF:a.c\nFN:10,20,\nend_of_record\n' >"$T/emptyfn.info"
 expect_err "FN with an empty name" 2 "empty function name" "$B" cov merge "$T/emptyfn.info"
