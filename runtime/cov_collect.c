@@ -249,7 +249,9 @@ int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path)
 	 * read-merge-rename under the directory lock: a second writer reads
 	 * only after the first renamed, so neither run's counts are lost
 	 */
-	direct = !stat(path, &st) && !S_ISREG(st.st_mode); /* a device or FIFO: no merge */
+	/* a device, FIFO or /dev/stdout-like alias is written through: no merge */
+	direct = (!stat(path, &st) && !S_ISREG(st.st_mode)) || !strncmp(path, "/dev/", 5) ||
+		 !strncmp(path, "/proc/", 6);
 	if (!direct) {
 		err = bpfgauge_out_lock(path, &lock);
 		if (err)

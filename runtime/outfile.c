@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,10 @@ int bpfgauge_out_lock(const char *path, int *lock_fd)
 	if (!dir)
 		return bg_err(-ENOMEM);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0 && errno == EACCES) {
+		/* a write-only directory: the write may still work, unlocked */
+		pr_debug("cannot lock directory '%s' (no read access): writing '%s' unlocked", dir, path);
+	} else if (fd < 0) {
 		err = -errno;
 		pr_warn("cannot write '%s': directory '%s': %s", path, dir, bpfgauge_strerror(err));
 	} else if (flock(fd, LOCK_EX)) {
@@ -151,10 +155,17 @@ static void remove_stale_temps(const char *target)
 	free(dir);
 }
 
+static bool is_fd_alias(const char *path)
+{
+	return !strncmp(path, "/dev/std", 8) || !strncmp(path, "/dev/fd/", 8) ||
+	       !strncmp(path, "/proc/", 6);
+}
+
 /* Write straight into something that must not be replaced (device, FIFO). */
 static int write_direct(const char *path, int (*write)(void *ctx, void *file), void *ctx)
 {
-	FILE *f = fopen(path, "w");
+	/* an fd alias may be a file the shell opened with >>: never truncate it */
+	FILE *f = fopen(path, is_fd_alias(path) ? "a" : "w");
 	int err;
 
 	if (!f) {
@@ -195,6 +206,12 @@ int bpfgauge_write_locked(const char *path, int (*write)(void *ctx, void *file),
 
 	if (!strcmp(path, "-"))
 		return bpfgauge_write_stdout(write, ctx);
+	/*
+	 * /dev/stdout, /dev/fd/N, /proc/self/fd/N name an open file of this
+	 * process (maybe opened for append): write through it, never replace
+	 */
+	if (is_fd_alias(path))
+		return bg_err(write_direct(path, write, ctx));
 	/* anything but a regular file is written in place, never replaced */
 	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode)) {
@@ -222,9 +239,11 @@ int bpfgauge_write_locked(const char *path, int (*write)(void *ctx, void *file),
 		free(target);
 		return bg_err(err);
 	}
-	/* a replaced file keeps its permissions; a new one gets 0666 & ~umask */
+	/* a replaced file keeps its permissions (and owner, for root); a new one gets 0666 & ~umask */
 	if (!stat(target, &st)) {
 		mode = st.st_mode & 07777;
+		if (!geteuid() && fchown(fd, st.st_uid, st.st_gid))
+			pr_debug("cannot keep the owner of '%s': %s", path, strerror(errno));
 	} else {
 		mode_t um = umask(0);
 
@@ -268,7 +287,7 @@ int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file),
 
 	if (!strcmp(path, "-"))
 		return bpfgauge_write_stdout(write, ctx);
-	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+	if (is_fd_alias(path) || (!stat(path, &st) && !S_ISREG(st.st_mode)))
 		return bpfgauge_write_locked(path, write, ctx); /* no rename: no lock */
 	err = bpfgauge_out_lock(path, &lock);
 	if (err)

@@ -148,6 +148,13 @@ if "$B" cov merge "$SRC/tests/fuzz/seeds/lcov/basic.info" -o - 2>"$T/err" | grep
 else
   bad "-o -: $(cat "$T/err")"
 fi
+echo keep >"$T/appended.txt"
+"$B" cov merge "$SRC/tests/fuzz/seeds/lcov/basic.info" -o /dev/stdout >>"$T/appended.txt" 2>"$T/err"
+if [ "$(head -1 "$T/appended.txt")" = keep ] && grep -q '^SF:/src/a.bpf.c' "$T/appended.txt"; then
+  ok "-o /dev/stdout appended by the shell (>>): written through, nothing truncated"
+else
+  bad "-o /dev/stdout >>: $(cat "$T/err"); $(head -2 "$T/appended.txt")"
+fi
 # a killed writer's temp file is removed by the next write to the target
 touch "$T/real/target.info.tmp.Ab12Cd" "$T/real/other.info.tmp.Ab12Cd"
 "$B" cov merge "$SRC/tests/fuzz/seeds/lcov/basic.info" -o "$T/real/target.info" 2>/dev/null
