@@ -7,7 +7,8 @@
  * turns at read-merge-rename instead of losing each other's data. A
  * symlink is followed and its target replaced where it lives. Anything
  * that is not a regular file (a char device such as /dev/null, a FIFO, a
- * socket) is written directly, never replaced. "-" is stdout.
+ * socket) is written directly, never replaced, and so is /dev/stdout (for
+ * append: the shell may have opened it with >>). "-" is stdout.
  */
 #define _GNU_SOURCE
 #include <dirent.h>

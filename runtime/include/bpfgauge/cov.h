@@ -195,7 +195,8 @@ int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path);
  * - a symlink: followed (also when dangling); its final target is replaced
  *   in its own directory and the link stays;
  * - a char or block device, FIFO or socket: opened and written directly,
- *   never replaced; a directory is refused (EISDIR).
+ *   never replaced; /dev/stdout, /dev/fd/N and /proc/... are opened for
+ *   append and written through; a directory is refused (EISDIR).
  * Errors are logged once, naming path.
  */
 int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx);
