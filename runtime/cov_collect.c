@@ -70,7 +70,7 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 		return bg_err_ptr(err);
 	cmap = find_counter_map(obj);
 	if (!cmap) {
-		pr_warn("cov: object '%s' has no %s map (was it built with the pass?)", oname,
+		pr_warn("cov: object '%s' has no %s map (was it built with the bpfgauge pass?)", oname,
 			BPFGAUGE_COUNTER_SEC);
 		err = -BPFGAUGE_ECOUNTERS;
 		goto out;

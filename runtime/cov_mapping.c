@@ -496,7 +496,7 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 		found = true;
 	}
 	if (!found || !m->nmods) {
-		pr_warn("cov: failed to read mapping from '%s': section %s missing (was it built with the pass?)",
+		pr_warn("cov: failed to read mapping from '%s': section %s missing (was it built with the bpfgauge pass?)",
 			m->name, BPFGAUGE_MAPPING_SEC);
 		return -BPFGAUGE_ENOMAPPING;
 	}
