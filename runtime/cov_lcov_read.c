@@ -28,6 +28,224 @@ static int parse_u64(const char *s, char **end, uint64_t *v)
 	return errno ? -1 : 0;
 }
 
+/*
+ * The records of one SF block, added to the model at end_of_record in
+ * sorted order: the model inserts in O(log n) + an append, so a crafted
+ * file (a million DA lines in descending order, FNDA names far from
+ * their FN) costs O(n log n), not O(n^2).
+ */
+struct fnl {
+	char *name;
+	uint32_t line;
+	size_t idx; /* file order */
+	bool seen;  /* named by an FNDA */
+};
+
+struct fnda {
+	char *name;
+	uint64_t count;
+	uint32_t line;
+};
+
+struct rec_buf {
+	struct da { uint32_t line; uint64_t count; } *da;
+	size_t nda, cda;
+	struct br { uint32_t line, block, branch; int64_t taken; } *br;
+	size_t nbr, cbr;
+	struct fnl *fns;
+	size_t nfns, cfns;
+	struct fnda *fnda;
+	size_t nfnda, cfnda;
+};
+
+static void *push(void *arr, size_t *n, size_t *cap, size_t elem)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *m = realloc(arr, c * elem);
+
+		if (!m)
+			return NULL;
+		arr = m;
+		*cap = c;
+	}
+	return arr;
+}
+
+static void rec_buf_clear(struct rec_buf *rb)
+{
+	for (size_t i = 0; i < rb->nfns; i++)
+		free(rb->fns[i].name);
+	for (size_t i = 0; i < rb->nfnda; i++)
+		free(rb->fnda[i].name);
+	rb->nda = rb->nbr = rb->nfns = rb->nfnda = 0;
+}
+
+static void rec_buf_release(struct rec_buf *rb)
+{
+	rec_buf_clear(rb);
+	free(rb->da);
+	free(rb->br);
+	free(rb->fns);
+	free(rb->fnda);
+	memset(rb, 0, sizeof(*rb));
+}
+
+static int push_da(struct rec_buf *rb, uint32_t line, uint64_t count)
+{
+	void *n = push(rb->da, &rb->nda, &rb->cda, sizeof(*rb->da));
+
+	if (!n)
+		return -ENOMEM;
+	rb->da = n;
+	rb->da[rb->nda++] = (struct da){ line, count };
+	return 0;
+}
+
+static int push_br(struct rec_buf *rb, uint32_t line, uint32_t block, uint32_t branch,
+		   int64_t taken)
+{
+	void *n = push(rb->br, &rb->nbr, &rb->cbr, sizeof(*rb->br));
+
+	if (!n)
+		return -ENOMEM;
+	rb->br = n;
+	rb->br[rb->nbr++] = (struct br){ line, block, branch, taken };
+	return 0;
+}
+
+static int push_fn(struct rec_buf *rb, const char *name, uint32_t line)
+{
+	void *n = push(rb->fns, &rb->nfns, &rb->cfns, sizeof(*rb->fns));
+	char *copy = strdup(name);
+
+	if (n)
+		rb->fns = n;
+	if (!n || !copy) {
+		free(copy);
+		return -ENOMEM;
+	}
+	rb->fns[rb->nfns] = (struct fnl){ copy, line, rb->nfns, false };
+	rb->nfns++;
+	return 0;
+}
+
+static int push_fnda(struct rec_buf *rb, const char *name, uint64_t count)
+{
+	void *n = push(rb->fnda, &rb->nfnda, &rb->cfnda, sizeof(*rb->fnda));
+	char *copy = strdup(name);
+
+	if (n)
+		rb->fnda = n;
+	if (!n || !copy) {
+		free(copy);
+		return -ENOMEM;
+	}
+	rb->fnda[rb->nfnda++] = (struct fnda){ copy, count, 0 };
+	return 0;
+}
+
+static int da_cmp(const void *a, const void *b)
+{
+	const struct da *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int br_cmp(const void *a, const void *b)
+{
+	const struct br *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->block != y->block)
+		return x->block < y->block ? -1 : 1;
+	return x->branch < y->branch ? -1 : x->branch > y->branch;
+}
+
+static int fnl_name_cmp(const void *a, const void *b)
+{
+	const struct fnl *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
+static int fnda_cmp(const void *a, const void *b)
+{
+	const struct fnda *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* First index in fns (sorted by name, idx) whose name is name, or n. */
+static size_t fnl_first(const struct fnl *fns, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(fns[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && !strcmp(fns[lo].name, name) ? lo : n;
+}
+
+static int rec_buf_flush(struct rec_buf *rb, struct cov_model *m, const char *sf)
+{
+	const char *prev = NULL;
+	int err = 0;
+
+	if (rb->nda) /* qsort's base must not be NULL, even for 0 items */
+		qsort(rb->da, rb->nda, sizeof(*rb->da), da_cmp);
+	for (size_t i = 0; i < rb->nda && !err; i++)
+		err = cov_model_add_line(m, sf, rb->da[i].line, rb->da[i].count);
+	if (rb->nbr)
+		qsort(rb->br, rb->nbr, sizeof(*rb->br), br_cmp);
+	for (size_t i = 0; i < rb->nbr && !err; i++)
+		err = cov_model_add_branch(m, sf, rb->br[i].line, rb->br[i].block, rb->br[i].branch,
+					   rb->br[i].taken);
+	/* an FNDA takes the line of the last FN naming it (0 without one) */
+	if (rb->nfns)
+		qsort(rb->fns, rb->nfns, sizeof(*rb->fns), fnl_name_cmp);
+	for (size_t i = 0; i < rb->nfnda; i++) {
+		size_t k = fnl_first(rb->fns, rb->nfns, rb->fnda[i].name);
+
+		for (; k < rb->nfns && !strcmp(rb->fns[k].name, rb->fnda[i].name); k++) {
+			rb->fnda[i].line = rb->fns[k].line;
+			rb->fns[k].seen = true;
+		}
+	}
+	/* functions with FN but no FNDA count 0; a re-declared one keeps its first line */
+	for (size_t i = 0; i < rb->nfns; i++) {
+		const char *name = rb->fns[i].name;
+		struct fnda *nf;
+
+		if (rb->fns[i].seen || (prev && !strcmp(prev, name))) {
+			prev = name;
+			continue;
+		}
+		prev = name;
+		nf = push(rb->fnda, &rb->nfnda, &rb->cfnda, sizeof(*rb->fnda));
+		if (!nf)
+			return -ENOMEM;
+		rb->fnda = nf;
+		rb->fnda[rb->nfnda++] = (struct fnda){ rb->fns[i].name, 0, rb->fns[i].line };
+		rb->fns[i].name = NULL; /* moved; prev stays valid, fnda owns it */
+	}
+	if (rb->nfnda)
+		qsort(rb->fnda, rb->nfnda, sizeof(*rb->fnda), fnda_cmp);
+	for (size_t i = 0; i < rb->nfnda && !err; i++)
+		err = cov_model_add_func(m, sf, rb->fnda[i].name, rb->fnda[i].line, rb->fnda[i].count);
+	rec_buf_clear(rb);
+	return err;
+}
+
 void cov_tests_free(struct cov_model **tests, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -66,9 +284,7 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 	char *line = NULL, *sf = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
-	/* FN line numbers seen in this record, applied when FNDA names them */
-	struct fnl { char *name; uint32_t line; bool seen; } *fns = NULL;
-	size_t nfns = 0;
+	struct rec_buf rb = { 0 };
 	ssize_t n;
 	int err = 0;
 
@@ -117,13 +333,7 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 				err = lcov_bad(path, lineno, "end_of_record without SF");
 				break;
 			}
-			/* functions with FN but no FNDA count 0 */
-			for (size_t i = 0; i < nfns && !err; i++)
-				if (!fns[i].seen)
-					err = cov_model_add_func(tmp, sf, fns[i].name, fns[i].line, 0);
-			for (size_t i = 0; i < nfns; i++)
-				free(fns[i].name);
-			nfns = 0;
+			err = rec_buf_flush(&rb, tmp, sf);
 			free(sf);
 			sf = NULL;
 		} else if (!sf) {
@@ -134,10 +344,9 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 			    (*e && *e != ',') || a == 0 || a > UINT32_MAX)
 				err = lcov_bad(path, lineno, "bad DA");
 			else
-				err = cov_model_add_line(tmp, sf, (uint32_t)a, b);
+				err = push_da(&rb, (uint32_t)a, b);
 		} else if (!strncmp(line, "FN:", 3)) {
 			char *comma;
-			void *nf;
 
 			if (parse_u64(line + 3, &comma, &a) || *comma != ',' || a > UINT32_MAX) {
 				err = lcov_bad(path, lineno, "bad FN");
@@ -161,31 +370,14 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 								  "FN with an empty function name");
 				break;
 			}
-			nf = realloc(fns, (nfns + 1) * sizeof(*fns));
-			if (!nf) {
-				err = -ENOMEM;
-				break;
-			}
-			fns = nf;
-			fns[nfns].name = strdup(e);
-			fns[nfns].line = (uint32_t)a;
-			fns[nfns].seen = false;
-			if (!fns[nfns++].name)
-				err = -ENOMEM;
+			err = push_fn(&rb, e, (uint32_t)a);
 		} else if (!strncmp(line, "FNDA:", 5)) {
-			uint32_t fl = 0;
-
 			if (parse_u64(line + 5, &e, &a) || *e != ',' || !e[1] ||
 			    (e[1] >= '0' && e[1] <= '9')) {
 				err = lcov_bad(path, lineno, "bad FNDA");
 				break;
 			}
-			for (size_t i = 0; i < nfns; i++)
-				if (!strcmp(fns[i].name, e + 1)) {
-					fl = fns[i].line;
-					fns[i].seen = true;
-				}
-			err = cov_model_add_func(tmp, sf, e + 1, fl, a);
+			err = push_fnda(&rb, e + 1, a);
 		} else if (!strncmp(line, "BRDA:", 5)) {
 			int64_t taken;
 
@@ -207,7 +399,7 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 				}
 				taken = (int64_t)t;
 			}
-			err = cov_model_add_branch(tmp, sf, (uint32_t)a, (uint32_t)b, (uint32_t)c, taken);
+			err = push_br(&rb, (uint32_t)a, (uint32_t)b, (uint32_t)c, taken);
 		} else if (!strncmp(line, "FNF:", 4) || !strncmp(line, "FNH:", 4) ||
 			   !strncmp(line, "BRF:", 4) || !strncmp(line, "BRH:", 4) ||
 			   !strncmp(line, "LF:", 3) || !strncmp(line, "LH:", 3) ||
@@ -222,9 +414,7 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 		err = lcov_bad(path, lineno, "missing end_of_record at end of file");
 	if (!err && ferror(f))
 		err = -EIO;
-	for (size_t i = 0; i < nfns; i++)
-		free(fns[i].name);
-	free(fns);
+	rec_buf_release(&rb);
 	free(sf);
 	free(line);
 	if (err) {

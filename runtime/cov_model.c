@@ -19,6 +19,9 @@ struct mfile {
 	size_t nlines, clines;
 	struct cov_func_rec *funcs; /* name owned */
 	size_t nfuncs, cfuncs;
+	/* name -> line of funcs[], open addressing: finds a function in O(1) */
+	struct fslot { const char *name; uint32_t line; } *fh;
+	size_t fhcap;
 	struct cov_branch_rec *brs;
 	size_t nbrs, cbrs;
 };
@@ -79,6 +82,7 @@ static void mfile_release(struct mfile *f)
 	for (size_t i = 0; i < f->nfuncs; i++)
 		free((char *)f->funcs[i].name);
 	free(f->funcs);
+	free(f->fh);
 	free(f->lines);
 	free(f->brs);
 	free(f->path);
@@ -188,21 +192,72 @@ static int func_cmp(uint32_t la, const char *na, uint32_t lb, const char *nb)
 	return strcmp(na, nb);
 }
 
+static struct fslot *fh_find(const struct mfile *f, const char *name)
+{
+	size_t i = bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, name, strlen(name)) & (f->fhcap - 1);
+
+	while (f->fh[i].name && strcmp(f->fh[i].name, name))
+		i = (i + 1) & (f->fhcap - 1);
+	return &f->fh[i];
+}
+
+/* Keep the name index at most half full; -ENOMEM leaves it as it was. */
+static int fh_reserve(struct mfile *f, size_t n)
+{
+	struct fslot *old = f->fh;
+	size_t oldcap = f->fhcap, cap = oldcap ? oldcap : 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap == oldcap)
+		return 0;
+	f->fh = calloc(cap, sizeof(*f->fh));
+	if (!f->fh) {
+		f->fh = old;
+		return -ENOMEM;
+	}
+	f->fhcap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].name)
+			*fh_find(f, old[i].name) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Index of the first function not below (line, name) in the sorted funcs. */
+static size_t func_lower(const struct mfile *f, uint32_t line, const char *name)
+{
+	size_t lo = 0, hi = f->nfuncs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (func_cmp(f->funcs[mid].line, f->funcs[mid].name, line, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t count)
 {
+	struct fslot *slot;
 	size_t i;
 
+	if (fh_reserve(f, f->nfuncs + 1))
+		return -ENOMEM;
 	/* lcov keys functions by name: a re-declared line keeps the first one */
-	for (i = 0; i < f->nfuncs; i++) {
-		if (!strcmp(f->funcs[i].name, name)) {
-			f->funcs[i].count = cov_sat_add(f->funcs[i].count, count);
-			return 0;
-		}
+	slot = fh_find(f, name);
+	if (slot->name) {
+		i = func_lower(f, slot->line, name);
+		assert(i < f->nfuncs && !strcmp(f->funcs[i].name, name));
+		f->funcs[i].count = cov_sat_add(f->funcs[i].count, count);
+		return 0;
 	}
 	if (grow((void **)&f->funcs, &f->cfuncs, f->nfuncs + 1, sizeof(*f->funcs)))
 		return -ENOMEM;
-	for (i = 0; i < f->nfuncs && func_cmp(f->funcs[i].line, f->funcs[i].name, line, name) < 0; i++)
-		;
+	i = func_lower(f, line, name);
 	memmove(&f->funcs[i + 1], &f->funcs[i], (f->nfuncs - i) * sizeof(*f->funcs));
 	f->funcs[i].name = strdup(name);
 	if (!f->funcs[i].name) {
@@ -212,6 +267,7 @@ static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t c
 	f->funcs[i].line = line;
 	f->funcs[i].count = cov_sat_add(count, 0);
 	f->nfuncs++;
+	*slot = (struct fslot){ f->funcs[i].name, line };
 	return 0;
 }
 
@@ -270,6 +326,69 @@ static int add_branch(struct mfile *f, uint32_t line, uint32_t block, uint32_t b
 	return 0;
 }
 
+/*
+ * Sorted-array merges (O(n + m)): inserting src's records one by one would
+ * move dst's tail each time when the two interleave.
+ */
+static int merge_lines(struct mfile *d, const struct mfile *s)
+{
+	struct cov_line_rec *out;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!s->nlines)
+		return 0;
+	out = malloc((d->nlines + s->nlines) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	while (i < d->nlines || j < s->nlines) {
+		if (j == s->nlines || (i < d->nlines && d->lines[i].line < s->lines[j].line))
+			out[n++] = d->lines[i++];
+		else if (i == d->nlines || s->lines[j].line < d->lines[i].line)
+			out[n++] = s->lines[j++];
+		else {
+			out[n] = d->lines[i++];
+			out[n].count = cov_sat_add(out[n].count, s->lines[j++].count);
+			n++;
+		}
+	}
+	free(d->lines);
+	d->lines = out;
+	d->nlines = n;
+	d->clines = n; /* the array holds exactly n; grow() reallocates past it */
+	return 0;
+}
+
+static int merge_branches(struct mfile *d, const struct mfile *s)
+{
+	struct cov_branch_rec *out;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!s->nbrs)
+		return 0;
+	out = malloc((d->nbrs + s->nbrs) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	while (i < d->nbrs || j < s->nbrs) {
+		int c = i == d->nbrs ? 1 : j == s->nbrs ? -1 :
+			br_cmp(&d->brs[i], s->brs[j].line, s->brs[j].block, s->brs[j].branch);
+
+		if (c < 0) {
+			out[n++] = d->brs[i++];
+		} else if (c > 0) {
+			out[n++] = s->brs[j++];
+		} else {
+			out[n] = d->brs[i++];
+			out[n].taken = taken_add(out[n].taken, s->brs[j++].taken);
+			n++;
+		}
+	}
+	free(d->brs);
+	d->brs = out;
+	d->nbrs = n;
+	d->cbrs = n;
+	return 0;
+}
+
 int cov_model__merge(struct cov_model *dst, const struct cov_model *src)
 {
 	for (size_t i = 0; i < src->nfiles; i++) {
@@ -278,15 +397,10 @@ int cov_model__merge(struct cov_model *dst, const struct cov_model *src)
 
 		if (!df)
 			return bg_err(-ENOMEM);
-		for (size_t j = 0; j < sf->nlines; j++)
-			if (add_line(df, sf->lines[j].line, sf->lines[j].count))
-				return bg_err(-ENOMEM);
+		if (merge_lines(df, sf) || merge_branches(df, sf))
+			return bg_err(-ENOMEM);
 		for (size_t j = 0; j < sf->nfuncs; j++)
 			if (add_func(df, sf->funcs[j].name, sf->funcs[j].line, sf->funcs[j].count))
-				return bg_err(-ENOMEM);
-		for (size_t j = 0; j < sf->nbrs; j++)
-			if (add_branch(df, sf->brs[j].line, sf->brs[j].block, sf->brs[j].branch,
-				       sf->brs[j].taken))
 				return bg_err(-ENOMEM);
 	}
 	if (!dst->test_name && src->test_name)
