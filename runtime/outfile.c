@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpfgauge_internal.h"
@@ -123,11 +124,12 @@ void bpfgauge_out_unlock(int lock_fd)
 
 /*
  * Remove temp files of target left by a writer that was killed between
- * mkstemp and rename. Only called with the directory lock held, so no live
- * writer owns one.
+ * mkstemp and rename. Called with the directory lock held, so no live
+ * writer of this version owns one; a minute of age guards the others.
  */
 static void remove_stale_temps(const char *target)
 {
+	struct stat st;
 	const char *sl = strrchr(target, '/');
 	const char *base = sl ? sl + 1 : target;
 	char *dir = dir_of(target);
@@ -147,6 +149,11 @@ static void remove_stale_temps(const char *target)
 			continue;
 		if (asprintf(&full, "%s/%s", dir, n) < 0)
 			continue;
+		/* a writer that ignores the lock (an older bpfgauge) may be live */
+		if (lstat(full, &st) || !S_ISREG(st.st_mode) || time(NULL) - st.st_mtime < 60) {
+			free(full);
+			continue;
+		}
 		if (!unlink(full))
 			pr_info("removed '%s', left behind by an interrupted write", full);
 		free(full);

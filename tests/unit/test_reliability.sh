@@ -156,10 +156,12 @@ else
   bad "-o /dev/stdout >>: $(cat "$T/err"); $(head -2 "$T/appended.txt")"
 fi
 # a killed writer's temp file is removed by the next write to the target
-touch "$T/real/target.info.tmp.Ab12Cd" "$T/real/other.info.tmp.Ab12Cd"
+touch -d '2 minutes ago' "$T/real/target.info.tmp.Ab12Cd" "$T/real/other.info.tmp.Ab12Cd"
+touch "$T/real/target.info.tmp.Xy34Zw" # a minute old at most: maybe a live writer's
 "$B" cov merge "$SRC/tests/fuzz/seeds/lcov/basic.info" -o "$T/real/target.info" 2>/dev/null
-if [ ! -e "$T/real/target.info.tmp.Ab12Cd" ] && [ -e "$T/real/other.info.tmp.Ab12Cd" ]; then
-  ok "stale temp file of the target removed, other files' kept"
+if [ ! -e "$T/real/target.info.tmp.Ab12Cd" ] && [ -e "$T/real/other.info.tmp.Ab12Cd" ] &&
+   [ -e "$T/real/target.info.tmp.Xy34Zw" ]; then
+  ok "stale temp file of the target removed; other targets' and fresh ones kept"
 else
   bad "stale temp files: $(ls "$T/real")"
 fi
