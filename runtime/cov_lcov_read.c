@@ -246,6 +246,99 @@ static int rec_buf_flush(struct rec_buf *rb, struct cov_model *m, const char *sf
 	return err;
 }
 
+/* ---- test names: an index so that many TN names cost O(1) each ---- */
+
+struct tn_index {
+	size_t *slot; /* test index + 1; 0 = empty */
+	size_t cap;   /* power of two, at least twice the tests indexed */
+};
+
+static const char *tn_key(const char *tn)
+{
+	return tn ? tn : ""; /* the unnamed test and "TN:" are the same test */
+}
+
+static size_t *tn_find(const struct tn_index *x, struct cov_model **tests, const char *tn)
+{
+	size_t i = bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, tn, strlen(tn)) & (x->cap - 1);
+
+	while (x->slot[i] && strcmp(tn_key(cov_model__test_name(tests[x->slot[i] - 1])), tn))
+		i = (i + 1) & (x->cap - 1);
+	return &x->slot[i];
+}
+
+/* (Re)build x over tests[0..n), with room for want tests. */
+static int tn_reindex(struct tn_index *x, struct cov_model **tests, size_t n, size_t want)
+{
+	size_t cap = x->cap ? x->cap : 16;
+	struct tn_index y;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	y = (struct tn_index){ calloc(cap, sizeof(size_t)), cap };
+	if (!y.slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		*tn_find(&y, tests, tn_key(cov_model__test_name(tests[i]))) = i + 1;
+	free(x->slot);
+	*x = y;
+	return 0;
+}
+
+/*
+ * The model of test name tn in tests[], created (appended) if missing;
+ * NULL on ENOMEM. x indexes tests[] and is kept up to date.
+ */
+static struct cov_model *tn_get(struct tn_index *x, struct cov_model ***tests, size_t *n,
+				const char *tn)
+{
+	struct cov_model *m;
+	size_t *slot;
+	void *nw;
+
+	tn = tn_key(tn);
+	if (2 * (*n + 1) > x->cap && tn_reindex(x, *tests, *n, *n + 1))
+		return NULL;
+	slot = tn_find(x, *tests, tn);
+	if (*slot)
+		return (*tests)[*slot - 1];
+	nw = realloc(*tests, (*n + 1) * sizeof(**tests));
+	if (!nw)
+		return NULL;
+	*tests = nw;
+	m = cov_model__new(*tn ? tn : NULL);
+	if (!m)
+		return NULL;
+	(*tests)[(*n)++] = m;
+	*slot = *n;
+	return m;
+}
+
+/* ---- SF blocks, kept until the end of the file ---- */
+
+/*
+ * Every block is added to its test's model at the end, sorted by (test,
+ * path, file order): the model then appends files instead of inserting
+ * them, so a crafted file with 100k SF blocks in descending order costs
+ * O(n log n).
+ */
+struct sf_block {
+	size_t test, seq;
+	char *sf;
+	struct rec_buf rb;
+};
+
+static int sf_block_cmp(const void *a, const void *b)
+{
+	const struct sf_block *x = a, *y = b;
+	int c;
+
+	if (x->test != y->test)
+		return x->test < y->test ? -1 : 1;
+	c = strcmp(x->sf, y->sf);
+	return c ? c : (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
 void cov_tests_free(struct cov_model **tests, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -279,8 +372,10 @@ struct cov_model *cov_tests_get(struct cov_model ***tests, size_t *n, const char
 
 int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out, size_t *nout)
 {
-	struct cov_model **tests = NULL, *tmp;
-	size_t ntests = 0;
+	struct cov_model **tests = NULL;
+	struct tn_index tidx = { NULL, 0 };
+	struct sf_block *blocks = NULL;
+	size_t ntests = 0, cur = 0, nblocks = 0, cblocks = 0;
 	char *line = NULL, *sf = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
@@ -290,10 +385,13 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 
 	*out = NULL;
 	*nout = 0;
-	tmp = cov_tests_get(&tests, &ntests, NULL);
-	if (!tmp)
+	if (!tn_get(&tidx, &tests, &ntests, NULL)) {
+		free(tidx.slot);
+		cov_tests_free(tests, ntests);
 		return bg_err(-ENOMEM);
+	}
 	while (!err && (n = getline(&line, &cap, f)) >= 0) {
+		void *nb;
 		char *e;
 		uint64_t a, b, c;
 
@@ -313,9 +411,10 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 				err = lcov_bad(path, lineno, "TN inside an SF record");
 				break;
 			}
-			tmp = cov_tests_get(&tests, &ntests, line + 3);
-			if (!tmp)
+			if (!tn_get(&tidx, &tests, &ntests, line + 3))
 				err = -ENOMEM;
+			else
+				cur = *tn_find(&tidx, tests, line + 3) - 1;
 		} else if (!strncmp(line, "SF:", 3)) {
 			if (sf) {
 				err = lcov_bad(path, lineno, "SF without end_of_record");
@@ -333,9 +432,16 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 				err = lcov_bad(path, lineno, "end_of_record without SF");
 				break;
 			}
-			err = rec_buf_flush(&rb, tmp, sf);
-			free(sf);
+			nb = push(blocks, &nblocks, &cblocks, sizeof(*blocks));
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			blocks = nb;
+			blocks[nblocks] = (struct sf_block){ cur, nblocks, sf, rb };
+			nblocks++;
 			sf = NULL;
+			memset(&rb, 0, sizeof(rb));
 		} else if (!sf) {
 			err = lcov_bad(path, lineno, "record outside SF...end_of_record");
 		} else if (!strncmp(line, "DA:", 3)) {
@@ -414,6 +520,17 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 		err = lcov_bad(path, lineno, "missing end_of_record at end of file");
 	if (!err && ferror(f))
 		err = -EIO;
+	if (!err && nblocks) {
+		qsort(blocks, nblocks, sizeof(*blocks), sf_block_cmp);
+		for (size_t i = 0; i < nblocks && !err; i++)
+			err = rec_buf_flush(&blocks[i].rb, tests[blocks[i].test], blocks[i].sf);
+	}
+	for (size_t i = 0; i < nblocks; i++) {
+		rec_buf_release(&blocks[i].rb);
+		free(blocks[i].sf);
+	}
+	free(blocks);
+	free(tidx.slot);
 	rec_buf_release(&rb);
 	free(sf);
 	free(line);
@@ -469,17 +586,20 @@ int cov_model__read_lcov(struct cov_model *model, const char *path)
 
 int cov_tests__read_lcov(struct cov_model ***tests, size_t *n, const char *path)
 {
+	struct tn_index x = { NULL, 0 };
 	struct cov_model **got;
 	size_t ngot;
 	int err = cov_lcov_read_tests(path, &got, &ngot);
 
 	if (err)
 		return bg_err(err);
+	err = tn_reindex(&x, *tests, *n, *n + 1); /* index what is there */
 	for (size_t i = 0; !err && i < ngot; i++) {
-		struct cov_model *same = cov_tests_get(tests, n, cov_model__test_name(got[i]));
+		struct cov_model *same = tn_get(&x, tests, n, cov_model__test_name(got[i]));
 
 		err = same ? cov_model__merge(same, got[i]) : -ENOMEM;
 	}
+	free(x.slot);
 	cov_tests_free(got, ngot);
 	return bg_err(err);
 }
