@@ -7,8 +7,10 @@ Writes a minimal ELF64 BPF relocatable object whose only content is a
 and optionally a counter snapshot file (the format of runtime/cov_snapshot.c)
 holding one counter segment that matches it.
 
-  gen_mapping.py chain N OBJ SNAP    hits mode: N blocks, each derived from
-                                     its successor, the last one probed (hit);
+  gen_mapping.py chain N OBJ SNAP [K]
+                                     hits mode: N blocks, each derived from
+                                     its successor (over K parallel edges,
+                                     default 1), the last one probed (hit);
                                      every line 1..N is hit
   gen_mapping.py flow N C OBJ SNAP   counts mode: a chain of N blocks whose
                                      only probe is on the exit edge (count C);
@@ -67,13 +69,13 @@ def snapshot(mode, nprobes, h, probes):
     return out + b"\0" * ((8 - len(value) % 8) % 8)
 
 
-def chain(n):
-    lines = ["func chain 0 1 %d %d" % (n, n + 1)]
+def chain(n, k=1):
+    lines = ["func chain 0 1 %d %d" % (n, (n - 1) * k + 2)]
     for b in range(n):
         lines.append("b %d %s 0:%d:0" % (b, "0" if b == n - 1 else "-", b + 1))
     lines.append("e -1 0 - -")
     for b in range(n - 1):
-        lines.append("e %d %d - -" % (b, b + 1))
+        lines.extend(["e %d %d - -" % (b, b + 1)] * k)
     lines.append("e %d -1 - -" % (n - 1))
     rec, h = record(MODE_HITS, 1, "\n".join(lines) + "\n")
     return rec, snapshot(MODE_HITS, 1, h, b"\x01")
@@ -95,8 +97,8 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "raw":
         open(argv[2], "wb").write(elf(sys.stdin.buffer.read()))
         return 0
-    if len(argv) == 5 and argv[1] == "chain":
-        rec, snap = chain(int(argv[2]))
+    if len(argv) in (5, 6) and argv[1] == "chain":
+        rec, snap = chain(int(argv[2]), int(argv[5]) if len(argv) == 6 else 1)
         obj, sp = argv[3], argv[4]
     elif len(argv) == 6 and argv[1] == "flow":
         rec, snap = flow(int(argv[2]), int(argv[3]))
