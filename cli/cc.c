@@ -89,14 +89,13 @@ int do_cc(int argc, char **argv)
 	int n = 0;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+m:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "+:m:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 's': stats = true; break;
 		case 'h': return cc_help();
 		default:
-			p_err("cc: unknown option '%s' (try '%s cc --help')", argv[optind - 1],
-			      bin_name);
+			p_opt_err("cc", opt, argv);
 			return EXIT_ERROR;
 		}
 	}

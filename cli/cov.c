@@ -103,14 +103,14 @@ int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *
 	struct emit_ctx e = { w, m, o };
 	int err;
 
-	if (!out || !strcmp(out, "-"))
-		return write_one(stdout, &e) ? EXIT_ERROR : 0;
-	if (w == &cov_writer_lcov)
+	if (!out)
+		out = "-";
+	if (w == &cov_writer_lcov && strcmp(out, "-"))
 		err = bpfgauge_cov_write_lcov(m, out);
 	else
 		err = bpfgauge_write_atomic(out, emit_cb, &e);
 	if (err) {
-		p_err("cov: cannot write '%s': %s", out, bpfgauge_strerror(err));
+		p_err("cov: cannot write %s%s%s: %s", strcmp(out, "-") ? "'" : "", strcmp(out, "-") ? out : "to stdout", strcmp(out, "-") ? "'" : "", bpfgauge_strerror(err));
 		return EXIT_ERROR;
 	}
 	return 0;
@@ -186,7 +186,7 @@ static int do_report(int argc, char **argv)
 	const struct cov_writer *w;
 	size_t unmatched = 0, matched = 0;
 
-	while ((opt = getopt_long(argc, argv, "o:f:s:t:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:f:s:t:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'f': fmt = optarg; break;
@@ -195,7 +195,7 @@ static int do_report(int argc, char **argv)
 		case 'R': root = optarg; break;
 		case 'h': free(snaps); return cov_help(0, NULL);
 		default:
-			p_err("cov report: unknown option '%s' (try '%s cov help')", argv[optind - 1], bin_name);
+			p_opt_err("cov report", opt, argv);
 			goto out;
 		}
 	}
@@ -205,11 +205,13 @@ static int do_report(int argc, char **argv)
 		p_err("cov report: name the instrumented objects (usage: %s cov report OBJ... [-o FILE])", bin_name);
 		goto out;
 	}
+	model = cov_model__new(tn); /* checks --test-name before any work */
+	if (!model) {
+		p_err("cov report: bad --test-name");
+		goto out;
+	}
 	map = load_mappings(argc - optind, argv + optind);
 	if (!map)
-		goto out;
-	model = cov_model__new(tn);
-	if (!model)
 		goto out;
 	for (int i = 0; i <= nsnaps; i++) {
 		int err;
@@ -236,6 +238,13 @@ static int do_report(int argc, char **argv)
 		}
 		cov_snapshot__free(snap);
 		snap = NULL;
+	}
+	if (!matched && unmatched) {
+		/* counters exist but none has this build's hash */
+		p_err("cov report: %s is stale or foreign: none of the %zu counter segment(s) %s matches its build (rebuilt after the programs were loaded?)",
+		      argc - optind == 1 ? argv[optind] : "every object", unmatched,
+		      nsnaps ? "in the snapshots" : "loaded");
+		goto out;
 	}
 	if (!matched) {
 		p_err("cov report: no counters found for %s (%s)", argc - optind == 1 ? argv[optind] : "these objects",
@@ -277,12 +286,12 @@ static int do_snapshot(int argc, char **argv)
 	const char *out = NULL;
 	int opt, err, ret = EXIT_ERROR;
 
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'h': return cov_help(0, NULL);
 		default:
-			p_err("cov snapshot: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("cov snapshot", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -344,6 +353,21 @@ static int do_reset(int argc, char **argv)
 	return 0;
 }
 
+struct tests_ctx {
+	struct cov_model **tests;
+	size_t n;
+};
+
+static int tests_cb(void *ctx, void *file)
+{
+	struct tests_ctx *c = ctx;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < c->n; i++)
+		err = cov_writer_lcov.write(file, c->tests[i]);
+	return err;
+}
+
 static int do_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -356,17 +380,18 @@ static int do_merge(int argc, char **argv)
 	const char *out = NULL, *fmt = NULL, *root = NULL;
 	struct cov_write_opts wo;
 	const struct cov_writer *w;
-	struct cov_model *m;
+	struct cov_model *m = NULL, **tests = NULL;
+	size_t ntests = 0;
 	int opt, ret = EXIT_ERROR;
 
-	while ((opt = getopt_long(argc, argv, "o:f:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:f:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'f': fmt = optarg; break;
 		case 'R': root = optarg; break;
 		case 'h': return cov_help(0, NULL);
 		default:
-			p_err("cov merge: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("cov merge", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -376,30 +401,37 @@ static int do_merge(int argc, char **argv)
 		p_err("cov merge: name at least one tracefile");
 		return EXIT_ERROR;
 	}
-	m = cov_model__new(NULL);
-	for (int i = optind; m && i < argc; i++) {
-		int err = cov_model__read_lcov(m, argv[i]);
+	/* lcov keeps one block per test name (TN); the other formats have none */
+	for (int i = optind; i < argc; i++) {
+		int err = cov_tests__read_lcov(&tests, &ntests, argv[i]);
 
 		if (err) {
 			p_err("cov merge: '%s': %s", argv[i], bpfgauge_strerror(err));
 			goto out;
 		}
 	}
-	/* the output replaces -o: merging into it would count its data twice */
-	if (out && w == &cov_writer_lcov) {
-		struct emit_ctx e = { w, m, &wo };
-		int err = bpfgauge_write_atomic(out, emit_cb, &e);
+	if (w == &cov_writer_lcov) {
+		struct tests_ctx c = { tests, ntests };
 
-		if (err) {
-			p_err("cov merge: cannot write '%s': %s", out, bpfgauge_strerror(err));
+		/* the output replaces -o: merging into it would count its data twice */
+		if (bpfgauge_write_atomic(out ? out : "-", tests_cb, &c)) {
+			p_err("cov merge: cannot write %s%s%s", out ? "'" : "", out ? out : "to stdout",
+			      out ? "'" : "");
 			goto out;
 		}
 		ret = 0;
 	} else {
-		ret = cov_emit(w, m, out, &wo);
+		m = cov_model__new(NULL);
+		for (size_t i = 0; m && i < ntests; i++)
+			if (cov_model__merge(m, tests[i])) {
+				p_err("cov merge: out of memory");
+				goto out;
+			}
+		ret = m ? cov_emit(w, m, out, &wo) : EXIT_ERROR;
 	}
 out:
 	cov_model__free(m);
+	cov_tests__free(tests, ntests);
 	return ret;
 }
 
@@ -428,13 +460,18 @@ static int do_summary(int argc, char **argv)
 	struct cov_model *m;
 	int opt, ret = 0;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
 		int k = opt == 'l' ? 0 : opt == 'F' ? 1 : 2;
 
 		if (opt == 'h')
 			return cov_help(0, NULL);
-		if (opt == '?' || parse_pct(optarg, &min[k])) {
-			p_err("cov summary: %s", opt == '?' ? "unknown option" : "--fail-under-* takes a percentage 0..100");
+		if (opt == '?' || opt == ':') {
+			p_opt_err("cov summary", opt, argv);
+			return EXIT_ERROR;
+		}
+		if (parse_pct(optarg, &min[k])) {
+			p_err("cov summary: --fail-under-%s takes a percentage 0..100, not '%s'",
+			      k == 0 ? "lines" : k == 1 ? "functions" : "branches", optarg);
 			return EXIT_ERROR;
 		}
 	}

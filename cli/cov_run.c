@@ -418,7 +418,7 @@ int do_cov_run(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = forward_signal };
 	pid_t pid;
 
-	while ((opt = getopt_long(argc, argv, "+o:f:t:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "+:o:f:t:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'f': fmt = optarg; break;
@@ -427,7 +427,7 @@ int do_cov_run(int argc, char **argv)
 		case 'R': root = optarg; break;
 		case 'h': free(objs); return run_help();
 		default:
-			p_err("cov run: unknown option '%s' (try '%s cov run --help')", argv[optind - 1], bin_name);
+			p_opt_err("cov run", opt, argv);
 			free(objs);
 			return EXIT_ERROR;
 		}

@@ -33,7 +33,7 @@ int do_dashboard(int argc, char **argv)
 	struct store *st;
 	int opt, rc = EXIT_ERROR, err;
 
-	while ((opt = getopt_long(argc, argv, "d:o:P:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":d:o:P:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'd': db = optarg; break;
 		case 'o': out = optarg; break;
@@ -45,7 +45,7 @@ int do_dashboard(int argc, char **argv)
 			       "previous complete run with log excerpts. No network fetches.\n", bin_name);
 			return 0;
 		default:
-			p_err("dashboard: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("dashboard", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -58,7 +58,7 @@ int do_dashboard(int argc, char **argv)
 		p_err("dashboard: policy '%s' is unusable", policy);
 		return EXIT_ERROR;
 	}
-	if (store_open(db, &st)) {
+	if (store_open_ro(db, &st)) {
 		p_err("dashboard: cannot open store '%s'", db);
 		return EXIT_ERROR;
 	}

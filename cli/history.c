@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpfgauge/cov.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
 #include "json_writer.h"
@@ -22,14 +23,22 @@ int matrix_report_run(struct store *st, const struct store_run *run, const char 
 
 static const char *db_path = STORE_DEFAULT_PATH;
 
-/* Parse --db (and --help) before the subcommand's own arguments. */
-static int open_db(struct store **st)
+/*
+ * Open the store: read-only for queries (no write access needed, never
+ * creates a database where a typo points), read-write for import.
+ */
+static int open_db_mode(struct store **st, bool write)
 {
-	if (store_open(db_path, st)) {
+	if (write ? store_open(db_path, st) : store_open_ro(db_path, st)) {
 		p_err("history: cannot open store '%s'", db_path);
 		return EXIT_ERROR;
 	}
 	return 0;
+}
+
+static int open_db(struct store **st)
+{
+	return open_db_mode(st, false);
 }
 
 static int do_list(int argc, char **argv)
@@ -99,13 +108,13 @@ static int do_show(int argc, char **argv)
 	struct store *st;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "b:P:o:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":b:P:o:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'b': baseline = optarg; break;
 		case 'P': policy = optarg; break;
 		case 'o': outdir = optarg; break;
 		default:
-			p_err("history show: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("history show", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -137,11 +146,11 @@ static int do_diff(int argc, char **argv)
 	struct store *st;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "P:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":P:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'P': policy = optarg; break;
 		default:
-			p_err("history diff: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("history diff", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -237,6 +246,20 @@ static int do_trend(int argc, char **argv)
 	return 0;
 }
 
+struct export_ctx {
+	struct store *st;
+	const int64_t *ids;
+	size_t n;
+	const char *fmt;
+};
+
+static int export_cb(void *ctx, void *file)
+{
+	struct export_ctx *c = ctx;
+
+	return store_export(c->st, c->ids, c->n, c->fmt, file);
+}
+
 static int do_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -248,15 +271,14 @@ static int do_export(int argc, char **argv)
 	int64_t *ids = NULL;
 	size_t nids = 0;
 	struct store *st;
-	FILE *f = stdout;
 	int opt, err, rc = 0;
 
-	while ((opt = getopt_long(argc, argv, "f:o:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":f:o:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'f': fmt = optarg; break;
 		case 'o': out = optarg; break;
 		default:
-			p_err("history export: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("history export", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -277,16 +299,14 @@ static int do_export(int argc, char **argv)
 		ids[nids++] = r.id;
 		store_run_release(&r);
 	}
-	if (out && !(f = fopen(out, "w"))) {
-		p_err("history export: cannot write '%s': %s", out, strerror(errno));
-		rc = EXIT_ERROR;
-		goto out;
+	{
+		struct export_ctx c = { st, ids, nids, fmt };
+
+		err = bpfgauge_write_atomic(out ? out : "-", export_cb, &c);
 	}
-	err = store_export(st, ids, nids, fmt, f);
-	if (f != stdout && fclose(f))
-		err = -EIO;
 	if (err) {
-		p_err("history export: %s", bpfgauge_strerror(err));
+		p_err("history export: cannot write %s: %s", out ? out : "to stdout",
+		      bpfgauge_strerror(err));
 		rc = EXIT_ERROR;
 	}
 out:
@@ -304,7 +324,7 @@ static int do_import(int argc, char **argv)
 		p_err("history import: usage: %s history [--db DB] import FILE...", bin_name);
 		return EXIT_ERROR;
 	}
-	if (open_db(&st))
+	if (open_db_mode(&st, true))
 		return EXIT_ERROR;
 	for (int i = 1; i < argc; i++) {
 		size_t len, imported, skipped;

@@ -154,12 +154,12 @@ static int do_fetch(int argc, char **argv)
 	json_writer_t *jw = NULL;
 	int opt, rc = 0;
 
-	while ((opt = getopt_long(argc, argv, "f:F", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":f:F", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'f': flavour = optarg; break;
 		case 'F': force = true; break;
 		default:
-			p_err("kernels fetch: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("kernels fetch", opt, argv);
 			return EXIT_ERROR;
 		}
 	}

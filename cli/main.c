@@ -21,6 +21,39 @@ bool json_output;
 bool pretty_output;
 const char *bin_name = "bpfgauge";
 
+/*
+ * Library warnings are held back one step: when the command then fails,
+ * p_err() reports the library's message (which names the object and what
+ * failed) as the one error line instead of printing both. Otherwise the
+ * held warning is printed as it came, before the next diagnostic or at exit.
+ */
+static char held[1024];
+static bool have_held;
+
+static void flush_held(void)
+{
+	if (have_held)
+		fprintf(stderr, "%s: %s\n", bin_name, held);
+	have_held = false;
+}
+
+static void cli_print(enum bpfgauge_log_level level, const char *fmt, va_list args)
+{
+	size_t n;
+
+	if (level > bpfgauge_log_level())
+		return;
+	flush_held();
+	vsnprintf(held, sizeof(held), fmt, args);
+	n = strlen(held);
+	while (n && held[n - 1] == '\n')
+		held[--n] = '\0';
+	if (level <= BPFGAUGE_LOG_WARN)
+		have_held = true;
+	else
+		fprintf(stderr, "%s: %s\n", bin_name, held);
+}
+
 void p_err(const char *fmt, ...)
 {
 	char msg[1024];
@@ -29,6 +62,10 @@ void p_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (have_held) {
+		snprintf(msg, sizeof(msg), "%s", held);
+		have_held = false;
+	}
 	if (json_output) {
 		json_writer_t *jw = jw_new(stdout, pretty_output);
 
@@ -42,10 +79,23 @@ void p_err(const char *fmt, ...)
 	fprintf(stderr, "%s: error: %s\n", bin_name, msg);
 }
 
+void p_opt_err(const char *cmd, int opt, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (opt == ':')
+		p_err("%s: option '%s' needs an argument", cmd, arg);
+	else if (optopt && (optind <= 0 || strncmp(arg, "--", 2)))
+		p_err("%s: unknown option '-%c'", cmd, optopt);
+	else
+		p_err("%s: unknown option '%s'", cmd, arg);
+}
+
 void p_info(const char *fmt, ...)
 {
 	va_list ap;
 
+	flush_held();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -198,6 +248,19 @@ static int do_version(int argc, char **argv)
 	return 0;
 }
 
+static int close_stdout(void)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (fclose(stdout) && !err)
+		err = errno ? errno : EIO;
+	errno = err;
+	return err;
+}
+
 static void print_usage(FILE *f)
 {
 	fprintf(f,
@@ -258,8 +321,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int verbose = 0, quiet = 0, opt;
+	int verbose = 0, quiet = 0, opt, rc;
 
+	bpfgauge_set_print(cli_print);
 	if (bpfgauge_log_level_from_env()) {
 		p_err("BPFGAUGE_LOG='%s' is not one of error, warn, info, debug",
 		      getenv("BPFGAUGE_LOG"));
@@ -291,5 +355,12 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_ERROR;
 	}
-	return cmd_select(objects, "bpfgauge", argc, argv, NULL);
+	rc = cmd_select(objects, "bpfgauge", argc, argv, NULL);
+	flush_held();
+	/* as coreutils' close_stdout: data that never reached stdout is an error */
+	if (close_stdout() && rc != EXIT_ERROR) { /* an error was reported already */
+		fprintf(stderr, "%s: error: write error on stdout: %s\n", bin_name, strerror(errno));
+		return EXIT_ERROR;
+	}
+	return rc;
 }

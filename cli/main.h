@@ -36,6 +36,12 @@ int cmd_select(const struct cmd *cmds, const char *object, int argc, char **argv
 
 /* One-line error on stderr, or {"error": "..."} on stdout under -j. */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The error for getopt_long()'s return opt ('?' or ':', the optstring
+ * starts with ':'): "cmd: unknown option 'X'" or "cmd: option 'X' needs
+ * an argument".
+ */
+void p_opt_err(const char *cmd, int opt, char **argv);
 /* Informational line on stderr (never stdout: stdout is for data). */
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpfgauge/cov.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
 #include "bpfgauge/vm.h"
@@ -43,6 +44,28 @@ static void free_list(char **arr, size_t n)
 	if (arr)
 		free(arr[n + 1]);
 	free(arr);
+}
+
+struct mx_out_ctx {
+	const struct store_run *run;
+	const struct store_cell *cells;
+	size_t n;
+	const struct mx_flag *flags;
+	size_t nflags;
+};
+
+static int mx_md_cb(void *ctx, void *f)
+{
+	const struct mx_out_ctx *c = ctx;
+
+	return matrix_write_markdown(f, c->run, c->cells, c->n, c->flags, c->nflags);
+}
+
+static int mx_json_cb(void *ctx, void *f)
+{
+	const struct mx_out_ctx *c = ctx;
+
+	return matrix_write_json(f, c->run, c->cells, c->n, c->flags, c->nflags, true);
 }
 
 /*
@@ -124,24 +147,25 @@ int matrix_report_run(struct store *st, const struct store_run *run, const char 
 		}
 	}
 	if (outdir) {
+		struct mx_out_ctx c = { run, cells, n, flags, nflags };
 		char path[4200];
-		FILE *f;
 
-		mkdir(outdir, 0755);
+		if (mkdir(outdir, 0755) && errno != EEXIST) {
+			p_err("matrix: cannot create '%s': %s", outdir, strerror(errno));
+			rc = EXIT_ERROR;
+			goto out;
+		}
 		snprintf(path, sizeof(path), "%s/matrix.md", outdir);
-		f = fopen(path, "w");
-		if (f) {
-			matrix_write_markdown(f, run, cells, n, flags, nflags);
-			fclose(f);
+		if (bpfgauge_write_atomic(path, mx_md_cb, &c)) {
+			p_err("matrix: cannot write '%s'", path);
+			rc = EXIT_ERROR;
+			goto out;
 		}
 		snprintf(path, sizeof(path), "%s/matrix.json", outdir);
-		f = fopen(path, "w");
-		if (f) {
-			matrix_write_json(f, run, cells, n, flags, nflags, true);
-			fclose(f);
-		} else {
-			p_err("matrix: cannot write into '%s': %s", outdir, strerror(errno));
+		if (bpfgauge_write_atomic(path, mx_json_cb, &c)) {
+			p_err("matrix: cannot write '%s'", path);
 			rc = EXIT_ERROR;
+			goto out;
 		}
 	}
 	if (!rc && nflags)
@@ -169,7 +193,7 @@ static int do_capture(int argc, char **argv)
 	const char *kernel = NULL;
 	int opt, jobs = 0, timeout = 0, err;
 
-	while ((opt = getopt_long(argc, argv, "LJ:k:t:K", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":LJ:k:t:K", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'L': full = true; break;
 		case 'J': jobs = atoi(optarg); break;
@@ -177,7 +201,7 @@ static int do_capture(int argc, char **argv)
 		case 't': timeout = atoi(optarg); break;
 		case 'K': keep = true; break;
 		default:
-			p_err("matrix capture: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("matrix capture", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -342,7 +366,7 @@ int do_matrix_run(int argc, char **argv)
 	char id[32];
 	int opt, rc, err;
 
-	while ((opt = getopt_long(argc, argv, "c:m:k:F:d:l:Rb:P:o:t:M:C:V:J:w:N", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":c:m:k:F:d:l:Rb:P:o:t:M:C:V:J:w:N", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'c': clangs = optarg; break;
 		case 'm': mcpus = optarg; break;
@@ -362,8 +386,7 @@ int do_matrix_run(int argc, char **argv)
 		case 'w': o.workdir = optarg; break;
 		case 'N': no_progress = true; break;
 		default:
-			p_err("matrix: unknown option '%s' (try '%s matrix help')", argv[optind - 1],
-			      bin_name);
+			p_opt_err("matrix", opt, argv);
 			return EXIT_ERROR;
 		}
 	}

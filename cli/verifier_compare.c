@@ -63,7 +63,7 @@ int vcli_compare(int argc, char **argv)
 	int opt, err;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:e:f:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:e:f:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': fmt = optarg; break;
 		case 'e': fields = optarg; break;
@@ -74,7 +74,7 @@ int vcli_compare(int argc, char **argv)
 			}
 			break;
 		default:
-			p_err("verifier compare: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier compare", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -166,12 +166,12 @@ int vcli_gate(int argc, char **argv)
 	int opt, err;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:P:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:P:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': fmt = optarg; break;
 		case 'P': policy = optarg; break;
 		default:
-			p_err("verifier gate: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier gate", opt, argv);
 			return EXIT_ERROR;
 		}
 	}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfgauge/cov.h"
 #include "json_writer.h"
 #include "verifier_cli.h"
 
@@ -120,6 +121,18 @@ static int write_lcov(FILE *lcov, const char *what, const struct vlog_hotspot *h
 	err = verifier_write_heat_lcov(lcov, what, r, n);
 	free(r);
 	return err;
+}
+
+struct heat_buf {
+	char *buf;
+	size_t len;
+};
+
+static int heat_cb(void *ctx, void *f)
+{
+	const struct heat_buf *h = ctx;
+
+	return fwrite(h->buf, 1, h->len, f) == h->len ? 0 : -EIO;
 }
 
 static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, json_writer_t *jw,
@@ -230,12 +243,13 @@ int vcli_hotspots(int argc, char **argv)
 	const char *prog = NULL, *lcov_path = NULL, *obj = NULL, *path;
 	long top = 20;
 	FILE *lcov = NULL;
+	struct heat_buf heat = { NULL, 0 };
 	json_writer_t *jw = NULL;
 	int opt, ret = 0, err;
 	char *end;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "p:n:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":p:n:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'p': prog = optarg; break;
 		case 'n':
@@ -248,7 +262,7 @@ int vcli_hotspots(int argc, char **argv)
 		case 'l': lcov_path = optarg; break;
 		case 'O': obj = optarg; break;
 		default:
-			p_err("verifier hotspots: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier hotspots", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -261,10 +275,11 @@ int vcli_hotspots(int argc, char **argv)
 		p_err("verifier hotspots: --obj goes with a LOG; '%s' is already an object", path);
 		return EXIT_ERROR;
 	}
+	/* the heat file is collected in memory, then written atomically */
 	if (lcov_path) {
-		lcov = fopen(lcov_path, "w");
+		lcov = open_memstream(&heat.buf, &heat.len);
 		if (!lcov) {
-			p_err("verifier hotspots: cannot write '%s': %s", lcov_path, strerror(errno));
+			p_err("verifier hotspots: out of memory");
 			return EXIT_ERROR;
 		}
 	}
@@ -341,7 +356,13 @@ out:
 		jw_end_array(jw);
 		jw_free(jw);
 	}
-	if (lcov)
+	if (lcov) {
 		fclose(lcov);
+		if (!ret && bpfgauge_write_atomic(lcov_path, heat_cb, &heat)) {
+			p_err("verifier hotspots: cannot write '%s'", lcov_path);
+			ret = EXIT_ERROR;
+		}
+		free(heat.buf);
+	}
 	return ret;
 }

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +73,23 @@ struct out_opts {
 	bool sort;
 };
 
+/* -e names known fields? (vcli_fields prints the error) */
+static int check_fields(const struct out_opts *o)
+{
+	int fields[VLOG_STAT_CNT];
+	size_t nf;
+
+	return vcli_fields(o->fields, strcmp(o->fmt, "table") ? VCLI_FIELDS_ALL : VCLI_FIELDS_TABLE,
+			   fields, &nf);
+}
+
 static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 {
 	const struct verifier_writer *w = verifier_writer_find(o->fmt);
 	int fields[VLOG_STAT_CNT];
 	struct vreport_opts ro = { .fields = fields, .pretty = pretty_output };
 	size_t k = 0;
+	int err;
 
 	if (!w) {
 		p_err("verifier: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
@@ -98,13 +110,16 @@ static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 	}
 	if (o->sort)
 		qsort(recs, k, sizeof(*recs), rec_cmp);
-	if (w->write(stdout, recs, k, &ro)) {
-		p_err("verifier: write error");
-		k = 0;
-	}
-	fflush(stdout);
+	errno = 0;
+	err = w->write(stdout, recs, k, &ro);
+	if (!err && (fflush(stdout) || ferror(stdout)))
+		err = errno ? -errno : -EIO;
 	for (size_t i = 0; i < k; i++)
 		vlog_record__free(recs[i]);
+	if (err) {
+		p_err("verifier: cannot write to stdout: %s", bpfgauge_strerror(err));
+		return EXIT_ERROR;
+	}
 	return 0;
 }
 
@@ -229,7 +244,7 @@ int vcli_stats(int argc, char **argv)
 	bool allow_failures = false;
 	pthread_t *th;
 	struct vlog_record **recs;
-	size_t nrec = 0, nfail = 0;
+	size_t nrec = 0, nfail = 0, nperm = 0;
 	int opt, ret;
 	char *end;
 
@@ -238,7 +253,7 @@ int vcli_stats(int argc, char **argv)
 	lopts.log_level = 0; /* stats only; failures are redone at level 1 */
 	log_dir = NULL;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:e:f:s:j:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:e:f:s:j:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': o.fmt = optarg; break;
 		case 'e': o.fields = optarg; break;
@@ -269,16 +284,20 @@ int vcli_stats(int argc, char **argv)
 			}
 			break;
 		case 'S':
+			errno = 0;
 			lopts.log_size = strtoul(optarg, &end, 0);
-			if (*end || lopts.log_size < 64) {
-				p_err("verifier stats: --log-size wants a byte count >= 64, got '%s'", optarg);
+			/* the kernel refuses log buffers of UINT_MAX >> 2 bytes and more */
+			if (*end || errno || optarg[0] == '-' || lopts.log_size < 64 ||
+			    lopts.log_size >= (UINT32_MAX >> 2)) {
+				p_err("verifier stats: --log-size wants a byte count from 64 to %u, got '%s'",
+				      (UINT32_MAX >> 2) - 1, optarg);
 				return EXIT_ERROR;
 			}
 			break;
 		case 'R': lopts.no_retry = true; break;
 		case 'D': log_dir = optarg; break;
 		default:
-			p_err("verifier stats: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier stats", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -290,6 +309,8 @@ int vcli_stats(int argc, char **argv)
 		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
 		return EXIT_ERROR;
 	}
+	if (check_fields(&o)) /* a bad -e is a usage error before any program is loaded */
+		return EXIT_ERROR;
 	if (log_dir) {
 		struct stat st;
 
@@ -358,6 +379,10 @@ int vcli_stats(int argc, char **argv)
 		}
 		if (vlog_record__int(jobs[i].rec, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
 			nfail++;
+		/* refused before the verifier ran (no insns processed): a setup error */
+		if (vlog_record__int(jobs[i].rec, VLOG_STAT_CLASS) == VLOG_CLASS_PERM &&
+		    !vlog_record__has(jobs[i].rec, VLOG_STAT_INSNS))
+			nperm++;
 		recs[nrec++] = jobs[i].rec;
 	}
 	for (size_t i = 0; i < njobs; i++)
@@ -370,6 +395,11 @@ int vcli_stats(int argc, char **argv)
 	free(recs);
 	if (ret)
 		return ret;
+	if (nperm) {
+		p_err("verifier stats: the kernel refused to load %zu of %zu programs (EPERM) before verifying them: run as root or grant CAP_BPF (and CAP_PERFMON or CAP_NET_ADMIN for the program type)",
+		      nperm, nrec);
+		return EXIT_ERROR;
+	}
 	if (nfail && !allow_failures) {
 		p_info("verifier: %zu of %zu programs failed verification", nfail, nrec);
 		return EXIT_GATE;
@@ -390,6 +420,7 @@ static int parse_one(const char *path, struct vlog_record **rec)
 	struct vlog_parser *p = vlog_parser__new(NULL);
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	char buf[1 << 16];
+	struct stat st;
 	size_t n;
 	int err = 0;
 
@@ -398,6 +429,11 @@ static int parse_one(const char *path, struct vlog_record **rec)
 		if (f && f != stdin)
 			fclose(f);
 		return -ENOMEM;
+	}
+	if (f && !fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
 	}
 	if (!f) {
 		err = -errno;
@@ -435,12 +471,12 @@ int vcli_parse(int argc, char **argv)
 	int opt, ret = 0;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:e:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:e:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': o.fmt = optarg; break;
 		case 'e': o.fields = optarg; break;
 		default:
-			p_err("verifier parse: unknown option '%s'", argv[optind - 1]);
+			p_opt_err("verifier parse", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
@@ -452,6 +488,8 @@ int vcli_parse(int argc, char **argv)
 		p_err("verifier parse: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
 		return EXIT_ERROR;
 	}
+	if (check_fields(&o))
+		return EXIT_ERROR;
 	recs = calloc(argc - optind + 1, sizeof(*recs));
 	if (!recs)
 		return EXIT_ERROR;

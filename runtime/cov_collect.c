@@ -70,7 +70,7 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 		return bg_err_ptr(err);
 	cmap = find_counter_map(obj);
 	if (!cmap) {
-		pr_warn("cov: object '%s' has no %s map (was it built with the pass?)", oname,
+		pr_warn("cov: object '%s' has no %s map (was it built with the bpfgauge pass?)", oname,
 			BPFGAUGE_COUNTER_SEC);
 		err = -BPFGAUGE_ECOUNTERS;
 		goto out;
@@ -244,52 +244,6 @@ int bpfgauge_cov_reset_live(const struct cov_mapping *filter, int *nreset)
 	return bg_err(err);
 }
 
-int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx)
-{
-	char *tmp = malloc(strlen(path) + 16);
-	mode_t um;
-	FILE *f = NULL;
-	int fd, err;
-
-	if (!tmp)
-		return bg_err(-ENOMEM);
-	sprintf(tmp, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		pr_warn("cannot write '%s': %s", path, bpfgauge_strerror(err));
-		free(tmp);
-		return bg_err(err);
-	}
-	um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	err = write(ctx, f);
-	if (!err && (fflush(f) || ferror(f) || fsync(fileno(f))))
-		err = -errno ? -errno : -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (err)
-		goto fail;
-	if (rename(tmp, path)) {
-		err = -errno;
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	pr_warn("cannot write '%s': %s (the previous file is kept)", path, bpfgauge_strerror(err));
-	unlink(tmp);
-	free(tmp);
-	return bg_err(err);
-}
-
 struct lcov_ctx {
 	struct cov_model **tests;
 	size_t n;
@@ -309,18 +263,36 @@ int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path)
 {
 	struct lcov_ctx c = { NULL, 0 };
 	struct cov_model *same;
-	int err;
+	struct stat st;
+	bool direct;
+	int err, lock = -1;
 
+	if (!strcmp(path, "-"))
+		return bpfgauge_write_stdout(lcov_cb, &(struct lcov_ctx){ (struct cov_model **)&model, 1 });
+	/*
+	 * read-merge-rename under the directory lock: a second writer reads
+	 * only after the first renamed, so neither run's counts are lost
+	 */
+	/* a device, FIFO or /dev/stdout-like alias is written through: no merge */
+	direct = (!stat(path, &st) && !S_ISREG(st.st_mode)) || !strncmp(path, "/dev/", 5) ||
+		 !strncmp(path, "/proc/", 6);
+	if (!direct) {
+		err = bpfgauge_out_lock(path, &lock);
+		if (err)
+			return err;
+	}
 	/* the file keeps one block per test name; this model merges into its own */
-	err = cov_lcov_read_tests(path, &c.tests, &c.n);
+	err = direct ? -ENOENT : cov_lcov_read_tests(path, &c.tests, &c.n);
 	if (err == -ENOENT)
 		err = 0;
 	if (err)
-		return bg_err(err);
+		goto out;
 	same = cov_tests_get(&c.tests, &c.n, cov_model__test_name(model));
 	err = same ? cov_model__merge(same, model) : -ENOMEM;
 	if (!err)
-		err = bpfgauge_write_atomic(path, lcov_cb, &c);
+		err = bpfgauge_write_locked(path, lcov_cb, &c);
+out:
 	cov_tests_free(c.tests, c.n);
+	bpfgauge_out_unlock(lock);
 	return bg_err(err);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bpfgauge/cov.h"
 
@@ -33,6 +34,28 @@ struct cov_msel {
 	int32_t probe;
 	int32_t br_fid, br_line, br_site;
 };
+/*
+ * Validator limits per function. The model is linear in blocks + edges
+ * (iterative, with adjacency lists), so a function at these limits turns
+ * into counts in well under a second (tests/bench: bench_model_1m).
+ */
+#define COV_MAX_BLOCKS 1000000u
+#define COV_MAX_EDGES 4000000u
+
+/*
+ * Counts saturate at COV_COUNT_MAX (2^63 - 1) instead of wrapping: lcov's
+ * BRDA taken is signed, and a count that large means "at least that many".
+ */
+#define COV_COUNT_MAX ((uint64_t)INT64_MAX)
+
+static inline uint64_t cov_sat_add(uint64_t a, uint64_t b)
+{
+	if (a > COV_COUNT_MAX)
+		a = COV_COUNT_MAX;
+	if (b > COV_COUNT_MAX)
+		b = COV_COUNT_MAX;
+	return a + b > COV_COUNT_MAX ? COV_COUNT_MAX : a + b;
+}
 
 struct cov_mfunc {
 	char *name;
@@ -99,6 +122,8 @@ int cov_model_add_branch(struct cov_model *m, const char *path, uint32_t line, u
  * (records before any TN go to an unnamed one). Free with cov_tests_free().
  */
 int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *n);
+/* The same from an open stream; path names it in messages. */
+int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out, size_t *n);
 struct cov_model *cov_tests_get(struct cov_model ***tests, size_t *n, const char *tn);
 void cov_tests_free(struct cov_model **tests, size_t n);
 

@@ -118,12 +118,16 @@ static char *unescape(const char *s)
 			char *e;
 			long v = strtol(hex, &e, 16);
 
-			if (*e || v <= 0) {
+			/* a control character in a path would break lcov's line format */
+			if (*e || v < 0x20 || v == 0x7f) {
 				free(out);
 				return NULL;
 			}
 			*o++ = (char)v;
 			s += 2;
+		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			free(out);
+			return NULL;
 		} else {
 			*o++ = *s;
 		}
@@ -142,7 +146,7 @@ void cov_module_release(struct cov_module *mod)
 	for (uint32_t i = 0; i < mod->nfuncs; i++) {
 		struct cov_mfunc *f = &mod->funcs[i];
 
-		/* a record refused mid-parse has counts but no arrays */
+		/* a record that failed to parse may have counts but no arrays */
 		for (uint32_t b = 0; f->blocks && b < f->nblocks; b++)
 			free(f->blocks[b].lines);
 		free(f->blocks);
@@ -154,6 +158,8 @@ void cov_module_release(struct cov_module *mod)
 	for (uint32_t i = 0; i < mod->nthins; i++) {
 		struct cov_mthin *t = &mod->thins[i];
 
+		for (uint32_t b = 0; t->g.blocks && b < t->g.nblocks; b++)
+			free(t->g.blocks[b].lines);
 		free(t->g.blocks);
 		free(t->g.edges);
 		free(t->g.sels);
@@ -271,30 +277,40 @@ static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f
 {
 	const char *s = c->line + 5;
 	const char *sp = strchr(s, ' ');
-	uint32_t nb = 0, ne = 0, ns = 0;
+	uint32_t nb = 0, ne = 0, ns = 0, nblocks, nedges, nsels = 0;
 	int err;
 
-	if (!sp)
+	if (!sp || sp == s)
 		return bad(c, "bad func record");
 	f->name = strndup(s, sp - s);
 	if (!f->name)
 		return -ENOMEM;
+	/* the name goes into lcov FN/FNDA records: no commas, no control bytes */
+	if (f->name[0] >= '0' && f->name[0] <= '9')
+		return bad(c, "function name starts with a digit");
+	for (const char *p = f->name; *p; p++)
+		if (*p == ',' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return bad(c, "bad character in function name");
 	s = sp + 1;
-	if (tok_u32(&s, &f->fid) || tok_u32(&s, &f->line) || tok_u32(&s, &f->nblocks) ||
-	    tok_u32(&s, &f->nedges))
+	/* counts go into f only once the arrays they describe exist */
+	if (tok_u32(&s, &f->fid) || tok_u32(&s, &f->line) || tok_u32(&s, &nblocks) ||
+	    tok_u32(&s, &nedges))
 		return bad(c, "bad func record");
-	f->nsels = 0;
-	if (*s && (mod->version < 3 || tok_u32(&s, &f->nsels) || *s))
+	if (*s && (mod->version < 3 || tok_u32(&s, &nsels) || *s))
 		return bad(c, "bad func record");
 	if (f->fid >= mod->nfiles)
 		return bad(c, "func names an unknown file id");
-	if (f->nblocks == 0 || f->nblocks > 1000000 || f->nedges > 4000000 || f->nsels > 1000000)
+	if (nblocks == 0 || nblocks > COV_MAX_BLOCKS || nedges > COV_MAX_EDGES ||
+	    nsels > COV_MAX_BLOCKS)
 		return bad(c, "implausible block, edge or select count");
-	f->blocks = calloc(f->nblocks, sizeof(*f->blocks));
-	f->edges = calloc(f->nedges ? f->nedges : 1, sizeof(*f->edges));
-	f->sels = calloc(f->nsels ? f->nsels : 1, sizeof(*f->sels));
+	f->blocks = calloc(nblocks, sizeof(*f->blocks));
+	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
+	f->sels = calloc(nsels ? nsels : 1, sizeof(*f->sels));
 	if (!f->blocks || !f->edges || !f->sels)
 		return -ENOMEM;
+	f->nblocks = nblocks;
+	f->nedges = nedges;
+	f->nsels = nsels;
 	while (nb < f->nblocks || ne < f->nedges || ns < f->nsels) {
 		if (next_line(c) <= 0)
 			return bad(c, "record ends inside a function");
@@ -324,24 +340,29 @@ static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t
 	const char *s = c->line + 5;
 	const char *sp = strchr(s, ' ');
 	struct cov_mfunc *f = &t->g;
-	uint32_t nb = 0, ne = 0, nc = 0;
+	uint32_t nb = 0, ne = 0, nc = 0, nblocks, nedges, ncopies;
 	int err;
 
-	if (!sp)
+	if (!sp || sp == s)
 		return bad(c, "bad thin record");
 	f->name = strndup(s, sp - s);
 	if (!f->name)
 		return -ENOMEM;
 	s = sp + 1;
-	if (tok_u32(&s, &f->nblocks) || tok_u32(&s, &f->nedges) || tok_u32(&s, &t->ncopies) || *s)
+	/* counts go into t only once the arrays they describe exist */
+	if (tok_u32(&s, &nblocks) || tok_u32(&s, &nedges) || tok_u32(&s, &ncopies) || *s)
 		return bad(c, "bad thin record");
-	if (f->nblocks == 0 || f->nblocks > 1000000 || f->nedges > 4000000 || t->ncopies > 4000000)
+	if (nblocks == 0 || nblocks > COV_MAX_BLOCKS || nedges > COV_MAX_EDGES ||
+	    ncopies > COV_MAX_EDGES)
 		return bad(c, "implausible block, edge or copy count");
-	f->blocks = calloc(f->nblocks, sizeof(*f->blocks));
-	f->edges = calloc(f->nedges ? f->nedges : 1, sizeof(*f->edges));
-	t->copies = calloc(t->ncopies ? t->ncopies : 1, sizeof(*t->copies));
+	f->blocks = calloc(nblocks, sizeof(*f->blocks));
+	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
+	t->copies = calloc(ncopies ? ncopies : 1, sizeof(*t->copies));
 	if (!f->blocks || !f->edges || !t->copies)
 		return -ENOMEM;
+	f->nblocks = nblocks;
+	f->nedges = nedges;
+	t->ncopies = ncopies;
 	while (nb < f->nblocks || ne < f->nedges || nc < t->ncopies) {
 		if (next_line(c) <= 0)
 			return bad(c, "record ends inside a thin function");
@@ -449,7 +470,7 @@ int cov_module_parse(const char *text, size_t len, const char *name, struct cov_
 				}
 				mod->files[mod->nfiles] = unescape(s);
 				if (!mod->files[mod->nfiles])
-					err = bad(c, "bad %XX escape in path");
+					err = bad(c, "bad %XX escape or control character in path");
 				else
 					mod->nfiles++;
 			}
@@ -497,12 +518,14 @@ int cov_module_parse(const char *text, size_t len, const char *name, struct cov_
 		err = bad(c, "missing mode");
 		goto out;
 	}
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* mutations never match a hash */
 	if (bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, c->p - body) != hash) {
 		pr_warn("cov: mapping in '%s' does not match its hash %016" PRIx64 " (corrupted?)",
 			name, hash);
 		err = -BPFGAUGE_EBADMAPPING;
 		goto out;
 	}
+#endif
 out:
 	if (err)
 		cov_module_release(mod);
@@ -562,6 +585,18 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 			ehdr.e_machine);
 		return -BPFGAUGE_ENOTBPF;
 	}
+	{
+		/* a cut-off file must not pass for an object built without the pass */
+		size_t fsize = 0;
+
+		elf_rawfile(elf, &fsize);
+		if (ehdr.e_shoff > fsize ||
+		    (uint64_t)ehdr.e_shnum * ehdr.e_shentsize > fsize - ehdr.e_shoff) {
+			pr_warn("cov: '%s' is truncated (%zu bytes, its section headers end past that)",
+				m->name, fsize);
+			return -BPFGAUGE_ENOTBPF;
+		}
+	}
 	if (elf_getshdrstrndx(elf, &shstrndx)) {
 		pr_warn("cov: '%s': cannot read section names: %s", m->name, elf_errmsg(-1));
 		return -BPFGAUGE_ENOTBPF;
@@ -577,6 +612,16 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 		if (!sname || strcmp(sname, BPFGAUGE_MAPPING_SEC))
 			continue;
 		d = elf_getdata(scn, NULL);
+		if (sh.sh_type != SHT_NOBITS) {
+			size_t fsize = 0;
+
+			elf_rawfile(elf, &fsize);
+			if (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset) {
+				pr_warn("cov: '%s' is truncated (section %s ends past its %zu bytes)",
+					m->name, BPFGAUGE_MAPPING_SEC, fsize);
+				return -BPFGAUGE_ENOTBPF;
+			}
+		}
 		if (!d || !d->d_buf || sh.sh_type == SHT_NOBITS) {
 			pr_warn("cov: '%s': section %s is empty", m->name, BPFGAUGE_MAPPING_SEC);
 			return -BPFGAUGE_EBADMAPPING;
@@ -587,7 +632,7 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 		found = true;
 	}
 	if (!found || !m->nmods) {
-		pr_warn("cov: failed to read mapping from '%s': section %s missing (was it built with the pass?)",
+		pr_warn("cov: failed to read mapping from '%s': section %s missing (was it built with the bpfgauge pass?)",
 			m->name, BPFGAUGE_MAPPING_SEC);
 		return -BPFGAUGE_ENOMAPPING;
 	}

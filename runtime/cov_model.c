@@ -19,6 +19,9 @@ struct mfile {
 	size_t nlines, clines;
 	struct cov_func_rec *funcs; /* name owned */
 	size_t nfuncs, cfuncs;
+	/* name -> line of funcs[], open addressing: finds a function in O(1) */
+	struct fslot { const char *name; uint32_t line; } *fh;
+	size_t fhcap;
 	struct cov_branch_rec *brs;
 	size_t nbrs, cbrs;
 };
@@ -47,10 +50,24 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* A test name goes into lcov's TN: line: a control byte would break it. */
+static bool test_name_ok(const char *tn)
+{
+	for (; tn && *tn; tn++)
+		if ((unsigned char)*tn < 0x20 || *tn == 0x7f) {
+			pr_warn("cov: a test name must not contain control characters");
+			return false;
+		}
+	return true;
+}
+
 struct cov_model *cov_model__new(const char *test_name)
 {
-	struct cov_model *m = calloc(1, sizeof(*m));
+	struct cov_model *m;
 
+	if (!test_name_ok(test_name))
+		return bg_err_ptr(-EINVAL);
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return bg_err_ptr(-ENOMEM);
 	if (test_name && !(m->test_name = strdup(test_name))) {
@@ -65,6 +82,7 @@ static void mfile_release(struct mfile *f)
 	for (size_t i = 0; i < f->nfuncs; i++)
 		free((char *)f->funcs[i].name);
 	free(f->funcs);
+	free(f->fh);
 	free(f->lines);
 	free(f->brs);
 	free(f->path);
@@ -83,8 +101,11 @@ void cov_model__free(struct cov_model *m)
 
 int cov_model__set_test_name(struct cov_model *m, const char *test_name)
 {
-	char *n = test_name ? strdup(test_name) : NULL;
+	char *n;
 
+	if (!test_name_ok(test_name))
+		return bg_err(-EINVAL);
+	n = test_name ? strdup(test_name) : NULL;
 	if (test_name && !n)
 		return bg_err(-ENOMEM);
 	free(m->test_name);
@@ -142,11 +163,13 @@ static int add_line(struct mfile *f, uint32_t line, uint64_t count)
 {
 	size_t lo = 0, hi = f->nlines;
 
+	if (!line) /* no source line (compiler-generated code): lcov has no line 0 */
+		return 0;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
 		if (f->lines[mid].line == line) {
-			f->lines[mid].count += count;
+			f->lines[mid].count = cov_sat_add(f->lines[mid].count, count);
 			return 0;
 		}
 		if (f->lines[mid].line < line)
@@ -157,7 +180,7 @@ static int add_line(struct mfile *f, uint32_t line, uint64_t count)
 	if (grow((void **)&f->lines, &f->clines, f->nlines + 1, sizeof(*f->lines)))
 		return -ENOMEM;
 	memmove(&f->lines[lo + 1], &f->lines[lo], (f->nlines - lo) * sizeof(*f->lines));
-	f->lines[lo] = (struct cov_line_rec){ line, count };
+	f->lines[lo] = (struct cov_line_rec){ line, cov_sat_add(count, 0) };
 	f->nlines++;
 	return 0;
 }
@@ -169,21 +192,72 @@ static int func_cmp(uint32_t la, const char *na, uint32_t lb, const char *nb)
 	return strcmp(na, nb);
 }
 
+static struct fslot *fh_find(const struct mfile *f, const char *name)
+{
+	size_t i = bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, name, strlen(name)) & (f->fhcap - 1);
+
+	while (f->fh[i].name && strcmp(f->fh[i].name, name))
+		i = (i + 1) & (f->fhcap - 1);
+	return &f->fh[i];
+}
+
+/* Keep the name index at most half full; -ENOMEM leaves it as it was. */
+static int fh_reserve(struct mfile *f, size_t n)
+{
+	struct fslot *old = f->fh;
+	size_t oldcap = f->fhcap, cap = oldcap ? oldcap : 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap == oldcap)
+		return 0;
+	f->fh = calloc(cap, sizeof(*f->fh));
+	if (!f->fh) {
+		f->fh = old;
+		return -ENOMEM;
+	}
+	f->fhcap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].name)
+			*fh_find(f, old[i].name) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Index of the first function not below (line, name) in the sorted funcs. */
+static size_t func_lower(const struct mfile *f, uint32_t line, const char *name)
+{
+	size_t lo = 0, hi = f->nfuncs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (func_cmp(f->funcs[mid].line, f->funcs[mid].name, line, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t count)
 {
+	struct fslot *slot;
 	size_t i;
 
+	if (fh_reserve(f, f->nfuncs + 1))
+		return -ENOMEM;
 	/* lcov keys functions by name: a re-declared line keeps the first one */
-	for (i = 0; i < f->nfuncs; i++) {
-		if (!strcmp(f->funcs[i].name, name)) {
-			f->funcs[i].count += count;
-			return 0;
-		}
+	slot = fh_find(f, name);
+	if (slot->name) {
+		i = func_lower(f, slot->line, name);
+		assert(i < f->nfuncs && !strcmp(f->funcs[i].name, name));
+		f->funcs[i].count = cov_sat_add(f->funcs[i].count, count);
+		return 0;
 	}
 	if (grow((void **)&f->funcs, &f->cfuncs, f->nfuncs + 1, sizeof(*f->funcs)))
 		return -ENOMEM;
-	for (i = 0; i < f->nfuncs && func_cmp(f->funcs[i].line, f->funcs[i].name, line, name) < 0; i++)
-		;
+	i = func_lower(f, line, name);
 	memmove(&f->funcs[i + 1], &f->funcs[i], (f->nfuncs - i) * sizeof(*f->funcs));
 	f->funcs[i].name = strdup(name);
 	if (!f->funcs[i].name) {
@@ -191,8 +265,9 @@ static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t c
 		return -ENOMEM;
 	}
 	f->funcs[i].line = line;
-	f->funcs[i].count = count;
+	f->funcs[i].count = cov_sat_add(count, 0);
 	f->nfuncs++;
+	*slot = (struct fslot){ f->funcs[i].name, line };
 	return 0;
 }
 
@@ -202,7 +277,16 @@ static int64_t taken_add(int64_t a, int64_t b)
 		return b;
 	if (b < 0)
 		return a;
-	return a + b;
+	return (int64_t)cov_sat_add((uint64_t)a, (uint64_t)b);
+}
+
+static int64_t sat_add_i64(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b < 0 ? INT64_MIN : INT64_MAX;
+	return r;
 }
 
 static int br_cmp(const struct cov_branch_rec *a, uint32_t line, uint32_t block, uint32_t branch)
@@ -242,6 +326,69 @@ static int add_branch(struct mfile *f, uint32_t line, uint32_t block, uint32_t b
 	return 0;
 }
 
+/*
+ * Sorted-array merges (O(n + m)): inserting src's records one by one would
+ * move dst's tail each time when the two interleave.
+ */
+static int merge_lines(struct mfile *d, const struct mfile *s)
+{
+	struct cov_line_rec *out;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!s->nlines)
+		return 0;
+	out = malloc((d->nlines + s->nlines) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	while (i < d->nlines || j < s->nlines) {
+		if (j == s->nlines || (i < d->nlines && d->lines[i].line < s->lines[j].line))
+			out[n++] = d->lines[i++];
+		else if (i == d->nlines || s->lines[j].line < d->lines[i].line)
+			out[n++] = s->lines[j++];
+		else {
+			out[n] = d->lines[i++];
+			out[n].count = cov_sat_add(out[n].count, s->lines[j++].count);
+			n++;
+		}
+	}
+	free(d->lines);
+	d->lines = out;
+	d->nlines = n;
+	d->clines = n; /* the array holds exactly n; grow() reallocates past it */
+	return 0;
+}
+
+static int merge_branches(struct mfile *d, const struct mfile *s)
+{
+	struct cov_branch_rec *out;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!s->nbrs)
+		return 0;
+	out = malloc((d->nbrs + s->nbrs) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	while (i < d->nbrs || j < s->nbrs) {
+		int c = i == d->nbrs ? 1 : j == s->nbrs ? -1 :
+			br_cmp(&d->brs[i], s->brs[j].line, s->brs[j].block, s->brs[j].branch);
+
+		if (c < 0) {
+			out[n++] = d->brs[i++];
+		} else if (c > 0) {
+			out[n++] = s->brs[j++];
+		} else {
+			out[n] = d->brs[i++];
+			out[n].taken = taken_add(out[n].taken, s->brs[j++].taken);
+			n++;
+		}
+	}
+	free(d->brs);
+	d->brs = out;
+	d->nbrs = n;
+	d->cbrs = n;
+	return 0;
+}
+
 int cov_model__merge(struct cov_model *dst, const struct cov_model *src)
 {
 	for (size_t i = 0; i < src->nfiles; i++) {
@@ -250,15 +397,10 @@ int cov_model__merge(struct cov_model *dst, const struct cov_model *src)
 
 		if (!df)
 			return bg_err(-ENOMEM);
-		for (size_t j = 0; j < sf->nlines; j++)
-			if (add_line(df, sf->lines[j].line, sf->lines[j].count))
-				return bg_err(-ENOMEM);
+		if (merge_lines(df, sf) || merge_branches(df, sf))
+			return bg_err(-ENOMEM);
 		for (size_t j = 0; j < sf->nfuncs; j++)
 			if (add_func(df, sf->funcs[j].name, sf->funcs[j].line, sf->funcs[j].count))
-				return bg_err(-ENOMEM);
-		for (size_t j = 0; j < sf->nbrs; j++)
-			if (add_branch(df, sf->brs[j].line, sf->brs[j].block, sf->brs[j].branch,
-				       sf->brs[j].taken))
 				return bg_err(-ENOMEM);
 	}
 	if (!dst->test_name && src->test_name)
@@ -290,61 +432,99 @@ static uint64_t probe_val(const struct bpfgauge_seg_hdr *hdr, const void *probes
 		uint64_t v;
 
 		memcpy(&v, (const char *)probes + (size_t)p * 8, 8);
-		return v;
+		return v > COV_COUNT_MAX ? COV_COUNT_MAX : v;
 	}
 	return ((const unsigned char *)probes)[p] != 0;
 }
 
 /*
  * hits mode: block hit = probe, or any successor hit, or (from_preds) any
- * predecessor hit. state: 0 new, 1 busy, 2 done
+ * predecessor hit. The derivations form a graph over blocks; it must be
+ * acyclic. Walked iteratively (a crafted mapping may chain a million
+ * blocks) over adjacency lists built once, so the work is O(blocks + edges).
  */
-static int hits_block(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
-		      const void *probes, uint32_t b, uint8_t *state, uint64_t *bc)
-{
-	int err;
-
-	if (state[b] == 2)
-		return 0;
-	if (state[b] == 1)
-		return -BPFGAUGE_EBADMAPPING; /* cyclic derivation */
-	state[b] = 1;
-	if (f->blocks[b].probe >= 0) {
-		bc[b] = probe_val(hdr, probes, f->blocks[b].probe);
-	} else {
-		bc[b] = 0;
-		bool up = f->blocks[b].from_preds;
-
-		for (uint32_t e = 0; e < f->nedges; e++) {
-			const struct cov_medge *ed = &f->edges[e];
-			int32_t from = up ? ed->src : ed->dst;
-
-			if ((up ? ed->dst : ed->src) != (int32_t)b || from < 0)
-				continue;
-			err = hits_block(f, hdr, probes, (uint32_t)from, state, bc);
-			if (err)
-				return err;
-			if (bc[from])
-				bc[b] = 1;
-		}
-	}
-	state[b] = 2;
-	return 0;
-}
-
 static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
 			    const void *probes, uint64_t *bc, uint64_t *ec)
 {
-	uint8_t *state = calloc(f->nblocks, 1);
+	uint32_t nb = f->nblocks;
+	uint32_t *off = calloc((size_t)nb + 1, sizeof(*off));
+	uint32_t *dep = malloc(((size_t)f->nedges * 2 + 1) * sizeof(*dep));
+	uint32_t *stk = malloc((size_t)nb * sizeof(*stk)), *pos = malloc((size_t)nb * sizeof(*pos));
+	uint8_t *state = calloc(nb, 1); /* 0 new, 1 on the stack, 2 done */
 	int err = 0;
 
-	if (!state)
-		return -ENOMEM;
-	for (uint32_t b = 0; b < f->nblocks && !err; b++)
-		err = hits_block(f, hdr, probes, b, state, bc);
-	free(state);
-	if (err)
-		return err;
+	if (!off || !dep || !stk || !pos || !state) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* dependencies of b: its predecessors (from_preds) or its successors */
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t e = 0; e < f->nedges; e++) {
+			const struct cov_medge *ed = &f->edges[e];
+
+			if (ed->src < 0 || ed->dst < 0)
+				continue;
+			if (f->blocks[ed->dst].probe < 0 && f->blocks[ed->dst].from_preds) {
+				if (pass)
+					dep[off[ed->dst]++] = (uint32_t)ed->src;
+				else
+					off[ed->dst + 1]++;
+			}
+			if (f->blocks[ed->src].probe < 0 && !f->blocks[ed->src].from_preds) {
+				if (pass)
+					dep[off[ed->src]++] = (uint32_t)ed->dst;
+				else
+					off[ed->src + 1]++;
+			}
+		}
+		if (!pass) {
+			for (uint32_t b = 0; b < nb; b++)
+				off[b + 1] += off[b];
+		} else {
+			/* the fill advanced off[b] to the start of b + 1: shift back */
+			memmove(off + 1, off, (size_t)nb * sizeof(*off));
+			off[0] = 0;
+		}
+	}
+	for (uint32_t root = 0; root < nb; root++) {
+		uint32_t top = 0;
+
+		if (state[root])
+			continue;
+		stk[top] = root;
+		pos[top++] = 0;
+		state[root] = 1;
+		bc[root] = 0;
+		while (top) {
+			uint32_t b = stk[top - 1];
+
+			if (f->blocks[b].probe >= 0) {
+				bc[b] = probe_val(hdr, probes, f->blocks[b].probe);
+			} else if (off[b] + pos[top - 1] < off[b + 1]) {
+				uint32_t d = dep[off[b] + pos[top - 1]++];
+
+				if (state[d] == 1) {
+					err = -BPFGAUGE_EBADMAPPING; /* cyclic derivation */
+					goto out;
+				}
+				if (state[d] == 0) {
+					assert(top < nb);
+					state[d] = 1;
+					bc[d] = 0;
+					stk[top] = d;
+					pos[top++] = 0;
+				} else if (bc[d]) {
+					bc[b] = 1;
+				}
+				continue;
+			}
+			/* b is done: fold it into the block that needed it */
+			state[b] = 2;
+			top--;
+			if (top && bc[b])
+				bc[stk[top - 1]] = 1;
+		}
+	}
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 
@@ -353,7 +533,13 @@ static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg
 		else
 			ec[e] = ed->dst >= 0 ? bc[ed->dst] : bc[ed->src];
 	}
-	return 0;
+out:
+	free(off);
+	free(dep);
+	free(stk);
+	free(pos);
+	free(state);
+	return err;
 }
 
 /* counts mode with one probe per block (the bench-only naive placement) */
@@ -389,19 +575,23 @@ static void func_counts_blocks(const struct cov_mfunc *f, const struct bpfgauge_
 /*
  * counts mode: edges with probes are known; the rest form a spanning tree and
  * follow from in == out at every block and at the virtual node (index nblocks).
+ * Each node keeps the list of its unknown edges, so solving is O(blocks +
+ * edges). Sums saturate (see cov_sat_add()).
  */
 static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
 			    const void *probes, uint64_t *bc, uint64_t *ec, const char *oname)
 {
 	uint32_t nn = f->nblocks + 1, V = f->nblocks;
-	uint32_t *unknown = calloc(nn, sizeof(uint32_t)), *queue = calloc(nn * 2 + f->nedges + 1, sizeof(uint32_t));
+	uint32_t *unknown = calloc(nn, sizeof(uint32_t)), *queue = calloc((size_t)nn * 2 + f->nedges + 1, sizeof(uint32_t));
+	uint32_t *off = calloc((size_t)nn + 1, sizeof(uint32_t));
+	uint32_t *inc = malloc(((size_t)f->nedges * 2 + 1) * sizeof(uint32_t));
 	int64_t *bal = calloc(nn, sizeof(int64_t)); /* known in - known out */
 	uint8_t *known = calloc(f->nedges ? f->nedges : 1, 1);
 	uint32_t qh = 0, qt = 0, left = 0;
 	bool clamped = false;
 	int err = 0;
 
-	if (!unknown || !queue || !bal || !known) {
+	if (!unknown || !queue || !bal || !known || !off || !inc) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -412,17 +602,31 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 		if (ed->probe >= 0) {
 			ec[e] = probe_val(hdr, probes, ed->probe);
 			known[e] = 1;
-			bal[d] += (int64_t)ec[e];
-			bal[s] -= (int64_t)ec[e];
+			bal[d] = sat_add_i64(bal[d], (int64_t)ec[e]);
+			bal[s] = sat_add_i64(bal[s], -(int64_t)ec[e]);
 		} else if (s == d) {
 			err = -BPFGAUGE_EBADMAPPING; /* a self loop cannot be on a tree */
 			goto out;
 		} else {
 			unknown[s]++;
 			unknown[d]++;
+			off[s + 1]++;
+			off[d + 1]++;
 			left++;
 		}
 	}
+	for (uint32_t n = 0; n < nn; n++)
+		off[n + 1] += off[n];
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+
+		if (known[e])
+			continue;
+		inc[off[ed->src < 0 ? V : (uint32_t)ed->src]++] = e;
+		inc[off[ed->dst < 0 ? V : (uint32_t)ed->dst]++] = e;
+	}
+	memmove(off + 1, off, (size_t)nn * sizeof(*off));
+	off[0] = 0;
 	for (uint32_t n = 0; n < nn; n++)
 		if (unknown[n] == 1)
 			queue[qt++] = n;
@@ -431,16 +635,17 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 
 		if (unknown[n] != 1)
 			continue;
-		for (uint32_t e = 0; e < f->nedges; e++) {
+		for (uint32_t k = off[n]; k < off[n + 1]; k++) {
+			uint32_t e = inc[k];
 			const struct cov_medge *ed = &f->edges[e];
 			uint32_t s = ed->src < 0 ? V : (uint32_t)ed->src, d = ed->dst < 0 ? V : (uint32_t)ed->dst;
 			uint32_t other;
 			int64_t v;
 
-			if (known[e] || (s != n && d != n))
+			if (known[e])
 				continue;
 			/* in == out at n: an unknown in-edge is -bal, an out-edge is +bal */
-			v = d == n ? -bal[n] : bal[n];
+			v = d == n ? (bal[n] == INT64_MIN ? INT64_MAX : -bal[n]) : bal[n];
 			if (v < 0) {
 				v = 0;
 				clamped = true;
@@ -448,13 +653,15 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 			ec[e] = (uint64_t)v;
 			known[e] = 1;
 			left--;
-			bal[d] += v;
-			bal[s] -= v;
+			bal[d] = sat_add_i64(bal[d], v);
+			bal[s] = sat_add_i64(bal[s], -v);
 			unknown[s]--;
 			unknown[d]--;
 			other = s == n ? d : s;
-			if (unknown[other] == 1)
+			if (unknown[other] == 1) {
+				assert(qt < nn * 2 + f->nedges + 1);
 				queue[qt++] = other;
+			}
 			break;
 		}
 	}
@@ -470,12 +677,14 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 	memset(bc, 0, f->nblocks * sizeof(*bc));
 	for (uint32_t e = 0; e < f->nedges; e++)
 		if (f->edges[e].dst >= 0)
-			bc[f->edges[e].dst] += ec[e];
+			bc[f->edges[e].dst] = cov_sat_add(bc[f->edges[e].dst], ec[e]);
 out:
 	free(unknown);
 	free(queue);
 	free(bal);
 	free(known);
+	free(off);
+	free(inc);
 	return err;
 }
 
@@ -501,6 +710,7 @@ static int lkey_cmp(const void *a, const void *b)
 
 struct site {
 	int32_t fid, line, site;
+	uint32_t ord; /* among the distinct sites of (fid, line) */
 };
 
 static int site_cmp(const void *a, const void *b)
@@ -535,24 +745,6 @@ static void select_taken(const struct cov_module *mod, const struct cov_msel *s,
 		t = n;
 	taken[0] = t > INT64_MAX ? INT64_MAX : (int64_t)t;
 	taken[1] = n - t > INT64_MAX ? INT64_MAX : (int64_t)(n - t);
-}
-
-/* The BRDA block id of a site: its ordinal among the distinct sites on its line. */
-static uint32_t site_ordinal(const struct site *sites, size_t nsites, const struct site *key)
-{
-	uint32_t ord = 0;
-	int32_t prev = -1;
-
-	for (size_t i = 0; i < nsites; i++) {
-		if (sites[i].fid != key->fid || sites[i].line != key->line)
-			continue;
-		if (sites[i].site == key->site)
-			break;
-		if (sites[i].site != prev)
-			ord++;
-		prev = sites[i].site;
-	}
-	return ord;
 }
 
 static int func_to_model(struct cov_model *m, const struct cov_module *mod,
@@ -594,48 +786,68 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 
 	for (uint32_t e = 0; e < f->nedges; e++)
 		if (f->edges[e].src < 0 && f->edges[e].dst == 0)
-			entry += ec[e];
+			entry = cov_sat_add(entry, ec[e]);
 	if (mod->mode == BPFGAUGE_MODE_HITS || f->blocks[0].probe >= 0)
 		entry = bc[0];
 	mf = model_file(m, mod->files[f->fid]);
 	if (!mf || add_func(mf, f->name, f->line, entry))
 		goto out;
 
-	/* branch block id = ordinal of the site among this function's sites on that line */
+	/*
+	 * branch block id = ordinal of the site among this function's sites on
+	 * that line: sort and dedupe the sites, number them per line, then look
+	 * each edge's site up (O(E log E), not O(E^2)).
+	 */
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 
 		if (ed->br_site >= 0)
-			sites[nsites++] = (struct site){ ed->br_fid, ed->br_line, ed->br_site };
+			sites[nsites++] = (struct site){ ed->br_fid, ed->br_line, ed->br_site, 0 };
 	}
 	for (uint32_t i = 0; i < f->nsels; i++)
 		sites[nsites++] = (struct site){ f->sels[i].br_fid, f->sels[i].br_line,
-						 f->sels[i].br_site };
+						 f->sels[i].br_site, 0 };
 	qsort(sites, nsites, sizeof(*sites), site_cmp);
+	{
+		size_t u = 0;
+
+		for (size_t i = 0; i < nsites; i++) {
+			if (u && !site_cmp(&sites[u - 1], &sites[i]))
+				continue;
+			sites[u] = sites[i];
+			sites[u].ord = u && sites[u - 1].fid == sites[i].fid &&
+						sites[u - 1].line == sites[i].line ?
+					       sites[u - 1].ord + 1 : 0;
+			u++;
+		}
+		nsites = u;
+	}
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
-		struct site key = { ed->br_fid, ed->br_line, ed->br_site };
-		uint32_t ord;
+		struct site key = { ed->br_fid, ed->br_line, ed->br_site, 0 };
+		const struct site *hit;
 		int64_t taken;
 
 		if (ed->br_site < 0 || ed->src < 0)
 			continue;
-		ord = site_ordinal(sites, nsites, &key);
-		taken = bc[ed->src] ? (int64_t)ec[e] : -1;
+		hit = bsearch(&key, sites, nsites, sizeof(*sites), site_cmp);
+		assert(hit);
+		taken = bc[ed->src] ? (int64_t)cov_sat_add(ec[e], 0) : -1;
 		mf = model_file(m, mod->files[ed->br_fid]);
-		if (!mf || add_branch(mf, ed->br_line, ord, ed->br_idx, taken))
+		if (!mf || add_branch(mf, ed->br_line, hit->ord, ed->br_idx, taken))
 			goto out;
 	}
 	for (uint32_t i = 0; i < f->nsels; i++) {
 		const struct cov_msel *sl = &f->sels[i];
-		struct site key = { sl->br_fid, sl->br_line, sl->br_site };
-		uint32_t ord = site_ordinal(sites, nsites, &key);
+		struct site key = { sl->br_fid, sl->br_line, sl->br_site, 0 };
+		const struct site *hit = bsearch(&key, sites, nsites, sizeof(*sites), site_cmp);
 		int64_t tk[2];
 
+		assert(hit);
 		select_taken(mod, sl, hdr, probes, bc, tk);
 		mf = model_file(m, mod->files[sl->br_fid]);
-		if (!mf || add_branch(mf, sl->br_line, ord, 0, tk[0]) ||
-		    add_branch(mf, sl->br_line, ord, 1, tk[1]))
+		if (!mf || add_branch(mf, sl->br_line, hit->ord, 0, tk[0]) ||
+		    add_branch(mf, sl->br_line, hit->ord, 1, tk[1]))
 			goto out;
 	}
 	err = 0;

@@ -8,11 +8,15 @@
  * resume skips the cells already stored.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -512,6 +516,116 @@ static int vm_slots(const struct mx_opts *o)
 	return slots < by_cpu ? slots : (int)by_cpu;
 }
 
+/*
+ * Debris of killed matrix runs. A running matrix holds an flock on
+ * WORKDIR/lock for its whole life and, once its run is in the store, names
+ * it in WORKDIR/owner ("RUN_ID\nDB_PATH\n"). A /tmp/bpfgauge-matrix-*
+ * directory whose lock can be taken belongs to a dead process: its run, if
+ * still "running", is marked "interrupted" (--resume picks it up) and the
+ * directory is removed. A directory without a lock file (an older
+ * bpfgauge) is left alone; one without an owner file only after a minute.
+ */
+#define MX_TMP_PREFIX "bpfgauge-matrix-"
+
+static void reap_one(const char *dir)
+{
+	char path[PATH_MAX + 32], db[PATH_MAX] = "", cmd[PATH_MAX + 32];
+	long long run_id = -1;
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	/* no lock file: not ours to judge (an older bpfgauge); held: alive */
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld\n", &run_id) != 1 || !fgets(db, sizeof(db), f))
+			run_id = -1;
+		db[strcspn(db, "\n")] = '\0';
+		fclose(f);
+	} else if (stat(dir, &st) || time(NULL) - st.st_mtime < 60) {
+		close(fd); /* maybe between creating the lock and taking it */
+		return;
+	}
+	if (run_id >= 0 && *db) {
+		struct store *s;
+		struct store_run r;
+		char spec[32];
+
+		snprintf(spec, sizeof(spec), "%lld", run_id);
+		if (!store_open(db, &s)) {
+			if (!store_run_get(s, spec, &r)) {
+				if (r.status && !strcmp(r.status, "running") &&
+				    !store_run_finish(s, run_id, "interrupted"))
+					pr_info("matrix: run %lld in '%s' was abandoned (its process died): marked interrupted",
+						run_id, db);
+				store_run_release(&r);
+			}
+			store_close(s);
+		}
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		pr_warn("matrix: could not remove '%s' left by a killed run", dir);
+	close(fd);
+}
+
+static void mx_reap_abandoned(void)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char dir[PATH_MAX];
+
+		if (strncmp(de->d_name, MX_TMP_PREFIX, strlen(MX_TMP_PREFIX)) ||
+		    strchr(de->d_name, '\''))
+			continue;
+		snprintf(dir, sizeof(dir), "/tmp/%s", de->d_name);
+		reap_one(dir);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Take the workdir's lock (kept until the run ends) and, later, name the run. */
+static int workdir_lock(const char *workdir)
+{
+	char path[PATH_MAX + 8];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", workdir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void workdir_owner(const char *workdir, int64_t run_id, const char *db)
+{
+	char path[PATH_MAX + 8], abs[PATH_MAX];
+	FILE *f;
+
+	if (!realpath(db, abs))
+		return;
+	snprintf(path, sizeof(path), "%s/owner", workdir);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%lld\n%s\n", (long long)run_id, abs);
+		fclose(f);
+	}
+}
+
 int mx_run(const struct mx_opts *o, struct mx_result *res)
 {
 	struct mx_ctx x = { .o = o, .res = res };
@@ -520,6 +634,7 @@ int mx_run(const struct mx_opts *o, struct mx_result *res)
 	struct kjob **jobs = NULL;
 	pthread_t *th = NULL;
 	bool tmp = !o->workdir;
+	int lock_fd = -1;
 	char *empty[] = { "" };
 	char *const *clangs = o->nclangs ? o->clangs : empty;
 	char *const *mcpus = o->nmcpus ? o->mcpus : empty;
@@ -535,9 +650,11 @@ int mx_run(const struct mx_opts *o, struct mx_result *res)
 	pthread_cond_init(&x.cond, NULL);
 	x.vm_slots = vm_slots(o);
 	if (tmp) {
-		snprintf(x.workdir, sizeof(x.workdir), "/tmp/bpfgauge-matrix-XXXXXX");
+		mx_reap_abandoned();
+		snprintf(x.workdir, sizeof(x.workdir), "/tmp/" MX_TMP_PREFIX "XXXXXX");
 		if (!mkdtemp(x.workdir))
 			return bg_err(-errno);
+		lock_fd = workdir_lock(x.workdir);
 	} else {
 		snprintf(x.workdir, sizeof(x.workdir), "%s", o->workdir);
 		mkdir(x.workdir, 0755);
@@ -557,6 +674,8 @@ int mx_run(const struct mx_opts *o, struct mx_result *res)
 	} else {
 		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: resuming run %lld", (long long)x.run_id);
 	}
+	if (lock_fd >= 0)
+		workdir_owner(x.workdir, x.run_id, o->db ? o->db : STORE_DEFAULT_PATH);
 	res->run_id = x.run_id;
 
 	/* build every (clang, mcpu, input); prebuilt objects once */
@@ -632,6 +751,8 @@ out:
 		if (system(cmd))
 			bpfgauge_log(BPFGAUGE_LOG_WARN, "matrix: could not remove %s", x.workdir);
 	}
+	if (lock_fd >= 0)
+		close(lock_fd);
 	pthread_mutex_destroy(&x.lock);
 	pthread_cond_destroy(&x.cond);
 	return bg_err(err);

@@ -172,6 +172,98 @@ int store_open(const char *path, struct store **out)
 	return 0;
 }
 
+/* A "file:" URI for path with ?immutable=1; '%', '?' and '#' escaped. */
+static char *immutable_uri(const char *path)
+{
+	char *u = malloc(strlen(path) * 3 + 32), *o = u;
+
+	if (!u)
+		return NULL;
+	o += sprintf(o, "file:");
+	for (const char *p = path; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			o += sprintf(o, "%%%02X", (unsigned char)*p);
+		else
+			*o++ = *p;
+	strcpy(o, "?immutable=1");
+	return u;
+}
+
+static int ro_version(sqlite3 *db, int *ver)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*ver = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_open_ro(const char *path, struct store **out)
+{
+	struct store *st;
+	struct stat sb;
+	int ver = 0;
+
+	*out = NULL;
+	if (!path)
+		path = STORE_DEFAULT_PATH;
+	if (stat(path, &sb)) {
+		int err = -errno;
+
+		pr_warn("store: cannot open '%s': %s", path, strerror(-err));
+		return bg_err(err);
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		return bg_err(-ENOMEM);
+	}
+	/*
+	 * A WAL database needs its -shm file even to read; when that cannot be
+	 * created (another user's store, a read-only file system) read the file
+	 * as immutable instead.
+	 */
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL) !=
+		    SQLITE_OK ||
+	    ro_version(st->db, &ver)) {
+		char *uri = immutable_uri(path);
+
+		sqlite3_close(st->db);
+		st->db = NULL;
+		if (!uri ||
+		    sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+							  SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
+		    ro_version(st->db, &ver)) {
+			pr_warn("store: cannot read '%s': %s", path,
+				st->db ? sqlite3_errmsg(st->db) : "out of memory");
+			free(uri);
+			store_close(st);
+			return bg_err(-EIO);
+		}
+		free(uri);
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (ver > STORE_DB_VERSION) {
+		pr_warn("store: '%s' has schema version %d, newer than this bpfgauge knows (%d)",
+			path, ver, STORE_DB_VERSION);
+		store_close(st);
+		return bg_err(-BPFGAUGE_EBADFORMAT);
+	}
+	if (ver < STORE_DB_VERSION) {
+		pr_warn("store: '%s' has schema version %d; open it once for writing (history import, matrix) to migrate it to %d",
+			path, ver, STORE_DB_VERSION);
+		store_close(st);
+		return bg_err(-BPFGAUGE_EBADFORMAT);
+	}
+	*out = st;
+	return 0;
+}
+
 void store_close(struct store *st)
 {
 	if (!st)

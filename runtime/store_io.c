@@ -224,6 +224,43 @@ static int cell_push_rec(struct store_cell *c, struct vlog_record *r, const char
 	return 0;
 }
 
+/*
+ * A tri-state (1, 0, -1 unknown) from JSON: absent is -1; anything else
+ * out of range is an error rather than a silently wrapped int.
+ */
+static int jtri(const struct json_value *o, const char *k, int *out)
+{
+	const struct json_value *v = json_get(o, k);
+	int64_t x;
+
+	if (!v) {
+		*out = -1;
+		return 0;
+	}
+	if (json_int64(v, &x) || x < -1 || x > 1)
+		return -1;
+	*out = (int)x;
+	return 0;
+}
+
+/* The same from CSV text; "" is -1. */
+static int ttri(const char *t, int *out)
+{
+	char *e;
+	long x;
+
+	if (!*t) {
+		*out = -1;
+		return 0;
+	}
+	errno = 0;
+	x = strtol(t, &e, 10);
+	if (errno || *e || x < -1 || x > 1)
+		return -1;
+	*out = (int)x;
+	return 0;
+}
+
 static char *jstr(const struct json_value *o, const char *k)
 {
 	const struct json_value *v = json_get(o, k);
@@ -264,7 +301,11 @@ static int parse_json(const char *buf, size_t len, const char *name, struct xrun
 
 		for (const struct store_field *fl = store_run_fields; fl->name; fl++)
 			STORE_FIELD(&x[i].run, fl) = jstr(jr, fl->name);
-		x[i].run.git_dirty = (int)json_num(json_get(jr, "git_dirty"));
+		if (jtri(jr, "git_dirty", &x[i].run.git_dirty)) {
+			pr_warn("store: %s: run %zu: git_dirty must be 1, 0 or -1", name, i);
+			err = -BPFGAUGE_EBADFORMAT;
+			break;
+		}
 		x[i].cells = calloc(json_len(cells) + 1, sizeof(*x[i].cells));
 		if (!x[i].cells) {
 			err = -ENOMEM;
@@ -279,7 +320,11 @@ static int parse_json(const char *buf, size_t len, const char *name, struct xrun
 
 			for (const struct store_field *fl = store_cell_fields; fl->name; fl++)
 				STORE_FIELD(cell, fl) = jstr(jc, fl->name);
-			cell->btf = (int)json_num(json_get(jc, "btf"));
+			if (jtri(jc, "btf", &cell->btf)) {
+				pr_warn("store: %s: run %zu cell %zu: btf must be 1, 0 or -1", name, i, c);
+				err = -BPFGAUGE_EBADFORMAT;
+				break;
+			}
 			cell->seconds = json_num(json_get(jc, "seconds"));
 			for (size_t k = 0; k < json_len(progs) && !err; k++) {
 				struct vlog_record *r = vlog_record__from_json(json_at(progs, k));
@@ -387,7 +432,10 @@ static int csv_cb(char **fields, size_t n, size_t line, void *ctx_)
 		i = 0;
 		for (const struct store_field *fl = store_run_fields; fl->name; fl++)
 			STORE_FIELD(&xr->run, fl) = strdup(fld(fields, n, ctx->col_run[i++]));
-		xr->run.git_dirty = atoi(fld(fields, n, ctx->col_dirty));
+		if (ttri(fld(fields, n, ctx->col_dirty), &xr->run.git_dirty)) {
+			pr_warn("store: %s:%zu: run_git_dirty must be 1, 0 or -1", ctx->name, line);
+			return -BPFGAUGE_EBADFORMAT;
+		}
 	}
 	for (size_t k = 0; k < xr->ncells && !cell; k++) {
 		struct store_cell *c = &xr->cells[k];
@@ -412,7 +460,10 @@ static int csv_cb(char **fields, size_t n, size_t line, void *ctx_)
 		i = 0;
 		for (const struct store_field *fl = store_cell_fields; fl->name; fl++)
 			STORE_FIELD(cell, fl) = strdup(fld(fields, n, ctx->col_cell[i++]));
-		cell->btf = atoi(fld(fields, n, ctx->col_btf));
+		if (ttri(fld(fields, n, ctx->col_btf), &cell->btf)) {
+			pr_warn("store: %s:%zu: cell_btf must be 1, 0 or -1", ctx->name, line);
+			return -BPFGAUGE_EBADFORMAT;
+		}
 		cell->seconds = strtod(fld(fields, n, ctx->col_sec), NULL);
 	}
 	if (!*fld(fields, n, ctx->col_stat[VLOG_STAT_PROG]))

@@ -19,5 +19,7 @@ struct vlog_record {
 
 #define VLOG_DEFAULT_LIMIT 1000000
 #define VLOG_STACK_LIMIT 512
+/* Percentages beyond this are refused on input and clamped when computed. */
+#define VLOG_PCT_MAX 1e15
 
 #endif /* BPFGAUGE_VLOG_INTERNAL_H */

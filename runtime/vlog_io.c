@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bpfgauge/csv.h"
 #include "bpfgauge/json_read.h"
@@ -26,13 +27,21 @@ int vlog_read_file(const char *path, char **buf, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t cap = 1 << 16, n = 0;
-	char *b;
+	char *b = NULL;
 	int err = 0;
 
 	*buf = NULL;
 	*len = 0;
 	if (!f)
 		return bg_err(-errno);
+	{
+		struct stat st;
+
+		if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+			err = -EISDIR;
+			goto out;
+		}
+	}
 	b = malloc(cap);
 	if (!b) {
 		err = -ENOMEM;
@@ -79,6 +88,7 @@ struct set {
 	size_t ncols;
 	const char *name;
 	bool header_done;
+	bool warned; /* a row callback already said what is wrong */
 };
 
 static int set_add(struct set *s, struct vlog_record *r)
@@ -112,6 +122,7 @@ static int csv_row(char **f, size_t n, size_t line, void *ctx)
 		}
 		if (!any) {
 			pr_warn("verifier: %s: CSV header has no prog/prog_name column", s->name);
+			s->warned = true;
 			return -BPFGAUGE_EBADFORMAT;
 		}
 		s->ncols = n;
@@ -271,10 +282,14 @@ int vlog_records_parse(const char *buf, size_t len, const char *name,
 			const struct json_value *sv = json_get(root, "schema_version");
 			int64_t ver = 0;
 
-			if (sv && (json_int64(sv, &ver) || ver > VLOG_SCHEMA_VERSION)) {
+			if (sv && (json_int64(sv, &ver) || ver < 1)) {
+				pr_warn("verifier: %s: schema_version must be a positive integer", name);
+				json_free(root);
+				return bg_err(-BPFGAUGE_EBADFORMAT);
+			}
+			if (sv && ver > VLOG_SCHEMA_VERSION) {
 				pr_warn("verifier: %s: schema_version %s is newer than this bpfgauge (%d)",
-					name, json_num_text(sv) ? json_num_text(sv) : "?",
-					VLOG_SCHEMA_VERSION);
+					name, json_num_text(sv), VLOG_SCHEMA_VERSION);
 				json_free(root);
 				return bg_err(-BPFGAUGE_EBADFORMAT);
 			}
@@ -291,7 +306,7 @@ int vlog_records_parse(const char *buf, size_t len, const char *name,
 		err = csv_parse(buf, len, csv_row, &s);
 		if (!err && !s.header_done)
 			err = -BPFGAUGE_EBADFORMAT;
-		if (err == -BPFGAUGE_EBADFORMAT && !s.n && !s.header_done)
+		if (err == -BPFGAUGE_EBADFORMAT && !s.n && !s.header_done && !s.warned)
 			pr_warn("verifier: %s: not CSV with a header", name);
 	}
 	if (err) {

@@ -283,7 +283,14 @@ void vlog_record__set_int(struct vlog_record *r, enum vlog_stat id, int64_t v)
 
 void vlog_record__set_pct(struct vlog_record *r, enum vlog_stat id, double v)
 {
-	/* Round to the two decimals we print so text round-trips are exact. */
+	/*
+	 * Round to the two decimals we print so text round-trips are exact.
+	 * Clamp first: a crafted 1e300 must not overflow the integer cast.
+	 */
+	if (!(v >= -VLOG_PCT_MAX))
+		v = -VLOG_PCT_MAX; /* also NaN */
+	if (v > VLOG_PCT_MAX)
+		v = VLOG_PCT_MAX;
 	r->v[id].set = true;
 	r->v[id].d = (double)(long long)(v * 100.0 + (v >= 0 ? 0.5 : -0.5)) / 100.0; /* no libm */
 	r->v[id].i = (int64_t)r->v[id].d;
@@ -356,7 +363,7 @@ int vlog_record__parse_value(struct vlog_record *r, enum vlog_stat id, const cha
 
 		errno = 0;
 		d = strtod(text, &end);
-		if (errno || *end || !isfinite(d))
+		if (errno || *end || !isfinite(d) || d > VLOG_PCT_MAX || d < -VLOG_PCT_MAX)
 			return bg_err(-BPFGAUGE_EBADFORMAT);
 		vlog_record__set_pct(r, id, d);
 		return 0;

@@ -4,7 +4,7 @@
  * picks the verifier-log parser (fed in chunks whose size comes from the
  * input, with hotspots on), the record-set reader (JSON/CSV), or the gate
  * policy parser. Run longer with:
- *   build/tests/fuzz/fuzz_vlog -max_total_time=3600 CORPUS_DIR tests/data/vlogs/fixtures tests/data/vlogs/6.18
+ *   scripts/fuzz.sh 3600   (or build/tests/fuzz/fuzz_vlog CORPUS_DIR tests/fuzz/seeds/vlog)
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -74,6 +74,12 @@ struct store;
  * schema than this build knows) with a pr_warn naming the file.
  */
 int store_open(const char *path, struct store **out);
+/*
+ * Open an existing store for reading only: never creates a file or
+ * directory, works on a store of another user or on a read-only file
+ * system. -ENOENT (with a pr_warn) if path does not exist.
+ */
+int store_open_ro(const char *path, struct store **out);
 void store_close(struct store *st); /* accepts NULL */
 
 /*

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Synthetic coverage inputs for the reliability tests and the model bench.
+
+Writes a minimal ELF64 BPF relocatable object whose only content is a
+.bpfgauge.map section (the format of runtime/include/bpfgauge/cov_abi.h),
+and optionally a counter snapshot file (the format of runtime/cov_snapshot.c)
+holding one counter segment that matches it.
+
+  gen_mapping.py chain N OBJ SNAP [K]
+                                     hits mode: N blocks, each derived from
+                                     its successor (over K parallel edges,
+                                     default 1), the last one probed (hit);
+                                     every line 1..N is hit
+  gen_mapping.py flow N C OBJ SNAP   counts mode: a chain of N blocks whose
+                                     only probe is on the exit edge (count C);
+                                     every line 1..N runs C times
+  gen_mapping.py raw OBJ             the record is read from stdin as is
+                                     (no hash fix-up: crafted corruption)
+"""
+import struct
+import sys
+
+FNV_OFFSET = 0xcbf29ce484222325
+FNV_PRIME = 0x100000001b3
+SEG_MAGIC = 0x47465042  # "BPFG" in little-endian bytes (cov_abi.h)
+MODE_HITS, MODE_COUNTS = 1, 2
+EM_BPF = 247
+
+
+def fnv1a(data):
+    h = FNV_OFFSET
+    for b in data:
+        h ^= b
+        h = (h * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def record(mode, nprobes, funcs_text):
+    """Header, hash over the body (everything after the hash line, 'end' included)."""
+    body = ("mode %s\nprobes %d\nproducer gen_mapping\nfile 0 /synthetic/gen.c\n%send\n"
+            % ("hits" if mode == MODE_HITS else "counts", nprobes, funcs_text)).encode()
+    h = fnv1a(body)
+    return b"bpfgauge-map 2\nhash %016x\n" % h + body, h
+
+
+def elf(section):
+    """ELF64 LE relocatable, EM_BPF, sections: null, .bpfgauge.map, .shstrtab."""
+    shstr = b"\0.bpfgauge.map\0.shstrtab\0"
+    data = section + b"\0"
+    off_data = 64
+    off_str = off_data + len(data)
+    off_sh = (off_str + len(shstr) + 7) & ~7
+    ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + b"\0" * 9, 1, EM_BPF, 1,
+                       0, 0, off_sh, 0, 64, 0, 0, 64, 3, 2)
+    null = b"\0" * 64
+    sec = struct.pack("<IIQQQQIIQQ", 1, 1, 0, 0, off_data, len(data), 0, 0, 1, 0)
+    strs = struct.pack("<IIQQQQIIQQ", 15, 3, 0, 0, off_str, len(shstr), 0, 0, 1, 0)
+    out = ehdr + data + shstr
+    out += b"\0" * (off_sh - len(out))
+    return out + null + sec + strs
+
+
+def snapshot(mode, nprobes, h, probes):
+    hdr = struct.pack("<IHBBIIQ", SEG_MAGIC, 2, mode, 0, nprobes, 0, h)
+    value = hdr + probes
+    value += b"\0" * ((8 - len(value) % 8) % 8)
+    out = b"BPFGSNP1" + struct.pack("<II", 1, len(value)) + value
+    return out + b"\0" * ((8 - len(value) % 8) % 8)
+
+
+def chain(n, k=1):
+    lines = ["func chain 0 1 %d %d" % (n, (n - 1) * k + 2)]
+    for b in range(n):
+        lines.append("b %d %s 0:%d:0" % (b, "0" if b == n - 1 else "-", b + 1))
+    lines.append("e -1 0 - -")
+    for b in range(n - 1):
+        lines.extend(["e %d %d - -" % (b, b + 1)] * k)
+    lines.append("e %d -1 - -" % (n - 1))
+    rec, h = record(MODE_HITS, 1, "\n".join(lines) + "\n")
+    return rec, snapshot(MODE_HITS, 1, h, b"\x01")
+
+
+def flow(n, count):
+    lines = ["func flow 0 1 %d %d" % (n, n + 1)]
+    for b in range(n):
+        lines.append("b %d - 0:%d:0" % (b, b + 1))
+    lines.append("e -1 0 - -")
+    for b in range(n - 1):
+        lines.append("e %d %d - -" % (b, b + 1))
+    lines.append("e %d -1 0 -" % (n - 1))
+    rec, h = record(MODE_COUNTS, 1, "\n".join(lines) + "\n")
+    return rec, snapshot(MODE_COUNTS, 1, h, struct.pack("<Q", count))
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[1] == "raw":
+        open(argv[2], "wb").write(elf(sys.stdin.buffer.read()))
+        return 0
+    if len(argv) in (5, 6) and argv[1] == "chain":
+        rec, snap = chain(int(argv[2]), int(argv[5]) if len(argv) == 6 else 1)
+        obj, sp = argv[3], argv[4]
+    elif len(argv) == 6 and argv[1] == "flow":
+        rec, snap = flow(int(argv[2]), int(argv[3]))
+        obj, sp = argv[4], argv[5]
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    open(obj, "wb").write(elf(rec))
+    open(sp, "wb").write(snap)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
