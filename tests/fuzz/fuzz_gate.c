@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vgate_eval(pol, rows, nrows, &res))
 		goto out;
 	for (size_t i = 0; i < sizeof(gate_fmts) / sizeof(gate_fmts[0]); i++)
-		verifier_write_gate(gate_fmts[i], null, &res, rows, nrows, false);
+		verifier_write_gate(gate_fmts[i], null, &res, rows, nrows, false, NULL);
 out:
 	vgate_result_release(&res);
 	free(rows);
