@@ -130,6 +130,20 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* A failed assertion leaves the test by longjmp: the temp dir goes at exit. */
+static char lcov_tmp_dir[64];
+
+static void lcov_tmp_remove(void)
+{
+	char cmd[128];
+
+	if (!lcov_tmp_dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", lcov_tmp_dir);
+	if (system(cmd))
+		fprintf(stderr, "note: could not remove %s\n", lcov_tmp_dir);
+}
+
 /* write_lcov merges into an existing file; lcov and genhtml accept it. */
 TEST(test_lcov_merge_and_tools)
 {
@@ -139,6 +153,8 @@ TEST(test_lcov_merge_and_tools)
 
 	tmp = mkdtemp(tmpl);
 	ASSERT_TRUE(tmp != NULL);
+	snprintf(lcov_tmp_dir, sizeof(lcov_tmp_dir), "%s", tmp);
+	atexit(lcov_tmp_remove);
 	snprintf(info, sizeof(info), "%s/examples.info", tmp);
 	snprintf(errf, sizeof(errf), "%s/stderr.txt", tmp);
 	for (i = 0; i < e2e.nmajors; i++) {
