@@ -13,6 +13,7 @@
 #endif
 #pragma GCC visibility push(default)
 #include "bpfgauge/bpfgauge.h"
+#include "bpfgauge/compat.h"
 #include "bpfgauge/cov.h"
 #include "bpfgauge/csv.h"
 #include "bpfgauge/json_read.h"

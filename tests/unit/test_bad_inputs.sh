@@ -249,8 +249,8 @@ table=$(cat <<'EOF'
 2|unknown record|-|cov report m_unknown.o --snapshot flow.snap
 2|missing 'end'|-|cov report m_noend.o --snapshot flow.snap
 2|func names an unknown file id|-|cov report m_funcfile.o --snapshot flow.snap
-2|implausible block or edge count|-|cov report m_zeroblocks.o --snapshot flow.snap
-2|implausible block or edge count|-|cov report m_manyedges.o --snapshot flow.snap
+2|implausible block, edge or select count|-|cov report m_zeroblocks.o --snapshot flow.snap
+2|implausible block, edge or select count|-|cov report m_manyedges.o --snapshot flow.snap
 2|block ids must be 0..nblocks-1 in order|-|cov report m_blockorder.o --snapshot flow.snap
 2|block probe index out of range|-|cov report m_blockprobe.o --snapshot flow.snap
 2|bad line triple|-|cov report m_badtriple.o --snapshot flow.snap
@@ -264,7 +264,7 @@ table=$(cat <<'EOF'
 2|outside hits mode|-|cov report m_fromprednhits.o --snapshot flow.snap
 2|more blocks than declared|-|cov report m_moreblocks.o --snapshot flow.snap
 2|record ends inside a function|-|cov report m_inside.o --snapshot flow.snap
-2|expected a b or e record|-|cov report m_expected.o --snapshot flow.snap
+2|expected a b, e or s record|-|cov report m_expected.o --snapshot flow.snap
 2|function name starts with a digit|-|cov report m_digitname.o --snapshot flow.snap
 2|bad character in function name|-|cov report m_ctlname.o --snapshot flow.snap
 2|bad func record|-|cov report m_funcnum.o --snapshot flow.snap

@@ -44,7 +44,7 @@ expect_err "corrupted func record (edges not a number)" 2 "malformed mapping.*ba
   "$B" cov report "$T/badfunc.o" --snapshot /nonexistent
 printf 'bpfgauge-map 2\nhash 0000000000000000\nmode hits\nprobes 1\nfile 0 a.c\nfunc f 0 1 2000000 1\nend\n' |
   $GEN raw "$T/bigfunc.o"
-expect_err "func record with too many blocks" 2 "implausible block or edge count" \
+expect_err "func record with too many blocks" 2 "implausible block, edge or select count" \
   "$B" cov report "$T/bigfunc.o" --snapshot /nonexistent
 printf 'bpfgauge-map 2\nhash 0000000000000000\nmode hits\nprobes 1\nfile 0 a%%0Ab.c\nend\n' |
   $GEN raw "$T/ctlpath.o"
