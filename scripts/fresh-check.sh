@@ -33,6 +33,9 @@ deb http://deb.debian.org/debian-security bookworm-security main
 EOF
   cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
   echo "fresh-check: clean Debian 12 root in $(( $(date +%s) - t0 )) s"
+  # a machine's / is a mount point, a chroot's directory is not: without
+  # this, 'unshare -m' in the tests cannot make / private (EINVAL)
+  mount --bind "$root" "$root"
   mount -t proc proc "$root/proc"
   # rbind brings /sys/fs/bpf, tracefs and cgroups along; rslave keeps our
   # unmounts from propagating back to the host (the namespace is private too)
@@ -72,6 +75,7 @@ EOF
     [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -9 "${p#/proc/}" 2>/dev/null
   done
   umount -R "$root/dev" "$root/sys" "$root/proc" 2>/dev/null || umount -R -l "$root/dev" "$root/sys" "$root/proc" 2>/dev/null || true
+  umount "$root" 2>/dev/null || umount -l "$root" 2>/dev/null || true
   exit $rc
 fi
 
