@@ -11,10 +11,11 @@ llvm_versions=${BPFGAUGE_LLVM_VERSIONS:-"14 22"}
 # Debian 12 (debootstrap --variant=minbase) has none of them.
 pkgs=(build-essential cmake pkg-config git libbpf-dev libelf-dev zlib1g-dev
       libsqlite3-dev sqlite3 bpftool lcov libxml2-utils python3
-      bc procps iproute2 ca-certificates groff-base file debootstrap)
+      bc procps iproute2 ca-certificates groff-base file debootstrap lz4 zstd)
 # groff-base: the install test renders every man page with groff; file:
 # CPack's .deb generator reads shared-library dependencies with it;
-# debootstrap: the .deb test installs the package into a clean Debian root.
+# debootstrap: the .deb test installs the package into a clean Debian root;
+# lz4, zstd: compat reads the BTF out of cached kernel images.
 # libclang-rt-N-dev holds clang-N's sanitizer and libFuzzer runtimes (the
 # fuzz target links them; without them the target is skipped at configure).
 for v in $llvm_versions; do
