@@ -456,7 +456,7 @@ public:
 				if (Cl->Thin && Opts.Place != Placement::Naive)
 					thinProbes(M, Seg, earlyGlobal(M, 1));
 				Changed = true;
-				lowerProbes(M, Seg, Opts.TheMode);
+				lowerProbes(M, Seg);
 				M.eraseNamedMetadata(M.getNamedMetadata(earlyMarker()));
 			} else if (Opts.When == Stage::Late) {
 				Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/false).run();

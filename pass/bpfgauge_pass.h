@@ -168,11 +168,26 @@ inline const char *selectSlotsMD() { return "bpfgauge.sel"; }
 // for block splits after exit calls.
 unsigned thinProbes(llvm::Module &M, llvm::GlobalVariable *Seg, llvm::GlobalVariable *Map);
 
+// An early probe as the optimiser left it. Recognised: a form lowering and
+// thinning rewrite (a store of 1, an atomic add, a memset of hit bytes) at
+// a constant address; then Count slots from Slot, each incremented by Inc
+// (counts mode). ConstOff: the address is the segment plus a constant.
+struct ProbeAccess {
+	bool Recognised = false;
+	bool ConstOff = false;
+	uint64_t Slot = 0, Count = 1;
+	llvm::Value *Inc = nullptr;
+};
+ProbeAccess probeAccess(llvm::Instruction &I, llvm::GlobalVariable *Seg, Mode M,
+			const llvm::DataLayout &DL);
+// The mode of a segment, from its element type (i8 hits, i64 counts).
+Mode segmentMode(const llvm::GlobalVariable *Seg);
+
 // Rewrites the IR probes that survived optimisation on Seg into asm probes
-// sharing one base per function (what insertProbes emits in late mode).
-// Probes in a form it does not recognise stay IR: still exact, a few
-// instructions dearer. Returns the number of probes rewritten.
-unsigned lowerProbes(llvm::Module &M, llvm::GlobalVariable *Seg, Mode TheMode);
+// (what insertProbes emits in late mode). Probes in a form it does not
+// recognise stay IR: still exact, a few instructions dearer. Returns the
+// number of probes rewritten.
+unsigned lowerProbes(llvm::Module &M, llvm::GlobalVariable *Seg);
 
 // The segment's address as a probe before Where should use it.
 llvm::Value *localBase(llvm::GlobalVariable *Seg, llvm::Instruction *Where);

@@ -20,73 +20,79 @@
 using namespace llvm;
 
 namespace bpfgauge {
-namespace {
-
-// A recognised probe: Count copies of an increment of Inc (counts) or of a
-// store of 1 (hits) at byte offset Off, then every Stride bytes.
-struct ProbeSite {
-	Instruction *I;
-	uint64_t Off;
-	Value *Inc; // counts mode
-	uint64_t Count = 1;
-	uint64_t Stride = 1;
-};
-
-// The byte offset of Ptr into Seg, or false when Ptr is not Seg plus a
-// constant.
-bool segOffset(const DataLayout &DL, Value *Ptr, GlobalVariable *Seg, uint64_t &Off)
+ProbeAccess probeAccess(Instruction &I, GlobalVariable *Seg, Mode M, const DataLayout &DL)
 {
-	APInt Acc(DL.getIndexTypeSizeInBits(Ptr->getType()), 0);
-	Value *Base = Ptr->stripAndAccumulateConstantOffsets(DL, Acc, /*AllowNonInbounds=*/true);
+	ProbeAccess A;
+	Value *Ptr = nullptr;
+	uint64_t Hdr = 24, Elem = M == Mode::Counts ? 8 : 1;
 
-	if (Base != Seg || Acc.isNegative())
-		return false;
-	Off = Acc.getZExtValue();
-	return true;
-}
-
-bool recognise(Instruction &I, GlobalVariable *Seg, Mode M, const DataLayout &DL, ProbeSite &P)
-{
-	P = ProbeSite{&I, 0, nullptr};
 	if (auto *SI = dyn_cast<StoreInst>(&I)) {
 		auto *C = dyn_cast<ConstantInt>(SI->getValueOperand());
-		return M == Mode::Hits && !SI->isVolatile() && C && C->getBitWidth() == 8 &&
-		       C->isOne() && segOffset(DL, SI->getPointerOperand(), Seg, P.Off);
-	}
-	if (auto *RMW = dyn_cast<AtomicRMWInst>(&I)) {
-		P.Inc = RMW->getValOperand();
-		return M == Mode::Counts && RMW->getOperation() == AtomicRMWInst::Add &&
-		       RMW->use_empty() && P.Inc->getType()->isIntegerTy(64) &&
-		       segOffset(DL, RMW->getPointerOperand(), Seg, P.Off);
-	}
-	if (auto *MS = dyn_cast<MemSetInst>(&I)) {
+		Ptr = SI->getPointerOperand();
+		A.Recognised = M == Mode::Hits && !SI->isVolatile() && C && C->getBitWidth() == 8 &&
+			       C->isOne();
+	} else if (auto *RMW = dyn_cast<AtomicRMWInst>(&I)) {
+		Ptr = RMW->getPointerOperand();
+		A.Inc = RMW->getValOperand();
+		A.Recognised = M == Mode::Counts && RMW->getOperation() == AtomicRMWInst::Add &&
+			       RMW->use_empty() && A.Inc->getType()->isIntegerTy(64);
+	} else if (auto *MS = dyn_cast<MemSetInst>(&I)) {
 		// Adjacent hit stores merged by MemCpyOpt.
 		auto *Len = dyn_cast<ConstantInt>(MS->getLength());
 		auto *Val = dyn_cast<ConstantInt>(MS->getValue());
-		if (M != Mode::Hits || MS->isVolatile() || !Len || !Val || !Val->isOne() ||
-		    Len->getZExtValue() > 64)
-			return false;
-		P.Count = Len->getZExtValue();
-		return segOffset(DL, MS->getDest(), Seg, P.Off);
+		Ptr = MS->getDest();
+		A.Recognised = M == Mode::Hits && !MS->isVolatile() && Len && Val && Val->isOne() &&
+			       Len->getZExtValue() <= 64;
+		if (Len)
+			A.Count = Len->getZExtValue();
+	} else {
+		return A;
 	}
-	return false;
+	APInt Off(DL.getIndexTypeSizeInBits(Ptr->getType()), 0);
+	if (Ptr->stripAndAccumulateConstantOffsets(DL, Off, /*AllowNonInbounds=*/true) != Seg) {
+		A.Recognised = false; // the program's own memory
+		return A;
+	}
+	A.ConstOff = !Off.isNegative() && Off.getZExtValue() >= Hdr &&
+		     (Off.getZExtValue() - Hdr) % Elem == 0;
+	if (A.ConstOff)
+		A.Slot = (Off.getZExtValue() - Hdr) / Elem;
+	A.Recognised = A.Recognised && A.ConstOff;
+	return A;
+}
+
+Mode segmentMode(const GlobalVariable *Seg)
+{
+	auto *Ty = cast<ArrayType>(Seg->getValueType());
+
+	return Ty->getElementType()->isIntegerTy(64) ? Mode::Counts : Mode::Hits;
+}
+
+namespace {
+
+// A probe to lower: Count slots from Slot (a memset of hit bytes), each
+// incremented by Inc (counts).
+struct ProbeSite {
+	Instruction *I;
+	uint64_t Slot, Count;
+	Value *Inc;
+};
+
+uint64_t slotOffset(Mode M, uint64_t Slot)
+{
+	return M == Mode::Counts ? 24 + 8 * Slot : 24 + Slot;
 }
 
 } // namespace
 
-unsigned lowerProbes(Module &Mod, GlobalVariable *Seg, Mode)
+unsigned lowerProbes(Module &Mod, GlobalVariable *Seg)
 {
 	const DataLayout &DL = Mod.getDataLayout();
-	auto *Ty = dyn_cast<ArrayType>(Seg->getValueType());
+	Mode M = segmentMode(Seg);
 	unsigned Lowered = 0;
 
-	if (!Ty)
-		return 0;
-	// The segment's element type says the mode, whatever the options say now.
-	Mode M = Ty->getElementType()->isIntegerTy(64) ? Mode::Counts : Mode::Hits;
 	for (Function &F : Mod) {
 		std::vector<ProbeSite> Sites;
-		ProbeSite P;
 
 		if (F.isDeclaration())
 			continue;
@@ -99,10 +105,12 @@ unsigned lowerProbes(Module &Mod, GlobalVariable *Seg, Mode)
 			for (Instruction &I : BB) {
 				if (isExitCall(I))
 					First.clear();
-				if (!recognise(I, Seg, M, DL, P))
+				ProbeAccess A = probeAccess(I, Seg, M, DL);
+				if (!A.Recognised)
 					continue;
+				ProbeSite P{&I, A.Slot, A.Count, A.Inc};
 				auto *C = dyn_cast_or_null<ConstantInt>(P.Inc);
-				auto It = C ? First.find(P.Off) : First.end();
+				auto It = C ? First.find(P.Slot) : First.end();
 				if (It != First.end()) {
 					ProbeSite &Into = Sites[It->second];
 					auto *Sum = cast<ConstantInt>(Into.Inc);
@@ -112,18 +120,17 @@ unsigned lowerProbes(Module &Mod, GlobalVariable *Seg, Mode)
 					continue;
 				}
 				if (C)
-					First[P.Off] = Sites.size();
+					First[P.Slot] = Sites.size();
 				Sites.push_back(P);
 			}
 		}
 		if (Sites.empty())
 			continue;
-		// Each asm probe shares its block's base (localBase).
-		Value *Base = Seg;
+		// Each asm probe finds its base itself (localBase).
 		for (const ProbeSite &S : Sites) {
 			bool Ok = true;
 			for (uint64_t k = 0; k < S.Count && Ok; k++)
-				Ok = emitAsmProbe(M, Base, S.Off + k * S.Stride, S.Inc, S.I) != nullptr;
+				Ok = emitAsmProbe(M, Seg, slotOffset(M, S.Slot + k), S.Inc, S.I) != nullptr;
 			if (!Ok) { // out of the asm offset range: stays IR, with the sum
 				if (auto *RMW = dyn_cast<AtomicRMWInst>(S.I))
 					RMW->setOperand(1, S.Inc);

@@ -49,54 +49,6 @@ struct FuncWork {
 	std::map<std::pair<BasicBlock *, unsigned>, uint64_t> Copies;
 };
 
-// Seg's probe slot accessed by I at a constant offset, with the increment
-// (counts) and the number of consecutive slots (a memset of hit bytes).
-struct Access {
-	bool Recognised = false;
-	bool ConstOff = false;
-	uint64_t Slot = 0, Count = 1, Inc = 1;
-};
-
-Access classify(Instruction &I, GlobalVariable *Seg, Mode M, const DataLayout &DL)
-{
-	Access A;
-	Value *Ptr = nullptr;
-	uint64_t Hdr = 24, Elem = M == Mode::Counts ? 8 : 1;
-
-	if (auto *SI = dyn_cast<StoreInst>(&I)) {
-		Ptr = SI->getPointerOperand();
-		auto *C = dyn_cast<ConstantInt>(SI->getValueOperand());
-		A.Recognised = M == Mode::Hits && !SI->isVolatile() && C && C->getBitWidth() == 8 &&
-			       C->isOne();
-	} else if (auto *RMW = dyn_cast<AtomicRMWInst>(&I)) {
-		Ptr = RMW->getPointerOperand();
-		auto *C = dyn_cast<ConstantInt>(RMW->getValOperand());
-		A.Recognised = M == Mode::Counts && RMW->getOperation() == AtomicRMWInst::Add &&
-			       RMW->use_empty() && C && C->getBitWidth() == 64;
-		if (C)
-			A.Inc = C->getZExtValue();
-	} else if (auto *MS = dyn_cast<MemSetInst>(&I)) {
-		Ptr = MS->getDest();
-		auto *Len = dyn_cast<ConstantInt>(MS->getLength());
-		auto *Val = dyn_cast<ConstantInt>(MS->getValue());
-		A.Recognised = M == Mode::Hits && !MS->isVolatile() && Len && Val && Val->isOne();
-		if (Len)
-			A.Count = Len->getZExtValue();
-	} else {
-		return A;
-	}
-	APInt Off(DL.getIndexTypeSizeInBits(Ptr->getType()), 0);
-	Value *Base = Ptr->stripAndAccumulateConstantOffsets(DL, Off, /*AllowNonInbounds=*/true);
-	if (Base != Seg)
-		return A;
-	A.ConstOff = !Off.isNegative() && Off.getZExtValue() >= Hdr &&
-		     (Off.getZExtValue() - Hdr) % Elem == 0;
-	if (A.ConstOff)
-		A.Slot = (Off.getZExtValue() - Hdr) / Elem;
-	A.Recognised = A.Recognised && A.ConstOff;
-	return A;
-}
-
 // The slots an address may point to, through phis and selects of constant
 // offsets into Seg; false when it may point elsewhere or anywhere.
 bool possibleSlots(Value *Ptr, GlobalVariable *Seg, Mode M, const DataLayout &DL,
@@ -186,6 +138,13 @@ void unsinkPhiProbes(Function &F, GlobalVariable *Seg, Mode M, const DataLayout 
 		if (Phi->use_empty())
 			Phi->eraseFromParent();
 	}
+}
+
+// A copy thinning can move: a probe in a form lowering knows whose
+// increment is a constant (a select probe's is its condition).
+bool thinnable(const ProbeAccess &A, Mode M)
+{
+	return A.Recognised && (M == Mode::Hits || isa<ConstantInt>(A.Inc));
 }
 
 // Does I touch the segment at all (with an address we may not know)?
@@ -294,7 +253,7 @@ unsigned thinProbes(Module &Mod, GlobalVariable *Seg, GlobalVariable *Map)
 	    !isa<ConstantDataSequential>(Map->getInitializer()) ||
 	    !isa<ConstantDataSequential>(Seg->getInitializer()))
 		return 0;
-	Mode M = Ty->getElementType()->isIntegerTy(64) ? Mode::Counts : Mode::Hits;
+	Mode M = segmentMode(Seg);
 	uint64_t NSlots = M == Mode::Counts ? Ty->getNumElements() - 3 : Ty->getNumElements() - 24;
 
 	// Each function's splits and new blocks, kept for its plan.
@@ -310,8 +269,8 @@ unsigned thinProbes(Module &Mod, GlobalVariable *Seg, GlobalVariable *Map)
 			for (Instruction &I : BB) {
 				if (!touchesSeg(I, Seg))
 					continue;
-				Access A = classify(I, Seg, M, DL);
-				if (A.Recognised && A.Slot + A.Count <= NSlots)
+				ProbeAccess A = probeAccess(I, Seg, M, DL);
+				if (thinnable(A, M) && A.Slot + A.Count <= NSlots)
 					continue;
 				if (!A.ConstOff) {
 					// A select probe says which slots it touches; a
@@ -358,12 +317,14 @@ unsigned thinProbes(Module &Mod, GlobalVariable *Seg, GlobalVariable *Map)
 			for (Instruction &I : BB) {
 				if (!touchesSeg(I, Seg))
 					continue;
-				Access A = classify(I, Seg, M, DL);
-				if (!A.Recognised || Kept[A.Slot])
+				ProbeAccess A = probeAccess(I, Seg, M, DL);
+				if (!thinnable(A, M) || Kept[A.Slot])
 					continue;
 				for (uint64_t k = 0; k < A.Count; k++) {
 					uint64_t &Mult = W.Copies[{&BB, (unsigned)(A.Slot + k)}];
-					Mult = M == Mode::Counts ? Mult + A.Inc : 1;
+					Mult = M == Mode::Counts
+						       ? Mult + cast<ConstantInt>(A.Inc)->getZExtValue()
+						       : 1;
 					Thinned.insert(A.Slot + k);
 				}
 				W.Erase.push_back(&I);
