@@ -2,7 +2,7 @@
 /*
  * bpfgauge compat: will each program of these objects load and attach on
  * that kernel, and if not, why? Predicts from the kernel's facts with the
- * rule table (runtime/compat_rules.c); --live also loads and attaches each
+ * rule table (runtime/compat/compat_rules.c); --live also loads and attaches each
  * program on the running kernel and says whether the prediction held.
  */
 #include <errno.h>

@@ -20,6 +20,9 @@
 #include "main.h"
 #include "matrix_report.h"
 
+/* what a matrix guest runs: this CLI's own capture, printed as JSON */
+#define GUEST_CAPTURE MX_GUEST_CLI " -q matrix capture"
+
 /* Split "a,b,c" into a NULL-terminated array (the strings point into a copy). */
 static char **split_list(const char *s, size_t *n)
 {
@@ -211,7 +214,8 @@ static int do_capture(int argc, char **argv)
 	}
 	if (kernel && strcmp(kernel, "host")) {
 		char path[4096], work[] = "/tmp/bpfgauge-vm-XXXXXX", cmd[4200];
-		struct mx_vm_opts vo = { .workdir = work, .timeout_s = timeout };
+		struct mx_vm_opts vo = { .workdir = work, .timeout_s = timeout,
+					 .guest_cmd = full ? GUEST_CAPTURE " --full-logs" : GUEST_CAPTURE };
 		struct vm_result vr;
 
 		if (vm_kernel_resolve(kernel, path, sizeof(path))) {
@@ -223,7 +227,7 @@ static int do_capture(int argc, char **argv)
 			p_err("matrix capture: mkdtemp: %s", strerror(errno));
 			return EXIT_ERROR;
 		}
-		err = mx_capture_vm(path, argv + optind, argc - optind, full, &vo, &c, &vr);
+		err = mx_capture_vm(path, argv + optind, argc - optind, &vo, &c, &vr);
 		if (err) {
 			p_err("matrix capture: %s: %s", path, vr.error);
 			fprintf(stderr, "--- console tail ---\n%s\n---\n", vr.console_tail ? vr.console_tail : "");
@@ -356,7 +360,7 @@ int do_matrix_run(int argc, char **argv)
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ 0 },
 	};
-	struct mx_opts o = { .sz = sizeof(o), .db = STORE_DEFAULT_PATH };
+	struct mx_opts o = { .sz = sizeof(o), .db = STORE_DEFAULT_PATH, .guest_cmd = GUEST_CAPTURE };
 	const char *baseline = NULL, *policy = NULL, *outdir = NULL;
 	char *clangs = NULL, *mcpus = NULL, *kernels = NULL;
 	bool no_progress = false;

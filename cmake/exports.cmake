@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Writes the export list of libbpfgauge from its public headers: every
-# function declared in runtime/include/bpfgauge/*.h, and nothing else (jw_*,
+# function declared in runtime/include/bpfgauge/*.h and fmt/include/bpfgauge/*.h,
+# and nothing else (jw_*,
 # markup_*, the writers' tables stay internal). Run as a script:
-#   cmake -DINCLUDE_DIR=runtime/include/bpfgauge -DMAP=out.map -DSYMS=out.syms -P exports.cmake
+#   cmake "-DINCLUDE_DIRS=runtime/include/bpfgauge;fmt/include/bpfgauge" -DMAP=out.map -DSYMS=out.syms -P exports.cmake
 # MAP is a GNU ld version script for the shared library; SYMS is one name per
 # line for objcopy --keep-global-symbols (the installed static library).
-file(GLOB HEADERS "${INCLUDE_DIR}/*.h")
+set(HEADERS "")
+foreach(d ${INCLUDE_DIRS})
+  file(GLOB _h "${d}/*.h")
+  list(APPEND HEADERS ${_h})
+endforeach()
 set(_names "")
 foreach(h ${HEADERS})
   file(STRINGS "${h}" _lines)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* lcov tracefile writer (geninfo format, as lcov 1.x/2.x and genhtml read it). */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cov_writers.h"
 
@@ -56,4 +58,63 @@ const struct cov_writer *cov_writer_find(const char *name)
 		if (!strcmp(all[i]->name, name))
 			return all[i];
 	return NULL;
+}
+
+/*
+ * bpfgauge_cov_write_lcov() (declared in bpfgauge/cov.h) lives with the lcov
+ * writer: the runtime below never calls a writer.
+ */
+struct lcov_ctx {
+	struct cov_model **tests;
+	size_t n;
+};
+
+static int lcov_cb(void *ctx, void *file)
+{
+	struct lcov_ctx *c = ctx;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < c->n; i++)
+		err = lcov_write(file, c->tests[i]);
+	return err;
+}
+
+int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path)
+{
+	struct lcov_ctx c = { NULL, 0 };
+	struct cov_model *same;
+	struct stat st;
+	bool direct;
+	int err, lock = -1;
+
+	if (!strcmp(path, "-"))
+		return bpfgauge_write_stdout(lcov_cb, &(struct lcov_ctx){ (struct cov_model **)&model, 1 });
+	/*
+	 * read-merge-rename under the directory lock: a second writer reads
+	 * only after the first renamed, so neither run's counts are lost
+	 */
+	/* a device, FIFO or /dev/stdout-like alias is written through: no merge */
+	direct = (!stat(path, &st) && !S_ISREG(st.st_mode)) || !strncmp(path, "/dev/", 5) ||
+		 !strncmp(path, "/proc/", 6);
+	if (!direct) {
+		err = bpfgauge_out_lock(path, &lock);
+		if (err)
+			return err;
+	}
+	/* the file keeps one block per test name; this model merges into its own */
+	err = direct ? -ENOENT : cov_tests__read_lcov(&c.tests, &c.n, path);
+	if (err == -ENOENT)
+		err = 0;
+	if (err)
+		goto out;
+	same = cov_tests__get(&c.tests, &c.n, cov_model__test_name(model));
+	err = same ? cov_model__merge(same, model) : -ENOMEM;
+	if (!err)
+		err = bpfgauge_write_locked(path, lcov_cb, &c);
+out:
+	cov_tests__free(c.tests, c.n);
+	bpfgauge_out_unlock(lock);
+	if (err < 0)
+		errno = -err;
+	return err;
 }

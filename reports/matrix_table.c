@@ -11,6 +11,7 @@
 #include "json_writer.h"
 #include "matrix_grid.h"
 #include "matrix_report.h"
+#include "vlog_json.h"
 
 static void col_of(const struct store_cell *c, struct grid_col *col)
 {

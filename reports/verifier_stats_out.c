@@ -11,6 +11,7 @@
 #include "bpfgauge/csv.h"
 #include "json_writer.h"
 #include "verifier_report.h"
+#include "vlog_json.h"
 
 #define CELL 512
 

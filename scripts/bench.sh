@@ -131,7 +131,7 @@ done
 # ---- 2. run-time cost -------------------------------------------------------------
 if ! skip 2; then
 	bench_log "figure 2: run-time cost (BPF_PROG_TEST_RUN / bpf stats)"
-	gcc -O2 -I"$SRC/tests/e2e" "$SRC/tests/bench/bench_runtime.c" -o "$BENCH_CACHE/bench_runtime" -lbpf
+	gcc -O2 -I"$SRC/bpf/runner" "$SRC/tests/bench/bench_runtime.c" -o "$BENCH_CACHE/bench_runtime" -lbpf
 	"$BENCH_CACHE/bench_runtime" "$EX" 9 1000 100 >"$OUT/runtime.jsonl"
 fi
 

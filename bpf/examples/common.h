@@ -4,7 +4,7 @@
  * source, so each has an FN record, and its lines and branches count what
  * the source ran, summed over every call site of every program that uses
  * it. The cov:/fn:/br: annotations here are therefore totals over all
- * examples and their fixed inputs (tests/e2e/examples.c); the per-program
+ * examples and their fixed inputs (bpf/runner/examples.c); the per-program
  * split is given in the comments.
  */
 #ifndef BPFGAUGE_EXAMPLES_COMMON_H

@@ -6,7 +6,7 @@
  * the first payload bytes with a bounded loop that is deliberately not
  * unrolled: 4 iterations and 5 condition checks per kept packet.
  *
- * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN; the skb starts at
+ * Fixed input (bpf/runner/examples.c, BPF_PROG_TEST_RUN; the skb starts at
  * the IP header), 5 packets:
  *   S1 IPv4/UDP to 53, payload 01 00 00 01   -> keep (2 zero bytes)
  *   S2 IPv4/UDP to 53, payload ff ff ff ff   -> keep (no zero byte)

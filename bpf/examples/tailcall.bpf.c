@@ -8,7 +8,7 @@
  * empty. Each tail-called program is a function of the source with its own
  * FN record, entered once per tail call.
  *
- * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN of tailcall), 5
+ * Fixed input (bpf/runner/examples.c, BPF_PROG_TEST_RUN of tailcall), 5
  * packets:
  *   K1 IPv4/UDP, TTL 64   -> slot 0: tail_ipv4 -> PASS
  *   K2 ARP                -> slot 1: tail_arp  -> DROP

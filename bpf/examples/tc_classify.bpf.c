@@ -3,7 +3,7 @@
  * tc classifier: a switch on the IPv4 protocol sets skb->priority or
  * skb->mark, or drops ICMP; each case line counts the packets of its case.
  *
- * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN), 7 packets:
+ * Fixed input (bpf/runner/examples.c, BPF_PROG_TEST_RUN), 7 packets:
  *   T1 IPv4/TCP              -> OK, priority 6
  *   T2 IPv4/UDP              -> OK, UDP stat
  *   T3 IPv4/UDP              -> OK, UDP stat

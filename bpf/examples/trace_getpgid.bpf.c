@@ -6,7 +6,7 @@
  * foreign_events, which the runner reads back so that a test can tell when
  * another process perturbed the counts and run again.
  *
- * Fixed input (tests/e2e/examples.c): the runner calls
+ * Fixed input (bpf/runner/examples.c): the runner calls
  *   getpgid(0) three times, getpgid(getpid()) twice, getpgid(1) once.
  * pid 0 and the caller's pid are "self" (3 + 2 = 5); pid 1 is "other".
  * The annotations assume no foreign event during the run.

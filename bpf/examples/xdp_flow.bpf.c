@@ -11,7 +11,7 @@
  * likely/unlikely, a statement macro with a branch inside, and a hash-map
  * lookup with its NULL check.
  *
- * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN; the runner empties
+ * Fixed input (bpf/runner/examples.c, BPF_PROG_TEST_RUN; the runner empties
  * flows first), 13 packets. Every IPv4 packet goes to 10.0.0.2 from port
  * 12345 (X12, X13: port 0); "payload" is the 4 bytes after the UDP header.
  *   X1  ARP (42 bytes)                            -> PASS   (not IPv4)

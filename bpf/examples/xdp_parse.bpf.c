@@ -4,7 +4,7 @@
  * IPv4 with a checksum check (another unrolled loop, in common.h). It counts
  * what it saw in xdp_stats and drops truncated or corrupt packets.
  *
- * Fixed input (tests/e2e/examples.c, BPF_PROG_TEST_RUN), 6 packets:
+ * Fixed input (bpf/runner/examples.c, BPF_PROG_TEST_RUN), 6 packets:
  *   P1 IPv4/UDP                    -> PASS (UDP)
  *   P2 802.1Q, IPv4/TCP            -> PASS
  *   P3 802.1Q, 802.1Q, IPv4/UDP    -> PASS (UDP)

@@ -2,7 +2,7 @@
 /*
  * Run-time cost of the coverage probes: ns per run of each bundled example,
  * plain vs hits vs counts objects of one clang, on the examples' fixed inputs
- * (tests/e2e/examples.c, included so the inputs and expected verdicts are the
+ * (bpf/runner/examples.c, included so the inputs and expected verdicts are the
  * ones the e2e tests check). Packet programs are timed by the kernel under
  * BPF_PROG_TEST_RUN with repeat=N (its per-run average); syscall programs
  * refuse repeat and the tracepoint is not test-runnable, so those are timed

@@ -8,7 +8,7 @@
 # through `cov report` from a snapshot. Prints the wall and CPU seconds of
 # each; the target is about one second for the whole report (parse 40 MB
 # of mapping, model, write 12 MB of lcov) so that the validator's limits
-# (COV_MAX_BLOCKS, COV_MAX_EDGES in runtime/cov_internal.h) stay honest.
+# (COV_MAX_BLOCKS, COV_MAX_EDGES in runtime/cov/cov_internal.h) stay honest.
 set -euo pipefail
 B=${BPFGAUGE:?}
 SRC=${BPFGAUGE_SRC:?}

@@ -4,7 +4,7 @@
 # (bpf/examples, unchanged) are compiled for the host with clang's
 # source-based coverage, against host stand-ins for the BPF helpers and maps
 # (tests/e2e/oracle: shim headers, host_bpf.c), run on the same fixed inputs
-# as the BPF runs (tests/e2e/examples.c, through oracle_run.c, which checks
+# as the BPF runs (bpf/runner/examples.c, through oracle_run.c, which checks
 # every result), and exported with `llvm-cov export -format=lcov`.
 #   1. The annotations must equal the oracle, with every clang from 19 on
 #      that can build it: this checks the ground truth independently of
@@ -42,7 +42,7 @@ oracle_build() {
       -c "$O/glue.c" -o "$d/$e.o" 2>"$d/cc.err" || { cat "$d/cc.err"; return 1; }
     objs+=("$d/$e.o")
   done
-  "$cc" -O1 -g -Wall -I"$src/tests/e2e" -I"$O" -c "$O/oracle_run.c" -o "$d/run.o" 2>"$d/cc.err" &&
+  "$cc" -O1 -g -Wall -I"$src/bpf/runner" -I"$O" -c "$O/oracle_run.c" -o "$d/run.o" 2>"$d/cc.err" &&
     "$cc" -O1 -g -Wall -c "$O/host_bpf.c" -o "$d/host.o" 2>>"$d/cc.err" &&
     "$cc" -fprofile-instr-generate "${objs[@]}" "$d/run.o" "$d/host.o" -o "$d/oracle" -lbpf \
       2>>"$d/cc.err" || { cat "$d/cc.err"; return 1; }

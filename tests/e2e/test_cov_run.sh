@@ -35,7 +35,7 @@ ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 
 L=$src/tests/e2e/loaders
-"$cc" -O2 -Wall -I"$src/tests/e2e" -o "$tmp/ex_loader" "$L/ex_loader.c" -lbpf -lelf -lz -lpthread ||
+"$cc" -O2 -Wall -I"$src/bpf/runner" -o "$tmp/ex_loader" "$L/ex_loader.c" -lbpf -lelf -lz -lpthread ||
   { echo "FAIL: cannot build ex_loader"; exit 1; }
 # built by CMake with the same flags as libbpfgauge (sanitizers in CI)
 [ -x "$build/tests/lcov_annot" ] || { echo "FAIL: $build/tests/lcov_annot not built"; exit 1; }
@@ -102,7 +102,7 @@ for m in ${majors//,/ }; do
     n=$(basename "$o" .bpf.o)
     bpftool gen skeleton "$o" name "ex_$n" >"$t/skel/ex_$n.skel.h" 2>>"$t/skel.gen.log" || bad "llvm-$m: bpftool gen skeleton $n"
   done
-  if "$cc" -O2 -Wall -I"$src/tests/e2e" -I"$t/skel" -o "$t/skel_loader" "$L/skel_loader.c" -lbpf -lelf -lz; then
+  if "$cc" -O2 -Wall -I"$src/bpf/runner" -I"$t/skel" -o "$t/skel_loader" "$L/skel_loader.c" -lbpf -lelf -lz; then
     covrun "$t/skel.info" "$t/skel.log" --objects "$D" -- "$t/skel_loader" 2
     rc=$?; [ $rc = 0 ] && ok "llvm-$m skeleton loader: exit 0" || { bad "llvm-$m skeleton loader: exit $rc"; cat "$t/skel.log"; }
     check "llvm-$m skeleton loader x2 counts" "$t/skel.info" counts 2

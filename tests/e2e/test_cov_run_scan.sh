@@ -33,7 +33,7 @@ fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 
-"$cc" -O2 -Wall -I"$src/tests/e2e" -o "$tmp/ex_loader" "$src/tests/e2e/loaders/ex_loader.c" \
+"$cc" -O2 -Wall -I"$src/bpf/runner" -o "$tmp/ex_loader" "$src/tests/e2e/loaders/ex_loader.c" \
   -lbpf -lelf -lz -lpthread || { echo "FAIL: cannot build ex_loader"; exit 1; }
 cp "$build/tests/lcov_annot" "$tmp/lcov_annot" || { echo "FAIL: lcov_annot not built"; exit 1; }
 

@@ -48,7 +48,7 @@ command -v "clang-$m" >/dev/null || { echo "SKIP: clang-$m (the newest installed
 
 # the exported symbols: exactly the functions of the public headers
 nm -D --defined-only "$P/lib/libbpfgauge.so.0" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort >"$tmp/exported"
-cat "$src"/runtime/include/bpfgauge/*.h | grep -E '^[A-Za-z_][^(#]*[ *][a-z_][a-z0-9_]*\(' | grep -vE '^(static|typedef)' |
+cat "$src"/runtime/include/bpfgauge/*.h "$src"/fmt/include/bpfgauge/*.h | grep -E '^[A-Za-z_][^(#]*[ *][a-z_][a-z0-9_]*\(' | grep -vE '^(static|typedef)' |
   sed -E 's/^[^(]*[ *]([a-z_][a-z0-9_]*)\(.*/\1/' | sort -u >"$tmp/declared"
 if cmp -s "$tmp/exported" "$tmp/declared"; then
   ok "libbpfgauge.so exports exactly the $(wc -l <"$tmp/declared") public functions"

@@ -13,14 +13,15 @@ mkdir -p "$out/obj"
 flags=(-g -O1 -std=gnu11 -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=all -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
        -DBPFGAUGE_VERSION=\"fuzz\" -DBPFGAUGE_LLVM_MAJORS_STR=\"\"
-       -I"$src/runtime/include" -I"$src/runtime" -I"$src/reports" -I"$src/tests/fuzz")
+       -I"$src/runtime/include" -I"$src/fmt/include" -I"$src/fmt" -I"$src/reports" -I"$src/tests/fuzz")
+for d in "$src"/runtime/*/; do flags+=(-I"$d"); done
 objs=()
 pids=()
-for f in "$src"/runtime/*.c "$src"/reports/*.c; do
+for f in "$src"/fmt/*.c "$src"/runtime/*/*.c "$src"/reports/*.c; do
   case $(basename "$f") in cov_trace.c) continue ;; esac
   o="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.c}").o"
   objs+=("$o")
-  if [ ! -e "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$src/runtime" "$src/reports" -name '*.h' -newer "$o" -print -quit)" ]; then
+  if [ ! -e "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$src/fmt" "$src/runtime" "$src/reports" -name '*.h' -newer "$o" -print -quit)" ]; then
     "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$f" -o "$o" &
     pids+=($!)
     # two at a time: the machine is shared

@@ -4,7 +4,7 @@
 
 Writes a minimal ELF64 BPF relocatable object whose only content is a
 .bpfgauge.map section (the format of runtime/include/bpfgauge/cov_abi.h),
-and optionally a counter snapshot file (the format of runtime/cov_snapshot.c)
+and optionally a counter snapshot file (the format of runtime/cov/cov_snapshot.c)
 holding one counter segment that matches it.
 
   gen_mapping.py chain N OBJ SNAP [K]

@@ -34,6 +34,7 @@
 
 #include "bpfgauge/bpfgauge.h"
 #include "bpfgauge/cov_abi.h"
+#include "bpfgauge/file.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -174,6 +175,9 @@ int bpfgauge_cov_reset(struct bpf_object *obj);
  */
 int cov_tests__read_lcov(struct cov_model ***tests, size_t *n, const char *path);
 void cov_tests__free(struct cov_model **tests, size_t n); /* accepts NULL */
+/* The model of test_name in *tests (NULL or "" = unnamed), appended empty if
+ * there is none yet; NULL when out of memory. */
+struct cov_model *cov_tests__get(struct cov_model ***tests, size_t *n, const char *test_name);
 
 /*
  * Write model as lcov to path, merged with what path already holds (if it
@@ -183,36 +187,6 @@ void cov_tests__free(struct cov_model **tests, size_t n); /* accepts NULL */
  * any error the old file is untouched and the temp file removed.
  */
 int bpfgauge_cov_write_lcov(const struct cov_model *model, const char *path);
-
-/*
- * Write path with whatever write(ctx, FILE *) writes; write returns 0 or a
- * negative error. How depends on what path is:
- * - "-": stdout, flushed and checked for write errors;
- * - a regular file, or nothing yet: replaced atomically (temp file in the
- *   same directory, fsync, rename) under an flock on that directory; the
- *   file keeps its permissions; temp files of earlier killed writers are
- *   removed; on error the old file is kept;
- * - a symlink: followed (also when dangling); its final target is replaced
- *   in its own directory and the link stays;
- * - a char or block device, FIFO or socket: opened and written directly,
- *   never replaced; /dev/stdout, /dev/fd/N and /proc/... are opened for
- *   append and written through; a directory is refused (EISDIR).
- * Errors are logged once, naming path.
- */
-int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file), void *ctx);
-
-/*
- * Lock the directory path's target lives in (flock, exclusive, blocking)
- * for a read-modify-write of path; *lock_fd is released with
- * bpfgauge_out_unlock(). Inside, write with bpfgauge_write_locked() (the
- * same as bpfgauge_write_atomic() without taking the lock again).
- */
-int bpfgauge_out_lock(const char *path, int *lock_fd);
-void bpfgauge_out_unlock(int lock_fd);
-int bpfgauge_write_locked(const char *path, int (*write)(void *ctx, void *file), void *ctx);
-
-/* write(ctx, stdout), flushed; a write error (EPIPE, ENOSPC) is returned. */
-int bpfgauge_write_stdout(int (*write)(void *ctx, void *file), void *ctx);
 
 /* ---- out-of-process collection ----------------------------------------- */
 

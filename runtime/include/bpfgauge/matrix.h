@@ -56,7 +56,13 @@ struct mx_vm_opts {
 	int timeout_s;        /* 0 = 300 */
 	int mem_mb;           /* 0 = 1024 */
 	int cpus;             /* guest vCPUs; 0 = 1 */
+	/* The guest's command before the object paths: it must print a capture
+	 * document (mx_capture_parse) on stdout. The static CLI is copied to
+	 * MX_GUEST_CLI; the bpfgauge command passes its own `matrix capture`. */
+	const char *guest_cmd;
 };
+
+#define MX_GUEST_CLI "/bin/bpfgauge"
 
 /*
  * Boot kernel (an image path) once with all objects and capture their
@@ -64,7 +70,7 @@ struct mx_vm_opts {
  * with vr->error and vr->console_tail set; out is then empty. Record files
  * are the host paths given. The caller releases out and vr.
  */
-int mx_capture_vm(const char *kernel, char *const *paths, size_t n, bool full_logs,
+int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 		  const struct mx_vm_opts *o, struct mx_capture *out, struct vm_result *vr);
 
 /* Last lines of a log (at most max_lines), malloc'ed; NULL for NULL. */
@@ -89,6 +95,7 @@ struct mx_opts {
 	int vm_jobs;                      /* VMs booted at once; 0 = vm_max_parallel() / vm_cpus */
 	bool resume;                      /* continue an unfinished run of the same matrix */
 	bool progress;                    /* progress line on stderr */
+	const char *guest_cmd;            /* kernel axis: see struct mx_vm_opts */
 };
 
 struct mx_result {

@@ -249,16 +249,7 @@ int vlog_parser__set_insn_line(struct vlog_parser *p, uint32_t insn, const char 
 int vlog_parser__set_insn_loc(struct vlog_parser *p, uint32_t insn, const char *file,
 			      int line, const char *src);
 
-/*
- * A record as one JSON object (our machine format): stat name -> value,
- * unset stats left out. fields (nf of them) picks and orders stats; NULL
- * writes all. Percentages are written as their text form so JSON and CSV
- * carry the same value.
- */
-struct json_writer;
 struct json_value;
-void vlog_record__write_json(struct json_writer *jw, const struct vlog_record *r,
-			     const int *fields, size_t nf);
 /*
  * Read one record object; unknown keys are skipped. -BPFGAUGE_EBADFORMAT if
  * o is not an object or a value does not parse (*bad_key names it, if

@@ -2,7 +2,7 @@
 /*
  * ex_loader: a plain libbpf loader (it does not link libbpfgauge) of the
  * bundled examples, scripted by its arguments, for the `cov run` tests.
- * It runs the examples' fixed inputs (tests/e2e/examples.c) so the coverage
+ * It runs the examples' fixed inputs (bpf/runner/examples.c) so the coverage
  * must equal the annotations, and it does what awkward real loaders do:
  * fork children that each load the same objects, exit within a millisecond
  * of the last test run, wait for a signal, or step through tests while the

@@ -2,7 +2,7 @@
 /*
  * The coverage oracle's driver: runs the example programs, compiled for the
  * host with clang's source-based coverage (glue.c, host_bpf.c), on the same
- * fixed inputs as the BPF runs (tests/e2e/examples.c, included here), with
+ * fixed inputs as the BPF runs (bpf/runner/examples.c, included here), with
  * the contexts BPF_PROG_TEST_RUN and the getpgid tracepoint give them, and
  * checks every result against the value the program must return. Its
  * profile, exported by llvm-cov, is the oracle that test_cov_oracle.sh

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Every file bpfgauge writes goes through here. A regular file (or a path
+ * Every file bpfgauge writes goes through here, and whole files are read
+ * back here too (bpfgauge_read_file). A regular file (or a path
  * that does not exist yet) is replaced atomically: a temp file in the
  * target's own directory, fsync, rename, all under an flock on that
  * directory so that parallel writers (CI jobs sharing a workspace) take
@@ -24,7 +25,7 @@
 #include <unistd.h>
 
 #include "bpfgauge_internal.h"
-#include "cov_internal.h"
+#include "bpfgauge/file.h"
 
 #define TMP_SUFFIX ".tmp."
 
@@ -303,4 +304,73 @@ int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file),
 	err = bpfgauge_write_locked(path, write, ctx);
 	bpfgauge_out_unlock(lock);
 	return err;
+}
+
+char *bpfgauge_read_file(const char *path, size_t max_len, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 1 << 16, n = 0;
+	struct stat st;
+	char *b = NULL;
+	int err = 0;
+
+	*len = 0;
+	if (!f)
+		return bg_err_ptr(-errno);
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		err = -EISDIR;
+		goto out;
+	}
+	b = malloc(cap);
+	if (!b) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		size_t r;
+
+		if (n + 1 >= cap) {
+			char *m = realloc(b, cap * 2);
+
+			if (!m) {
+				err = -ENOMEM;
+				goto out;
+			}
+			b = m;
+			cap *= 2;
+		}
+		r = fread(b + n, 1, cap - n - 1, f);
+		n += r;
+		if (max_len && n > max_len) {
+			err = -EFBIG;
+			break;
+		}
+		if (r == 0) {
+			if (ferror(f))
+				err = -EIO;
+			break;
+		}
+	}
+out:
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(b);
+		return bg_err_ptr(err);
+	}
+	b[n] = 0;
+	*len = n;
+	return b;
+}
+
+void bpfgauge_random_id(char buf[17])
+{
+	unsigned long long v = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
+		v = (unsigned long long)time(NULL) * 2654435761u ^ (unsigned long long)getpid();
+	if (fd >= 0)
+		close(fd);
+	snprintf(buf, 17, "%016llx", v);
 }

@@ -12,7 +12,9 @@
 #include "bpfgauge/csv.h"
 #include "bpfgauge/json_read.h"
 #include "json_writer.h"
+#include "bpfgauge/file.h"
 #include "vlog_internal.h"
+#include "vlog_json.h"
 
 void vlog_records_free(struct vlog_record **recs, size_t n)
 {
@@ -25,60 +27,8 @@ void vlog_records_free(struct vlog_record **recs, size_t n)
 
 int vlog_read_file(const char *path, char **buf, size_t *len)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t cap = 1 << 16, n = 0;
-	char *b = NULL;
-	int err = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (!f)
-		return bg_err(-errno);
-	{
-		struct stat st;
-
-		if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
-			err = -EISDIR;
-			goto out;
-		}
-	}
-	b = malloc(cap);
-	if (!b) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		size_t r;
-
-		if (n + 1 >= cap) {
-			char *m = realloc(b, cap * 2);
-
-			if (!m) {
-				err = -ENOMEM;
-				goto out;
-			}
-			b = m;
-			cap *= 2;
-		}
-		r = fread(b + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0) {
-			if (ferror(f))
-				err = -EIO;
-			break;
-		}
-	}
-	b[n] = 0;
-out:
-	if (f != stdin)
-		fclose(f);
-	if (err) {
-		free(b);
-		return bg_err(err);
-	}
-	*buf = b;
-	*len = n;
-	return 0;
+	*buf = bpfgauge_read_file(path, 0, len);
+	return *buf ? 0 : -errno;
 }
 
 struct set {

@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 
 #include "bpfgauge/store.h"
-#include "bpfgauge/vm.h"
+#include "bpfgauge/file.h"
 
 struct store {
 	sqlite3 *db;

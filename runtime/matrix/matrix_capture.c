@@ -20,6 +20,7 @@
 #include "bpfgauge/vload.h"
 #include "bpfgauge_internal.h"
 #include "json_writer.h"
+#include "vlog_json.h"
 
 #define TAIL_LINES 30
 

@@ -363,7 +363,8 @@ static void *kernel_thread(void *arg)
 	} else {
 		char wd[4400];
 		struct mx_vm_opts vo = { .workdir = wd, .timeout_s = o->vm_timeout_s,
-					 .mem_mb = o->vm_mem_mb, .cpus = o->vm_cpus };
+					 .mem_mb = o->vm_mem_mb, .cpus = o->vm_cpus,
+					 .guest_cmd = o->guest_cmd };
 
 		snprintf(wd, sizeof(wd), "%s/vm-%p", x->workdir, (void *)k);
 		mkdir(wd, 0755);
@@ -372,7 +373,7 @@ static void *kernel_thread(void *arg)
 			pthread_cond_wait(&x->cond, &x->lock);
 		x->vm_slots--;
 		pthread_mutex_unlock(&x->lock);
-		err = mx_capture_vm(k->image, paths, n, false, &vo, &cap, &vr);
+		err = mx_capture_vm(k->image, paths, n, &vo, &cap, &vr);
 		pthread_mutex_lock(&x->lock);
 		x->vm_slots++;
 		if (vr.boot_s > x->res->boot_s_max)

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpfgauge/file.h"
 #include "bpfgauge/vm.h"
 #include "bpfgauge_internal.h"
 
@@ -56,14 +57,7 @@ const char *vm_default_accel(void)
 
 void vm_nonce(char buf[17])
 {
-	unsigned long long v = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
-		v = (unsigned long long)time(NULL) * 2654435761u ^ (unsigned long long)getpid();
-	if (fd >= 0)
-		close(fd);
-	snprintf(buf, 17, "%016llx", v);
+	bpfgauge_random_id(buf);
 }
 
 int vm_max_parallel(int mem_mb)
@@ -91,40 +85,14 @@ int vm_max_parallel(int mem_mb)
 	return (int)(cpus < by_mem ? cpus : by_mem);
 }
 
+/* a whole file, NUL-terminated; NULL (errno set) when it cannot be read */
 static char *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
+	size_t n;
+	char *buf = bpfgauge_read_file(path, 0, &n);
 
 	if (len)
-		*len = 0;
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *b = realloc(buf, cap = (n + 4096 + 1) * 2);
-
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = b;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-
-		if (!r)
-			break;
-		n += r;
-	}
-	fclose(f);
-	if (!buf)
-		buf = calloc(1, 1);
-	else
-		buf[n] = 0;
-	if (len)
-		*len = n;
+		*len = buf ? n : 0;
 	return buf;
 }
 

@@ -608,3 +608,8 @@ void cov_tests__free(struct cov_model **tests, size_t n)
 {
 	cov_tests_free(tests, n);
 }
+
+struct cov_model *cov_tests__get(struct cov_model ***tests, size_t *n, const char *test_name)
+{
+	return cov_tests_get(tests, n, test_name);
+}

@@ -16,12 +16,12 @@
 
 #include <sqlite3.h>
 
-#include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
 #include "bpfgauge_internal.h"
 #include "json_writer.h"
 #include "bpfgauge/json_read.h"
 #include "store_internal.h"
+#include "vlog_json.h"
 
 /* Migrations: entry i moves user_version i to i+1. Never edit a shipped one. */
 static const char *const migrations[] = {
@@ -334,8 +334,8 @@ int store_run_insert(struct store *st, struct store_run *run)
 	if (!run->uuid || !run->uuid[0]) {
 		char a[17], b[17];
 
-		vm_nonce(a);
-		vm_nonce(b);
+		bpfgauge_random_id(a);
+		bpfgauge_random_id(b);
 		snprintf(uuid, sizeof(uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", a, a + 8, a + 12, b,
 			 b + 4);
 		free(run->uuid);

@@ -15,7 +15,7 @@
 #include "bpfgauge/vm.h"
 #include "bpfgauge_internal.h"
 
-int mx_capture_vm(const char *kernel, char *const *paths, size_t n, bool full_logs,
+int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 		  const struct mx_vm_opts *o, struct mx_capture *out, struct vm_result *vr)
 {
 	char cli[4096], initrd[4200], nonce[17];
@@ -29,6 +29,11 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n, bool full_lo
 	memset(out, 0, sizeof(*out));
 	memset(vr, 0, sizeof(*vr));
 	vr->guest_rc = -1;
+	if (!o->guest_cmd || !*o->guest_cmd) {
+		snprintf(vr->error, sizeof(vr->error), "no guest command (mx_vm_opts.guest_cmd)");
+		vr->console_tail = strdup("");
+		return bg_err(-EINVAL);
+	}
 	if (!vm_static_cli(cli, sizeof(cli))) {
 		snprintf(vr->error, sizeof(vr->error),
 			 "no static bpfgauge for the guest (build target bpfgauge-static or set"
@@ -43,8 +48,8 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n, bool full_lo
 		err = -ENOMEM;
 		goto out;
 	}
-	fprintf(m, "/bin/bpfgauge -q matrix capture%s", full_logs ? " --full-logs" : "");
-	files[0] = (struct vm_file){ .src = cli, .dst = "/bin/bpfgauge", .mode = 0755 };
+	fputs(o->guest_cmd, m);
+	files[0] = (struct vm_file){ .src = cli, .dst = MX_GUEST_CLI, .mode = 0755 };
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(paths[i], '/');
 

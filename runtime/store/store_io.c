@@ -18,6 +18,7 @@
 #include "bpfgauge_internal.h"
 #include "json_writer.h"
 #include "store_internal.h"
+#include "vlog_json.h"
 
 /* A run and its cells being exported or imported. */
 struct xrun {

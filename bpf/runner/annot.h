@@ -3,7 +3,7 @@
  * Coverage ground truth: parse the annotations written into the example BPF
  * sources (bpf/examples) and check a coverage model against them. The
  * annotations are derived from each program's source and its fixed input
- * (tests/e2e/examples.c) alone: what the source ran, as gcov or llvm-cov
+ * (bpf/runner/examples.c) alone: what the source ran, as gcov or llvm-cov
  * count it, never what an optimiser kept and never the tool's output.
  *
  * SEMANTICS annotated (README, "Coverage semantics"):
