@@ -214,7 +214,7 @@ static int do_capture(int argc, char **argv)
 	}
 	if (kernel && strcmp(kernel, "host")) {
 		char path[4096], work[] = "/tmp/bpfgauge-vm-XXXXXX", cmd[4200];
-		struct mx_vm_opts vo = { .workdir = work, .timeout_s = timeout,
+		struct mx_vm_opts vo = { .sz = sizeof(vo), .workdir = work, .timeout_s = timeout,
 					 .guest_cmd = full ? GUEST_CAPTURE " --full-logs" : GUEST_CAPTURE };
 		struct vm_result vr;
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The project error table and bpfgauge_strerror(). */
+/* The project error table, bpfgauge_strerror() and the options-struct checks. */
 #include <stdio.h>
 #include <string.h>
 
@@ -35,4 +35,32 @@ const char *bpfgauge_strerror(int err)
 		return strerror_r(err, buf, sizeof(buf)) ? "unknown error" : buf;
 	snprintf(buf, sizeof(buf), "unknown error %d", err);
 	return buf;
+}
+
+bool bg_opts_valid(const void *opts, size_t ours, const char *type)
+{
+	size_t sz = *(const size_t *)opts;
+	const unsigned char *p = opts;
+
+	if (sz < sizeof(size_t)) {
+		pr_warn("struct %s: .sz is %zu: set it to sizeof(struct %s)", type, sz, type);
+		return false;
+	}
+	for (size_t i = ours; i < sz; i++)
+		if (p[i]) {
+			pr_warn("struct %s: field at byte %zu is unknown to this libbpfgauge"
+				" (built against newer headers?)", type, i);
+			return false;
+		}
+	return true;
+}
+
+void bg_opts_copy(void *dst, size_t ours, const void *opts)
+{
+	size_t sz = opts ? *(const size_t *)opts : 0;
+
+	memset(dst, 0, ours);
+	if (opts)
+		memcpy(dst, opts, sz < ours ? sz : ours);
+	*(size_t *)dst = ours;
 }

@@ -376,14 +376,16 @@ static bool config_beside(const char *vmlinuz, char *out, size_t size, char *rel
 
 struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_kernel_opts *opts)
 {
-	const char *config = opts ? opts->config : NULL;
-	const char *arch = opts ? opts->arch : NULL;
-	const char *btf = opts ? opts->btf : NULL;
-	bool probe = !(opts && opts->no_probe);
+	const char *config = OPTS_GET(opts, config, NULL);
+	const char *arch = OPTS_GET(opts, arch, NULL);
+	const char *btf = OPTS_GET(opts, btf, NULL);
+	bool probe = !OPTS_GET(opts, no_probe, false);
 	char cfgpath[4096] = "", rel[256] = "", image[4096];
 	struct compat_kernel *k;
 	int err = 0;
 
+	if (!OPTS_VALID(opts, compat_kernel_opts))
+		return bg_err_ptr(-EINVAL);
 	if (!spec || !*spec)
 		spec = "host";
 	k = kernel_new();

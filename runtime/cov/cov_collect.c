@@ -55,8 +55,9 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 	void *value = NULL;
 	int err, fd;
 
-	if (!obj || !opts || opts->sz < offsetof(struct bpfgauge_cov_opts, test_name) ||
-	    (!opts->object_path && !opts->obj_buf)) {
+	if (!OPTS_VALID(opts, bpfgauge_cov_opts))
+		return bg_err_ptr(-EINVAL);
+	if (!obj || !OPTS_GET(opts, object_path, NULL) == !OPTS_GET(opts, obj_buf, NULL)) {
 		pr_warn("cov: collect '%s': opts must name object_path or obj_buf (libbpf does not expose the object's file)",
 			oname);
 		return bg_err_ptr(-EINVAL);
@@ -87,7 +88,7 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 			bpfgauge_strerror(err));
 		goto out;
 	}
-	model = cov_model__new(opts->sz > offsetof(struct bpfgauge_cov_opts, test_name) ? opts->test_name : NULL);
+	model = cov_model__new(OPTS_GET(opts, test_name, NULL));
 	if (!model) {
 		err = -ENOMEM;
 		goto out;

@@ -362,7 +362,7 @@ static void *kernel_thread(void *arg)
 		err = mx_capture_run(paths, n, o->jobs, false, &cap);
 	} else {
 		char wd[4400];
-		struct mx_vm_opts vo = { .workdir = wd, .timeout_s = o->vm_timeout_s,
+		struct mx_vm_opts vo = { .sz = sizeof(vo), .workdir = wd, .timeout_s = o->vm_timeout_s,
 					 .mem_mb = o->vm_mem_mb, .cpus = o->vm_cpus,
 					 .guest_cmd = o->guest_cmd };
 
@@ -627,7 +627,7 @@ static void workdir_owner(const char *workdir, int64_t run_id, const char *db)
 	}
 }
 
-int mx_run(const struct mx_opts *o, struct mx_result *res)
+static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 {
 	struct mx_ctx x = { .o = o, .res = res };
 	struct store_run run = { 0 };
@@ -768,4 +768,17 @@ void mx_kernel_short(const struct store_cell *c, char *buf, size_t size)
 		snprintf(buf, size, "%d.%d", maj, min);
 	else
 		snprintf(buf, size, "%s", c->kernel ? c->kernel : "?");
+}
+
+int mx_run(const struct mx_opts *opts, struct mx_result *res)
+{
+	struct mx_opts o;
+
+	if (!opts || !OPTS_VALID(opts, mx_opts)) {
+		memset(res, 0, sizeof(*res));
+		snprintf(res->error, sizeof(res->error), "invalid struct mx_opts (set .sz)");
+		return bg_err(-EINVAL);
+	}
+	OPTS_COPY(&o, opts);
+	return run_matrix(&o, res);
 }

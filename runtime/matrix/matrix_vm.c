@@ -29,7 +29,12 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 	memset(out, 0, sizeof(*out));
 	memset(vr, 0, sizeof(*vr));
 	vr->guest_rc = -1;
-	if (!o->guest_cmd || !*o->guest_cmd) {
+	if (!o || !OPTS_VALID(o, mx_vm_opts)) {
+		snprintf(vr->error, sizeof(vr->error), "invalid struct mx_vm_opts");
+		vr->console_tail = strdup("");
+		return bg_err(-EINVAL);
+	}
+	if (!OPTS_GET(o, guest_cmd, NULL) || !*o->guest_cmd) {
 		snprintf(vr->error, sizeof(vr->error), "no guest command (mx_vm_opts.guest_cmd)");
 		vr->console_tail = strdup("");
 		return bg_err(-EINVAL);

@@ -274,14 +274,14 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 
 	memset(res, 0, sizeof(*res));
 	pthread_once(&print_once, set_print);
-	if (opts && opts->sz >= sizeof(*opts)) {
-		if (opts->log_level)
-			level = opts->log_level;
-		if (opts->log_size)
-			size = opts->log_size;
-		no_retry = opts->no_retry;
-		hotspots = opts->hotspots;
-	}
+	if (!OPTS_VALID(opts, vload_opts))
+		return bg_err(-EINVAL);
+	if (OPTS_GET(opts, log_level, 0))
+		level = opts->log_level;
+	if (OPTS_GET(opts, log_size, 0))
+		size = opts->log_size;
+	no_retry = OPTS_GET(opts, no_retry, false);
+	hotspots = OPTS_GET(opts, hotspots, false);
 	for (;;) {
 		buf = malloc(size);
 		if (!buf)

@@ -81,8 +81,11 @@ struct vlog_parser *vlog_parser__new(const struct vlog_parser_opts *opts)
 
 	if (!p)
 		return bg_err_ptr(-ENOMEM);
-	if (opts && opts->sz >= offsetof(struct vlog_parser_opts, hotspots) + sizeof(bool))
-		p->hotspots = opts->hotspots;
+	if (!OPTS_VALID(opts, vlog_parser_opts)) {
+		free(p);
+		return bg_err_ptr(-EINVAL);
+	}
+	p->hotspots = OPTS_GET(opts, hotspots, false);
 	p->last_insn = -1;
 	p->cur_loc = -1;
 	p->last_insn_loc = -1;

@@ -233,13 +233,15 @@ void vm_kill_all(void)
 /* Error of a guest that KVM stopped (see kvm_failed()); never returned to callers. */
 #define VM_EKVM 0x4b564d
 
-int vm_run(const struct vm_opts *opts, struct vm_result *res)
+int vm_run(const struct vm_opts *user, struct vm_result *res)
 {
+	struct vm_opts oc, *opts = &oc;
 	const char *accel;
 	int err;
 
-	if (!opts)
+	if (!user || !OPTS_VALID(user, vm_opts))
 		return bg_err(-EINVAL);
+	OPTS_COPY(&oc, user);
 	accel = opts->accel ? opts->accel : vm_default_accel();
 	err = vm_run_accel(opts, accel, res);
 	/*

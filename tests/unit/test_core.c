@@ -5,6 +5,7 @@
 
 #include "bg_test.h"
 #include "bpfgauge/bpfgauge.h"
+#include "bpfgauge/vlog.h"
 
 static char last_msg[256];
 static int last_level = -1;
@@ -70,10 +71,54 @@ TEST(log_level_parse_and_env)
 	unsetenv("BPFGAUGE_LOG");
 }
 
+/*
+ * Options structs, libbpf's rules (through vlog_parser__new, a public
+ * function that takes one): sz must be set; a caller built against older
+ * headers (shorter struct) is accepted; one built against newer headers
+ * (longer struct) only if the bytes we do not know are zero.
+ */
+TEST(opts_structs_follow_libbpf_rules)
+{
+	struct newer {
+		struct vlog_parser_opts o;
+		long future_field;
+	} n;
+	struct vlog_parser_opts o = { 0 };
+	struct vlog_parser *p;
+	bpfgauge_print_fn_t old = bpfgauge_set_print(capture);
+
+	p = vlog_parser__new(NULL); /* NULL: all defaults */
+	ASSERT_TRUE(p != NULL);
+	vlog_parser__free(p);
+	errno = 0;
+	p = vlog_parser__new(&o); /* sz left 0 */
+	ASSERT_TRUE(p == NULL);
+	ASSERT_EQ_INT(errno, EINVAL);
+	ASSERT_CONTAINS(last_msg, "set it to sizeof(struct vlog_parser_opts)");
+	o.sz = sizeof(size_t); /* older headers: only sz known */
+	o.hotspots = true;
+	p = vlog_parser__new(&o);
+	ASSERT_TRUE(p != NULL);
+	vlog_parser__free(p);
+	memset(&n, 0, sizeof(n));
+	n.o.sz = sizeof(n);
+	p = vlog_parser__new(&n.o); /* newer headers, unknown field zero */
+	ASSERT_TRUE(p != NULL);
+	vlog_parser__free(p);
+	n.future_field = 1;
+	errno = 0;
+	p = vlog_parser__new(&n.o); /* newer headers asking for what we lack */
+	ASSERT_TRUE(p == NULL);
+	ASSERT_EQ_INT(errno, EINVAL);
+	ASSERT_CONTAINS(last_msg, "unknown to this libbpfgauge");
+	bpfgauge_set_print(old);
+}
+
 int main(void)
 {
 	RUN_TEST(strerror_covers_errno_and_project_codes);
 	RUN_TEST(print_callback_receives_messages_and_errno_is_kept);
 	RUN_TEST(log_level_parse_and_env);
+	RUN_TEST(opts_structs_follow_libbpf_rules);
 	return bg_test_summary();
 }

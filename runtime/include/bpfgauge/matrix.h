@@ -51,6 +51,7 @@ void mx_capture_release(struct mx_capture *c);
 struct vm_result;
 
 struct mx_vm_opts {
+	size_t sz;            /* sizeof(struct mx_vm_opts) */
 	const char *workdir;  /* initramfs and console logs go here (must exist) */
 	const char *busybox;  /* NULL = /bin/busybox (must be static) */
 	int timeout_s;        /* 0 = 300 */
