@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bpfgauge/elf_sniff.h"
 #include "bpfgauge/cov.h"
 #include "cov_writers.h"
 #include "main.h"
@@ -103,17 +104,7 @@ static int want_from(const struct cov_snapshot *snap)
 /* True if the first bytes of path are a 64-bit little-endian ELF for BPF. */
 static bool is_bpf_elf(const char *path)
 {
-	unsigned char e[20];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = read(fd, e, sizeof(e)) == sizeof(e) && !memcmp(e, "\177ELF", 4) &&
-	     e[4] == 2 /* ELFCLASS64 */ && e[5] == 1 /* ELFDATA2LSB */ &&
-	     (e[18] | e[19] << 8) == 247 /* EM_BPF */;
-	close(fd);
-	return ok;
+	return bpfgauge_sniff_elf(path, true, NULL) == BPFGAUGE_FILE_BPF_ELF;
 }
 
 /* Read one candidate; keep it if it holds a captured hash. */

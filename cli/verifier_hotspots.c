@@ -13,21 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfgauge/elf_sniff.h"
 #include "bpfgauge/cov.h"
 #include "json_writer.h"
 #include "verifier_cli.h"
 
 static bool is_elf(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char m[4] = { 0 };
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fread(m, 1, 4, f) == 4 && !memcmp(m, "\177ELF", 4);
-	fclose(f);
-	return ok;
+	return bpfgauge_sniff_elf(path, false, NULL) > BPFGAUGE_FILE_NOT_ELF;
 }
 
 /*

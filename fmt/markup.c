@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The one escaper for XML and HTML writers. */
+/* The escapers: XML/HTML and Markdown, one each for every writer. */
+#include <string.h>
+
 #include "markup.h"
 
 void markup_escape(FILE *f, const char *s)
@@ -16,5 +18,14 @@ void markup_escape(FILE *f, const char *s)
 		default:
 			fputc(c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? '?' : c, f);
 		}
+	}
+}
+
+void markup_md_escape(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (strchr("|`*_<", *s))
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
 	}
 }

@@ -12,6 +12,7 @@
 #include "matrix_grid.h"
 #include "matrix_report.h"
 #include "vlog_json.h"
+#include "markup.h"
 
 static void col_of(const struct store_cell *c, struct grid_col *col)
 {
@@ -195,15 +196,6 @@ void matrix_write_flags(FILE *f, const struct mx_flag *flags, size_t n)
 			mx_flag_kind_str(flags[i].kind), flags[i].detail);
 }
 
-static void md_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|' || *s == '*' || *s == '_' || *s == '`')
-			fputc('\\', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
-	}
-}
-
 int matrix_write_markdown(FILE *f, const struct store_run *run, const struct store_cell *cells,
 			  size_t n, const struct mx_flag *flags, size_t nflags)
 {
@@ -228,9 +220,9 @@ int matrix_write_markdown(FILE *f, const struct store_run *run, const struct sto
 	fputc('\n', f);
 	for (size_t r = 0; r < g.nrows; r++) {
 		fprintf(f, "| ");
-		md_escape(f, g.rows[r].object);
+		markup_md_escape(f, g.rows[r].object);
 		fputc('/', f);
-		md_escape(f, g.rows[r].prog);
+		markup_md_escape(f, g.rows[r].prog);
 		fprintf(f, " |");
 		for (size_t c = 0; c < g.ncols; c++) {
 			const struct vlog_record *rec = g.rec[r * g.ncols + c];
@@ -246,9 +238,9 @@ int matrix_write_markdown(FILE *f, const struct store_run *run, const struct sto
 		fprintf(f, "None.\n");
 	for (size_t i = 0; i < nflags; i++) {
 		fprintf(f, "- **");
-		md_escape(f, flags[i].object);
+		markup_md_escape(f, flags[i].object);
 		fputc('/', f);
-		md_escape(f, flags[i].prog);
+		markup_md_escape(f, flags[i].prog);
 		fprintf(f, "**: %s — %s (`%s`)\n", flags[i].axis, flags[i].detail,
 			mx_flag_kind_str(flags[i].kind));
 	}

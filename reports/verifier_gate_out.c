@@ -35,15 +35,6 @@ static void gh_esc(FILE *f, const char *s)
 	}
 }
 
-static void md_esc(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|' || *s == '`' || *s == '*' || *s == '_' || *s == '<')
-			fputc('\\', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
-	}
-}
-
 static int write_markdown(FILE *f, const struct vgate_result *res)
 {
 	fprintf(f, "### bpfgauge verifier gate: %s\n\n",
@@ -57,11 +48,11 @@ static int write_markdown(FILE *f, const struct vgate_result *res)
 		const struct vgate_finding *g = &res->f[i];
 
 		fprintf(f, "| %s | ", g->error ? "❌" : "⚠️");
-		md_esc(f, s_or(vlog_record__str(key(g->row), VLOG_STAT_FILE), "-"));
+		markup_md_escape(f, s_or(vlog_record__str(key(g->row), VLOG_STAT_FILE), "-"));
 		fputs(" | ", f);
-		md_esc(f, s_or(vlog_record__str(key(g->row), VLOG_STAT_PROG), "-"));
+		markup_md_escape(f, s_or(vlog_record__str(key(g->row), VLOG_STAT_PROG), "-"));
 		fputs(" | ", f);
-		md_esc(f, g->msg);
+		markup_md_escape(f, g->msg);
 		fputs(" |\n", f);
 	}
 	return 0;

@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpfgauge/elf_sniff.h"
 #include "bpfgauge_internal.h"
 #include "compat_internal.h"
 
@@ -340,20 +341,13 @@ out:
 
 static int check_bpf_elf(const char *path)
 {
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int kind = bpfgauge_sniff_elf(path, false, NULL);
 
-	if (fd < 0) {
-		int err = -errno;
-
-		pr_warn("compat: cannot open '%s': %s", path, bpfgauge_strerror(err));
-		return err;
+	if (kind < 0) {
+		pr_warn("compat: cannot open '%s': %s", path, bpfgauge_strerror(kind));
+		return kind;
 	}
-	n = read(fd, &eh, sizeof(eh));
-	close(fd);
-	if (n < (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_BPF) {
+	if (kind != BPFGAUGE_FILE_BPF_ELF) {
 		pr_warn("compat: '%s' is not a BPF ELF object", path);
 		return -BPFGAUGE_ENOTBPF;
 	}

@@ -16,6 +16,7 @@
 #include "bpfgauge/compat.h"
 #include "bpfgauge/cov.h"
 #include "bpfgauge/csv.h"
+#include "bpfgauge/elf_sniff.h"
 #include "bpfgauge/file.h"
 #include "bpfgauge/json_read.h"
 #include "bpfgauge/matrix.h"

@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpfgauge/elf_sniff.h"
 #include "bpfgauge/vload.h"
 #include "vload_internal.h"
 #include "vlog_internal.h"
@@ -72,25 +73,20 @@ static void set_print(void)
 
 static int check_elf(const char *path)
 {
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	uint16_t machine = 0;
+	int kind = bpfgauge_sniff_elf(path, false, &machine);
 
-	if (fd < 0) {
-		int err = -errno;
-
-		pr_warn("verifier: cannot open '%s': %s", path, bpfgauge_strerror(err));
-		return err;
+	if (kind < 0) {
+		pr_warn("verifier: cannot open '%s': %s", path, bpfgauge_strerror(kind));
+		return kind;
 	}
-	n = read(fd, &eh, sizeof(eh));
-	close(fd);
-	if (n < (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+	if (kind == BPFGAUGE_FILE_NOT_ELF) {
 		pr_warn("verifier: '%s' is not an ELF file", path);
 		return -BPFGAUGE_ENOTBPF;
 	}
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_BPF) {
+	if (kind != BPFGAUGE_FILE_BPF_ELF) {
 		pr_warn("verifier: '%s' is an ELF file but not a BPF object (e_machine %u)", path,
-			eh.e_machine);
+			machine);
 		return -BPFGAUGE_ENOTBPF;
 	}
 	return 0;
