@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The coverage model: per source file, line counts, function entry counts
- * and branch counts, kept sorted so writers can stream them. Counter
+ * and branch counts, sorted when read so writers can stream them. Records
+ * are appended in O(1) (a hash finds a file by path and a function by
+ * name; a line or branch equal to the last one is summed in place); an
+ * array that received a record out of order is sorted, and its duplicates
+ * summed, once, by settle() before anything reads the model, so adding N
+ * records costs O(N log N) whatever their order. Counter
  * snapshots are turned into counts here (hits-mode inference and
  * counts-mode flow conservation), following the semantics in cov.h.
  */
@@ -19,17 +24,23 @@ struct mfile {
 	size_t nlines, clines;
 	struct cov_func_rec *funcs; /* name owned */
 	size_t nfuncs, cfuncs;
-	/* name -> line of funcs[], open addressing: finds a function in O(1) */
-	struct fslot { const char *name; uint32_t line; } *fh;
+	/* name -> index in funcs[], open addressing: finds a function in O(1) */
+	struct fslot { const char *name; size_t idx; } *fh;
 	size_t fhcap;
 	struct cov_branch_rec *brs;
 	size_t nbrs, cbrs;
+	/* an array got a record below its last one: settle() sorts it */
+	bool lines_unsorted, funcs_unsorted, brs_unsorted;
 };
 
 struct cov_model {
 	char *test_name;
 	struct mfile *files;
 	size_t nfiles, cfiles;
+	/* path -> index in files[], open addressing */
+	struct pslot { const char *path; size_t idx; } *ph;
+	size_t phcap;
+	bool files_unsorted, dirty; /* dirty: some array may need settle() */
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -95,6 +106,7 @@ void cov_model__free(struct cov_model *m)
 	for (size_t i = 0; i < m->nfiles; i++)
 		mfile_release(&m->files[i]);
 	free(m->files);
+	free(m->ph);
 	free(m->test_name);
 	free(m);
 }
@@ -118,70 +130,76 @@ const char *cov_model__test_name(const struct cov_model *m)
 	return m->test_name;
 }
 
-/* Binary search; returns index of match or insertion point (with *found). */
-static size_t file_find(const struct cov_model *m, const char *path, bool *found)
+static size_t str_hash(const char *s)
 {
-	size_t lo = 0, hi = m->nfiles;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(m->files[mid].path, path);
-
-		if (!c) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return (size_t)bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, s, strlen(s));
 }
 
-/* The file record for path, created if missing; NULL on ENOMEM. */
+static struct pslot *ph_find(const struct cov_model *m, const char *path)
+{
+	size_t i = str_hash(path) & (m->phcap - 1);
+
+	while (m->ph[i].path && strcmp(m->ph[i].path, path))
+		i = (i + 1) & (m->phcap - 1);
+	return &m->ph[i];
+}
+
+/* (Re)build the path index for n files, at most half full. */
+static int ph_rebuild(struct cov_model *m, size_t n)
+{
+	size_t cap = m->phcap ? m->phcap : 16;
+	struct pslot *old = m->ph;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	m->ph = calloc(cap, sizeof(*m->ph));
+	if (!m->ph) {
+		m->ph = old;
+		return -ENOMEM;
+	}
+	free(old);
+	m->phcap = cap;
+	for (size_t i = 0; i < m->nfiles; i++)
+		*ph_find(m, m->files[i].path) = (struct pslot){ m->files[i].path, i };
+	return 0;
+}
+
+/* The file record for path, appended if missing; NULL on ENOMEM. */
 static struct mfile *model_file(struct cov_model *m, const char *path)
 {
-	bool found;
-	size_t i = file_find(m, path, &found);
 	struct mfile nf = { 0 };
+	struct pslot *slot;
 
-	if (found)
-		return &m->files[i];
+	if ((m->phcap < 2 * (m->nfiles + 1)) && ph_rebuild(m, m->nfiles + 1))
+		return NULL;
+	slot = ph_find(m, path);
+	m->dirty = true;
+	if (slot->path)
+		return &m->files[slot->idx];
 	if (grow((void **)&m->files, &m->cfiles, m->nfiles + 1, sizeof(*m->files)))
 		return NULL;
 	if (!(nf.path = strdup(path)))
 		return NULL;
-	memmove(&m->files[i + 1], &m->files[i], (m->nfiles - i) * sizeof(*m->files));
-	m->files[i] = nf;
-	m->nfiles++;
-	return &m->files[i];
+	if (m->nfiles && strcmp(m->files[m->nfiles - 1].path, path) > 0)
+		m->files_unsorted = true;
+	m->files[m->nfiles] = nf;
+	*slot = (struct pslot){ nf.path, m->nfiles };
+	return &m->files[m->nfiles++];
 }
 
 static int add_line(struct mfile *f, uint32_t line, uint64_t count)
 {
-	size_t lo = 0, hi = f->nlines;
-
 	if (!line) /* no source line (compiler-generated code): lcov has no line 0 */
 		return 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (f->lines[mid].line == line) {
-			f->lines[mid].count = cov_sat_add(f->lines[mid].count, count);
-			return 0;
-		}
-		if (f->lines[mid].line < line)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (f->nlines && f->lines[f->nlines - 1].line == line) {
+		f->lines[f->nlines - 1].count = cov_sat_add(f->lines[f->nlines - 1].count, count);
+		return 0;
 	}
 	if (grow((void **)&f->lines, &f->clines, f->nlines + 1, sizeof(*f->lines)))
 		return -ENOMEM;
-	memmove(&f->lines[lo + 1], &f->lines[lo], (f->nlines - lo) * sizeof(*f->lines));
-	f->lines[lo] = (struct cov_line_rec){ line, cov_sat_add(count, 0) };
-	f->nlines++;
+	if (f->nlines && f->lines[f->nlines - 1].line > line)
+		f->lines_unsorted = true; /* settle() sorts and sums duplicates */
+	f->lines[f->nlines++] = (struct cov_line_rec){ line, cov_sat_add(count, 0) };
 	return 0;
 }
 
@@ -224,50 +242,30 @@ static int fh_reserve(struct mfile *f, size_t n)
 	return 0;
 }
 
-/* Index of the first function not below (line, name) in the sorted funcs. */
-static size_t func_lower(const struct mfile *f, uint32_t line, const char *name)
-{
-	size_t lo = 0, hi = f->nfuncs;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (func_cmp(f->funcs[mid].line, f->funcs[mid].name, line, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t count)
 {
 	struct fslot *slot;
-	size_t i;
+	size_t i = f->nfuncs;
 
 	if (fh_reserve(f, f->nfuncs + 1))
 		return -ENOMEM;
 	/* lcov keys functions by name: a re-declared line keeps the first one */
 	slot = fh_find(f, name);
 	if (slot->name) {
-		i = func_lower(f, slot->line, name);
-		assert(i < f->nfuncs && !strcmp(f->funcs[i].name, name));
-		f->funcs[i].count = cov_sat_add(f->funcs[i].count, count);
+		f->funcs[slot->idx].count = cov_sat_add(f->funcs[slot->idx].count, count);
 		return 0;
 	}
 	if (grow((void **)&f->funcs, &f->cfuncs, f->nfuncs + 1, sizeof(*f->funcs)))
 		return -ENOMEM;
-	i = func_lower(f, line, name);
-	memmove(&f->funcs[i + 1], &f->funcs[i], (f->nfuncs - i) * sizeof(*f->funcs));
 	f->funcs[i].name = strdup(name);
-	if (!f->funcs[i].name) {
-		memmove(&f->funcs[i], &f->funcs[i + 1], (f->nfuncs - i) * sizeof(*f->funcs));
+	if (!f->funcs[i].name)
 		return -ENOMEM;
-	}
 	f->funcs[i].line = line;
 	f->funcs[i].count = cov_sat_add(count, 0);
+	if (i && func_cmp(f->funcs[i - 1].line, f->funcs[i - 1].name, line, name) > 0)
+		f->funcs_unsorted = true;
 	f->nfuncs++;
-	*slot = (struct fslot){ f->funcs[i].name, line };
+	*slot = (struct fslot){ f->funcs[i].name, i };
 	return 0;
 }
 
@@ -303,27 +301,105 @@ static int br_cmp(const struct cov_branch_rec *a, uint32_t line, uint32_t block,
 static int add_branch(struct mfile *f, uint32_t line, uint32_t block, uint32_t branch,
 		      int64_t taken)
 {
-	size_t lo = 0, hi = f->nbrs;
+	struct cov_branch_rec *last = f->nbrs ? &f->brs[f->nbrs - 1] : NULL;
+	int c = last ? br_cmp(last, line, block, branch) : -1;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = br_cmp(&f->brs[mid], line, block, branch);
-
-		if (!c) {
-			f->brs[mid].taken = taken_add(f->brs[mid].taken, taken);
-			return 0;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!c) {
+		last->taken = taken_add(last->taken, taken);
+		return 0;
 	}
 	if (grow((void **)&f->brs, &f->cbrs, f->nbrs + 1, sizeof(*f->brs)))
 		return -ENOMEM;
-	memmove(&f->brs[lo + 1], &f->brs[lo], (f->nbrs - lo) * sizeof(*f->brs));
-	f->brs[lo] = (struct cov_branch_rec){ line, block, branch, taken };
-	f->nbrs++;
+	if (c > 0)
+		f->brs_unsorted = true;
+	f->brs[f->nbrs++] = (struct cov_branch_rec){ line, block, branch, taken };
 	return 0;
+}
+
+/* ---- settling: sort what came out of order, sum its duplicates --------- */
+
+static int line_qcmp(const void *a, const void *b)
+{
+	const struct cov_line_rec *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int func_qcmp(const void *a, const void *b)
+{
+	const struct cov_func_rec *x = a, *y = b;
+
+	return func_cmp(x->line, x->name, y->line, y->name);
+}
+
+static int br_qcmp(const void *a, const void *b)
+{
+	const struct cov_branch_rec *y = b;
+
+	return br_cmp(a, y->line, y->block, y->branch);
+}
+
+static int file_qcmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mfile *)a)->path, ((const struct mfile *)b)->path);
+}
+
+static void settle_file(struct mfile *f)
+{
+	size_t n = 0;
+
+	if (f->lines_unsorted) {
+		qsort(f->lines, f->nlines, sizeof(*f->lines), line_qcmp);
+		for (size_t i = 0; i < f->nlines; i++) {
+			if (n && f->lines[n - 1].line == f->lines[i].line)
+				f->lines[n - 1].count = cov_sat_add(f->lines[n - 1].count,
+								    f->lines[i].count);
+			else
+				f->lines[n++] = f->lines[i];
+		}
+		f->nlines = n;
+		f->lines_unsorted = false;
+	}
+	if (f->brs_unsorted) {
+		n = 0;
+		qsort(f->brs, f->nbrs, sizeof(*f->brs), br_qcmp);
+		for (size_t i = 0; i < f->nbrs; i++) {
+			if (n && !br_qcmp(&f->brs[n - 1], &f->brs[i]))
+				f->brs[n - 1].taken = taken_add(f->brs[n - 1].taken, f->brs[i].taken);
+			else
+				f->brs[n++] = f->brs[i];
+		}
+		f->nbrs = n;
+		f->brs_unsorted = false;
+	}
+	if (f->funcs_unsorted) { /* names are unique already (the index) */
+		qsort(f->funcs, f->nfuncs, sizeof(*f->funcs), func_qcmp);
+		for (size_t i = 0; i < f->nfuncs; i++)
+			fh_find(f, f->funcs[i].name)->idx = i;
+		f->funcs_unsorted = false;
+	}
+}
+
+/*
+ * Make every array sorted and duplicate-free before the model is read.
+ * Reading is logically const (the records do not change, only their
+ * order), hence the cast at the read entry points.
+ */
+static void settle(const struct cov_model *cm)
+{
+	struct cov_model *m = (struct cov_model *)cm;
+
+	if (!m->dirty)
+		return;
+	for (size_t i = 0; i < m->nfiles; i++)
+		settle_file(&m->files[i]);
+	if (m->files_unsorted) {
+		qsort(m->files, m->nfiles, sizeof(*m->files), file_qcmp);
+		for (size_t i = 0; i < m->nfiles; i++)
+			ph_find(m, m->files[i].path)->idx = i;
+		m->files_unsorted = false;
+	}
+	m->dirty = false;
 }
 
 /*
@@ -391,12 +467,14 @@ static int merge_branches(struct mfile *d, const struct mfile *s)
 
 int cov_model__merge(struct cov_model *dst, const struct cov_model *src)
 {
+	settle(src);
 	for (size_t i = 0; i < src->nfiles; i++) {
 		const struct mfile *sf = &src->files[i];
 		struct mfile *df = model_file(dst, sf->path);
 
 		if (!df)
 			return bg_err(-ENOMEM);
+		settle_file(df); /* merge_*() walk both sorted */
 		if (merge_lines(df, sf) || merge_branches(df, sf))
 			return bg_err(-ENOMEM);
 		for (size_t j = 0; j < sf->nfuncs; j++)
@@ -1038,6 +1116,7 @@ static bool path_matches(const char *path, const char *suffix)
 
 int cov_model__line(const struct cov_model *m, const char *file, uint32_t line, uint64_t *count)
 {
+	settle(m);
 	for (size_t i = 0; i < m->nfiles; i++) {
 		if (!path_matches(m->files[i].path, file))
 			continue;
@@ -1052,6 +1131,7 @@ int cov_model__line(const struct cov_model *m, const char *file, uint32_t line, 
 
 int cov_model__func(const struct cov_model *m, const char *name, uint64_t *count)
 {
+	settle(m);
 	for (size_t i = 0; i < m->nfiles; i++)
 		for (size_t j = 0; j < m->files[i].nfuncs; j++)
 			if (!strcmp(m->files[i].funcs[j].name, name)) {
@@ -1064,6 +1144,7 @@ int cov_model__func(const struct cov_model *m, const char *name, uint64_t *count
 int cov_model__branch(const struct cov_model *m, const char *file, uint32_t line,
 		      uint32_t block, uint32_t branch, int64_t *taken)
 {
+	settle(m);
 	for (size_t i = 0; i < m->nfiles; i++) {
 		if (!path_matches(m->files[i].path, file))
 			continue;
@@ -1078,6 +1159,7 @@ int cov_model__branch(const struct cov_model *m, const char *file, uint32_t line
 
 void cov_model__summary(const struct cov_model *m, struct cov_summary *s)
 {
+	settle(m);
 	memset(s, 0, sizeof(*s));
 	s->files = m->nfiles;
 	for (size_t i = 0; i < m->nfiles; i++) {
@@ -1097,11 +1179,13 @@ void cov_model__summary(const struct cov_model *m, struct cov_summary *s)
 
 size_t cov_model__file_cnt(const struct cov_model *m)
 {
+	settle(m);
 	return m->nfiles;
 }
 
 int cov_model__file(const struct cov_model *m, size_t i, struct cov_file_view *v)
 {
+	settle(m);
 	if (i >= m->nfiles)
 		return bg_err(-ENOENT);
 	v->path = m->files[i].path;

@@ -15,6 +15,13 @@ holding one counter segment that matches it.
   gen_mapping.py flow N C OBJ SNAP   counts mode: a chain of N blocks whose
                                      only probe is on the exit edge (count C);
                                      every line 1..N runs C times
+  gen_mapping.py spread files|funcs asc|desc N OBJ SNAP
+                                     hits mode: N one-block functions, each
+                                     in a file of its own (files) or all in
+                                     one file (funcs), every block probed
+                                     and hit; desc lists files by descending
+                                     path and functions by descending line
+                                     (the model's worst insertion order)
   gen_mapping.py raw OBJ             the record is read from stdin as is
                                      (no hash fix-up: crafted corruption)
 """
@@ -36,10 +43,11 @@ def fnv1a(data):
     return h
 
 
-def record(mode, nprobes, funcs_text):
+def record(mode, nprobes, funcs_text, files_text="file 0 /synthetic/gen.c\n"):
     """Header, hash over the body (everything after the hash line, 'end' included)."""
-    body = ("mode %s\nprobes %d\nproducer gen_mapping\nfile 0 /synthetic/gen.c\n%send\n"
-            % ("hits" if mode == MODE_HITS else "counts", nprobes, funcs_text)).encode()
+    body = ("mode %s\nprobes %d\nproducer gen_mapping\n%s%send\n"
+            % ("hits" if mode == MODE_HITS else "counts", nprobes, files_text,
+               funcs_text)).encode()
     h = fnv1a(body)
     return b"bpfgauge-map 2\nhash %016x\n" % h + body, h
 
@@ -93,6 +101,24 @@ def flow(n, count):
     return rec, snapshot(MODE_COUNTS, 1, h, struct.pack("<Q", count))
 
 
+def spread(layout, order, n):
+    files, lines = [], []
+    for i in range(n):
+        k = n - 1 - i if order == "desc" else i
+        fidx = i if layout == "files" else 0
+        if layout == "files":
+            files.append("file %d /synthetic/f%07d.c" % (i, k))
+        line = 1 if layout == "files" else k + 1
+        lines.append("func fn%07d %d %d 1 2" % (k, fidx, line))
+        lines.append("b 0 %d %d:%d:0" % (i, fidx, line))
+        lines.append("e -1 0 - -")
+        lines.append("e 0 -1 - -")
+    if layout == "funcs":
+        files.append("file 0 /synthetic/gen.c")
+    rec, h = record(MODE_HITS, n, "\n".join(lines) + "\n", "\n".join(files) + "\n")
+    return rec, snapshot(MODE_HITS, n, h, b"\x01" * n)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "raw":
         open(argv[2], "wb").write(elf(sys.stdin.buffer.read()))
@@ -100,6 +126,9 @@ def main(argv):
     if len(argv) in (5, 6) and argv[1] == "chain":
         rec, snap = chain(int(argv[2]), int(argv[5]) if len(argv) == 6 else 1)
         obj, sp = argv[3], argv[4]
+    elif len(argv) == 7 and argv[1] == "spread":
+        rec, snap = spread(argv[2], argv[3], int(argv[4]))
+        obj, sp = argv[5], argv[6]
     elif len(argv) == 6 and argv[1] == "flow":
         rec, snap = flow(int(argv[2]), int(argv[3]))
         obj, sp = argv[4], argv[5]

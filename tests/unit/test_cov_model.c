@@ -721,6 +721,75 @@ TEST(lcov_keeps_one_block_per_test_name)
 	cov_mapping__free(map);
 }
 
+/*
+ * Records in any order: the model sorts files by path, lines, functions and
+ * branches, and sums duplicates (saturating; '-' branches add nothing),
+ * exactly as if they had come in order. Expected values by hand.
+ */
+TEST(model_sorts_and_sums_records_out_of_order)
+{
+	struct cov_model *m = cov_model__new(NULL), *m2 = cov_model__new(NULL);
+	struct cov_file_view v;
+	struct cov_summary s;
+	uint64_t c = 0;
+
+	ASSERT_TRUE(m && m2);
+	ASSERT_EQ_INT(cov_model_add_line(m, "/b.c", 5, 2), 0);
+	ASSERT_EQ_INT(cov_model_add_line(m, "/b.c", 3, 1), 0);
+	ASSERT_EQ_INT(cov_model_add_line(m, "/a.c", 9, 4), 0);
+	ASSERT_EQ_INT(cov_model_add_line(m, "/b.c", 5, 3), 0);
+	ASSERT_EQ_INT(cov_model_add_line(m, "/b.c", 1, 0), 0);
+	ASSERT_EQ_INT(cov_model_add_line(m, "/b.c", 3, UINT64_MAX), 0);
+	ASSERT_EQ_INT(cov_model_add_func(m, "/b.c", "zeta", 7, 1), 0);
+	ASSERT_EQ_INT(cov_model_add_func(m, "/b.c", "alpha", 2, 6), 0);
+	ASSERT_EQ_INT(cov_model_add_func(m, "/b.c", "zeta", 9, 2), 0); /* keeps line 7 */
+	ASSERT_EQ_INT(cov_model_add_branch(m, "/b.c", 5, 0, 1, 4), 0);
+	ASSERT_EQ_INT(cov_model_add_branch(m, "/b.c", 5, 0, 0, -1), 0);
+	ASSERT_EQ_INT(cov_model_add_branch(m, "/b.c", 3, 0, 0, 2), 0);
+	ASSERT_EQ_INT(cov_model_add_branch(m, "/b.c", 5, 0, 1, 1), 0);
+	ASSERT_EQ_INT(cov_model_add_branch(m, "/b.c", 5, 0, 0, 3), 0);
+	ASSERT_EQ_U64(cov_model__file_cnt(m), 2);
+	ASSERT_EQ_INT(cov_model__file(m, 0, &v), 0);
+	ASSERT_EQ_STR(v.path, "/a.c");
+	ASSERT_EQ_INT(cov_model__file(m, 1, &v), 0);
+	ASSERT_EQ_STR(v.path, "/b.c");
+	ASSERT_EQ_U64(v.nlines, 3);
+	ASSERT_EQ_U64(v.lines[0].line, 1);
+	ASSERT_EQ_U64(v.lines[0].count, 0);
+	ASSERT_EQ_U64(v.lines[1].line, 3);
+	ASSERT_TRUE(v.lines[1].count >= (1ULL << 62)); /* saturated, not wrapped */
+	ASSERT_EQ_U64(v.lines[2].line, 5);
+	ASSERT_EQ_U64(v.lines[2].count, 5);
+	ASSERT_EQ_U64(v.nfuncs, 2);
+	ASSERT_EQ_STR(v.funcs[0].name, "alpha");
+	ASSERT_EQ_STR(v.funcs[1].name, "zeta");
+	ASSERT_EQ_U64(v.funcs[1].line, 7);
+	ASSERT_EQ_U64(v.funcs[1].count, 3);
+	ASSERT_EQ_U64(v.nbranches, 3);
+	ASSERT_EQ_U64(v.branches[0].line, 3);
+	ASSERT_EQ_INT(v.branches[0].taken, 2);
+	ASSERT_EQ_U64(v.branches[1].branch, 0);
+	ASSERT_EQ_INT(v.branches[1].taken, 3);
+	ASSERT_EQ_U64(v.branches[2].branch, 1);
+	ASSERT_EQ_INT(v.branches[2].taken, 5);
+	/* adding after a read, then merging into a model built the other way */
+	ASSERT_EQ_INT(cov_model_add_line(m, "/b.c", 2, 1), 0);
+	ASSERT_EQ_INT(cov_model_add_line(m2, "/c.c", 1, 1), 0);
+	ASSERT_EQ_INT(cov_model_add_line(m2, "/b.c", 5, 1), 0);
+	ASSERT_EQ_INT(cov_model__merge(m2, m), 0);
+	ASSERT_EQ_INT(cov_model__line(m2, "/b.c", 5, &c), 0);
+	ASSERT_EQ_U64(c, 6);
+	ASSERT_EQ_INT(cov_model__line(m2, "/b.c", 2, &c), 0);
+	ASSERT_EQ_U64(c, 1);
+	cov_model__summary(m2, &s);
+	ASSERT_EQ_U64(s.files, 3);
+	ASSERT_EQ_U64(s.lines_found, 1 + 4 + 1);
+	ASSERT_EQ_INT(cov_model__file(m2, 2, &v), 0);
+	ASSERT_EQ_STR(v.path, "/c.c");
+	cov_model__free(m);
+	cov_model__free(m2);
+}
+
 int main(void)
 {
 	RUN_TEST(counts_mode_flow_conservation);
@@ -736,5 +805,6 @@ int main(void)
 	RUN_TEST(non_bpf_elf_and_garbage_are_not_mappings);
 	RUN_TEST(lcov_round_trip_and_atomic_merge);
 	RUN_TEST(lcov_keeps_one_block_per_test_name);
+	RUN_TEST(model_sorts_and_sums_records_out_of_order);
 	return bg_test_summary();
 }
