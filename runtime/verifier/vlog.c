@@ -466,17 +466,17 @@ static void on_libbpf(struct vlog_parser *p, const char *l)
 		copy_str(p->libbpf_msg, sizeof(p->libbpf_msg), l);
 }
 
-static void on_line(struct vlog_parser *p, char *l)
+/*
+ * The wrapper and prefixes of pasted or libbpf-printed logs: strips
+ * "libbpf: " and "prog 'x': ", follows the BEGIN/END PROG LOAD LOG markers.
+ * Returns the log text left on the line, or NULL when nothing of it is
+ * verifier output (a libbpf line outside the wrapper goes to on_libbpf).
+ */
+static char *unwrap_line(struct vlog_parser *p, char *l)
 {
 	bool from_libbpf = false;
 	const char *s;
-	int64_t a, b;
-	size_t n = strlen(l);
 
-	p->lines++;
-	while (n && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
-		l[--n] = 0;
-	/* Strip "libbpf: " and "prog 'x': " prefixes of pasted logs. */
 	if (starts(l, "libbpf: ")) {
 		l += 8;
 		from_libbpf = true;
@@ -505,7 +505,7 @@ static void on_line(struct vlog_parser *p, char *l)
 		while (*l == ' ')
 			l++;
 		if (!*l)
-			return;
+			return NULL;
 		from_libbpf = false;
 	}
 	if ((s = strstr(l, "-- END PROG LOAD LOG --"))) {
@@ -513,100 +513,125 @@ static void on_line(struct vlog_parser *p, char *l)
 		p->wrapper_closed = true;
 		p->recognized++;
 		if (s == l)
-			return;
+			return NULL;
 		*(char *)s = 0; /* log text before the marker on the same line */
 	}
 	if ((from_libbpf && !p->in_wrapper) || p->wrapper_closed) {
 		if (from_libbpf)
 			on_libbpf(p, l);
-		return;
+		return NULL;
 	}
 	while (*l == ' ' || *l == '\t')
 		l++;
+	return l;
+}
+
+/* "processed N insns ...", "verification time N usec", "stack depth ..." */
+static bool on_summary_line(struct vlog_parser *p, const char *l)
+{
+	const char *s;
 
 	if (starts(l, "processed ") && strstr(l, " insns")) {
 		on_processed(p, l);
-		p->recognized++;
-		return;
-	}
-	if (starts(l, "verification time ")) {
+	} else if (starts(l, "verification time ")) {
 		s = l + strlen("verification time ");
 		if (parse_u64(&s, &p->duration))
 			p->has_duration = true;
-		p->recognized++;
-		return;
-	}
-	if (starts(l, "stack depth ")) {
+	} else if (starts(l, "stack depth ")) {
 		copy_str(p->depths, sizeof(p->depths), l + strlen("stack depth "));
 		p->has_depths = true;
+	} else {
+		return false;
+	}
+	p->recognized++;
+	return true;
+}
+
+/* "N: (bf) ...", "N: safe", "N: R1=..." and "from N to M[: safe]" lines */
+static bool on_insn_line(struct vlog_parser *p, const char *l)
+{
+	const char *s = l;
+	int64_t a, b;
+
+	if (isdigit((unsigned char)*l) && parse_u64(&s, &a) && *s == ':') {
+		if ((s[1] == ' ' && s[2] == '(') || /* "N: (bf) r6 = r1" */
+		    /* libbpf rewrote the poisoned insn's line */
+		    starts(s + 1, " <invalid CO-RE relocation>")) {
+			p->recognized++;
+			on_insn(p, a);
+		} else if (!strcmp(s + 1, " safe")) { /* pruned: counts as processed */
+			p->recognized++;
+			p->last_insn = a;
+			tail_clear(p);
+			count_insn(p, a, false);
+		}
+		/* else "N: R1=ctx() ..." state dump */
+		return true;
+	}
+	if (!starts(l, "from "))
+		return false;
+	s = l + 5;
+	if (!parse_u64(&s, &a) || !starts(s, " to "))
+		return false;
+	s += 4;
+	if (!parse_u64(&s, &b))
+		return false;
+	p->recognized++;
+	tail_clear(p);
+	count_insn(p, b, true);
+	if (strstr(s, ": safe")) {
+		p->last_insn = b;
+		count_insn(p, b, false);
+	}
+	return true;
+}
+
+/* The structured failure block: "Verification failed:", "Reason:", "At:", "Suggestion:" */
+static bool on_structured_line(struct vlog_parser *p, const char *l)
+{
+	static const struct {
+		const char *tag;
+		size_t off;
+	} parts[] = {
+		{ "Reason:", offsetof(struct vlog_parser, vf_reason) },
+		{ "At:", offsetof(struct vlog_parser, vf_at) },
+		{ "Suggestion:", offsetof(struct vlog_parser, vf_hint) },
+	};
+	size_t n;
+
+	if (starts(l, "Verification failed:")) {
+		p->structured = true;
 		p->recognized++;
+		copy_str(p->vf_msg, sizeof(p->vf_msg), l + 20 + (l[20] == ' '));
+		return true;
+	}
+	for (size_t i = 0; p->structured && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (!starts(l, parts[i].tag))
+			continue;
+		n = strlen(parts[i].tag);
+		copy_str((char *)p + parts[i].off, sizeof(p->vf_reason), l + n + (l[n] == ' '));
+		return true;
+	}
+	return false;
+}
+
+static void on_line(struct vlog_parser *p, char *l)
+{
+	int64_t a;
+	size_t n = strlen(l);
+
+	p->lines++;
+	while (n && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+		l[--n] = 0;
+	l = unwrap_line(p, l);
+	if (!l || on_summary_line(p, l) || on_insn_line(p, l))
 		return;
-	}
-	if (isdigit((unsigned char)*l)) {
-		s = l;
-		if (parse_u64(&s, &a) && *s == ':') {
-			if (s[1] == ' ' && s[2] == '(') { /* "N: (bf) r6 = r1" */
-				p->recognized++;
-				on_insn(p, a);
-				return;
-			}
-			if (starts(s + 1, " <invalid CO-RE relocation>")) {
-				/* libbpf rewrote the poisoned insn's line */
-				p->recognized++;
-				on_insn(p, a);
-				return;
-			}
-			if (!strcmp(s + 1, " safe")) { /* pruned: counts as processed */
-				p->recognized++;
-				p->last_insn = a;
-				tail_clear(p);
-				count_insn(p, a, false);
-				return;
-			}
-			/* "N: R1=ctx() ..." state dump */
-			return;
-		}
-	}
-	if (starts(l, "from ")) {
-		s = l + 5;
-		if (parse_u64(&s, &a) && starts(s, " to ")) {
-			s += 4;
-			if (parse_u64(&s, &b)) {
-				p->recognized++;
-				tail_clear(p);
-				count_insn(p, b, true);
-				if (strstr(s, ": safe")) {
-					p->last_insn = b;
-					count_insn(p, b, false);
-				}
-				return;
-			}
-		}
-	}
 	if (l[0] == ';') {
 		p->recognized++;
 		on_comment(p, l);
 		return;
 	}
-	if (starts(l, "Verification failed:")) {
-		p->structured = true;
-		p->recognized++;
-		copy_str(p->vf_msg, sizeof(p->vf_msg), l + 20 + (l[20] == ' '));
-		return;
-	}
-	if (p->structured && starts(l, "Reason:")) {
-		copy_str(p->vf_reason, sizeof(p->vf_reason), l + 7 + (l[7] == ' '));
-		return;
-	}
-	if (p->structured && starts(l, "At:")) {
-		copy_str(p->vf_at, sizeof(p->vf_at), l + 3 + (l[3] == ' '));
-		return;
-	}
-	if (p->structured && starts(l, "Suggestion:")) {
-		copy_str(p->vf_hint, sizeof(p->vf_hint), l + 11 + (l[11] == ' '));
-		return;
-	}
-	if (is_noise(l))
+	if (on_structured_line(p, l) || is_noise(l))
 		return;
 	if (vlog_classify_msg(l) != VLOG_CLASS_OTHER)
 		p->recognized++;
