@@ -743,24 +743,9 @@ static void set_depths(struct vlog_record *r, const char *depths)
 	vlog_record__set_int(r, VLOG_STAT_STACK_MAX, max);
 }
 
-int vlog_parser__finish(struct vlog_parser *p, struct vlog_record **out)
+/* The figures of the stats lines, as far as the log had them. */
+static void set_stats(const struct vlog_parser *p, struct vlog_record *r)
 {
-	struct vlog_record *r;
-	const char *msg = NULL;
-	enum vlog_class cls = VLOG_CLASS_OTHER;
-	bool fail;
-	int64_t v;
-
-	*out = NULL;
-	if (p->lb && p->lb_len)
-		flush_line(p);
-	/* binary input: a chance keyword among random bytes is not a log (real
-	 * logs have no control bytes; random data has ~11%) */
-	if (!p->recognized || p->bad_bytes * 20 > p->bytes)
-		return bg_err(-BPFGAUGE_EBADLOG);
-	r = vlog_record__new();
-	if (!r)
-		return bg_err(-ENOMEM);
 	if (p->prog[0])
 		vlog_record__set_str(r, VLOG_STAT_PROG, p->prog);
 	if (p->seen_processed) {
@@ -781,48 +766,62 @@ int vlog_parser__finish(struct vlog_parser *p, struct vlog_record **out)
 	if (p->has_depths)
 		set_depths(r, p->depths);
 	vlog_record__set_int(r, VLOG_STAT_TRUNCATED, !p->seen_processed);
+}
 
-	/* The error: the 7.3 block, a line naming a known class, else the last line. */
+/* The error: the 7.3 block, a line naming a known class, else the last line. */
+static const char *find_error(const struct vlog_parser *p, enum vlog_class *cls)
+{
+	const char *msg = NULL;
+
+	*cls = VLOG_CLASS_OTHER;
 	if (p->structured) {
 		msg = p->vf_reason[0] ? p->vf_reason : p->vf_msg;
-		cls = vlog_classify_msg(msg);
-		if (cls == VLOG_CLASS_OTHER)
-			cls = vlog_classify_msg(p->vf_msg);
-	} else {
-		for (int i = 0; i < p->tail_n && !msg; i++)
-			if (vlog_classify_msg(p->tail[i]) != VLOG_CLASS_OTHER)
-				msg = p->tail[i];
-		if (msg)
-			cls = vlog_classify_msg(msg);
-		else if (p->tail_n)
-			msg = p->tail[p->tail_n - 1];
+		*cls = vlog_classify_msg(msg);
+		if (*cls == VLOG_CLASS_OTHER)
+			*cls = vlog_classify_msg(p->vf_msg);
+		return msg;
 	}
-	fail = msg || p->libbpf_errno || p->btf_fail || !p->seen_processed;
-	vlog_record__set_int(r, VLOG_STAT_VERDICT, fail ? VLOG_VERDICT_FAIL : VLOG_VERDICT_PASS);
-	if (p->libbpf_errno)
-		vlog_record__set_int(r, VLOG_STAT_ERRNO, p->libbpf_errno);
-	if (!fail) {
-		vlog_record__set_int(r, VLOG_STAT_CLASS, VLOG_CLASS_NONE);
-		goto out;
-	}
-	{
-		bool have_log = p->seen_processed || p->insn_lines || p->tail_n || p->structured;
-		bool log_msg = msg != NULL;
+	for (int i = 0; i < p->tail_n && !msg; i++)
+		if (vlog_classify_msg(p->tail[i]) != VLOG_CLASS_OTHER)
+			msg = p->tail[i];
+	if (msg)
+		*cls = vlog_classify_msg(msg);
+	else if (p->tail_n)
+		msg = p->tail[p->tail_n - 1];
+	return msg;
+}
 
-		if (!msg && p->libbpf_msg[0])
-			msg = p->libbpf_msg;
-		if (p->btf_fail) {
-			cls = VLOG_CLASS_BTF;
-			msg = p->libbpf_msg;
-		} else if (!have_log && p->libbpf_errno == EPERM) {
-			cls = VLOG_CLASS_PERM;
-		} else if (!have_log && p->libbpf_errno == E2BIG) {
-			cls = VLOG_CLASS_TOO_LARGE;
-		} else if (!p->seen_processed && (cls == VLOG_CLASS_OTHER || !log_msg)) {
-			/* the stats line never came: the buffer ran out */
-			cls = VLOG_CLASS_TRUNCATED;
-		}
+/*
+ * A failure's class when the log itself does not name one: libbpf's BTF
+ * failure, a permission or size refusal before any log, or a log cut short.
+ */
+static enum vlog_class failure_class(const struct vlog_parser *p, enum vlog_class cls,
+				     const char **msg)
+{
+	bool have_log = p->seen_processed || p->insn_lines || p->tail_n || p->structured;
+	bool log_msg = *msg != NULL;
+
+	if (!*msg && p->libbpf_msg[0])
+		*msg = p->libbpf_msg;
+	if (p->btf_fail) {
+		*msg = p->libbpf_msg;
+		return VLOG_CLASS_BTF;
 	}
+	if (!have_log && p->libbpf_errno == EPERM)
+		return VLOG_CLASS_PERM;
+	if (!have_log && p->libbpf_errno == E2BIG)
+		return VLOG_CLASS_TOO_LARGE;
+	if (!p->seen_processed && (cls == VLOG_CLASS_OTHER || !log_msg))
+		return VLOG_CLASS_TRUNCATED; /* the stats line never came: the buffer ran out */
+	return cls;
+}
+
+/* Where it failed: message, hint, jump sequence, insn and source line. */
+static void set_failure(const struct vlog_parser *p, struct vlog_record *r,
+			enum vlog_class cls, const char *msg)
+{
+	int64_t v;
+
 	vlog_record__set_int(r, VLOG_STAT_CLASS, cls);
 	if (msg && *msg)
 		vlog_record__set_str(r, VLOG_STAT_ERROR, msg);
@@ -843,7 +842,37 @@ int vlog_parser__finish(struct vlog_parser *p, struct vlog_record **out)
 	}
 	if (p->vf_at[0])
 		parse_at(r, p->vf_at);
-out:
+}
+
+int vlog_parser__finish(struct vlog_parser *p, struct vlog_record **out)
+{
+	struct vlog_record *r;
+	enum vlog_class cls;
+	const char *msg;
+	bool fail;
+
+	*out = NULL;
+	if (p->lb && p->lb_len)
+		flush_line(p);
+	/* binary input: a chance keyword among random bytes is not a log (real
+	 * logs have no control bytes; random data has ~11%) */
+	if (!p->recognized || p->bad_bytes * 20 > p->bytes)
+		return bg_err(-BPFGAUGE_EBADLOG);
+	r = vlog_record__new();
+	if (!r)
+		return bg_err(-ENOMEM);
+	set_stats(p, r);
+	msg = find_error(p, &cls);
+	fail = msg || p->libbpf_errno || p->btf_fail || !p->seen_processed;
+	vlog_record__set_int(r, VLOG_STAT_VERDICT, fail ? VLOG_VERDICT_FAIL : VLOG_VERDICT_PASS);
+	if (p->libbpf_errno)
+		vlog_record__set_int(r, VLOG_STAT_ERRNO, p->libbpf_errno);
+	if (fail) {
+		cls = failure_class(p, cls, &msg);
+		set_failure(p, r, cls, msg);
+	} else {
+		vlog_record__set_int(r, VLOG_STAT_CLASS, VLOG_CLASS_NONE);
+	}
 	vlog_record__finalize(r);
 	*out = r;
 	return 0;
