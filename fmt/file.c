@@ -205,11 +205,29 @@ int bpfgauge_write_stdout(int (*write)(void *ctx, void *file), void *ctx)
 	return bg_err(err);
 }
 
+/* A replaced file keeps its permissions (and owner, for root); a new one gets 0666 & ~umask. */
+static void keep_mode(int fd, const char *target, const char *path)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (!stat(target, &st)) {
+		mode = st.st_mode & 07777;
+		if (!geteuid() && fchown(fd, st.st_uid, st.st_gid))
+			pr_debug("cannot keep the owner of '%s': %s", path, strerror(errno));
+	} else {
+		mode_t um = umask(0);
+
+		umask(um);
+		mode = 0666 & ~um;
+	}
+	fchmod(fd, mode);
+}
+
 int bpfgauge_write_locked(const char *path, int (*write)(void *ctx, void *file), void *ctx)
 {
 	char *target, *tmp = NULL;
 	struct stat st;
-	mode_t mode;
 	FILE *f = NULL;
 	int fd, err;
 
@@ -248,18 +266,7 @@ int bpfgauge_write_locked(const char *path, int (*write)(void *ctx, void *file),
 		free(target);
 		return bg_err(err);
 	}
-	/* a replaced file keeps its permissions (and owner, for root); a new one gets 0666 & ~umask */
-	if (!stat(target, &st)) {
-		mode = st.st_mode & 07777;
-		if (!geteuid() && fchown(fd, st.st_uid, st.st_gid))
-			pr_debug("cannot keep the owner of '%s': %s", path, strerror(errno));
-	} else {
-		mode_t um = umask(0);
-
-		umask(um);
-		mode = 0666 & ~um;
-	}
-	fchmod(fd, mode);
+	keep_mode(fd, target, path);
 	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;

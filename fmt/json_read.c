@@ -141,6 +141,46 @@ static int hex4(struct jp *j, unsigned *cp)
 	return 0;
 }
 
+/*
+ * The code point of the escape after a backslash (j->p at the letter):
+ * 0 with *cp set, or -1 after jp_fail(). Surrogate pairs are joined;
+ * \u0000 is refused (strings are NUL-terminated).
+ */
+static int parse_escape(struct jp *j, unsigned *cp)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	unsigned char c = *j->p++;
+	const char *e = c ? strchr(from, c) : NULL;
+	unsigned lo;
+
+	if (e) {
+		*cp = (unsigned char)to[e - from];
+		return 0;
+	}
+	if (c != 'u') {
+		jp_fail(j, "bad escape");
+		return -1;
+	}
+	if (hex4(j, cp)) {
+		jp_fail(j, "bad \\u escape");
+		return -1;
+	}
+	if (*cp >= 0xd800 && *cp < 0xdc00 && j->end - j->p >= 6 && j->p[0] == '\\' &&
+	    j->p[1] == 'u') {
+		j->p += 2;
+		if (hex4(j, &lo) || lo < 0xdc00 || lo > 0xdfff) {
+			jp_fail(j, "bad surrogate pair");
+			return -1;
+		}
+		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	if (*cp == 0) {
+		jp_fail(j, "\\u0000 is not supported");
+		return -1;
+	}
+	return 0;
+}
+
 static char *parse_string(struct jp *j)
 {
 	size_t len = 0, cap = 16;
@@ -163,41 +203,8 @@ static char *parse_string(struct jp *j)
 		if (c == '\\') {
 			if (j->p >= j->end)
 				break;
-			c = *j->p++;
-			switch (c) {
-			case '"': cp = '"'; break;
-			case '\\': cp = '\\'; break;
-			case '/': cp = '/'; break;
-			case 'b': cp = '\b'; break;
-			case 'f': cp = '\f'; break;
-			case 'n': cp = '\n'; break;
-			case 'r': cp = '\r'; break;
-			case 't': cp = '\t'; break;
-			case 'u':
-				if (hex4(j, &cp)) {
-					jp_fail(j, "bad \\u escape");
-					goto err;
-				}
-				if (cp >= 0xd800 && cp < 0xdc00 && j->end - j->p >= 6 &&
-				    j->p[0] == '\\' && j->p[1] == 'u') {
-					unsigned lo;
-
-					j->p += 2;
-					if (hex4(j, &lo) || lo < 0xdc00 || lo > 0xdfff) {
-						jp_fail(j, "bad surrogate pair");
-						goto err;
-					}
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				}
-				if (cp == 0) {
-					jp_fail(j, "\\u0000 is not supported");
-					goto err;
-				}
-				break;
-			default:
-				jp_fail(j, "bad escape");
+			if (parse_escape(j, &cp))
 				goto err;
-			}
 			if (put_utf8(&o, &len, &cap, cp)) {
 				j->code = -ENOMEM;
 				goto err;
