@@ -176,16 +176,22 @@ static int compat_main(int argc, char **argv)
 				goto out;
 			}
 			nres++;
-			if (live && compat_live_check(res)) {
-				cerr(errno, "live check of %s failed", progs[i][j].name);
-				goto out;
-			}
-			if (compat_verdict_failed(res->verdict) ||
-			    (live && (compat_verdict_failed(res->live.verdict) || !res->live.agrees)))
-				failed = true;
 		}
-	if (live)
+	/* live: every program loaded and attached for real, several at once */
+	if (live) {
+		size_t bad = 0;
+
+		if (compat_live_check_all(results, nres, 0, &bad)) {
+			cerr(errno, "live check of %s failed", results[bad].prog->name);
+			goto out;
+		}
 		compat_live_finish();
+	}
+	for (size_t i = 0; i < nres; i++)
+		if (compat_verdict_failed(results[i].verdict) ||
+		    (live && (compat_verdict_failed(results[i].live.verdict) ||
+			      !results[i].live.agrees)))
+			failed = true;
 	{
 		struct compat_report r = { .kernel = k, .results = results, .n = nres,
 					   .live = live, .verbose = verbose, .pretty = pretty_output };

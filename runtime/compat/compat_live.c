@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -76,60 +75,49 @@ static void fixup(struct bpf_object *obj, const char *name)
  * A private network namespace for XDP and tc attaches: a child unshares one,
  * we keep an fd to it (so it outlives the child) and enter it with setns()
  * only around each attach. setns(CLONE_NEWNET) moves the calling thread
- * alone, and we move back at once. The namespace, and whatever was
- * attached in it, goes away when compat_live_finish() closes the fd.
+ * alone, and we move back at once. Each thread has its own namespace, so
+ * that parallel checks never attach to the same lo; the namespaces, and
+ * whatever was attached in them, go away when compat_live_finish() (or
+ * the batch's worker, at its end) closes the fds.
  */
-static int netns_orig = -1, netns_priv = -1;
+static __thread int netns_orig = -1, netns_priv = -1;
 
+static void netns_drop(void)
+{
+	if (netns_priv >= 0)
+		close(netns_priv);
+	if (netns_orig >= 0)
+		close(netns_orig);
+	netns_priv = netns_orig = -1;
+}
+
+/*
+ * The calling thread unshares a network namespace of its own (CLONE_NEWNET
+ * moves only the calling thread; no fork, which would hand other threads'
+ * descriptors to a child), keeps an fd to it, and goes back at once.
+ */
 static int netns_prepare(void)
 {
-	int c2p[2], p2c[2], err = 0;
-	char b = 0, path[64];
-	pid_t pid;
+	int err = 0;
 
 	if (netns_priv >= 0)
 		return 0;
-	if (pipe2(c2p, O_CLOEXEC))
+	netns_orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (netns_orig < 0)
 		return -errno;
-	if (pipe2(p2c, O_CLOEXEC)) {
-		close(c2p[0]);
-		close(c2p[1]);
-		return -errno;
+	if (unshare(CLONE_NEWNET)) {
+		err = -errno;
+		goto fail;
 	}
-	pid = fork();
-	if (pid == 0) {
-		/* hold the namespace until the parent has an fd to it */
-		close(c2p[0]);
-		close(p2c[1]);
-		b = unshare(CLONE_NEWNET) ? 0 : 1;
-		if (write(c2p[1], &b, 1) != 1)
-			_exit(1);
-		while (read(p2c[0], &b, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(c2p[1]);
-	close(p2c[0]);
-	if (pid < 0 || read(c2p[0], &b, 1) != 1 || !b)
-		err = pid < 0 ? -errno : -EPERM;
-	close(c2p[0]);
-	if (!err) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-		netns_priv = open(path, O_RDONLY | O_CLOEXEC);
-		if (netns_priv < 0)
-			err = -errno;
-	}
-	close(p2c[1]); /* the child exits; the namespace lives on through our fd */
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	if (!err) {
-		netns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (netns_orig < 0) {
-			err = -errno;
-			close(netns_priv);
-			netns_priv = -1;
-		}
-	}
+	netns_priv = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (netns_priv < 0)
+		err = -errno;
+	if (setns(netns_orig, CLONE_NEWNET) && !err)
+		err = -errno;
+	if (!err)
+		return 0;
+fail:
+	netns_drop();
 	return err;
 }
 
@@ -177,6 +165,7 @@ struct release_job {
 
 static pthread_t *releasers;
 static size_t nreleasers, capreleasers;
+static pthread_mutex_t releasers_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *release_worker(void *arg)
 {
@@ -192,6 +181,7 @@ static void release_async(struct bpf_link *link, struct bpf_object *obj)
 {
 	struct release_job *j = malloc(sizeof(*j));
 
+	pthread_mutex_lock(&releasers_lock);
 	if (j && nreleasers == capreleasers) {
 		size_t cap = capreleasers ? capreleasers * 2 : 64;
 		pthread_t *v = realloc(releasers, cap * sizeof(*v));
@@ -206,9 +196,11 @@ static void release_async(struct bpf_link *link, struct bpf_object *obj)
 		j->obj = obj;
 		if (!pthread_create(&releasers[nreleasers], NULL, release_worker, j)) {
 			nreleasers++;
+			pthread_mutex_unlock(&releasers_lock);
 			return;
 		}
 	}
+	pthread_mutex_unlock(&releasers_lock);
 	free(j);
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
@@ -221,11 +213,7 @@ void compat_live_finish(void)
 	free(releasers);
 	releasers = NULL;
 	nreleasers = capreleasers = 0;
-	if (netns_priv >= 0)
-		close(netns_priv);
-	if (netns_orig >= 0)
-		close(netns_orig);
-	netns_priv = netns_orig = -1;
+	netns_drop();
 }
 
 /* Iterators over a map need that map at attach time. */
@@ -300,31 +288,30 @@ static void compare(struct compat_result *res)
 			 res->err ? compat_errno_name(res->err) : "", got);
 }
 
-int compat_live_check(struct compat_result *res)
+/* kept for the thread: one per run, not per program */
+static __thread char *logbuf;
+
+/* One check; libbpf's print callback is libbpf_last already. */
+static int live_check(struct compat_result *res)
 {
 	const struct compat_prog *p = res->prog;
 	struct compat_live *l = &res->live;
-	static char *logbuf; /* kept for the process: one per run, not per program */
 	struct bpf_link *link = NULL;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	libbpf_print_fn_t old;
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	old = libbpf_set_print(libbpf_last);
 	lb_last[0] = 0;
 	obj = bpf_object__open_file(p->object, NULL);
 	if (!obj) {
 		err = -errno;
-		libbpf_set_print(old);
 		pr_warn("compat: libbpf cannot open '%s': %s", p->object, bpfgauge_strerror(err));
 		return bg_err(err);
 	}
 	if (p->kind == COMPAT_KIND_FREPLACE) {
 		/* libbpf loads it only with a target program (set_attach_target) */
 		bpf_object__close(obj);
-		libbpf_set_print(old);
 		l->done = true;
 		l->verdict = COMPAT_UNKNOWN;
 		l->agrees = true;
@@ -336,7 +323,6 @@ int compat_live_check(struct compat_result *res)
 	prog = bpf_object__find_program_by_name(obj, p->name);
 	if (!prog) {
 		bpf_object__close(obj);
-		libbpf_set_print(old);
 		return bg_err(-ENOENT);
 	}
 	/*
@@ -395,8 +381,78 @@ int compat_live_check(struct compat_result *res)
 		snprintf(l->detail, sizeof(l->detail), "loaded; not attached (needs a target)");
 	}
 loaded:
-	libbpf_set_print(old);
 	release_async(link, obj);
 	compare(res);
 	return 0;
+}
+
+int compat_live_check(struct compat_result *res)
+{
+	libbpf_print_fn_t old = libbpf_set_print(libbpf_last);
+	int err = live_check(res);
+
+	libbpf_set_print(old);
+	return err;
+}
+
+struct live_batch {
+	struct compat_result *res;
+	size_t n, next, failed;
+	int err;
+	pthread_mutex_t lock;
+};
+
+static void *live_worker(void *arg)
+{
+	struct live_batch *b = arg;
+
+	for (;;) {
+		size_t i;
+		int err;
+
+		pthread_mutex_lock(&b->lock);
+		i = b->next++;
+		pthread_mutex_unlock(&b->lock);
+		if (i >= b->n)
+			break;
+		err = live_check(&b->res[i]);
+		pthread_mutex_lock(&b->lock);
+		if (err && (!b->err || i < b->failed)) {
+			b->err = err;
+			b->failed = i;
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+	/* this thread's namespace: its attaches are all detached by now */
+	netns_drop();
+	free(logbuf);
+	logbuf = NULL;
+	return NULL;
+}
+
+int compat_live_check_all(struct compat_result *res, size_t n, int jobs, size_t *failed)
+{
+	struct live_batch b = { .res = res, .n = n, .lock = PTHREAD_MUTEX_INITIALIZER };
+	libbpf_print_fn_t old;
+	pthread_t *th;
+	int started = 0;
+
+	if (jobs <= 0)
+		jobs = 8;
+	if ((size_t)jobs > n)
+		jobs = n ? (int)n : 1;
+	th = calloc(jobs, sizeof(*th));
+	old = libbpf_set_print(libbpf_last);
+	for (int t = 0; th && t < jobs; t++)
+		if (!pthread_create(&th[t], NULL, live_worker, &b))
+			started++;
+	if (!started)
+		live_worker(&b); /* no thread could start: check them here */
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	libbpf_set_print(old);
+	free(th);
+	if (failed)
+		*failed = b.failed;
+	return b.err ? bg_err(b.err) : 0;
 }

@@ -211,6 +211,16 @@ void compat_result_release(struct compat_result *res); /* accepts zeroed */
 int compat_live_check(struct compat_result *res);
 
 /*
+ * compat_live_check() for n results on up to jobs threads (0 = 8: the time
+ * goes to the kernel's RCU waits of attach and detach, not to the CPU),
+ * each thread with a private network namespace of its own. Results are
+ * filled in place, in any order. 0, or the first negative error (the
+ * others are still checked); *failed (if not NULL) is the index of the
+ * result that failed. Call compat_live_finish() after it.
+ */
+int compat_live_check_all(struct compat_result *res, size_t n, int jobs, size_t *failed);
+
+/*
  * Wait until every program compat_live_check() loaded is detached and
  * unloaded (they are released at once, on background threads, so that
  * their RCU waits overlap), and drop the private network namespace. Call it
