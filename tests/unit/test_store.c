@@ -15,6 +15,7 @@
 #include "bg_test.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
+#include "bpfgauge/vgate.h"
 
 static char dir[] = "/tmp/bg-store-XXXXXX";
 
@@ -215,7 +216,8 @@ TEST(test_flags_name_the_axis)
 	struct store_cell *base, *cur;
 	size_t nb, nc, nf;
 	struct mx_flag *flags;
-	struct mx_policy pol;
+	struct vpolicy *pol, *pol60;
+	struct mx_levels lv;
 	static const int pass0[] = { 1, 1, 1, 1 };
 	static const long insns0[] = { 100, 100, 100, 100 };
 	/* run 2: clang 22 fails on 6.12 only; 6.1 clang 14 grows 30% */
@@ -232,10 +234,10 @@ TEST(test_flags_name_the_axis)
 	r0 = add_run(st, "f", K4, C4, pass0, insns0, 4);
 	r1 = add_run(st, "f", K4, C4, pass1, insns1, 4);
 	r2 = add_run(st, "f", K4, C4, pass2, insns2, 4);
-	mx_policy_default(&pol);
+	ASSERT_EQ_INT(mx_policy_load(NULL, &pol), 0); /* the default policy */
 	ASSERT_EQ_INT(store_run_cells(st, r0, &base, &nb), 0);
 	ASSERT_EQ_INT(store_run_cells(st, r1, &cur, &nc), 0);
-	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, &pol, &flags, &nf), 0);
+	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, pol, &flags, &nf), 0);
 	f = find_flag(flags, nf, MX_FLAG_PASS_TO_FAIL);
 	ASSERT_TRUE(f);
 	ASSERT_EQ_STR(f->axis, "regressed on kernel 6.12 with clang 22 only");
@@ -251,7 +253,7 @@ TEST(test_flags_name_the_axis)
 	store_cells_free(cur, nc);
 
 	ASSERT_EQ_INT(store_run_cells(st, r2, &cur, &nc), 0);
-	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, &pol, &flags, &nf), 0);
+	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, pol, &flags, &nf), 0);
 	ASSERT_EQ_INT(nf, 2); /* insns and states (insns / 10) both grew */
 	ASSERT_EQ_STR(flags[0].axis, "insns grew with clang 22 only");
 	ASSERT_EQ_STR(flags[1].axis, "states grew with clang 22 only");
@@ -264,12 +266,14 @@ TEST(test_flags_name_the_axis)
 	pf = fopen(pol_path, "w");
 	fputs("# matrix policy\n*  insns  +60%\n*  states  +60%\n*  insns_limit_pct  <=70\n", pf);
 	fclose(pf);
-	ASSERT_EQ_INT(mx_policy_load(pol_path, &pol), 0);
-	ASSERT_TRUE(pol.insns_growth_pct == 60);
-	ASSERT_TRUE(pol.min_headroom_pct == 30);
-	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, &pol, &flags, &nf), 0);
+	ASSERT_EQ_INT(mx_policy_load(pol_path, &pol60), 0);
+	mx_levels_from_policy(pol60, &lv);
+	ASSERT_TRUE(lv.error_pct == 70); /* 30% headroom */
+	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, pol60, &flags, &nf), 0);
 	ASSERT_EQ_INT(nf, 0);
 	free(flags);
+	vpolicy_free(pol60);
+	vpolicy_free(pol);
 	store_cells_free(cur, nc);
 	store_cells_free(base, nb);
 
