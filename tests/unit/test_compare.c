@@ -15,6 +15,7 @@
 #include "bg_test.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/vgate.h"
+#include "matrix_report.h"
 
 static struct vlog_record *rec(const char *prog, int pass, long insns, long states)
 {
@@ -211,6 +212,36 @@ TEST(test_headroom_levels)
 	vlog_record__free(bad);
 }
 
+/* the writers colour by the levels they are given, not by numbers of their own */
+TEST(test_writers_take_levels)
+{
+	struct mx_levels lv = { 50, 70 };
+	struct store_cell c;
+	char *buf = NULL;
+	size_t len;
+	FILE *f;
+
+	cell(&c, rec("p", 1, 600000, 1)); /* 60% of the limit */
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ_INT(matrix_write_table(f, &c, 1, &lv, true), 0);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "\033[33m"); /* yellow */
+	free(buf);
+	lv.error_pct = 55;
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ_INT(matrix_write_table(f, &c, 1, &lv, true), 0);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "\033[31m"); /* red */
+	free(buf);
+	lv.warn_pct = lv.error_pct = 65;
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ_INT(matrix_write_table(f, &c, 1, &lv, true), 0);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "\033[32m"); /* green */
+	free(buf);
+	cell_free(&c);
+}
+
 int main(void)
 {
 	bpfgauge_set_log_level(BPFGAUGE_LOG_ERROR);
@@ -219,5 +250,6 @@ int main(void)
 	RUN_TEST(test_pct_matrix);
 	RUN_TEST(test_matrix_policy_is_gate_policy);
 	RUN_TEST(test_headroom_levels);
+	RUN_TEST(test_writers_take_levels);
 	return bg_test_summary();
 }

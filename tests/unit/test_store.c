@@ -294,6 +294,43 @@ TEST(test_flags_name_the_axis)
 	store_close(st);
 }
 
+/* the capture a guest prints reads back whole, and only as a capture of this schema */
+TEST(test_capture_roundtrip_and_kind)
+{
+	struct vlog_record *recs[2] = { rec("a", 1, 10, 1), rec("b", 0, 1000001, 9) };
+	char *logs[2] = { NULL, "line one\nBPF program is too large" };
+	struct mx_capture c = { .kernel_release = "6.1.0-27-cloud-amd64", .config_hash = "abc",
+				.btf = 1, .recs = recs, .logs = logs, .n = 2 };
+	struct mx_capture back;
+	char *buf = NULL, *bad;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT_EQ_INT(mx_capture_write(f, &c), 0);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "\"kind\":\"bpfgauge-capture\"");
+	ASSERT_EQ_INT(mx_capture_parse(buf, len, &back), 0);
+	ASSERT_EQ_STR(back.kernel_release, "6.1.0-27-cloud-amd64");
+	ASSERT_EQ_INT(back.btf, 1);
+	ASSERT_EQ_INT(back.n, 2);
+	ASSERT_EQ_STR(vlog_record__str(back.recs[1], VLOG_STAT_PROG), "b");
+	ASSERT_EQ_INT(vlog_record__int(back.recs[1], VLOG_STAT_INSNS), 1000001);
+	ASSERT_TRUE(!back.logs[0]);
+	ASSERT_EQ_STR(back.logs[1], "line one\nBPF program is too large");
+	mx_capture_release(&back);
+	/* another kind, or no schema_version, is refused */
+	bad = strdup(buf);
+	memcpy(strstr(bad, "bpfgauge-capture"), "bpfgauge-history", 16);
+	ASSERT_EQ_INT(mx_capture_parse(bad, len, &back), -BPFGAUGE_EBADFORMAT);
+	static const char noschema[] = "{\"kind\":\"bpfgauge-capture\",\"programs\":[]}";
+
+	ASSERT_EQ_INT(mx_capture_parse(noschema, strlen(noschema), &back), -BPFGAUGE_EBADFORMAT);
+	free(bad);
+	free(buf);
+	vlog_record__free(recs[0]);
+	vlog_record__free(recs[1]);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -304,6 +341,7 @@ int main(void)
 	RUN_TEST(test_roundtrip_and_immutable);
 	RUN_TEST(test_export_import_lossless);
 	RUN_TEST(test_flags_name_the_axis);
+	RUN_TEST(test_capture_roundtrip_and_kind);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", dir);
