@@ -210,7 +210,8 @@ static int parse_into(struct vpolicy *p, const char *text, const char *name)
 	return err;
 }
 
-int vpolicy_parse(const char *text, const char *name, struct vpolicy **out)
+/* A new policy from text, or (text NULL) from the file at path. */
+static int policy_new(const char *text, const char *path, struct vpolicy **out)
 {
 	struct vpolicy *p = calloc(1, sizeof(*p));
 	int err;
@@ -218,13 +219,18 @@ int vpolicy_parse(const char *text, const char *name, struct vpolicy **out)
 	*out = NULL;
 	if (!p)
 		return bg_err(-ENOMEM);
-	err = parse_into(p, text, name);
+	err = text ? parse_into(p, text, path) : vpolicy_append_file(p, path);
 	if (err) {
 		vpolicy_free(p);
 		return bg_err(err);
 	}
 	*out = p;
 	return 0;
+}
+
+int vpolicy_parse(const char *text, const char *name, struct vpolicy **out)
+{
+	return policy_new(text, name, out);
 }
 
 int vpolicy_append(struct vpolicy *p, const char *text, const char *name)
@@ -253,15 +259,7 @@ static int read_policy(const char *path, char **buf)
 
 int vpolicy_load(const char *path, struct vpolicy **out)
 {
-	char *buf;
-	int err = read_policy(path, &buf);
-
-	*out = NULL;
-	if (err)
-		return err;
-	err = vpolicy_parse(buf, path, out);
-	free(buf);
-	return err;
+	return policy_new(NULL, path, out);
 }
 
 int vpolicy_append_file(struct vpolicy *p, const char *path)
