@@ -62,7 +62,13 @@ static int jtri(const struct json_value *o, const char *k, int *out)
 	return 0;
 }
 
-static int jstrs(const struct json_value *o, const struct store_field *fields, void *base)
+/*
+ * An entity's string fields (absent ones as "") and its one tri-state
+ * member tri (bad: *why = bad).
+ */
+static int fields_from_json(const struct json_value *o, const struct store_field *fields,
+			    void *base, const char *tri, int *tri_out, const char *bad,
+			    const char **why)
 {
 	for (const struct store_field *fl = fields; fl->name; fl++) {
 		const struct json_value *v = json_get(o, fl->name);
@@ -71,20 +77,17 @@ static int jstrs(const struct json_value *o, const struct store_field *fields, v
 		if (!STORE_FIELD(base, fl))
 			return -ENOMEM;
 	}
+	if (jtri(o, tri, tri_out)) {
+		*why = bad;
+		return -BPFGAUGE_EBADFORMAT;
+	}
 	return 0;
 }
 
 int store_run__from_json(const struct json_value *o, struct store_run *r, const char **why)
 {
-	int err = jstrs(o, store_run_fields, r);
-
-	if (err)
-		return err;
-	if (jtri(o, "git_dirty", &r->git_dirty)) {
-		*why = "git_dirty must be 1, 0 or -1";
-		return -BPFGAUGE_EBADFORMAT;
-	}
-	return 0;
+	return fields_from_json(o, store_run_fields, r, "git_dirty", &r->git_dirty,
+				"git_dirty must be 1, 0 or -1", why);
 }
 
 int store_records__from_json(const struct json_value *o, struct vlog_record ***recs,
@@ -120,14 +123,11 @@ int store_records__from_json(const struct json_value *o, struct vlog_record ***r
 
 int store_cell__from_json(const struct json_value *o, struct store_cell *c, const char **why)
 {
-	int err = jstrs(o, store_cell_fields, c);
+	int err = fields_from_json(o, store_cell_fields, c, "btf", &c->btf,
+				   "btf must be 1, 0 or -1", why);
 
 	if (err)
 		return err;
-	if (jtri(o, "btf", &c->btf)) {
-		*why = "btf must be 1, 0 or -1";
-		return -BPFGAUGE_EBADFORMAT;
-	}
 	c->seconds = json_num(json_get(o, "seconds"));
 	return store_records__from_json(o, &c->recs, &c->logs, &c->nrecs, why);
 }
