@@ -15,6 +15,7 @@
 #include "bpfgauge/cov.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
+#include "bpfgauge/vgate.h"
 #include "bpfgauge/vm.h"
 #include "main.h"
 #include "matrix_report.h"
@@ -185,6 +186,8 @@ static int do_help(int argc, char **argv)
 	       "                  memory, or $BPFGAUGE_VM_JOBS)\n"
 	       "  --jobs N        threads loading objects on the host (default: CPUs); guests\n"
 	       "                  load with their own CPUs\n"
+	       "  --policy FILE   a verifier gate policy whose rules override the default\n"
+	       "                  policy (below); its error findings are the flags\n"
 	       "  --resume        continue the last unfinished run of the same matrix\n"
 	       "  --no-progress   no progress line (it is shown only when stderr is a TTY)\n"
 	       "\n"
@@ -196,8 +199,9 @@ static int do_help(int argc, char **argv)
 	       "the missing cells. A cell that ran and failed (compile error, VM hang) is\n"
 	       "finished: re-run without --resume to retry it.\n"
 	       "Exit: 0 ok; 1 a regression was flagged; 2 usage error, or a cell could not\n"
-	       "be measured (see its ERROR line).\n",
-	       bin_name, bin_name, bin_name);
+	       "be measured (see its ERROR line).\n"
+	       "\nThe default policy:\n%s",
+	       bin_name, bin_name, bin_name, vpolicy_default_text());
 	return 0;
 }
 
