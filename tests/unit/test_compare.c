@@ -239,6 +239,39 @@ TEST(test_writers_take_levels)
 	fclose(f);
 	ASSERT_CONTAINS(buf, "\033[32m"); /* green */
 	free(buf);
+
+	/* markdown and the dashboard take the report's levels */
+	static char empty[] = "", when[] = "2026-12-01T00:00:00Z";
+	struct store_run run = { .id = 1, .uuid = empty, .started = when, .git_commit = empty };
+	struct mx_report rep = { .run = &run, .cells = &c, .ncells = 1, .levels = { 50, 70 } };
+	struct dash_run dr = { &run, &c, 1 };
+	char dir[] = "/tmp/bg-cmp-dash-XXXXXX", path[64], *html;
+
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ_INT(matrix_write_markdown(f, &rep), 0);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "🟢 headroom ≥ 50%, 🟡 ≥ 30%");
+	ASSERT_CONTAINS(buf, "🟡 600000");
+	free(buf);
+	rep.levels.error_pct = 55;
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ_INT(matrix_write_markdown(f, &rep), 0);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "🟡 ≥ 45%");
+	ASSERT_CONTAINS(buf, "🔴 600000");
+	free(buf);
+	ASSERT_TRUE(mkdtemp(dir));
+	ASSERT_EQ_INT(dashboard_write(dir, &dr, 1, &rep), 0);
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	f = fopen(path, "r");
+	ASSERT_TRUE(f);
+	html = calloc(1, 1 << 16);
+	ASSERT_TRUE(fread(html, 1, (1 << 16) - 1, f) > 0);
+	fclose(f);
+	unlink(path);
+	rmdir(dir);
+	ASSERT_CONTAINS(html, "background:#fc8d59\" class=\"cell\">600000"); /* above 55% */
+	free(html);
 	cell_free(&c);
 }
 
