@@ -27,9 +27,8 @@ int do_dashboard(int argc, char **argv)
 	struct store_run *runs = NULL;
 	struct store_cell **cells = NULL;
 	struct dash_run *dr = NULL;
-	size_t *ncells = NULL, nruns = 0, nflags = 0;
-	struct mx_flag *flags = NULL;
-	struct mx_policy pol;
+	size_t *ncells = NULL, nruns = 0;
+	struct mx_report rep = { 0 };
 	struct store *st;
 	int opt, rc = EXIT_ERROR, err;
 
@@ -53,11 +52,6 @@ int do_dashboard(int argc, char **argv)
 		p_err("dashboard: -o DIR is required");
 		return EXIT_ERROR;
 	}
-	mx_policy_default(&pol);
-	if (policy && mx_policy_load(policy, &pol)) {
-		p_err("dashboard: policy '%s' is unusable", policy);
-		return EXIT_ERROR;
-	}
 	if (store_open_ro(db, &st)) {
 		p_err("dashboard: cannot open store '%s'", db);
 		return EXIT_ERROR;
@@ -74,23 +68,17 @@ int do_dashboard(int argc, char **argv)
 			goto out;
 		dr[i] = (struct dash_run){ &runs[i], cells[i], ncells[i] };
 	}
-	if (nruns) {
-		int64_t base_id;
-		size_t b = nruns;
-
-		if (!store_baseline(st, &runs[nruns - 1], &base_id))
-			for (b = 0; b < nruns && runs[b].id != base_id; b++)
-				;
-		if (mx_flags(b < nruns ? cells[b] : NULL, b < nruns ? ncells[b] : 0, cells[nruns - 1],
-			     ncells[nruns - 1], &pol, &flags, &nflags))
-			goto out;
+	/* the latest run against its baseline; an empty store still has the policy's levels */
+	if (mx_report_build(st, nruns ? &runs[nruns - 1] : NULL, NULL, policy, &rep)) {
+		p_err("dashboard: %s", rep.error);
+		goto out;
 	}
-	err = dashboard_write(out, dr, nruns, flags, nflags);
+	err = dashboard_write(out, dr, nruns, &rep);
 	if (err) {
 		p_err("dashboard: cannot write '%s/index.html': %s", out, bpfgauge_strerror(err));
 		goto out;
 	}
-	p_info("dashboard: %s/index.html (%zu runs, %zu flags)", out, nruns, nflags);
+	p_info("dashboard: %s/index.html (%zu runs, %zu flags)", out, nruns, rep.nflags);
 	rc = 0;
 out:
 	for (size_t i = 0; cells && i < nruns; i++)
@@ -98,7 +86,7 @@ out:
 	free(cells);
 	free(ncells);
 	free(dr);
-	free(flags);
+	mx_report_release(&rep);
 	store_runs_free(runs, nruns);
 	store_close(st);
 	return rc;

@@ -14,12 +14,8 @@
 #include "bpfgauge/cov.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
-#include "json_writer.h"
 #include "main.h"
 #include "matrix_report.h"
-
-int matrix_report_run(struct store *st, const struct store_run *run, const char *baseline,
-		      const char *policy, const char *outdir, bool quiet_table);
 
 static const char *db_path = STORE_DEFAULT_PATH;
 
@@ -53,34 +49,7 @@ static int do_list(int argc, char **argv)
 		store_close(st);
 		return EXIT_ERROR;
 	}
-	if (json_output) {
-		json_writer_t *jw = jw_new(stdout, pretty_output);
-
-		jw_start_array(jw);
-		for (size_t i = 0; i < n; i++) {
-			jw_start_object(jw);
-			jw_int_field(jw, "id", runs[i].id);
-			jw_string_field(jw, "uuid", runs[i].uuid);
-			jw_string_field(jw, "started", runs[i].started);
-			jw_string_field(jw, "status", runs[i].status);
-			jw_string_field(jw, "branch", runs[i].branch);
-			jw_string_field(jw, "git_commit", runs[i].git_commit);
-			jw_int_field(jw, "git_dirty", runs[i].git_dirty);
-			jw_string_field(jw, "label", runs[i].label);
-			jw_uint_field(jw, "cells", runs[i].ncells);
-			jw_end_object(jw);
-		}
-		jw_end_array(jw);
-		jw_free(jw);
-	} else {
-		printf("%-5s %-20s %-9s %-6s %-14s %-12s %s\n", "ID", "STARTED", "STATUS", "CELLS",
-		       "BRANCH", "COMMIT", "LABEL");
-		for (size_t i = 0; i < n; i++)
-			printf("%-5lld %-20s %-9s %-6zu %-14s %-12.12s%s %s\n", (long long)runs[i].id,
-			       runs[i].started, runs[i].status, runs[i].ncells, runs[i].branch,
-			       *runs[i].git_commit ? runs[i].git_commit : "-",
-			       runs[i].git_dirty == 1 ? "+" : " ", runs[i].label);
-	}
+	history_write_runs(stdout, runs, n, json_output, pretty_output);
 	store_runs_free(runs, n);
 	store_close(st);
 	return 0;
@@ -125,11 +94,8 @@ static int do_show(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (!json_output)
-		printf("run %lld %s  started %s  status %s  commit %s%s  branch %s  host %s %s\n",
-		       (long long)run.id, run.uuid, run.started, run.status,
-		       *run.git_commit ? run.git_commit : "-", run.git_dirty == 1 ? " (dirty)" : "",
-		       run.branch, run.host_arch, run.host_kernel);
-	rc = matrix_report_run(st, &run, baseline, policy, outdir, false);
+		history_write_run_header(stdout, &run);
+	rc = matrix_show(st, &run, baseline, policy, outdir);
 	store_run_release(&run);
 	store_close(st);
 	return rc;
@@ -165,7 +131,7 @@ static int do_diff(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	/* B against A as its baseline: the table is B's, the flags B vs A */
-	rc = matrix_report_run(st, &run, argv[optind], policy, NULL, false);
+	rc = matrix_show(st, &run, argv[optind], policy, NULL);
 	store_run_release(&run);
 	store_close(st);
 	return rc;
@@ -173,76 +139,23 @@ static int do_diff(int argc, char **argv)
 
 static int do_trend(int argc, char **argv)
 {
-	struct store_run *runs;
+	struct mx_trend_point *pts;
 	struct store *st;
-	json_writer_t *jw = NULL;
-	const char *prog;
 	size_t n;
+	int err;
 
 	if (argc < 2) {
 		p_err("history trend: usage: %s history trend PROG", bin_name);
 		return EXIT_ERROR;
 	}
-	prog = argv[1];
 	if (open_db(&st))
 		return EXIT_ERROR;
-	if (store_runs(st, &runs, &n)) {
-		store_close(st);
-		return EXIT_ERROR;
-	}
-	if (json_output) {
-		jw = jw_new(stdout, pretty_output);
-		jw_start_array(jw);
-	} else {
-		printf("%-5s %-20s %-10s %-7s %-6s %-8s %10s %8s\n", "RUN", "STARTED", "KERNEL", "CLANG",
-		       "MCPU", "VERDICT", "INSNS", "STATES");
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct store_cell *cells;
-		size_t nc;
-
-		if (store_run_cells(st, runs[i].id, &cells, &nc))
-			continue;
-		for (size_t c = 0; c < nc; c++)
-			for (size_t k = 0; k < cells[c].nrecs; k++) {
-				const struct vlog_record *r = cells[c].recs[k];
-				const char *p = vlog_record__str(r, VLOG_STAT_PROG);
-				char ks[32];
-
-				if (!p || strcmp(p, prog))
-					continue;
-				mx_kernel_short(&cells[c], ks, sizeof(ks));
-				if (jw) {
-					jw_start_object(jw);
-					jw_int_field(jw, "run", runs[i].id);
-					jw_string_field(jw, "started", runs[i].started);
-					jw_string_field(jw, "object", cells[c].object);
-					jw_string_field(jw, "kernel", ks);
-					jw_string_field(jw, "clang", cells[c].clang);
-					jw_string_field(jw, "mcpu", cells[c].mcpu);
-					jw_string_field(jw, "verdict",
-							vlog_verdict_str(vlog_record__int(r, VLOG_STAT_VERDICT)));
-					jw_int_field(jw, "insns", vlog_record__int(r, VLOG_STAT_INSNS));
-					jw_int_field(jw, "states", vlog_record__int(r, VLOG_STAT_TOTAL_STATES));
-					jw_end_object(jw);
-				} else {
-					printf("%-5lld %-20s %-10s %-7s %-6s %-8s %10lld %8lld\n",
-					       (long long)runs[i].id, runs[i].started, ks,
-					       *cells[c].clang ? cells[c].clang : "-",
-					       *cells[c].mcpu ? cells[c].mcpu : "-",
-					       vlog_verdict_str(vlog_record__int(r, VLOG_STAT_VERDICT)),
-					       (long long)vlog_record__int(r, VLOG_STAT_INSNS),
-					       (long long)vlog_record__int(r, VLOG_STAT_TOTAL_STATES));
-				}
-			}
-		store_cells_free(cells, nc);
-	}
-	if (jw) {
-		jw_end_array(jw);
-		jw_free(jw);
-	}
-	store_runs_free(runs, n);
+	err = mx_trend(st, argv[1], &pts, &n);
 	store_close(st);
+	if (err)
+		return EXIT_ERROR;
+	history_write_trend(stdout, pts, n, json_output, pretty_output);
+	free(pts);
 	return 0;
 }
 

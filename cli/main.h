@@ -75,4 +75,10 @@ int do_kernels(int argc, char **argv);
 int do_dashboard(int argc, char **argv);
 int do_compat(int argc, char **argv);
 
+struct store;
+struct store_run;
+/* matrix.c: print a stored run's report (mx_report_build); EXIT_GATE on flags. */
+int matrix_show(struct store *st, const struct store_run *run, const char *baseline,
+		const char *policy, const char *outdir);
+
 #endif /* BPFGAUGE_CLI_MAIN_H */

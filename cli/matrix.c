@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bpfgauge/cov.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
+#include "bpfgauge/vgate.h"
 #include "bpfgauge/vm.h"
 #include "main.h"
 #include "matrix_report.h"
@@ -49,135 +49,33 @@ static void free_list(char **arr, size_t n)
 	free(arr);
 }
 
-struct mx_out_ctx {
-	const struct store_run *run;
-	const struct store_cell *cells;
-	size_t n;
-	const struct mx_flag *flags;
-	size_t nflags;
-};
-
-static int mx_md_cb(void *ctx, void *f)
-{
-	const struct mx_out_ctx *c = ctx;
-
-	return matrix_write_markdown(f, c->run, c->cells, c->n, c->flags, c->nflags);
-}
-
-static int mx_json_cb(void *ctx, void *f)
-{
-	const struct mx_out_ctx *c = ctx;
-
-	return matrix_write_json(f, c->run, c->cells, c->n, c->flags, c->nflags, true);
-}
-
 /*
- * Show a stored run: table (or JSON under -j), flags against the baseline
- * (baseline spec, or the previous complete run on the branch), and files
- * in outdir. Returns EXIT_GATE if any flag was raised.
+ * Show a stored run (matrix, history show, history diff): the report of
+ * mx_report_build() as a table (or JSON under -j), and its files in outdir.
+ * Returns EXIT_GATE if any flag was raised.
  */
-int matrix_report_run(struct store *st, const struct store_run *run, const char *baseline,
-		      const char *policy, const char *outdir, bool quiet_table)
+int matrix_show(struct store *st, const struct store_run *run, const char *baseline,
+		const char *policy, const char *outdir)
 {
-	struct store_cell *cells = NULL, *bcells = NULL;
-	size_t n = 0, nb = 0, nflags = 0;
-	struct mx_flag *flags = NULL;
-	struct store_run base = { 0 };
-	struct mx_policy pol;
-	int64_t base_id = 0;
-	int rc = 0;
+	struct mx_report rep;
+	char path[4200];
+	int rc = 0, err;
 
-	mx_policy_default(&pol);
-	if (policy && mx_policy_load(policy, &pol)) {
-		p_err("matrix: policy '%s' is unusable", policy);
+	if (mx_report_build(st, run, baseline, policy, &rep)) {
+		p_err("matrix: %s", rep.error);
 		return EXIT_ERROR;
 	}
-	if (store_run_cells(st, run->id, &cells, &n)) {
-		p_err("matrix: cannot read run %lld", (long long)run->id);
-		return EXIT_ERROR;
-	}
-	if (baseline) {
-		if (store_run_get(st, baseline, &base)) {
-			p_err("matrix: baseline run '%s' not found", baseline);
-			store_cells_free(cells, n);
-			return EXIT_ERROR;
-		}
-		base_id = base.id;
-	} else if (!store_baseline(st, run, &base_id)) {
-		char id[32];
-
-		snprintf(id, sizeof(id), "%lld", (long long)base_id);
-		store_run_get(st, id, &base);
-	}
-	if (base_id && store_run_cells(st, base_id, &bcells, &nb)) {
-		p_err("matrix: cannot read baseline run %lld", (long long)base_id);
+	if (json_output)
+		matrix_write_json(stdout, &rep, pretty_output);
+	else
+		matrix_write_text(stdout, &rep, false, isatty(1) && !getenv("NO_COLOR"));
+	if (outdir && (err = matrix_write_dir(outdir, &rep, path, sizeof(path)))) {
+		p_err("matrix: cannot write '%s': %s", path, bpfgauge_strerror(err));
 		rc = EXIT_ERROR;
-		goto out;
-	}
-	if (mx_flags(bcells, nb, cells, n, &pol, &flags, &nflags)) {
-		p_err("matrix: computing flags failed");
-		rc = EXIT_ERROR;
-		goto out;
-	}
-	if (json_output) {
-		matrix_write_json(stdout, run, cells, n, flags, nflags, pretty_output);
-	} else {
-		if (!quiet_table)
-			matrix_write_table(stdout, cells, n, isatty(1) && !getenv("NO_COLOR"));
-		if (base_id)
-			printf("baseline: run %lld (%s)\n", (long long)base_id, base.started);
-		else
-			printf("baseline: none (first run on this branch)\n");
-		matrix_write_flags(stdout, flags, nflags);
-		for (size_t i = 0; i < n; i++) {
-			const char *tail = cells[i].console_tail;
-			bool shown = false;
-
-			if (!cells[i].error || !*cells[i].error)
-				continue;
-			printf("ERROR cell kernel=%s clang=%s mcpu=%s object=%s: %s\n",
-			       cells[i].kernel, cells[i].clang, cells[i].mcpu, cells[i].object,
-			       cells[i].error);
-			/* one boot fails all its cells alike: show each console tail once */
-			for (size_t j = 0; j < i && !shown; j++)
-				shown = cells[j].console_tail && tail &&
-					!strcmp(cells[j].console_tail, tail) &&
-					cells[j].error && *cells[j].error;
-			if (tail && *tail && !shown)
-				printf("--- console tail of kernel %s ---\n%s%s--- end of console tail ---\n",
-				       cells[i].kernel, tail,
-				       tail[strlen(tail) - 1] == '\n' ? "" : "\n");
-		}
-	}
-	if (outdir) {
-		struct mx_out_ctx c = { run, cells, n, flags, nflags };
-		char path[4200];
-
-		if (mkdir(outdir, 0755) && errno != EEXIST) {
-			p_err("matrix: cannot create '%s': %s", outdir, strerror(errno));
-			rc = EXIT_ERROR;
-			goto out;
-		}
-		snprintf(path, sizeof(path), "%s/matrix.md", outdir);
-		if (bpfgauge_write_atomic(path, mx_md_cb, &c)) {
-			p_err("matrix: cannot write '%s'", path);
-			rc = EXIT_ERROR;
-			goto out;
-		}
-		snprintf(path, sizeof(path), "%s/matrix.json", outdir);
-		if (bpfgauge_write_atomic(path, mx_json_cb, &c)) {
-			p_err("matrix: cannot write '%s'", path);
-			rc = EXIT_ERROR;
-			goto out;
-		}
-	}
-	if (!rc && nflags)
+	} else if (rep.nflags) {
 		rc = EXIT_GATE;
-out:
-	free(flags);
-	store_cells_free(cells, n);
-	store_cells_free(bcells, nb);
-	store_run_release(&base);
+	}
+	mx_report_release(&rep);
 	return rc;
 }
 
@@ -288,6 +186,8 @@ static int do_help(int argc, char **argv)
 	       "                  memory, or $BPFGAUGE_VM_JOBS)\n"
 	       "  --jobs N        threads loading objects on the host (default: CPUs); guests\n"
 	       "                  load with their own CPUs\n"
+	       "  --policy FILE   a verifier gate policy whose rules override the default\n"
+	       "                  policy (below); its error findings are the flags\n"
 	       "  --resume        continue the last unfinished run of the same matrix\n"
 	       "  --no-progress   no progress line (it is shown only when stderr is a TTY)\n"
 	       "\n"
@@ -299,8 +199,9 @@ static int do_help(int argc, char **argv)
 	       "the missing cells. A cell that ran and failed (compile error, VM hang) is\n"
 	       "finished: re-run without --resume to retry it.\n"
 	       "Exit: 0 ok; 1 a regression was flagged; 2 usage error, or a cell could not\n"
-	       "be measured (see its ERROR line).\n",
-	       bin_name, bin_name, bin_name);
+	       "be measured (see its ERROR line).\n"
+	       "\nThe default policy:\n%s",
+	       bin_name, bin_name, bin_name, vpolicy_default_text());
 	return 0;
 }
 
@@ -441,7 +342,7 @@ int do_matrix_run(int argc, char **argv)
 		store_close(st);
 		return EXIT_ERROR;
 	}
-	rc = matrix_report_run(st, &run, baseline, policy, outdir, false);
+	rc = matrix_show(st, &run, baseline, policy, outdir);
 	store_run_release(&run);
 	store_close(st);
 	if (res.cells_failed && rc != EXIT_ERROR) {

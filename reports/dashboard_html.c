@@ -15,20 +15,21 @@
 #include "bpfgauge/cov.h"
 #include "markup.h"
 
-static const char *heat(const struct vlog_record *r, const char *err)
+/* The policy's headroom levels (mx_level); failures are red, empty cells grey. */
+static const char *heat(const struct vlog_record *r, const char *err, const struct mx_levels *lv)
 {
-	double pct;
+	static const char *const col[] = { [MX_LEVEL_OK] = "#1a9850", [MX_LEVEL_WARN] = "#fee08b",
+					   [MX_LEVEL_ERROR] = "#fc8d59" };
 
 	if (!r)
 		return err ? "#b0b0b0" : "#f4f4f4";
 	if (vlog_record__int(r, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
 		return "#d73027";
-	pct = vlog_record__num(r, VLOG_STAT_INSNS_PCT);
-	return pct <= 10 ? "#1a9850" : pct <= 50 ? "#91cf60" : pct <= 70 ? "#fee08b" : "#fc8d59";
+	return col[mx_level(r, lv)];
 }
 
 /* One program's heatmap: kernel rows x clang/mcpu columns. */
-static void heatmap(FILE *f, const struct grid *g, size_t row)
+static void heatmap(FILE *f, const struct grid *g, size_t row, const struct mx_levels *lv)
 {
 	char kernels[32][32], cc[32][64];
 	size_t nk = 0, ncc = 0;
@@ -80,7 +81,7 @@ static void heatmap(FILE *f, const struct grid *g, size_t row)
 					err = g->err[row * g->ncols + c];
 				}
 			}
-			fprintf(f, "<td style=\"background:%s\" class=\"cell\">", heat(r, err));
+			fprintf(f, "<td style=\"background:%s\" class=\"cell\">", heat(r, err, lv));
 			if (r && vlog_record__int(r, VLOG_STAT_VERDICT) == VLOG_VERDICT_PASS)
 				fprintf(f, "%lld<br><small>%.2f%%</small>",
 					(long long)vlog_record__int(r, VLOG_STAT_INSNS),
@@ -159,6 +160,7 @@ struct dash_ctx {
 	size_t nruns;
 	const struct mx_flag *flags;
 	size_t nflags;
+	const struct mx_levels *levels;
 };
 
 static int dash_html(void *ctx, void *file)
@@ -212,7 +214,9 @@ static int dash_html(void *ctx, void *file)
 		fprintf(f, "</div>\n");
 	}
 	fprintf(f, "</div>\n<h2>Programs</h2>\n<p>Heatmap: processed insns and %% of the 1M limit on "
-		   "the latest run; green = headroom, red = failed.</p>\n");
+		   "the latest run; green = at most %g%% of the limit, yellow = at most %g%% (the "
+		   "policy's headroom), orange = above, red = failed.</p>\n",
+		c->levels->warn_pct, c->levels->error_pct);
 	for (size_t r = 0; r < g.nrows; r++) {
 		fprintf(f, "<div class=\"prog\" id=\"prog-");
 		markup_escape(f, g.rows[r].object);
@@ -223,7 +227,7 @@ static int dash_html(void *ctx, void *file)
 		fputc('/', f);
 		markup_escape(f, g.rows[r].prog);
 		fprintf(f, "</h3>\n");
-		heatmap(f, &g, r);
+		heatmap(f, &g, r, c->levels);
 		trend(f, runs, nruns, g.rows[r].object, g.rows[r].prog);
 		fprintf(f, "</div>\n");
 	}
@@ -234,9 +238,9 @@ static int dash_html(void *ctx, void *file)
 }
 
 int dashboard_write(const char *dir, const struct dash_run *runs, size_t nruns,
-		    const struct mx_flag *flags, size_t nflags)
+		    const struct mx_report *latest)
 {
-	struct dash_ctx c = { runs, nruns, flags, nflags };
+	struct dash_ctx c = { runs, nruns, latest->flags, latest->nflags, &latest->levels };
 	char path[4200];
 
 	if (mkdir(dir, 0755) && errno != EEXIST)

@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "bpfgauge/file.h"
 #include "json_writer.h"
 #include "matrix_grid.h"
 #include "matrix_report.h"
-#include "vlog_json.h"
 #include "markup.h"
+#include "store_json.h"
 
 static void col_of(const struct store_cell *c, struct grid_col *col)
 {
@@ -115,17 +117,6 @@ void grid_release(struct grid *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* 0 green (>= 50% headroom), 1 yellow (>= 30%), 2 red (< 30% or failed). */
-static int level(const struct vlog_record *r)
-{
-	double pct;
-
-	if (!r || vlog_record__int(r, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
-		return 2;
-	pct = vlog_record__num(r, VLOG_STAT_INSNS_PCT);
-	return pct <= 50 ? 0 : pct <= 70 ? 1 : 2;
-}
-
 static void cell_text(const struct vlog_record *r, const char *err, char *buf, size_t size)
 {
 	if (!r) {
@@ -138,7 +129,8 @@ static void cell_text(const struct vlog_record *r, const char *err, char *buf, s
 		snprintf(buf, size, "FAIL(%s)", vlog_class_str(vlog_record__int(r, VLOG_STAT_CLASS)));
 }
 
-int matrix_write_table(FILE *f, const struct store_cell *cells, size_t n, bool color)
+int matrix_write_table(FILE *f, const struct store_cell *cells, size_t n,
+		       const struct mx_levels *lv, bool color)
 {
 	static const char *const ansi[] = { "\033[32m", "\033[33m", "\033[31m" };
 	struct grid g;
@@ -178,7 +170,7 @@ int matrix_write_table(FILE *f, const struct store_cell *cells, size_t n, bool c
 
 			cell_text(rec, g.err[r * g.ncols + c], buf, sizeof(buf));
 			if (color && (rec || g.err[r * g.ncols + c]))
-				fprintf(f, "  %s%*s\033[0m", ansi[level(rec)], (int)w[c], buf);
+				fprintf(f, "  %s%*s\033[0m", ansi[mx_level(rec, lv)], (int)w[c], buf);
 			else
 				fprintf(f, "  %*s", (int)w[c], buf);
 		}
@@ -196,21 +188,24 @@ void matrix_write_flags(FILE *f, const struct mx_flag *flags, size_t n)
 			mx_flag_kind_str(flags[i].kind), flags[i].detail);
 }
 
-int matrix_write_markdown(FILE *f, const struct store_run *run, const struct store_cell *cells,
-			  size_t n, const struct mx_flag *flags, size_t nflags)
+int matrix_write_markdown(FILE *f, const struct mx_report *rep)
 {
+	const struct store_run *run = rep->run;
+	const struct mx_flag *flags = rep->flags;
+	size_t nflags = rep->nflags;
 	static const char *const dot[] = { "🟢", "🟡", "🔴" };
 	struct grid g;
 	char buf[160];
 
-	if (grid_build(cells, n, &g))
+	if (grid_build(rep->cells, rep->ncells, &g))
 		return -ENOMEM;
 	fprintf(f, "## bpfgauge matrix");
 	if (run)
 		fprintf(f, " — run %lld (%s, %s%s)", (long long)run->id, run->started,
 			*run->git_commit ? run->git_commit : "no git",
 			run->git_dirty == 1 ? ", dirty" : "");
-	fprintf(f, "\n\nProcessed insns per cell; 🟢 headroom ≥ 50%%, 🟡 ≥ 30%%, 🔴 below or failed.\n\n");
+	fprintf(f, "\n\nProcessed insns per cell; 🟢 headroom ≥ %g%%, 🟡 ≥ %g%%, 🔴 below or failed.\n\n",
+		100 - rep->levels.warn_pct, 100 - rep->levels.error_pct);
 	fprintf(f, "| object/program |");
 	for (size_t c = 0; c < g.ncols; c++)
 		fprintf(f, " %s |", g.cols[c].label);
@@ -229,7 +224,7 @@ int matrix_write_markdown(FILE *f, const struct store_run *run, const struct sto
 			const char *err = g.err[r * g.ncols + c];
 
 			cell_text(rec, err, buf, sizeof(buf));
-			fprintf(f, " %s %s |", rec || err ? dot[level(rec)] : "", buf);
+			fprintf(f, " %s %s |", rec || err ? dot[mx_level(rec, &rep->levels)] : "", buf);
 		}
 		fputc('\n', f);
 	}
@@ -248,28 +243,12 @@ int matrix_write_markdown(FILE *f, const struct store_run *run, const struct sto
 	return ferror(f) ? -EIO : 0;
 }
 
-static void json_run(json_writer_t *jw, const struct store_run *r)
+int matrix_write_json(FILE *f, const struct mx_report *rep, bool pretty)
 {
-	jw_name(jw, "run");
-	jw_start_object(jw);
-	jw_int_field(jw, "id", r->id);
-	jw_string_field(jw, "uuid", r->uuid);
-	jw_string_field(jw, "started", r->started);
-	jw_string_field(jw, "finished", r->finished);
-	jw_string_field(jw, "status", r->status);
-	jw_string_field(jw, "git_commit", r->git_commit);
-	jw_int_field(jw, "git_dirty", r->git_dirty);
-	jw_string_field(jw, "branch", r->branch);
-	jw_string_field(jw, "host_arch", r->host_arch);
-	jw_string_field(jw, "host_kernel", r->host_kernel);
-	jw_string_field(jw, "label", r->label);
-	jw_string_field(jw, "tool_version", r->tool_version);
-	jw_end_object(jw);
-}
-
-int matrix_write_json(FILE *f, const struct store_run *run, const struct store_cell *cells,
-		      size_t n, const struct mx_flag *flags, size_t nflags, bool pretty)
-{
+	const struct store_run *run = rep->run;
+	const struct store_cell *cells = rep->cells;
+	const struct mx_flag *flags = rep->flags;
+	size_t n = rep->ncells, nflags = rep->nflags;
 	json_writer_t *jw = jw_new(f, pretty);
 
 	if (!jw)
@@ -277,37 +256,21 @@ int matrix_write_json(FILE *f, const struct store_run *run, const struct store_c
 	jw_start_object(jw);
 	jw_int_field(jw, "schema_version", MATRIX_JSON_SCHEMA_VERSION);
 	jw_string_field(jw, "kind", "bpfgauge-matrix");
-	if (run)
-		json_run(jw, run);
+	if (run) {
+		jw_name(jw, "run");
+		jw_start_object(jw);
+		store_run__write_json(jw, run, true);
+		jw_end_object(jw);
+	}
 	jw_name(jw, "cells");
 	jw_start_array(jw);
 	for (size_t i = 0; i < n; i++) {
-		const struct store_cell *c = &cells[i];
 		char ks[32];
 
-		mx_kernel_short(c, ks, sizeof(ks));
+		mx_kernel_short(&cells[i], ks, sizeof(ks));
 		jw_start_object(jw);
-		jw_string_field(jw, "kernel", c->kernel);
+		store_cell__write_json(jw, &cells[i]);
 		jw_string_field(jw, "kernel_short", ks);
-		jw_string_field(jw, "kernel_release", c->kernel_release);
-		jw_string_field(jw, "config_hash", c->config_hash);
-		jw_int_field(jw, "btf", c->btf);
-		jw_string_field(jw, "clang", c->clang);
-		jw_string_field(jw, "clang_version", c->clang_version);
-		jw_string_field(jw, "mcpu", c->mcpu);
-		jw_string_field(jw, "cflags", c->cflags);
-		jw_string_field(jw, "object", c->object);
-		jw_string_field(jw, "object_hash", c->object_hash);
-		jw_string_field(jw, "status", c->status);
-		if (c->error && *c->error) {
-			jw_string_field(jw, "error", c->error);
-			jw_string_field(jw, "console_tail", c->console_tail);
-		}
-		jw_name(jw, "programs");
-		jw_start_array(jw);
-		for (size_t k = 0; k < c->nrecs; k++)
-			vlog_record__write_json(jw, c->recs[k], NULL, 0);
-		jw_end_array(jw);
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);
@@ -327,4 +290,63 @@ int matrix_write_json(FILE *f, const struct store_run *run, const struct store_c
 	jw_end_object(jw);
 	jw_free(jw);
 	return ferror(f) ? -EIO : 0;
+}
+
+int matrix_write_text(FILE *f, const struct mx_report *rep, bool no_table, bool color)
+{
+	const struct store_cell *cells = rep->cells;
+
+	if (!no_table)
+		matrix_write_table(f, cells, rep->ncells, &rep->levels, color);
+	if (rep->base.id)
+		fprintf(f, "baseline: run %lld (%s)\n", (long long)rep->base.id, rep->base.started);
+	else
+		fprintf(f, "baseline: none (first run on this branch)\n");
+	matrix_write_flags(f, rep->flags, rep->nflags);
+	for (size_t i = 0; i < rep->ncells; i++) {
+		const char *tail = cells[i].console_tail;
+		bool shown = false;
+
+		if (!cells[i].error || !*cells[i].error)
+			continue;
+		fprintf(f, "ERROR cell kernel=%s clang=%s mcpu=%s object=%s: %s\n", cells[i].kernel,
+			cells[i].clang, cells[i].mcpu, cells[i].object, cells[i].error);
+		/* one boot fails all its cells alike: show each console tail once */
+		for (size_t j = 0; j < i && !shown; j++)
+			shown = cells[j].console_tail && tail && !strcmp(cells[j].console_tail, tail) &&
+				cells[j].error && *cells[j].error;
+		if (tail && *tail && !shown)
+			fprintf(f, "--- console tail of kernel %s ---\n%s%s--- end of console tail ---\n",
+				cells[i].kernel, tail, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static int md_cb(void *ctx, void *f)
+{
+	return matrix_write_markdown(f, ctx);
+}
+
+static int json_cb(void *ctx, void *f)
+{
+	return matrix_write_json(f, ctx, true);
+}
+
+int matrix_write_dir(const char *dir, const struct mx_report *rep, char *failed, size_t fsz)
+{
+	/* the report is only read: the callbacks take it as void * */
+	void *ctx = (void *)rep;
+	int err;
+
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		err = -errno;
+		snprintf(failed, fsz, "%s", dir);
+		return err;
+	}
+	snprintf(failed, fsz, "%s/matrix.md", dir);
+	err = bpfgauge_write_atomic(failed, md_cb, ctx);
+	if (err)
+		return err;
+	snprintf(failed, fsz, "%s/matrix.json", dir);
+	return bpfgauge_write_atomic(failed, json_cb, ctx);
 }

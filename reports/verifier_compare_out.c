@@ -44,7 +44,7 @@ static void cell(const struct vcompare_row *r, int id, enum vcmp_variant v, char
 		return;
 	}
 	if (v == VCMP_PCT)
-		snprintf(buf, size, isinf(x) ? "+inf" : "%+.2f", x);
+		snprintf(buf, size, "%+.2f", x); /* vcompare_pct's infinities: "+inf", "-inf" */
 	else if (v == VCMP_DIFF)
 		snprintf(buf, size, vlog_stat_def(id)->kind == VLOG_KIND_PCT ? "%+.2f" : "%+.0f", x);
 	else

@@ -3,8 +3,8 @@
  * Capture: load every program of a set of objects on the running kernel
  * (the host, or a qemu guest running the static CLI) and serialise the
  * records, kernel identity and logs as one JSON document, which the host
- * reads back. Records are written as JSON objects keyed by the stat
- * table's canonical names, the same shape as `verifier stats -o json`.
+ * reads back. Records and logs are written by the store's serialiser
+ * (store_json.h), the same "programs"/"logs" a stored cell has.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,9 +20,10 @@
 #include "bpfgauge/vload.h"
 #include "bpfgauge_internal.h"
 #include "json_writer.h"
-#include "vlog_json.h"
+#include "store_json.h"
 
 #define TAIL_LINES 30
+#define CAPTURE_KIND "bpfgauge-capture"
 
 char *mx_log_tail(const char *log, int max_lines)
 {
@@ -191,20 +192,12 @@ int mx_capture_write(FILE *f, const struct mx_capture *c)
 		return bg_err(-ENOMEM);
 	jw_start_object(jw);
 	jw_int_field(jw, "schema_version", VLOG_SCHEMA_VERSION);
-	jw_string_field(jw, "kind", "bpfgauge-capture");
+	jw_string_field(jw, "kind", CAPTURE_KIND);
+	/* the kernel's identity, named as a cell's fields, then the cell's records */
 	jw_string_field(jw, "kernel_release", c->kernel_release);
 	jw_string_field(jw, "config_hash", c->config_hash);
 	jw_int_field(jw, "btf", c->btf);
-	jw_name(jw, "programs");
-	jw_start_array(jw);
-	for (size_t i = 0; i < c->n; i++)
-		vlog_record__write_json(jw, c->recs[i], NULL, 0);
-	jw_end_array(jw);
-	jw_name(jw, "logs");
-	jw_start_array(jw);
-	for (size_t i = 0; i < c->n; i++)
-		jw_string(jw, c->logs[i]);
-	jw_end_array(jw);
+	store_records__write_json(jw, c->recs, c->logs, c->n);
 	jw_name(jw, "errors");
 	jw_start_array(jw);
 	for (size_t i = 0; i < c->nerrors; i++)
@@ -217,8 +210,9 @@ int mx_capture_write(FILE *f, const struct mx_capture *c)
 
 int mx_capture_parse(const char *buf, size_t len, struct mx_capture *out)
 {
-	const struct json_value *progs, *logs, *errs, *v;
+	const struct json_value *progs, *errs, *v, *k;
 	struct json_value *root = NULL;
+	const char *why = "";
 	char msg[128];
 	int err;
 
@@ -228,9 +222,17 @@ int mx_capture_parse(const char *buf, size_t len, struct mx_capture *out)
 		pr_warn("matrix: guest output is not JSON: %s", msg);
 		return bg_err(err);
 	}
+	v = json_get(root, "schema_version");
+	k = json_get(root, "kind");
 	progs = json_get(root, "programs");
-	logs = json_get(root, "logs");
 	errs = json_get(root, "errors");
+	if (!v || json_num(v) != VLOG_SCHEMA_VERSION || !k || !json_str(k) ||
+	    strcmp(json_str(k), CAPTURE_KIND)) {
+		pr_warn("matrix: guest output is not a %s document with schema_version %d",
+			CAPTURE_KIND, VLOG_SCHEMA_VERSION);
+		json_free(root);
+		return bg_err(-BPFGAUGE_EBADFORMAT);
+	}
 	if (!progs || json_type(progs) != JSON_ARRAY) {
 		pr_warn("matrix: guest output has no \"programs\" array");
 		json_free(root);
@@ -241,27 +243,12 @@ int mx_capture_parse(const char *buf, size_t len, struct mx_capture *out)
 	if ((v = json_get(root, "config_hash")) && json_str(v))
 		snprintf(out->config_hash, sizeof(out->config_hash), "%s", json_str(v));
 	out->btf = (v = json_get(root, "btf")) ? (int)json_num(v) : -1;
-	out->recs = calloc(json_len(progs) + 1, sizeof(*out->recs));
-	out->logs = calloc(json_len(progs) + 1, sizeof(*out->logs));
-	if (!out->recs || !out->logs) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < json_len(progs); i++) {
-		struct vlog_record *r = vlog_record__from_json(json_at(progs, i));
-		const struct json_value *l = logs ? json_at(logs, i) : NULL;
-
-		if (!r) {
-			err = -BPFGAUGE_EBADFORMAT;
-			goto out;
-		}
-		out->recs[out->n] = r;
-		out->logs[out->n++] = l && json_str(l) ? strdup(json_str(l)) : NULL;
-	}
-	for (size_t i = 0; errs && i < json_len(errs); i++)
+	err = store_records__from_json(root, &out->recs, &out->logs, &out->n, &why);
+	if (err == -BPFGAUGE_EBADFORMAT)
+		pr_warn("matrix: guest output: %s", why);
+	for (size_t i = 0; !err && errs && i < json_len(errs); i++)
 		if (json_str(json_at(errs, i)))
 			push_str(&out->errors, &out->nerrors, strdup(json_str(json_at(errs, i))));
-out:
 	json_free(root);
 	if (err)
 		mx_capture_release(out);

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Regression flags over a matrix run: pass->fail and insns/states growth
- * against a baseline run, headroom below the policy minimum, and programs
- * that pass on some cells and fail on others. Each flag names the axis
- * that explains it ("on kernel 6.12 only", "with clang 22 only",
- * "-mcpu=v3 only") by finding the axis values shared by exactly the
- * flagged cells of that program.
+ * Regression flags over a matrix run. The judgement is the gate's: each
+ * cell of the current run is joined with the same cell of the baseline run
+ * and the policy (a `verifier gate` policy; vgate.c) is evaluated over those
+ * rows. Its error findings become flags: pass->fail and new failing cells
+ * (verdict no-regress), insns and states growth between passing cells (+N%),
+ * headroom below the policy's minimum on passing cells (insns_limit_pct
+ * <=N), any other rule broken, and programs that pass on some cells and
+ * fail on others. Each flag names the axis that explains it ("on kernel
+ * 6.12 only", "with clang 22 only", "-mcpu=v3 only") by finding the axis
+ * values shared by exactly the flagged cells of that program.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,66 +30,41 @@ struct ent {
 	const struct vlog_record *r;
 	const char *log;
 	bool mark;
+	/* the gate's error findings on this cell (current run only) */
+	const struct vgate_finding **f;
+	size_t nf;
 };
 
-void mx_policy_default(struct mx_policy *p)
+int mx_policy_load(const char *path, struct vpolicy **out)
 {
-	p->insns_growth_pct = 10;
-	p->states_growth_pct = 10;
-	p->min_headroom_pct = 30;
-	p->flag_new_failures = true;
+	int err = vpolicy_parse(vpolicy_default_text(), "default policy", out);
+
+	if (!err && path) {
+		err = vpolicy_append_file(*out, path);
+		if (err) {
+			vpolicy_free(*out);
+			*out = NULL;
+		}
+	}
+	return bg_err(err);
 }
 
-int mx_policy_load(const char *path, struct mx_policy *p)
+void mx_levels_from_policy(const struct vpolicy *p, struct mx_levels *l)
 {
-	struct vpolicy *vp = NULL;
-	char *buf = NULL, *save = NULL;
-	size_t len;
-	int err, lineno = 0;
+	double max;
 
-	err = vlog_read_file(path, &buf, &len);
-	if (err) {
-		pr_warn("matrix: cannot read policy '%s': %s", path, bpfgauge_strerror(err));
-		return bg_err(err);
-	}
-	/* the gate's own parser validates the syntax; we take the "*" rules */
-	err = vpolicy_parse(buf, path, &vp);
-	vpolicy_free(vp);
-	if (err) {
-		free(buf);
-		return bg_err(err);
-	}
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char glob[128], metric[64], rule[64];
-		int id;
-		double v;
+	l->error_pct = vpolicy_max(p, VLOG_STAT_INSNS_PCT, &max) ? max : 100;
+	l->warn_pct = l->error_pct < 50 ? l->error_pct : 50;
+}
 
-		lineno++;
-		if (strchr(line, '#'))
-			*strchr(line, '#') = 0;
-		if (sscanf(line, "%127s %63s %63s", glob, metric, rule) != 3)
-			continue;
-		if (strcmp(glob, "*")) {
-			pr_info("matrix: %s: rule for '%s' ignored (matrix flags use the '*' rules)",
-				path, glob);
-			continue;
-		}
-		id = vlog_stat_find(metric);
-		if (id == VLOG_STAT_VERDICT && !strcmp(rule, "no-regress"))
-			p->flag_new_failures = true;
-		else if (id == VLOG_STAT_INSNS && sscanf(rule, "+%lf%%", &v) == 1 && strchr(rule, '%'))
-			p->insns_growth_pct = v;
-		else if (id == VLOG_STAT_TOTAL_STATES && sscanf(rule, "+%lf%%", &v) == 1 &&
-			 strchr(rule, '%'))
-			p->states_growth_pct = v;
-		else if (id == VLOG_STAT_INSNS_PCT &&
-			 (sscanf(rule, "<=%lf", &v) == 1 || sscanf(rule, "<%lf", &v) == 1))
-			p->min_headroom_pct = 100 - v;
-		else
-			pr_info("matrix: %s: '%s %s' is not used by matrix flags", path, metric, rule);
-	}
-	free(buf);
-	return 0;
+int mx_level(const struct vlog_record *r, const struct mx_levels *l)
+{
+	double pct;
+
+	if (!r || vlog_record__int(r, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
+		return MX_LEVEL_ERROR;
+	pct = vlog_record__num(r, VLOG_STAT_INSNS_PCT);
+	return pct <= l->warn_pct ? MX_LEVEL_OK : pct <= l->error_pct ? MX_LEVEL_WARN : MX_LEVEL_ERROR;
 }
 
 const char *mx_flag_kind_str(enum mx_flag_kind k)
@@ -97,6 +76,8 @@ const char *mx_flag_kind_str(enum mx_flag_kind k)
 	case MX_FLAG_HEADROOM: return "headroom";
 	case MX_FLAG_NEW_FAILURE: return "new-failure";
 	case MX_FLAG_AXIS_FAIL: return "axis-failure";
+	case MX_FLAG_POLICY: return "policy";
+	case MX_FLAG_CNT: break;
 	}
 	return "?";
 }
@@ -231,6 +212,19 @@ static int push(struct mx_flag **flags, size_t *n, const struct mx_flag *f)
 	return 0;
 }
 
+/* A failure's detail: the first flagged cell's class and message. */
+static void fail_detail(const struct ent *c, const size_t *idx, size_t n, struct mx_flag *f)
+{
+	for (size_t k = 0; k < n; k++)
+		if (c[idx[k]].mark) {
+			const char *em = vlog_record__str(c[idx[k]].r, VLOG_STAT_ERROR);
+			int cls = vlog_record__int(c[idx[k]].r, VLOG_STAT_CLASS);
+
+			snprintf(f->detail, sizeof(f->detail), "%s: %s", vlog_class_str(cls), em ? em : "");
+			return;
+		}
+}
+
 static const char *first_log(const struct ent *e, const size_t *idx, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -239,9 +233,141 @@ static const char *first_log(const struct ent *e, const size_t *idx, size_t n)
 	return NULL;
 }
 
-int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cell *cur,
-	     size_t ncur, const struct mx_policy *p, struct mx_flag **flags, size_t *nflags)
+/*
+ * The flag kind a finding on cell x (baseline cell o, NULL if none) raises,
+ * or -1. Growth is judged between passing cells only and headroom on
+ * passing cells only (a failure is flagged as such); a new failing cell is
+ * flagged only when there is a baseline at all.
+ */
+static int finding_kind(const struct vgate_finding *f, const struct ent *x, const struct ent *o,
+			size_t nb)
 {
+	bool rel = f->rule == VGATE_REL_PCT || f->rule == VGATE_REL_ABS;
+
+	if (f->rule == VGATE_NO_REGRESS)
+		return o ? MX_FLAG_PASS_TO_FAIL : nb ? MX_FLAG_NEW_FAILURE : -1;
+	if (rel && (f->stat == VLOG_STAT_INSNS || f->stat == VLOG_STAT_TOTAL_STATES)) {
+		if (failed(x->r) || failed(o->r))
+			return -1;
+		return f->stat == VLOG_STAT_INSNS ? MX_FLAG_INSNS_GROWTH : MX_FLAG_STATES_GROWTH;
+	}
+	if (f->stat == VLOG_STAT_INSNS_PCT && (f->rule == VGATE_LE || f->rule == VGATE_LT))
+		return failed(x->r) ? -1 : MX_FLAG_HEADROOM;
+	return MX_FLAG_POLICY;
+}
+
+/* Join cur's cells with base's and keep the policy's error findings per cell. */
+static int judge(const struct vpolicy *p, struct ent *b, size_t nb, struct ent *c, size_t nc,
+		 struct vgate_result *res)
+{
+	struct vcompare_row *rows = calloc(nc + 1, sizeof(*rows));
+	int err;
+
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < nc; i++) {
+		const struct ent *o = find(b, nb, &c[i]);
+
+		rows[i] = (struct vcompare_row){ o ? o->r : NULL, c[i].r };
+	}
+	err = vgate_eval(p, rows, nc, res);
+	if (!err) {
+		for (size_t k = 0; k < res->n; k++)
+			if (res->f[k].error)
+				c[res->f[k].row - rows].nf++;
+		for (size_t i = 0; i < nc && !err; i++)
+			if (c[i].nf && !(c[i].f = calloc(c[i].nf, sizeof(*c[i].f))))
+				err = -ENOMEM;
+		for (size_t i = 0; i < nc; i++)
+			c[i].nf = 0;
+		for (size_t k = 0; k < res->n && !err; k++) {
+			struct ent *x = &c[res->f[k].row - rows];
+
+			if (res->f[k].error)
+				x->f[x->nf++] = &res->f[k];
+		}
+	}
+	free(rows); /* res->f[].row now dangles: only ents are used from here */
+	return err;
+}
+
+/*
+ * Mark the cells of one program (idx[0..n)) that raise kind (for
+ * MX_FLAG_POLICY: a rule on stat), put the numbers of the worst in fl's
+ * detail and the axis verb in verb. Returns how many are marked.
+ */
+static size_t mark_kind(struct ent *c, const size_t *idx, size_t n, const struct ent *b,
+			size_t nb, int kind, int stat, struct mx_flag *fl, char *verb, size_t vsz)
+{
+	double worst = -INFINITY;
+	size_t marked = 0, nfail = 0;
+
+	snprintf(verb, vsz, "regressed");
+	for (size_t k = 0; k < n; k++) {
+		struct ent *x = &c[idx[k]];
+		const struct ent *o = find(b, nb, x);
+
+		x->mark = false;
+		nfail += failed(x->r);
+		if (kind == MX_FLAG_AXIS_FAIL) {
+			x->mark = failed(x->r);
+			snprintf(verb, vsz, "fails");
+		}
+		for (size_t j = 0; j < x->nf && kind != MX_FLAG_AXIS_FAIL; j++) {
+			const struct vgate_finding *f = x->f[j];
+			double pct = vcompare_pct(f->base, f->value);
+
+			if (finding_kind(f, x, o, nb) != kind || (kind == MX_FLAG_POLICY && f->stat != stat))
+				continue;
+			x->mark = true;
+			switch (kind) {
+			case MX_FLAG_NEW_FAILURE:
+				snprintf(verb, vsz, "fails (new cell)");
+				break;
+			case MX_FLAG_INSNS_GROWTH:
+			case MX_FLAG_STATES_GROWTH:
+				snprintf(verb, vsz, kind == MX_FLAG_INSNS_GROWTH ? "insns grew" : "states grew");
+				if (f->rule == VGATE_REL_ABS)
+					pct = f->value - f->base;
+				if (pct <= worst)
+					break;
+				worst = pct;
+				if (f->rule == VGATE_REL_PCT)
+					snprintf(fl->detail, sizeof(fl->detail),
+						 "%s %.0f -> %.0f (%+.1f%%, limit +%.0f%%)",
+						 vlog_stat_def(f->stat)->name, f->base, f->value, pct, f->limit);
+				else
+					snprintf(fl->detail, sizeof(fl->detail), "%s %.0f -> %.0f (%+.0f, limit +%g)",
+						 vlog_stat_def(f->stat)->name, f->base, f->value, pct, f->limit);
+				break;
+			case MX_FLAG_HEADROOM:
+				snprintf(verb, vsz, "headroom low");
+				if (f->value <= worst)
+					break;
+				worst = f->value;
+				snprintf(fl->detail, sizeof(fl->detail),
+					 "uses %.2f%% of the insn limit: headroom %.2f%% < %.0f%%", f->value,
+					 100 - f->value, 100 - f->limit);
+				break;
+			case MX_FLAG_POLICY:
+				snprintf(verb, vsz, "breaks the %s rule", vlog_stat_def(stat)->name);
+				if (!fl->detail[0])
+					snprintf(fl->detail, sizeof(fl->detail), "%s", f->msg);
+				break;
+			}
+		}
+		marked += x->mark;
+	}
+	/* failing everywhere is not an axis difference */
+	if (kind == MX_FLAG_AXIS_FAIL && nfail == n)
+		return 0;
+	return marked;
+}
+
+int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cell *cur,
+	     size_t ncur, const struct vpolicy *p, struct mx_flag **flags, size_t *nflags)
+{
+	struct vgate_result res = { 0 };
 	struct ent *b = NULL, *c = NULL;
 	size_t nb = 0, nc = 0, *idx = NULL;
 	bool *seen = NULL;
@@ -258,6 +384,7 @@ int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cel
 		err = -ENOMEM;
 		goto out;
 	}
+	err = judge(p, b, nb, c, nc, &res);
 	for (size_t i = 0; i < nc && !err; i++) {
 		size_t n = 0;
 
@@ -268,98 +395,29 @@ int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cel
 				seen[j] = true;
 				idx[n++] = j;
 			}
-		/* one pass per flag kind over this program's cells */
-		for (int kind = 0; kind <= MX_FLAG_AXIS_FAIL && !err; kind++) {
-			struct mx_flag f = { .kind = kind };
-			double worst = 0;
-			size_t marked = 0, nfail = 0;
-			const char *verb = "regressed";
+		/* one pass per flag kind (per stat for other rules) over this program's cells */
+		for (int kind = 0; kind < MX_FLAG_CNT && !err; kind++) {
+			for (int stat = 0; stat < (kind == MX_FLAG_POLICY ? VLOG_STAT_CNT : 1) && !err;
+			     stat++) {
+				struct mx_flag f = { .kind = kind };
+				char verb[96];
 
-			for (size_t k = 0; k < n; k++) {
-				struct ent *x = &c[idx[k]];
-				const struct ent *o = find(b, nb, x);
-				bool m = false;
-
-				x->mark = false;
-				nfail += failed(x->r);
-				switch (kind) {
-				case MX_FLAG_PASS_TO_FAIL:
-					m = o && !failed(o->r) && failed(x->r);
-					break;
-				case MX_FLAG_NEW_FAILURE:
-					m = p->flag_new_failures && nb && !o && failed(x->r);
-					verb = "fails (new cell)";
-					break;
-				case MX_FLAG_INSNS_GROWTH:
-				case MX_FLAG_STATES_GROWTH: {
-					int id = kind == MX_FLAG_INSNS_GROWTH ? VLOG_STAT_INSNS
-									     : VLOG_STAT_TOTAL_STATES;
-					double lim = kind == MX_FLAG_INSNS_GROWTH ? p->insns_growth_pct
-										  : p->states_growth_pct;
-					double a, bb, pct;
-
-					if (!o || failed(x->r) || failed(o->r) || !vlog_record__has(o->r, id) ||
-					    !vlog_record__has(x->r, id))
-						break;
-					a = vlog_record__num(o->r, id);
-					bb = vlog_record__num(x->r, id);
-					pct = a > 0 ? (bb - a) * 100 / a : (bb > 0 ? 100 : 0);
-					m = pct > lim;
-					if (m && pct > worst) {
-						worst = pct;
-						snprintf(f.detail, sizeof(f.detail),
-							 "%s %.0f -> %.0f (+%.1f%%, limit +%.0f%%)",
-							 vlog_stat_def(id)->name, a, bb, pct, lim);
-					}
-					verb = kind == MX_FLAG_INSNS_GROWTH ? "insns grew" : "states grew";
-					break;
-				}
-				case MX_FLAG_HEADROOM: {
-					double pct = vlog_record__num(x->r, VLOG_STAT_INSNS_PCT);
-
-					m = !failed(x->r) && vlog_record__has(x->r, VLOG_STAT_INSNS_PCT) &&
-					    100 - pct < p->min_headroom_pct;
-					if (m && pct > worst) {
-						worst = pct;
-						snprintf(f.detail, sizeof(f.detail),
-							 "uses %.2f%% of the insn limit: headroom %.2f%% < %.0f%%",
-							 pct, 100 - pct, p->min_headroom_pct);
-					}
-					verb = "headroom low";
-					break;
-				}
-				case MX_FLAG_AXIS_FAIL:
-					m = failed(x->r);
-					verb = "fails";
-					break;
-				}
-				x->mark = m;
-				marked += m;
+				if (!mark_kind(c, idx, n, b, nb, kind, stat, &f, verb, sizeof(verb)))
+					continue;
+				snprintf(f.object, sizeof(f.object), "%s", c[idx[0]].object);
+				snprintf(f.prog, sizeof(f.prog), "%s", c[idx[0]].prog);
+				describe(c, idx, n, verb, f.axis, sizeof(f.axis), f.cells, sizeof(f.cells));
+				if (!f.detail[0])
+					fail_detail(c, idx, n, &f);
+				f.log = first_log(c, idx, n);
+				err = push(flags, nflags, &f);
 			}
-			if (!marked)
-				continue;
-			/* failing everywhere is not an axis difference */
-			if (kind == MX_FLAG_AXIS_FAIL && nfail == n)
-				continue;
-			snprintf(f.object, sizeof(f.object), "%s", c[idx[0]].object);
-			snprintf(f.prog, sizeof(f.prog), "%s", c[idx[0]].prog);
-			describe(c, idx, n, verb, f.axis, sizeof(f.axis), f.cells, sizeof(f.cells));
-			if (!f.detail[0]) {
-				for (size_t k = 0; k < n; k++)
-					if (c[idx[k]].mark) {
-						const char *em = vlog_record__str(c[idx[k]].r, VLOG_STAT_ERROR);
-						int cls = vlog_record__int(c[idx[k]].r, VLOG_STAT_CLASS);
-
-						snprintf(f.detail, sizeof(f.detail), "%s: %s",
-							 vlog_class_str(cls), em ? em : "");
-						break;
-					}
-			}
-			f.log = first_log(c, idx, n);
-			err = push(flags, nflags, &f);
 		}
 	}
 out:
+	for (size_t i = 0; c && i < nc; i++)
+		free(c[i].f);
+	vgate_result_release(&res);
 	free(b);
 	free(c);
 	free(idx);

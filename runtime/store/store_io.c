@@ -14,11 +14,10 @@
 
 #include "bpfgauge/csv.h"
 #include "bpfgauge/json_read.h"
-#include "bpfgauge/matrix.h"
 #include "bpfgauge_internal.h"
 #include "json_writer.h"
 #include "store_internal.h"
-#include "vlog_json.h"
+#include "store_json.h"
 
 /* A run and its cells being exported or imported. */
 struct xrun {
@@ -94,36 +93,17 @@ static void export_json(FILE *f, const struct xrun *x, size_t n)
 
 	jw_start_object(jw);
 	jw_int_field(jw, "schema_version", STORE_SCHEMA_VERSION);
-	jw_string_field(jw, "kind", "bpfgauge-history");
+	jw_string_field(jw, "kind", STORE_JSON_KIND);
 	jw_name(jw, "runs");
 	jw_start_array(jw);
 	for (size_t i = 0; i < n; i++) {
-		const struct store_run *r = &x[i].run;
-
 		jw_start_object(jw);
-		for (const struct store_field *fl = store_run_fields; fl->name; fl++)
-			jw_string_field(jw, fl->name, STORE_FIELD(r, fl));
-		jw_int_field(jw, "git_dirty", r->git_dirty);
+		store_run__write_json(jw, &x[i].run, false);
 		jw_name(jw, "cells");
 		jw_start_array(jw);
 		for (size_t c = 0; c < x[i].ncells; c++) {
-			const struct store_cell *cell = &x[i].cells[c];
-
 			jw_start_object(jw);
-			for (const struct store_field *fl = store_cell_fields; fl->name; fl++)
-				jw_string_field(jw, fl->name, STORE_FIELD(cell, fl));
-			jw_int_field(jw, "btf", cell->btf);
-			jw_double_field(jw, "seconds", cell->seconds);
-			jw_name(jw, "programs");
-			jw_start_array(jw);
-			for (size_t k = 0; k < cell->nrecs; k++)
-				vlog_record__write_json(jw, cell->recs[k], NULL, 0);
-			jw_end_array(jw);
-			jw_name(jw, "logs");
-			jw_start_array(jw);
-			for (size_t k = 0; k < cell->nrecs; k++)
-				jw_string(jw, cell->logs[k]);
-			jw_end_array(jw);
+			store_cell__write_json(jw, &x[i].cells[c]);
 			jw_end_object(jw);
 		}
 		jw_end_array(jw);
@@ -225,26 +205,7 @@ static int cell_push_rec(struct store_cell *c, struct vlog_record *r, const char
 	return 0;
 }
 
-/*
- * A tri-state (1, 0, -1 unknown) from JSON: absent is -1; anything else
- * out of range is an error rather than a silently wrapped int.
- */
-static int jtri(const struct json_value *o, const char *k, int *out)
-{
-	const struct json_value *v = json_get(o, k);
-	int64_t x;
-
-	if (!v) {
-		*out = -1;
-		return 0;
-	}
-	if (json_int64(v, &x) || x < -1 || x > 1)
-		return -1;
-	*out = (int)x;
-	return 0;
-}
-
-/* The same from CSV text; "" is -1. */
+/* A tri-state (1, 0, -1 unknown) from CSV text; "" is -1. */
 static int ttri(const char *t, int *out)
 {
 	char *e;
@@ -262,19 +223,13 @@ static int ttri(const char *t, int *out)
 	return 0;
 }
 
-static char *jstr(const struct json_value *o, const char *k)
-{
-	const struct json_value *v = json_get(o, k);
-
-	return strdup(v && json_str(v) ? json_str(v) : "");
-}
-
 static int parse_json(const char *buf, size_t len, const char *name, struct xrun **out,
 		      size_t *nout)
 {
 	struct json_value *root;
-	const struct json_value *runs, *v;
+	const struct json_value *runs, *v, *k;
 	struct xrun *x = NULL;
+	const char *why = "";
 	char msg[128];
 	int err;
 
@@ -284,8 +239,10 @@ static int parse_json(const char *buf, size_t len, const char *name, struct xrun
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
 	v = json_get(root, "schema_version");
+	k = json_get(root, "kind");
 	runs = json_get(root, "runs");
-	if (!v || json_num(v) != STORE_SCHEMA_VERSION || !runs || json_type(runs) != JSON_ARRAY) {
+	if (!v || json_num(v) != STORE_SCHEMA_VERSION || !k || !json_str(k) ||
+	    strcmp(json_str(k), STORE_JSON_KIND) || !runs || json_type(runs) != JSON_ARRAY) {
 		pr_warn("store: %s: not a bpfgauge history export with schema_version %d", name,
 			STORE_SCHEMA_VERSION);
 		json_free(root);
@@ -300,45 +257,16 @@ static int parse_json(const char *buf, size_t len, const char *name, struct xrun
 	for (size_t i = 0; i < json_len(runs) && !err; i++) {
 		const struct json_value *jr = json_at(runs, i), *cells = json_get(jr, "cells");
 
-		for (const struct store_field *fl = store_run_fields; fl->name; fl++)
-			STORE_FIELD(&x[i].run, fl) = jstr(jr, fl->name);
-		if (jtri(jr, "git_dirty", &x[i].run.git_dirty)) {
-			pr_warn("store: %s: run %zu: git_dirty must be 1, 0 or -1", name, i);
-			err = -BPFGAUGE_EBADFORMAT;
-			break;
-		}
-		x[i].cells = calloc(json_len(cells) + 1, sizeof(*x[i].cells));
-		if (!x[i].cells) {
+		err = store_run__from_json(jr, &x[i].run, &why);
+		if (err == -BPFGAUGE_EBADFORMAT)
+			pr_warn("store: %s: run %zu: %s", name, i, why);
+		if (!err && !(x[i].cells = calloc(json_len(cells) + 1, sizeof(*x[i].cells))))
 			err = -ENOMEM;
-			break;
-		}
-		x[i].ncells = json_len(cells);
 		for (size_t c = 0; c < json_len(cells) && !err; c++) {
-			const struct json_value *jc = json_at(cells, c);
-			const struct json_value *progs = json_get(jc, "programs");
-			const struct json_value *logs = json_get(jc, "logs");
-			struct store_cell *cell = &x[i].cells[c];
-
-			for (const struct store_field *fl = store_cell_fields; fl->name; fl++)
-				STORE_FIELD(cell, fl) = jstr(jc, fl->name);
-			if (jtri(jc, "btf", &cell->btf)) {
-				pr_warn("store: %s: run %zu cell %zu: btf must be 1, 0 or -1", name, i, c);
-				err = -BPFGAUGE_EBADFORMAT;
-				break;
-			}
-			cell->seconds = json_num(json_get(jc, "seconds"));
-			for (size_t k = 0; k < json_len(progs) && !err; k++) {
-				struct vlog_record *r = vlog_record__from_json(json_at(progs, k));
-				const struct json_value *l = logs ? json_at(logs, k) : NULL;
-
-				if (!r) {
-					pr_warn("store: %s: run %zu cell %zu: bad program record", name, i, c);
-					err = -BPFGAUGE_EBADFORMAT;
-				} else if (cell_push_rec(cell, r, l ? json_str(l) : NULL)) {
-					vlog_record__free(r);
-					err = -ENOMEM;
-				}
-			}
+			x[i].ncells = c + 1;
+			err = store_cell__from_json(json_at(cells, c), &x[i].cells[c], &why);
+			if (err == -BPFGAUGE_EBADFORMAT)
+				pr_warn("store: %s: run %zu cell %zu: %s", name, i, c, why);
 		}
 	}
 	json_free(root);

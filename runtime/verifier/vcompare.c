@@ -67,6 +67,13 @@ int vcompare_join(struct vlog_record **a, size_t na, struct vlog_record **b, siz
 	return 0;
 }
 
+double vcompare_pct(double base, double value)
+{
+	if (base)
+		return 100.0 * (value - base) / fabs(base);
+	return value > 0 ? INFINITY : value < 0 ? -INFINITY : 0;
+}
+
 bool vcompare_value(const struct vcompare_row *row, enum vlog_stat id,
 		    enum vcmp_variant var, double *out)
 {
@@ -86,7 +93,7 @@ bool vcompare_value(const struct vcompare_row *row, enum vlog_stat id,
 	case VCMP_PCT:
 		if (!ha || !hb)
 			return false;
-		*out = a ? 100.0 * (b - a) / fabs(a) : (b ? INFINITY : 0);
+		*out = vcompare_pct(a, b);
 		return true;
 	}
 	return false;

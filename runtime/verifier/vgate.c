@@ -16,6 +16,8 @@
  *     no-regress  verdict only: pass->fail (or a new failing program) fails
  * For each program and metric the last matching line wins, so put general
  * rules first and overrides after. Noisy metrics (duration) only warn.
+ * +N% compares vcompare_pct(BASE, NEW) with N, so a metric growing from 0
+ * breaks every +N% rule.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -28,12 +30,23 @@
 #include "bpfgauge/vgate.h"
 #include "vlog_internal.h"
 
-enum rule_kind { R_REL_PCT, R_REL_ABS, R_LE, R_LT, R_GE, R_GT, R_NO_REGRESS };
+/* the matrix's and dashboard's policy when the user gives none (vgate.h) */
+static const char default_policy[] =
+	"# bpfgauge default policy\n"
+	"*  insns            +10%\n"
+	"*  states           +10%\n"
+	"*  insns_limit_pct  <=70   # keep 30% headroom under the 1M limit\n"
+	"*  verdict          no-regress\n";
+
+const char *vpolicy_default_text(void)
+{
+	return default_policy;
+}
 
 struct rule {
 	char glob[128];
 	int stat;
-	enum rule_kind kind;
+	enum vgate_rule kind;
 	double val;
 	bool error;
 	int line;
@@ -82,7 +95,7 @@ static int parse_rule(const char *name, int line, char *text, struct rule *r)
 			pr_warn("verifier: %s:%d: no-regress applies to verdict only", name, line);
 			return -BPFGAUGE_EBADFORMAT;
 		}
-		r->kind = R_NO_REGRESS;
+		r->kind = VGATE_NO_REGRESS;
 	} else {
 		const char *v = tok[2];
 
@@ -93,18 +106,18 @@ static int parse_rule(const char *name, int line, char *text, struct rule *r)
 		}
 		if (v[0] == '+') {
 			v++;
-			r->kind = R_REL_ABS;
+			r->kind = VGATE_REL_ABS;
 		} else if (!strncmp(v, "<=", 2)) {
-			r->kind = R_LE;
+			r->kind = VGATE_LE;
 			v += 2;
 		} else if (!strncmp(v, ">=", 2)) {
-			r->kind = R_GE;
+			r->kind = VGATE_GE;
 			v += 2;
 		} else if (v[0] == '<') {
-			r->kind = R_LT;
+			r->kind = VGATE_LT;
 			v++;
 		} else if (v[0] == '>') {
-			r->kind = R_GT;
+			r->kind = VGATE_GT;
 			v++;
 		} else {
 			goto bad;
@@ -112,8 +125,8 @@ static int parse_rule(const char *name, int line, char *text, struct rule *r)
 		r->val = strtod(v, &end);
 		if (end == v)
 			goto bad;
-		if (*end == '%' && r->kind == R_REL_ABS) {
-			r->kind = R_REL_PCT;
+		if (*end == '%' && r->kind == VGATE_REL_ABS) {
+			r->kind = VGATE_REL_PCT;
 			end++;
 		}
 		if (*end)
@@ -142,16 +155,13 @@ bad:
 	return -BPFGAUGE_EBADFORMAT;
 }
 
-int vpolicy_parse(const char *text, const char *name, struct vpolicy **out)
+/* Parse text's rules onto the end of p; on error p keeps its old rules. */
+static int parse_into(struct vpolicy *p, const char *text, const char *name)
 {
-	struct vpolicy *p = calloc(1, sizeof(*p));
-	size_t cap = 0;
+	size_t n0 = p->n, cap = p->n;
 	int line = 0, err = 0;
 	const char *s = text;
 
-	*out = NULL;
-	if (!p)
-		return bg_err(-ENOMEM);
 	while (*s && !err) {
 		const char *e = strchr(s, '\n');
 		size_t len = e ? (size_t)(e - s) : strlen(s);
@@ -191,10 +201,25 @@ int vpolicy_parse(const char *text, const char *name, struct vpolicy **out)
 		if (!err)
 			p->n++;
 	}
-	if (!err && !p->n) {
+	if (!err && p->n == n0) {
 		pr_warn("verifier: %s: policy has no rules", name);
 		err = -BPFGAUGE_EBADFORMAT;
 	}
+	if (err)
+		p->n = n0;
+	return err;
+}
+
+/* A new policy from text, or (text NULL) from the file at path. */
+static int policy_new(const char *text, const char *path, struct vpolicy **out)
+{
+	struct vpolicy *p = calloc(1, sizeof(*p));
+	int err;
+
+	*out = NULL;
+	if (!p)
+		return bg_err(-ENOMEM);
+	err = text ? parse_into(p, text, path) : vpolicy_append_file(p, path);
 	if (err) {
 		vpolicy_free(p);
 		return bg_err(err);
@@ -203,25 +228,63 @@ int vpolicy_parse(const char *text, const char *name, struct vpolicy **out)
 	return 0;
 }
 
-int vpolicy_load(const char *path, struct vpolicy **out)
+int vpolicy_parse(const char *text, const char *name, struct vpolicy **out)
 {
-	char *buf;
-	size_t len;
-	int err = vlog_read_file(path, &buf, &len);
+	return policy_new(text, name, out);
+}
 
-	*out = NULL;
+int vpolicy_append(struct vpolicy *p, const char *text, const char *name)
+{
+	return bg_err(parse_into(p, text, name));
+}
+
+/* Read a policy file: NUL-free text, malloc'ed in *buf. */
+static int read_policy(const char *path, char **buf)
+{
+	size_t len;
+	int err = vlog_read_file(path, buf, &len);
+
 	if (err) {
 		pr_warn("verifier: cannot read policy '%s': %s", path, bpfgauge_strerror(err));
 		return err;
 	}
-	if (memchr(buf, 0, len)) {
+	if (memchr(*buf, 0, len)) {
 		pr_warn("verifier: policy '%s' is binary", path);
-		free(buf);
+		free(*buf);
+		*buf = NULL;
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
-	err = vpolicy_parse(buf, path, out);
+	return 0;
+}
+
+int vpolicy_load(const char *path, struct vpolicy **out)
+{
+	return policy_new(NULL, path, out);
+}
+
+int vpolicy_append_file(struct vpolicy *p, const char *path)
+{
+	char *buf;
+	int err = read_policy(path, &buf);
+
+	if (err)
+		return err;
+	err = vpolicy_append(p, buf, path);
 	free(buf);
 	return err;
+}
+
+bool vpolicy_max(const struct vpolicy *p, int stat, double *max)
+{
+	const struct rule *last = NULL;
+
+	for (size_t k = 0; p && k < p->n; k++)
+		if (p->r[k].stat == stat && !strcmp(p->r[k].glob, "*"))
+			last = &p->r[k];
+	if (!last || (last->kind != VGATE_LE && last->kind != VGATE_LT))
+		return false;
+	*max = last->val;
+	return true;
 }
 
 static bool glob_match(const char *glob, const struct vlog_record *r)
@@ -242,13 +305,20 @@ static bool glob_match(const char *glob, const struct vlog_record *r)
 	}
 }
 
-static int add(struct vgate_result *res, size_t *cap, const struct vcompare_row *row, int stat,
-	       bool error, int line, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+/* what a finding judged: the rule (NULL for implicit ones) and the values */
+struct judged {
+	const struct rule *r;
+	double a, b;
+};
 
 static int add(struct vgate_result *res, size_t *cap, const struct vcompare_row *row, int stat,
-	       bool error, int line, const char *fmt, ...)
+	       const struct judged *j, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int add(struct vgate_result *res, size_t *cap, const struct vcompare_row *row, int stat,
+	       const struct judged *j, const char *fmt, ...)
 {
+	bool error = j->r && j->r->error;
 	va_list ap;
 	struct vgate_finding *f;
 
@@ -262,10 +332,17 @@ static int add(struct vgate_result *res, size_t *cap, const struct vcompare_row 
 		*cap = c;
 	}
 	f = &res->f[res->n++];
+	memset(f, 0, sizeof(*f));
 	f->row = row;
 	f->stat = stat;
 	f->error = error;
-	f->rule_line = line;
+	if (j->r) {
+		f->rule_line = j->r->line;
+		f->rule = j->r->kind;
+		f->limit = j->r->val;
+	}
+	f->base = j->a;
+	f->value = j->b;
 	va_start(ap, fmt);
 	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
 	va_end(ap);
@@ -297,7 +374,7 @@ int vgate_eval(const struct vpolicy *p, const struct vcompare_row *rows, size_t 
 		const struct vlog_record *key = row->b ? row->b : row->a;
 
 		if (!row->b) {
-			err = add(res, &cap, row, -1, false, 0, "program removed");
+			err = add(res, &cap, row, -1, &(struct judged){ 0 }, "program removed");
 			continue;
 		}
 		res->checked++;
@@ -307,19 +384,19 @@ int vgate_eval(const struct vpolicy *p, const struct vcompare_row *rows, size_t 
 		for (int s = 0; s < VLOG_STAT_CNT && !err; s++) {
 			const struct rule *r = last[s];
 			const char *name;
-			double a, b, lim;
+			double a = 0, b, pct;
 			char sa[32], sb[32], sl[32];
 			bool ha, hb, bad = false;
 
 			if (!r)
 				continue;
 			name = vlog_stat_def(s)->name;
-			if (r->kind == R_NO_REGRESS) {
+			if (r->kind == VGATE_NO_REGRESS) {
 				int va = row->a ? vlog_record__int(row->a, VLOG_STAT_VERDICT) : -1;
 				int vb = vlog_record__int(row->b, VLOG_STAT_VERDICT);
 
 				if (vb == VLOG_VERDICT_FAIL && va != VLOG_VERDICT_FAIL)
-					err = add(res, &cap, row, s, r->error, r->line,
+					err = add(res, &cap, row, s, &(struct judged){ r, va, vb },
 						  row->a ? "verdict pass -> fail (%s)"
 							 : "new program fails (%s)",
 						  vlog_class_str(vlog_record__int(row->b, VLOG_STAT_CLASS)));
@@ -331,31 +408,32 @@ int vgate_eval(const struct vpolicy *p, const struct vcompare_row *rows, size_t 
 				continue;
 			fmt_num(sb, sizeof(sb), s, b);
 			switch (r->kind) {
-			case R_REL_PCT:
-			case R_REL_ABS:
+			case VGATE_REL_PCT:
+			case VGATE_REL_ABS:
 				if (!ha)
 					continue;
-				lim = r->kind == R_REL_PCT ? a + fabs(a) * r->val / 100.0 : a + r->val;
-				bad = b > lim + 1e-9;
+				pct = vcompare_pct(a, b);
+				bad = r->kind == VGATE_REL_PCT ? pct > r->val + 1e-9
+							      : b > a + r->val + 1e-9;
 				fmt_num(sa, sizeof(sa), s, a);
 				if (bad)
-					err = add(res, &cap, row, s, r->error, r->line,
+					err = add(res, &cap, row, s, &(struct judged){ r, a, b },
 						  "%s %s -> %s (%+.2f%%), allowed +%g%s", name, sa, sb,
-						  a ? 100.0 * (b - a) / fabs(a) : 100.0, r->val,
-						  r->kind == R_REL_PCT ? "%" : "");
+						  pct, r->val, r->kind == VGATE_REL_PCT ? "%" : "");
 				continue;
-			case R_LE: bad = !(b <= r->val); break;
-			case R_LT: bad = !(b < r->val); break;
-			case R_GE: bad = !(b >= r->val); break;
-			case R_GT: bad = !(b > r->val); break;
+			case VGATE_LE: bad = !(b <= r->val); break;
+			case VGATE_LT: bad = !(b < r->val); break;
+			case VGATE_GE: bad = !(b >= r->val); break;
+			case VGATE_GT: bad = !(b > r->val); break;
 			default: break;
 			}
 			if (bad) {
-				static const char *const opn[] = { [R_LE] = "<=", [R_LT] = "<",
-								   [R_GE] = ">=", [R_GT] = ">" };
+				static const char *const opn[] = { [VGATE_LE] = "<=", [VGATE_LT] = "<",
+								   [VGATE_GE] = ">=", [VGATE_GT] = ">" };
 
 				fmt_num(sl, sizeof(sl), s, r->val);
-				err = add(res, &cap, row, s, r->error, r->line, "%s %s, must be %s %s",
+				err = add(res, &cap, row, s, &(struct judged){ r, a, b },
+					  "%s %s, must be %s %s",
 					  name, sb, opn[r->kind], sl);
 			}
 		}

@@ -157,6 +157,8 @@ w("h_schema.json", lambda x: x.__setitem__("schema_version", 2))
 w("h_noruns.json", lambda x: x.pop("runs"))
 w("h_badprog.json", lambda x: x["runs"][0]["cells"][0]["programs"].__setitem__(0, {"insns": "lots"}))
 w("h_dirtystr.json", lambda x: x["runs"][0].__setitem__("git_dirty", "yes"))
+w("h_kind.json", lambda x: x.__setitem__("kind", "bpfgauge-matrix"))
+w("h_nokind.json", lambda x: x.pop("kind"))
 EOF
 printf 'schema_version,run_uuid\n2,abc\n' >h_schema.csv
 printf 'a,b\n1,2\n' >h_nocols.csv
@@ -368,6 +370,8 @@ table=$(cat <<'EOF'
 2|btf must be 1, 0 or -1|h.db|history --db h.db import h_btf.json
 2|not a bpfgauge history export with schema_version 1|h.db|history --db h.db import h_schema.json
 2|not a bpfgauge history export|h.db|history --db h.db import h_noruns.json
+2|not a bpfgauge history export|h.db|history --db h.db import h_kind.json
+2|not a bpfgauge history export|h.db|history --db h.db import h_nokind.json
 2|bad program record|h.db|history --db h.db import h_badprog.json
 2|git_dirty must be 1, 0 or -1|h.db|history --db h.db import h_dirtystr.json
 2|missing run_uuid or prog column|h.db|history --db h.db import h_schema.csv

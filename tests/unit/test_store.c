@@ -15,6 +15,7 @@
 #include "bg_test.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
+#include "bpfgauge/vgate.h"
 
 static char dir[] = "/tmp/bg-store-XXXXXX";
 
@@ -215,7 +216,8 @@ TEST(test_flags_name_the_axis)
 	struct store_cell *base, *cur;
 	size_t nb, nc, nf;
 	struct mx_flag *flags;
-	struct mx_policy pol;
+	struct vpolicy *pol, *pol60;
+	struct mx_levels lv;
 	static const int pass0[] = { 1, 1, 1, 1 };
 	static const long insns0[] = { 100, 100, 100, 100 };
 	/* run 2: clang 22 fails on 6.12 only; 6.1 clang 14 grows 30% */
@@ -232,10 +234,10 @@ TEST(test_flags_name_the_axis)
 	r0 = add_run(st, "f", K4, C4, pass0, insns0, 4);
 	r1 = add_run(st, "f", K4, C4, pass1, insns1, 4);
 	r2 = add_run(st, "f", K4, C4, pass2, insns2, 4);
-	mx_policy_default(&pol);
+	ASSERT_EQ_INT(mx_policy_load(NULL, &pol), 0); /* the default policy */
 	ASSERT_EQ_INT(store_run_cells(st, r0, &base, &nb), 0);
 	ASSERT_EQ_INT(store_run_cells(st, r1, &cur, &nc), 0);
-	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, &pol, &flags, &nf), 0);
+	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, pol, &flags, &nf), 0);
 	f = find_flag(flags, nf, MX_FLAG_PASS_TO_FAIL);
 	ASSERT_TRUE(f);
 	ASSERT_EQ_STR(f->axis, "regressed on kernel 6.12 with clang 22 only");
@@ -251,7 +253,7 @@ TEST(test_flags_name_the_axis)
 	store_cells_free(cur, nc);
 
 	ASSERT_EQ_INT(store_run_cells(st, r2, &cur, &nc), 0);
-	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, &pol, &flags, &nf), 0);
+	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, pol, &flags, &nf), 0);
 	ASSERT_EQ_INT(nf, 2); /* insns and states (insns / 10) both grew */
 	ASSERT_EQ_STR(flags[0].axis, "insns grew with clang 22 only");
 	ASSERT_EQ_STR(flags[1].axis, "states grew with clang 22 only");
@@ -264,12 +266,14 @@ TEST(test_flags_name_the_axis)
 	pf = fopen(pol_path, "w");
 	fputs("# matrix policy\n*  insns  +60%\n*  states  +60%\n*  insns_limit_pct  <=70\n", pf);
 	fclose(pf);
-	ASSERT_EQ_INT(mx_policy_load(pol_path, &pol), 0);
-	ASSERT_TRUE(pol.insns_growth_pct == 60);
-	ASSERT_TRUE(pol.min_headroom_pct == 30);
-	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, &pol, &flags, &nf), 0);
+	ASSERT_EQ_INT(mx_policy_load(pol_path, &pol60), 0);
+	mx_levels_from_policy(pol60, &lv);
+	ASSERT_TRUE(lv.error_pct == 70); /* 30% headroom */
+	ASSERT_EQ_INT(mx_flags(base, nb, cur, nc, pol60, &flags, &nf), 0);
 	ASSERT_EQ_INT(nf, 0);
 	free(flags);
+	vpolicy_free(pol60);
+	vpolicy_free(pol);
 	store_cells_free(cur, nc);
 	store_cells_free(base, nb);
 
@@ -290,6 +294,43 @@ TEST(test_flags_name_the_axis)
 	store_close(st);
 }
 
+/* the capture a guest prints reads back whole, and only as a capture of this schema */
+TEST(test_capture_roundtrip_and_kind)
+{
+	struct vlog_record *recs[2] = { rec("a", 1, 10, 1), rec("b", 0, 1000001, 9) };
+	char *logs[2] = { NULL, "line one\nBPF program is too large" };
+	struct mx_capture c = { .kernel_release = "6.1.0-27-cloud-amd64", .config_hash = "abc",
+				.btf = 1, .recs = recs, .logs = logs, .n = 2 };
+	struct mx_capture back;
+	char *buf = NULL, *bad;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT_EQ_INT(mx_capture_write(f, &c), 0);
+	fclose(f);
+	ASSERT_CONTAINS(buf, "\"kind\":\"bpfgauge-capture\"");
+	ASSERT_EQ_INT(mx_capture_parse(buf, len, &back), 0);
+	ASSERT_EQ_STR(back.kernel_release, "6.1.0-27-cloud-amd64");
+	ASSERT_EQ_INT(back.btf, 1);
+	ASSERT_EQ_INT(back.n, 2);
+	ASSERT_EQ_STR(vlog_record__str(back.recs[1], VLOG_STAT_PROG), "b");
+	ASSERT_EQ_INT(vlog_record__int(back.recs[1], VLOG_STAT_INSNS), 1000001);
+	ASSERT_TRUE(!back.logs[0]);
+	ASSERT_EQ_STR(back.logs[1], "line one\nBPF program is too large");
+	mx_capture_release(&back);
+	/* another kind, or no schema_version, is refused */
+	bad = strdup(buf);
+	memcpy(strstr(bad, "bpfgauge-capture"), "bpfgauge-history", 16);
+	ASSERT_EQ_INT(mx_capture_parse(bad, len, &back), -BPFGAUGE_EBADFORMAT);
+	static const char noschema[] = "{\"kind\":\"bpfgauge-capture\",\"programs\":[]}";
+
+	ASSERT_EQ_INT(mx_capture_parse(noschema, strlen(noschema), &back), -BPFGAUGE_EBADFORMAT);
+	free(bad);
+	free(buf);
+	vlog_record__free(recs[0]);
+	vlog_record__free(recs[1]);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -300,6 +341,7 @@ int main(void)
 	RUN_TEST(test_roundtrip_and_immutable);
 	RUN_TEST(test_export_import_lossless);
 	RUN_TEST(test_flags_name_the_axis);
+	RUN_TEST(test_capture_roundtrip_and_kind);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", dir);

@@ -119,20 +119,37 @@ int mx_run(const struct mx_opts *opts, struct mx_result *res);
 
 /* --- regression flags --- */
 
-struct mx_policy {
-	double insns_growth_pct;   /* flag insns growth above this; default 10 */
-	double states_growth_pct;  /* default 10 */
-	double min_headroom_pct;   /* flag when 100 - insns_pct falls below; default 30 */
-	bool flag_new_failures;    /* fail in NEW with no baseline cell; default true */
+struct vpolicy;
+
+/*
+ * The flags' policy: vgate.h's default policy, then (path not NULL) the
+ * rules of a `verifier gate` policy file, which override the defaults per
+ * metric and program glob (the last matching line wins). *out is freed
+ * with vpolicy_free. 0 or -errno/-BPFGAUGE_EBADFORMAT (with a pr_warn naming
+ * the file and line), *out NULL.
+ */
+int mx_policy_load(const char *path, struct vpolicy **out);
+
+/*
+ * Headroom levels for the writers' colours, as insns_limit_pct (% of the
+ * 1M insn limit used): at most warn_pct is fine (green), at most error_pct
+ * is a warning (yellow), above it or a failure is an error (red).
+ */
+struct mx_levels {
+	double warn_pct;
+	double error_pct;
 };
 
-void mx_policy_default(struct mx_policy *p);
+enum { MX_LEVEL_OK, MX_LEVEL_WARN, MX_LEVEL_ERROR };
+
 /*
- * Read thresholds from a `verifier gate` policy file (its "insns +N%",
- * "states +N%", "headroom >= N%" rules for the "*" glob). Lines it does not
- * understand are ignored with a pr_info. 0 or -errno/-BPFGAUGE_EBADFORMAT.
+ * error_pct is the policy's insns_limit_pct bound for "*" (70 in the
+ * default policy: 30% headroom), 100 without one; warn_pct is 50 (Cilium's
+ * warning level), or error_pct when that is lower.
  */
-int mx_policy_load(const char *path, struct mx_policy *p);
+void mx_levels_from_policy(const struct vpolicy *p, struct mx_levels *l);
+/* MX_LEVEL_* of a record (NULL or failed: MX_LEVEL_ERROR). */
+int mx_level(const struct vlog_record *r, const struct mx_levels *l);
 
 enum mx_flag_kind {
 	MX_FLAG_PASS_TO_FAIL,
@@ -141,6 +158,8 @@ enum mx_flag_kind {
 	MX_FLAG_HEADROOM,
 	MX_FLAG_NEW_FAILURE,   /* fails on a cell that the baseline did not have */
 	MX_FLAG_AXIS_FAIL,     /* fails on some cells of the matrix but passes on others */
+	MX_FLAG_POLICY,        /* another rule of the policy broken (detail: the gate's message) */
+	MX_FLAG_CNT,
 };
 
 struct mx_flag {
@@ -154,13 +173,61 @@ struct mx_flag {
 };
 
 /*
- * Compare cur against base (base may be NULL: only within-run axis
- * differences and headroom are flagged). *flags is malloc'ed; log points
- * into cur's cells, which must outlive the flags.
+ * Judge cur against base with the gate's evaluator (vgate_eval over the
+ * cells joined by kernel, clang, -mcpu, object and program): the policy's
+ * error findings, and programs that fail on some cells only. base may be
+ * NULL: then only bounds (headroom) and within-run axis differences are
+ * flagged. *flags is malloc'ed; log points into cur's cells, which must
+ * outlive the flags.
  */
 int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cell *cur,
-	     size_t ncur, const struct mx_policy *p, struct mx_flag **flags, size_t *n);
+	     size_t ncur, const struct vpolicy *p, struct mx_flag **flags, size_t *n);
 const char *mx_flag_kind_str(enum mx_flag_kind k);
+
+/* --- reports: what `matrix`, `history` and `dashboard` show --- */
+
+struct mx_report {
+	const struct store_run *run;  /* the caller's, not copied */
+	struct store_cell *cells;     /* run's cells */
+	size_t ncells;
+	struct store_run base;        /* the baseline run; base.id 0 when there is none */
+	struct store_cell *bcells;
+	size_t nbcells;
+	struct mx_flag *flags;        /* run against base (mx_flags) */
+	size_t nflags;
+	struct mx_levels levels;      /* the policy's headroom levels, for the writers */
+	char error[256];              /* why mx_report_build failed, "" if it did not */
+};
+
+/*
+ * Read run's cells, pick its baseline (the run baseline names, a
+ * store_run_get spec, or else the previous complete run of run's branch,
+ * or none) and its cells, and flag run against it under the policy of
+ * mx_policy_load(policy). run must outlive the report; NULL (an empty
+ * store) gives a report of no cells with the policy's levels. On failure
+ * rep holds only rep->error (e.g. "baseline run 'x' not found") and nothing
+ * to release.
+ */
+int mx_report_build(struct store *st, const struct store_run *run, const char *baseline,
+		    const char *policy, struct mx_report *rep);
+void mx_report_release(struct mx_report *rep);
+
+/* One program on one cell of one run, for `history trend`. */
+struct mx_trend_point {
+	int64_t run;
+	char started[32];
+	char object[128];
+	char kernel[32];    /* mx_kernel_short */
+	char clang[32], mcpu[32];
+	int verdict;        /* enum vlog_verdict */
+	long long insns, states;
+};
+
+/*
+ * Every record of program prog (by name) in every run, oldest run first.
+ * *out is malloc'ed. 0 or -errno.
+ */
+int mx_trend(struct store *st, const char *prog, struct mx_trend_point **out, size_t *n);
 
 /* Short kernel label for tables: "host" or the release's major.minor ("6.1"). */
 void mx_kernel_short(const struct store_cell *c, char *buf, size_t size);
