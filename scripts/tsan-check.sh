@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Thread-sanitizer check of the parallel loader: builds the bpfgauge CLI
+# (runtime + cli C code only, no pass) with -fsanitize=thread in its own
+# build dir and runs `verifier stats -j 4` on xdp-tools' compiled BPF
+# objects, then on the verifier test programs (their failures take the
+# per-job warning and libbpf-message paths), with halt_on_error. Fails on
+# any ThreadSanitizer report. Needs root (it loads programs); exit 77 when
+# not root or when no xdp-tools objects are installed (scripts/setup.sh
+# installs xdp-tools).
+#   TSAN_BUILD_DIR=DIR   build dir (default: build-tsan next to the sources)
+#   BPFGAUGE_LLVM=N      LLVM major to configure with (default: auto)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${TSAN_BUILD_DIR:-$top/build-tsan}
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (CAP_BPF) to load programs"; exit 77; }
+objs=()
+for o in /usr/lib/x86_64-linux-gnu/bpf/*.o /usr/libexec/xdp-tools/*.o; do
+  [ -f "$o" ] && objs+=("$o")
+done
+[ ${#objs[@]} -gt 0 ] || { echo "SKIP: no xdp-tools BPF objects (apt-get install xdp-tools)"; exit 77; }
+
+tsan=(-DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer"
+      -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread)
+[ "${CI:-}" = true ] && tsan+=(-DBPFGAUGE_WERROR=ON)
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFGAUGE_LLVM="${BPFGAUGE_LLVM:-auto}" \
+  -DBPFGAUGE_SANITIZE=OFF "${tsan[@]}" >"$build.cmake.log" 2>&1 \
+  || { cat "$build.cmake.log"; echo "FAIL: configure"; exit 1; }
+cmake --build "$build" --target bpfgauge_cli -j"$(nproc)" >"$build.build.log" 2>&1 \
+  || { tail -n 40 "$build.build.log"; echo "FAIL: build"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The verifier test programs: failing loads go through the per-job reason
+# and libbpf's CO-RE messages. A missing clang only drops this half.
+clang=$(command -v clang-19 || command -v clang-22 || command -v clang-16 || command -v clang || true)
+vobjs=()
+if [ -n "$clang" ]; then
+  for f in "$top"/tests/data/verifier/*.bpf.c; do
+    n=$(basename "$f" .c)
+    "$clang" -g -O2 -target bpf -D__TARGET_ARCH_x86 -idirafter /usr/include/x86_64-linux-gnu \
+      -c "$f" -o "$tmp/$n.o" 2>/dev/null && vobjs+=("$tmp/$n.o")
+  done
+fi
+
+# TSan needs a fixed memory layout on some kernels: run without ASLR when possible.
+run=()
+setarch "$(uname -m)" -R true 2>/dev/null && run=(setarch "$(uname -m)" -R)
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+fail=0
+check() { # name, then the stats arguments
+  local name=$1
+  shift
+  "${run[@]}" "$build/bpfgauge" verifier stats -j 4 --allow-failures -o csv "$@" \
+    >"$tmp/$name.csv" 2>"$tmp/$name.err"
+  local rc=$?
+  if grep -q "ThreadSanitizer" "$tmp/$name.err" || [ $rc = 66 ]; then
+    cat "$tmp/$name.err"
+    echo "FAIL $name: ThreadSanitizer report (exit $rc)"
+    fail=1
+  elif [ $rc != 0 ]; then
+    cat "$tmp/$name.err"
+    echo "FAIL $name: exit $rc"
+    fail=1
+  else
+    echo "ok   $name: $(($(wc -l <"$tmp/$name.csv") - 1)) programs, no ThreadSanitizer report"
+  fi
+}
+check xdp-tools "${objs[@]}"
+[ ${#vobjs[@]} -gt 0 ] && check verifier-tests "${vobjs[@]}" "${objs[@]}"
+exit $fail
