@@ -23,11 +23,12 @@ done
 tsan=(-DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer"
       -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread)
 [ "${CI:-}" = true ] && tsan+=(-DBPFGAUGE_WERROR=ON)
+mkdir -p "$build"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFGAUGE_LLVM="${BPFGAUGE_LLVM:-auto}" \
-  -DBPFGAUGE_SANITIZE=OFF "${tsan[@]}" >"$build.cmake.log" 2>&1 \
-  || { cat "$build.cmake.log"; echo "FAIL: configure"; exit 1; }
-cmake --build "$build" --target bpfgauge_cli -j"$(nproc)" >"$build.build.log" 2>&1 \
-  || { tail -n 40 "$build.build.log"; echo "FAIL: build"; exit 1; }
+  -DBPFGAUGE_SANITIZE=OFF "${tsan[@]}" >"$build/tsan-configure.log" 2>&1 \
+  || { cat "$build/tsan-configure.log"; echo "FAIL: configure"; exit 1; }
+cmake --build "$build" --target bpfgauge_cli -j"$(nproc)" >"$build/tsan-build.log" 2>&1 \
+  || { tail -n 40 "$build/tsan-build.log"; echo "FAIL: build"; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
