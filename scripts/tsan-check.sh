@@ -49,24 +49,48 @@ run=()
 setarch "$(uname -m)" -R true 2>/dev/null && run=(setarch "$(uname -m)" -R)
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
 fail=0
-check() { # name, then the stats arguments
-  local name=$1
-  shift
-  "${run[@]}" "$build/bpfgauge" verifier stats -j 4 --allow-failures -o csv "$@" \
+# check NAME WANT_RC STATS_ARGS...: no ThreadSanitizer report and exit WANT_RC
+check() {
+  local name=$1 want=$2
+  shift 2
+  "${run[@]}" "$build/bpfgauge" verifier stats -j 4 --allow-failures -o csv -e file,prog,verdict "$@" \
     >"$tmp/$name.csv" 2>"$tmp/$name.err"
   local rc=$?
   if grep -q "ThreadSanitizer" "$tmp/$name.err" || [ $rc = 66 ]; then
     cat "$tmp/$name.err"
     echo "FAIL $name: ThreadSanitizer report (exit $rc)"
     fail=1
-  elif [ $rc != 0 ]; then
+  elif [ $rc != "$want" ]; then
     cat "$tmp/$name.err"
-    echo "FAIL $name: exit $rc"
+    echo "FAIL $name: exit $rc, want $want"
     fail=1
   else
-    echo "ok   $name: $(($(wc -l <"$tmp/$name.csv") - 1)) programs, no ThreadSanitizer report"
+    echo "ok   $name: $(($(wc -l <"$tmp/$name.csv") - 1)) records, no ThreadSanitizer report"
   fi
 }
-check xdp-tools "${objs[@]}"
-[ ${#vobjs[@]} -gt 0 ] && check verifier-tests "${vobjs[@]}" "${objs[@]}"
+check xdp-tools 0 "${objs[@]}"
+[ ${#vobjs[@]} -gt 0 ] && check verifier-tests 0 "${vobjs[@]}" "${objs[@]}"
+
+# Every load fails (a shim breaks libbpf's program lookup after listing):
+# each worker takes the failed-job path; each job's own reason must come
+# out, once, in input order (the programs of the first run, in its order).
+if cc -shared -fPIC -o "$tmp/fail_lookup.so" "$top/tests/e2e/loaders/fail_prog_lookup.c"; then
+  run_ok=("${run[@]}")
+  run=(env LD_PRELOAD="$tmp/fail_lookup.so" "${run_ok[@]}")
+  check failing-loads 2 "${objs[@]}"
+  run=("${run_ok[@]}")
+  tail -n +2 "$tmp/xdp-tools.csv" | tr -d '\r' | cut -d, -f1,2 |
+    sed -E "s/^([^,]*),(.*)$/bpfgauge: error: verifier: cannot open '\1' for program '\2': No such file or directory/" \
+    >"$tmp/want.err"
+  if grep -v ThreadSanitizer "$tmp/failing-loads.err" | diff "$tmp/want.err" - >"$tmp/reasons.diff"; then
+    echo "ok   failing-loads: $(wc -l <"$tmp/want.err") reasons, each its own job's, in input order"
+  else
+    cat "$tmp/reasons.diff"
+    echo "FAIL failing-loads: the reasons are not one per job in input order"
+    fail=1
+  fi
+else
+  echo "FAIL: cannot build the failing-lookup shim"
+  fail=1
+fi
 exit $fail
