@@ -297,20 +297,11 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 	return 0;
 }
 
-static void free_jobs(struct vload_job *jobs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free((char *)jobs[i].prog);
-		vload_job_release(&jobs[i]);
-	}
-	free(jobs);
-}
-
 /*
  * One job per program of every object, each object checked before anything
  * is loaded: bad input is exit 2. With allow_failures an object libbpf
- * cannot open (it needs linking) is skipped with a warning. The job's prog
- * is malloc'd (free_jobs). 0 or EXIT_ERROR after a p_err.
+ * cannot open (it needs linking) is skipped with a warning. 0, or
+ * EXIT_ERROR after a p_err (nothing is left to free).
  */
 static int stats_collect_jobs(char **objs, int nobjs, bool allow_failures,
 			      struct vload_job **jobsp, size_t *njobsp)
@@ -319,10 +310,7 @@ static int stats_collect_jobs(char **objs, int nobjs, bool allow_failures,
 	size_t njobs = 0;
 
 	for (int i = 0; i < nobjs; i++) {
-		char **names;
-		size_t n;
-		int err = vload_list_progs(objs[i], &names, &n);
-		struct vload_job *m;
+		int err = vload_jobs_add_object(&jobs, &njobs, objs[i]);
 
 		if (err == -BPFGAUGE_ELIBBPF && allow_failures) {
 			/* a corpus run goes on past objects that need linking */
@@ -331,28 +319,20 @@ static int stats_collect_jobs(char **objs, int nobjs, bool allow_failures,
 			vcli_clear_warn();
 			continue;
 		}
+		if (err == -ENOMEM) {
+			p_err("verifier stats: out of memory");
+			goto bad;
+		}
 		if (err) {
 			vcli_err(err, "%s", objs[i]);
 			goto bad;
 		}
-		m = realloc(jobs, (njobs + n + 1) * sizeof(*m));
-		if (!m) {
-			vload_names_free(names);
-			p_err("verifier stats: out of memory");
-			goto bad;
-		}
-		jobs = m;
-		for (size_t k = 0; k < n; k++) {
-			jobs[njobs++] = (struct vload_job){ .path = objs[i], .prog = names[k] };
-			names[k] = NULL; /* moved */
-		}
-		free(names);
 	}
 	*jobsp = jobs;
 	*njobsp = njobs;
 	return 0;
 bad:
-	free_jobs(jobs, njobs);
+	vload_jobs_free(jobs, njobs);
 	return EXIT_ERROR;
 }
 
@@ -429,11 +409,11 @@ int vcli_stats(int argc, char **argv)
 	bo.jobs = so.nworkers; /* 0: one per CPU */
 	if (vload_batch(jobs, njobs, &bo)) {
 		p_err("verifier stats: %s", bpfgauge_strerror(-errno));
-		free_jobs(jobs, njobs);
+		vload_jobs_free(jobs, njobs);
 		return EXIT_ERROR;
 	}
 	ret = stats_report(&so, jobs, njobs);
-	free_jobs(jobs, njobs);
+	vload_jobs_free(jobs, njobs);
 	return ret;
 }
 

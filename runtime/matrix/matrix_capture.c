@@ -76,49 +76,25 @@ static int push_str(char ***arr, size_t *n, char *s)
 	return 0;
 }
 
-/* Every program of every object as a job (prog malloc'd); unopened objects go to out->errors. */
+/* Every program of every object as a job; unopened objects go to out->errors. */
 static int capture_jobs(char *const *paths, size_t n, struct vload_job **jobsp, size_t *njobsp,
 			struct mx_capture *out)
 {
-	struct vload_job *jobs = NULL;
-	size_t njobs = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		char **names = NULL;
-		size_t k = 0;
-		int e = vload_list_progs(paths[i], &names, &k);
+	for (size_t i = 0; i < n && err != -ENOMEM; i++) {
+		int e = vload_jobs_add_object(jobsp, njobsp, paths[i]);
+		char *msg;
 
-		if (e) {
-			char *msg;
-
+		if (e == -ENOMEM) {
+			err = e;
+		} else if (e) {
 			if (asprintf(&msg, "%s: %s", paths[i], bpfgauge_strerror(e)) < 0)
 				msg = NULL;
 			if (push_str(&out->errors, &out->nerrors, msg))
 				err = -ENOMEM;
-			continue;
 		}
-		struct vload_job *nj = realloc(jobs, (njobs + k) * sizeof(*nj));
-
-		if (!nj) {
-			vload_names_free(names);
-			err = -ENOMEM;
-			break;
-		}
-		jobs = nj;
-		for (size_t j = 0; j < k && !err; j++) {
-			jobs[njobs] = (struct vload_job){ .path = paths[i], .prog = strdup(names[j]) };
-			if (jobs[njobs].prog)
-				njobs++;
-			else
-				err = -ENOMEM;
-		}
-		vload_names_free(names);
-		if (err)
-			break;
 	}
-	*jobsp = jobs;
-	*njobsp = njobs;
 	return err;
 }
 
@@ -164,11 +140,9 @@ int mx_capture_run(char *const *paths, size_t n, int jobs, bool full_logs,
 			if (cl.logs)
 				free(cl.logs[i]);
 		}
-		vload_job_release(&jv[i]);
-		free((char *)jv[i].prog);
 	}
 	free(cl.logs);
-	free(jv);
+	vload_jobs_free(jv, nj);
 	return bg_err(err);
 }
 

@@ -142,3 +142,35 @@ void vload_job_release(struct vload_job *job)
 	job->rec = NULL;
 	job->reason = NULL;
 }
+
+int vload_jobs_add_object(struct vload_job **jobs, size_t *n, const char *path)
+{
+	struct vload_job *m;
+	char **names;
+	size_t k;
+	int err = vload_list_progs(path, &names, &k);
+
+	if (err)
+		return err;
+	m = realloc(*jobs, (*n + k + 1) * sizeof(*m));
+	if (!m) {
+		vload_names_free(names);
+		return bg_err(-ENOMEM);
+	}
+	*jobs = m;
+	for (size_t i = 0; i < k; i++) {
+		m[(*n)++] = (struct vload_job){ .path = path, .prog = names[i] };
+		names[i] = NULL; /* moved */
+	}
+	free(names);
+	return 0;
+}
+
+void vload_jobs_free(struct vload_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		vload_job_release(&jobs[i]);
+		free((char *)jobs[i].prog);
+	}
+	free(jobs);
+}

@@ -136,6 +136,15 @@ struct vload_batch_opts {
 int vload_batch(struct vload_job *jobs, size_t n, const struct vload_batch_opts *opts);
 /* Free a job's record and reason and clear them (path and prog stay). Accepts NULL. */
 void vload_job_release(struct vload_job *job);
+/*
+ * Append one job per program of the BPF object at path to *jobs (*n
+ * entries, grown with realloc). path is not copied; each prog is a
+ * malloc'd copy (vload_jobs_free). Errors as vload_list_progs, with its
+ * pr_warn; *jobs and *n then hold what they held before.
+ */
+int vload_jobs_add_object(struct vload_job **jobs, size_t *n, const char *path);
+/* Release n jobs built with vload_jobs_add_object (records, reasons, names) and the array. */
+void vload_jobs_free(struct vload_job *jobs, size_t n);
 
 #ifdef __cplusplus
 }
