@@ -207,6 +207,8 @@ static void explain_kernel_causes(struct vlog_record **recs, size_t n)
 	compat_kernel__free(k);
 }
 
+static int stats_check_args(const struct stats_opts *so);
+
 /* Options of `verifier stats` into so; EXIT_ERROR (after a p_err) on a usage error. */
 static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 {
@@ -280,6 +282,14 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 		p_err("verifier stats: no object given (usage: %s verifier stats OBJ...)", bin_name);
 		return EXIT_ERROR;
 	}
+	return stats_check_args(so);
+}
+
+/* What getopt cannot check: the format, the fields, --log-dir. */
+static int stats_check_args(const struct stats_opts *so)
+{
+	const struct out_opts *o = &so->out;
+
 	if (!verifier_writer_find(o->fmt)) {
 		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
 		return EXIT_ERROR;
