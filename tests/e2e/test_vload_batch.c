@@ -5,13 +5,19 @@
  * program that does not exist, loaded on 3 threads: results in input
  * order, each equal to a lone vload_prog of the same program (processed
  * insns, verdict), the bad job failing with its own reason, progress
- * counting 1..n one call at a time, on_result once per job. The hook:
+ * counting 1..n one call at a time, on_result once per job; the same when
+ * pthread_create fails after one thread or at once. The hook:
  * never installed unless asked, chaining messages outside our loads to the
  * host's callback, nesting, and restoring the host's callback.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
 #include <bpf/libbpf.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <glob.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -131,6 +137,63 @@ TEST(test_batch_order_reasons_progress)
 	globfree(&g);
 }
 
+/*
+ * pthread_create as the runtime sees it (this executable's definition wins
+ * over libc's for the statically linked library): it fails once
+ * threads_left reaches 0, counting the calls.
+ */
+static int threads_left = -1; /* -1: no limit */
+static int create_calls;
+
+int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
+{
+	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+	create_calls++;
+	if (threads_left == 0)
+		return EAGAIN;
+	if (threads_left > 0)
+		threads_left--;
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "pthread_create");
+	return real(t, a, fn, arg);
+}
+
+/* No job is lost when threads cannot be created: all, or all but one, fail. */
+TEST(test_batch_thread_failures)
+{
+	static struct vload_job jobs[MAX_JOBS];
+	static char **names[MAX_JOBS];
+	static struct seen s;
+	struct vload_batch_opts bo = { .sz = sizeof(bo), .jobs = 4, .progress = on_progress,
+				       .ctx = &s };
+	size_t n, nnames;
+	glob_t g;
+
+	for (int allowed = 0; allowed <= 1; allowed++) {
+		memset(&s, 0, sizeof(s));
+		n = make_jobs(jobs, names, &nnames, &g);
+		threads_left = allowed;
+		create_calls = 0;
+		ASSERT_EQ_INT(vload_batch(jobs, n, &bo), 0);
+		threads_left = -1;
+		ASSERT_EQ_INT(create_calls, allowed + 1); /* stops at the first failure */
+		ASSERT_EQ_U64(s.progress_calls, n);
+		for (size_t i = 0; i < n; i++) {
+			bool bogus = !strcmp(jobs[i].prog, "no_such_prog");
+
+			ASSERT_TRUE(bogus ? jobs[i].err == -ENOENT && !jobs[i].rec
+					  : !jobs[i].err && jobs[i].rec);
+			if (!bogus)
+				ASSERT_EQ_STR(vlog_record__str(jobs[i].rec, VLOG_STAT_PROG), jobs[i].prog);
+			vload_job_release(&jobs[i]);
+		}
+		for (size_t i = 0; i < nnames; i++)
+			vload_names_free(names[i]);
+		globfree(&g);
+	}
+}
+
 TEST(test_batch_edges)
 {
 	struct vload_job j[2] = { { .path = "/nonexistent.o", .prog = "x" },
@@ -237,6 +300,7 @@ int main(void)
 	snprintf(objs_glob, sizeof(objs_glob), "%s/llvm-%s/plain/*.bpf.o", dir,
 		 last ? last + 1 : majors);
 	RUN_TEST(test_batch_order_reasons_progress);
+	RUN_TEST(test_batch_thread_failures);
 	RUN_TEST(test_batch_edges);
 	RUN_TEST(test_libbpf_hook_opt_in);
 	return bg_test_summary();

@@ -99,7 +99,10 @@ int vload_annotate(const char *path, const char *prog, struct vlog_parser *p,
 
 /* --- batch loading: many programs on worker threads --- */
 
-/* One program of a batch: the caller sets path and prog, vload_batch the rest. */
+/*
+ * One program of a batch: the caller sets path and prog, vload_batch the
+ * rest (overwriting it: release a job before running it again).
+ */
 struct vload_job {
 	const char *path;        /* the object; not copied, must outlive the batch */
 	const char *prog;        /* the program's name; not copied */
