@@ -117,7 +117,7 @@ struct vload_batch_opts {
 	const struct vload_opts *load; /* for every program; NULL = defaults */
 	int jobs;                      /* worker threads; 0 = online CPUs; at most one per job */
 	/*
-	 * Called on the worker thread that loaded jobs[i], before res is
+	 * Called on the worker thread that loaded job number i, before res is
 	 * released: it may take a field of res (the log, the parser) by setting
 	 * it to NULL. res->rec goes to job->rec afterwards unless taken. Calls
 	 * for different jobs run concurrently. NULL = none.
@@ -129,7 +129,7 @@ struct vload_batch_opts {
 };
 
 /*
- * Load jobs[0..n) with vload_prog on a pool of threads, the calling thread
+ * Load the n jobs with vload_prog on a pool of threads, the calling thread
  * being one of them; results stay in input order. A thread that cannot be
  * created shrinks the pool (down to the caller alone): no job is lost. The
  * workers log no warnings: a failed job has err and reason instead, for the
