@@ -16,6 +16,7 @@
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
 #include "bpfgauge/vgate.h"
+#include "bpfgauge/vload.h"
 #include "bpfgauge/vm.h"
 #include "main.h"
 #include "matrix_report.h"
@@ -205,7 +206,7 @@ static int do_help(int argc, char **argv)
 	return 0;
 }
 
-int do_matrix(int argc, char **argv)
+static int matrix_select(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "capture"))
 		return cmd_select(cmds, "matrix", argc - 1, argv + 1, do_help);
@@ -214,6 +215,27 @@ int do_matrix(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return do_matrix_run(argc - 1, argv + 1);
 	return do_matrix_run(argc, argv);
+}
+
+int do_matrix(int argc, char **argv)
+{
+	int ret;
+
+	/* libbpf's CO-RE and BTF messages classify failed loads (capture, host cells) */
+	vload_capture_libbpf_log(true);
+	ret = matrix_select(argc, argv);
+	vload_capture_libbpf_log(false);
+	return ret;
+}
+
+/* The progress line, rewritten in place on stderr (a TTY). */
+static void print_progress(const struct mx_progress *p, void *ctx)
+{
+	fprintf(stderr, "\rmatrix: %zu/%zu cells, %zu failed, %.0f s elapsed, ETA %.0f s   ",
+		p->done, p->total, p->failed, p->elapsed_s, p->eta_s);
+	if (p->done == p->total)
+		fputc('\n', stderr);
+	fflush(stderr);
 }
 
 /* A signal that ends the run takes the guests with it, then acts as before. */
@@ -313,7 +335,8 @@ int do_matrix_run(int argc, char **argv)
 	o.clangs = clangs ? split_list(clangs, &o.nclangs) : NULL;
 	o.mcpus = mcpus ? split_list(mcpus, &o.nmcpus) : NULL;
 	o.kernels = split_list(kernels ? kernels : "host", &o.nkernels);
-	o.progress = !no_progress && isatty(2);
+	if (!no_progress && isatty(2))
+		o.progress = print_progress;
 	for (size_t i = 0; i < o.nclangs; i++) {
 		char bin[64];
 

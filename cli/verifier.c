@@ -13,6 +13,11 @@
 
 #include "verifier_cli.h"
 
+/*
+ * The library's last warning, for vcli_err. Only the main thread logs
+ * warnings: `verifier stats` loads on worker threads through vload_batch,
+ * which logs none and hands each failed job's reason back instead.
+ */
 static char last_warn[1024];
 static bpfgauge_print_fn_t prev_print;
 
@@ -185,7 +190,10 @@ int do_verifier(int argc, char **argv)
 	argc--;
 	argv++;
 	prev_print = bpfgauge_set_print(capture_print);
+	/* libbpf's CO-RE and BTF messages classify failed loads */
+	vload_capture_libbpf_log(true);
 	ret = cmd_select(cmds, "verifier", argc, argv, do_help);
+	vload_capture_libbpf_log(false);
 	bpfgauge_set_print(prev_print);
 	return ret;
 }

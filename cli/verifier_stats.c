@@ -2,8 +2,6 @@
 /* `verifier stats` (parallel per-program loads) and `verifier parse` (offline logs). */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,33 +123,29 @@ static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 
 /* --- stats --- */
 
-struct job {
-	const char *path;
-	const char *prog;
-	struct vlog_record *rec;
-	int err;
+struct stats_opts {
+	struct out_opts out;
+	struct vload_opts load;
+	const char *log_dir;  /* --log-dir, or NULL */
+	long nworkers;
+	bool allow_failures;
 };
 
-static struct job *jobs;
-static size_t njobs;
-static atomic_size_t next_job;
-static struct vload_opts lopts;
-static const char *log_dir;
-
-static void save_log(const struct job *j, const struct vload_result *res)
+static void save_log(const struct stats_opts *so, const struct vload_job *j,
+		     const struct vload_result *res)
 {
 	char path[4096];
 	const char *base = strrchr(j->path, '/');
 	FILE *f;
 
 	base = base ? base + 1 : j->path;
-	snprintf(path, sizeof(path), "%s/%s.%s.log", log_dir, base, j->prog);
+	snprintf(path, sizeof(path), "%s/%s.%s.log", so->log_dir, base, j->prog);
 	f = fopen(path, "w");
 	if (f) {
 		fwrite(res->log, 1, res->log_len, f);
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "%s/%s.%s.info", log_dir, base, j->prog);
+	snprintf(path, sizeof(path), "%s/%s.%s.info", so->log_dir, base, j->prog);
 	f = fopen(path, "w");
 	if (f) {
 		/* what only the kernel knows, recorded at capture time */
@@ -159,10 +153,19 @@ static void save_log(const struct job *j, const struct vload_result *res)
 		if (vlog_record__has(res->rec, VLOG_STAT_VERIFIED_INSNS))
 			fprintf(f, "verified_insns=%lld\n",
 				(long long)vlog_record__int(res->rec, VLOG_STAT_VERIFIED_INSNS));
-		fprintf(f, "log_level=%d\nlog_size=%zu\nretries=%d\n", lopts.log_level | 4,
-			lopts.log_size, res->retries);
+		fprintf(f, "log_level=%d\nlog_size=%zu\nretries=%d\n", so->load.log_level | 4,
+			so->load.log_size, res->retries);
 		fclose(f);
 	}
+}
+
+/* On the worker thread, while the whole log is still there. */
+static void stats_on_result(struct vload_job *j, size_t i, struct vload_result *res, void *ctx)
+{
+	const struct stats_opts *so = ctx;
+
+	if (so->log_dir)
+		save_log(so, j, res);
 }
 
 /*
@@ -204,27 +207,10 @@ static void explain_kernel_causes(struct vlog_record **recs, size_t n)
 	compat_kernel__free(k);
 }
 
-static void *worker(void *arg)
-{
-	size_t i;
+static int stats_check_args(const struct stats_opts *so);
 
-	while ((i = atomic_fetch_add(&next_job, 1)) < njobs) {
-		struct job *j = &jobs[i];
-		struct vload_result res;
-
-		j->err = vload_prog(j->path, j->prog, &lopts, &res);
-		if (j->err)
-			continue;
-		if (log_dir)
-			save_log(j, &res);
-		j->rec = res.rec;
-		res.rec = NULL;
-		vload_result_release(&res);
-	}
-	return NULL;
-}
-
-int vcli_stats(int argc, char **argv)
+/* Options of `verifier stats` into so; EXIT_ERROR (after a p_err) on a usage error. */
+static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -239,26 +225,17 @@ int vcli_stats(int argc, char **argv)
 		{ "log-dir", required_argument, NULL, 'D' },
 		{ 0 },
 	};
-	struct out_opts o = { .fmt = json_output ? "json" : "table" };
-	long nworkers = sysconf(_SC_NPROCESSORS_ONLN);
-	bool allow_failures = false;
-	pthread_t *th;
-	struct vlog_record **recs;
-	size_t nrec = 0, nfail = 0, nperm = 0;
-	int opt, ret;
+	struct out_opts *o = &so->out;
+	int opt;
 	char *end;
 
-	memset(&lopts, 0, sizeof(lopts));
-	lopts.sz = sizeof(lopts);
-	lopts.log_level = 0; /* stats only; failures are redone at level 1 */
-	log_dir = NULL;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:e:f:s:j:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': o.fmt = optarg; break;
-		case 'e': o.fields = optarg; break;
+		case 'o': o->fmt = optarg; break;
+		case 'e': o->fields = optarg; break;
 		case 'f':
-			if (o.nfilters == 16 || vfilter_parse(optarg, false, &o.filters[o.nfilters++])) {
+			if (o->nfilters == 16 || vfilter_parse(optarg, false, &o->filters[o->nfilters++])) {
 				vcli_err(0, "bad filter '%s'", optarg);
 				return EXIT_ERROR;
 			}
@@ -266,36 +243,36 @@ int vcli_stats(int argc, char **argv)
 		case 's':
 			if (parse_sort(optarg))
 				return EXIT_ERROR;
-			o.sort = true;
+			o->sort = true;
 			break;
 		case 'j':
-			nworkers = strtol(optarg, &end, 10);
-			if (*end || nworkers < 1 || nworkers > 1024) {
+			so->nworkers = strtol(optarg, &end, 10);
+			if (*end || so->nworkers < 1 || so->nworkers > 1024) {
 				p_err("verifier stats: -j wants a number of workers, got '%s'", optarg);
 				return EXIT_ERROR;
 			}
 			break;
-		case 'A': allow_failures = true; break;
+		case 'A': so->allow_failures = true; break;
 		case 'L':
-			lopts.log_level = strtol(optarg, &end, 10);
-			if (*end || lopts.log_level < 1 || lopts.log_level > 2) {
+			so->load.log_level = strtol(optarg, &end, 10);
+			if (*end || so->load.log_level < 1 || so->load.log_level > 2) {
 				p_err("verifier stats: --log-level wants 1 or 2, got '%s'", optarg);
 				return EXIT_ERROR;
 			}
 			break;
 		case 'S':
 			errno = 0;
-			lopts.log_size = strtoul(optarg, &end, 0);
+			so->load.log_size = strtoul(optarg, &end, 0);
 			/* the kernel refuses log buffers of UINT_MAX >> 2 bytes and more */
-			if (*end || errno || optarg[0] == '-' || lopts.log_size < 64 ||
-			    lopts.log_size >= (UINT32_MAX >> 2)) {
+			if (*end || errno || optarg[0] == '-' || so->load.log_size < 64 ||
+			    so->load.log_size >= (UINT32_MAX >> 2)) {
 				p_err("verifier stats: --log-size wants a byte count from 64 to %u, got '%s'",
 				      (UINT32_MAX >> 2) - 1, optarg);
 				return EXIT_ERROR;
 			}
 			break;
-		case 'R': lopts.no_retry = true; break;
-		case 'D': log_dir = optarg; break;
+		case 'R': so->load.no_retry = true; break;
+		case 'D': so->log_dir = optarg; break;
 		default:
 			p_opt_err("verifier stats", opt, argv);
 			return EXIT_ERROR;
@@ -305,92 +282,107 @@ int vcli_stats(int argc, char **argv)
 		p_err("verifier stats: no object given (usage: %s verifier stats OBJ...)", bin_name);
 		return EXIT_ERROR;
 	}
-	if (!verifier_writer_find(o.fmt)) {
-		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
+	return stats_check_args(so);
+}
+
+/* What getopt cannot check: the format, the fields, --log-dir. */
+static int stats_check_args(const struct stats_opts *so)
+{
+	const struct out_opts *o = &so->out;
+
+	if (!verifier_writer_find(o->fmt)) {
+		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
 		return EXIT_ERROR;
 	}
-	if (check_fields(&o)) /* a bad -e is a usage error before any program is loaded */
+	if (check_fields(o)) /* a bad -e is a usage error before any program is loaded */
 		return EXIT_ERROR;
-	if (log_dir) {
+	if (so->log_dir) {
 		struct stat st;
 
-		if (stat(log_dir, &st) || !S_ISDIR(st.st_mode)) {
-			p_err("verifier stats: --log-dir '%s' is not a directory", log_dir);
+		if (stat(so->log_dir, &st) || !S_ISDIR(st.st_mode)) {
+			p_err("verifier stats: --log-dir '%s' is not a directory", so->log_dir);
 			return EXIT_ERROR;
 		}
 	}
-	/* Check every object before loading anything: bad input is exit 2. */
-	jobs = NULL;
-	njobs = 0;
-	for (int i = optind; i < argc; i++) {
-		char **names;
-		size_t n;
-		int err = vload_list_progs(argv[i], &names, &n);
-		struct job *m;
+	return 0;
+}
+
+/*
+ * One job per program of every object, each object checked before anything
+ * is loaded: bad input is exit 2. With allow_failures an object libbpf
+ * cannot open (it needs linking) is skipped with a warning. 0, or
+ * EXIT_ERROR after a p_err (nothing is left to free).
+ */
+static int stats_collect_jobs(char **objs, int nobjs, bool allow_failures,
+			      struct vload_job **jobsp, size_t *njobsp)
+{
+	struct vload_job *jobs = NULL;
+	size_t njobs = 0;
+
+	for (int i = 0; i < nobjs; i++) {
+		int err = vload_jobs_add_object(&jobs, &njobs, objs[i]);
 
 		if (err == -BPFGAUGE_ELIBBPF && allow_failures) {
 			/* a corpus run goes on past objects that need linking */
 			fprintf(stderr, "%s: warning: verifier stats: skipping '%s': %s\n", bin_name,
-				argv[i], bpfgauge_strerror(err));
+				objs[i], bpfgauge_strerror(err));
+			vcli_clear_warn();
 			continue;
 		}
-		if (err) {
-			vcli_err(err, "%s", argv[i]);
-			goto bad;
-		}
-		m = realloc(jobs, (njobs + n + 1) * sizeof(*m));
-		if (!m) {
-			vload_names_free(names);
+		if (err == -ENOMEM) {
 			p_err("verifier stats: out of memory");
 			goto bad;
 		}
-		jobs = m;
-		for (size_t k = 0; k < n; k++) {
-			jobs[njobs++] = (struct job){ .path = argv[i], .prog = names[k] };
-			names[k] = NULL; /* moved */
+		if (err) {
+			vcli_err(err, "%s", objs[i]);
+			goto bad;
 		}
-		free(names);
 	}
-	if (nworkers > (long)njobs)
-		nworkers = njobs ? njobs : 1;
-	atomic_store(&next_job, 0);
-	th = calloc(nworkers, sizeof(*th));
-	if (!th)
-		goto bad;
-	for (long i = 0; i < nworkers; i++)
-		if (pthread_create(&th[i], NULL, worker, NULL)) {
-			th[i] = 0;
-			worker(NULL);
-		}
-	for (long i = 0; i < nworkers; i++)
-		if (th[i])
-			pthread_join(th[i], NULL);
-	free(th);
+	*jobsp = jobs;
+	*njobsp = njobs;
+	return 0;
+bad:
+	vload_jobs_free(jobs, njobs);
+	return EXIT_ERROR;
+}
 
-	recs = calloc(njobs + 1, sizeof(*recs));
+/*
+ * Failed jobs' reasons (in input order), then the records written out and
+ * the exit code: 2 if a job failed or the kernel refused programs before
+ * verifying them, 1 if programs failed verification (unless allowed). The
+ * records move out of jobs.
+ */
+static int stats_report(struct stats_opts *so, struct vload_job *jobs, size_t njobs)
+{
+	struct vlog_record **recs = calloc(njobs + 1, sizeof(*recs));
+	size_t nrec = 0, nfail = 0, nperm = 0;
+	int ret = 0;
+
 	if (!recs)
-		goto bad;
-	ret = 0;
+		return EXIT_ERROR;
 	for (size_t i = 0; i < njobs; i++) {
-		if (!jobs[i].rec) {
-			vcli_err(jobs[i].err, "%s: program '%s'", jobs[i].path, jobs[i].prog);
+		struct vlog_record *r = jobs[i].rec;
+
+		if (!r) {
+			if (jobs[i].reason)
+				p_err("verifier: %s", jobs[i].reason);
+			else
+				p_err("verifier: %s: program '%s': %s", jobs[i].path, jobs[i].prog,
+				      bpfgauge_strerror(jobs[i].err));
 			ret = EXIT_ERROR;
 			continue;
 		}
-		if (vlog_record__int(jobs[i].rec, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
+		if (vlog_record__int(r, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS)
 			nfail++;
 		/* refused before the verifier ran (no insns processed): a setup error */
-		if (vlog_record__int(jobs[i].rec, VLOG_STAT_CLASS) == VLOG_CLASS_PERM &&
-		    !vlog_record__has(jobs[i].rec, VLOG_STAT_INSNS))
+		if (vlog_record__int(r, VLOG_STAT_CLASS) == VLOG_CLASS_PERM &&
+		    !vlog_record__has(r, VLOG_STAT_INSNS))
 			nperm++;
-		recs[nrec++] = jobs[i].rec;
+		recs[nrec++] = r;
+		jobs[i].rec = NULL; /* moved */
 	}
-	for (size_t i = 0; i < njobs; i++)
-		free((char *)jobs[i].prog);
-	free(jobs);
-	jobs = NULL;
 	explain_kernel_causes(recs, nrec);
-	if (write_out(&o, recs, nrec))
+	if (write_out(&so->out, recs, nrec))
 		ret = EXIT_ERROR;
 	free(recs);
 	if (ret)
@@ -400,17 +392,39 @@ int vcli_stats(int argc, char **argv)
 		      nperm, nrec);
 		return EXIT_ERROR;
 	}
-	if (nfail && !allow_failures) {
+	if (nfail && !so->allow_failures) {
 		p_info("verifier: %zu of %zu programs failed verification", nfail, nrec);
 		return EXIT_GATE;
 	}
 	return 0;
-bad:
-	for (size_t i = 0; i < njobs; i++)
-		free((char *)jobs[i].prog);
-	free(jobs);
-	jobs = NULL;
-	return EXIT_ERROR;
+}
+
+int vcli_stats(int argc, char **argv)
+{
+	struct stats_opts so = {
+		.out = { .fmt = json_output ? "json" : "table" },
+		/* log level 0: stats only; failures are redone at level 1 */
+		.load = { .sz = sizeof(so.load) },
+	};
+	struct vload_batch_opts bo = { .sz = sizeof(bo), .load = &so.load,
+				       .on_result = stats_on_result, .ctx = &so };
+	struct vload_job *jobs;
+	size_t njobs;
+	int ret;
+
+	if (stats_parse_args(argc, argv, &so))
+		return EXIT_ERROR;
+	if (stats_collect_jobs(argv + optind, argc - optind, so.allow_failures, &jobs, &njobs))
+		return EXIT_ERROR;
+	bo.jobs = so.nworkers; /* 0: one per CPU */
+	if (vload_batch(jobs, njobs, &bo)) {
+		p_err("verifier stats: %s", bpfgauge_strerror(-errno));
+		vload_jobs_free(jobs, njobs);
+		return EXIT_ERROR;
+	}
+	ret = stats_report(&so, jobs, njobs);
+	vload_jobs_free(jobs, njobs);
+	return ret;
 }
 
 /* --- parse --- */

@@ -249,18 +249,16 @@ static void free_builds(struct mx_ctx *x)
 	free(x->builds);
 }
 
+/* Under x->lock, or before the kernels' threads start. */
 static void progress(struct mx_ctx *x)
 {
-	double el = now_s() - x->t0;
-	double eta = x->done ? el / x->done * (x->total - x->done) : 0;
+	struct mx_progress p = { .done = x->done, .total = x->total, .failed = x->failed };
 
 	if (!x->o->progress)
 		return;
-	fprintf(stderr, "\rmatrix: %zu/%zu cells, %zu failed, %.0f s elapsed, ETA %.0f s   ",
-		x->done, x->total, x->failed, el, eta);
-	if (x->done == x->total)
-		fputc('\n', stderr);
-	fflush(stderr);
+	p.elapsed_s = now_s() - x->t0;
+	p.eta_s = x->done ? p.elapsed_s / x->done * (x->total - x->done) : 0;
+	x->o->progress(&p, x->o->progress_ctx);
 }
 
 static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
@@ -634,6 +632,7 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 	char key[17], cmd[4200];
 	struct kjob **jobs = NULL;
 	pthread_t *th = NULL;
+	bool *started = NULL;
 	bool tmp = !o->workdir;
 	int lock_fd = -1;
 	char *empty[] = { "" };
@@ -694,7 +693,8 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 
 	jobs = calloc(o->nkernels + 1, sizeof(*jobs));
 	th = calloc(o->nkernels + 1, sizeof(*th));
-	if (!jobs || !th) {
+	started = calloc(o->nkernels + 1, sizeof(*started));
+	if (!jobs || !th || !started) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -728,10 +728,14 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 		x.total += jobs[k]->ntodo;
 	}
 	progress(&x);
+	for (size_t k = 0; k < o->nkernels; k++) {
+		started[k] = !pthread_create(&th[k], NULL, kernel_thread, jobs[k]);
+		if (!started[k]) /* no thread: this kernel's cells run here, in turn */
+			kernel_thread(jobs[k]);
+	}
 	for (size_t k = 0; k < o->nkernels; k++)
-		pthread_create(&th[k], NULL, kernel_thread, jobs[k]);
-	for (size_t k = 0; k < o->nkernels; k++)
-		pthread_join(th[k], NULL);
+		if (started[k])
+			pthread_join(th[k], NULL);
 	res->cells_done = x.done;
 	res->cells_failed = x.failed;
 	err = store_run_finish(x.st, x.run_id, x.done == x.total ? "complete" : "partial");
@@ -744,6 +748,7 @@ out:
 	}
 	free(jobs);
 	free(th);
+	free(started);
 	free_builds(&x);
 	store_run_release(&run);
 	store_close(x.st);

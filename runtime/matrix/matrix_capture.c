@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,45 +44,21 @@ char *mx_log_tail(const char *log, int max_lines)
 	return strndup(p, end - p);
 }
 
-struct job {
-	const char *path;
-	const char *prog;
-	struct vlog_record *rec;
-	char *log;
-};
-
-struct pool {
-	struct job *jobs;
-	size_t n, next;
+/* Per job: what the capture keeps of the log (whole, or a failure's tail). */
+struct capture_logs {
+	char **logs;
 	bool full_logs;
-	pthread_mutex_t lock;
 };
 
-static void *worker(void *arg)
+static void capture_on_result(struct vload_job *j, size_t i, struct vload_result *res, void *ctx)
 {
-	struct pool *p = arg;
+	struct capture_logs *c = ctx;
 
-	for (;;) {
-		struct vload_result res;
-		struct job *j;
-
-		pthread_mutex_lock(&p->lock);
-		j = p->next < p->n ? &p->jobs[p->next++] : NULL;
-		pthread_mutex_unlock(&p->lock);
-		if (!j)
-			return NULL;
-		if (vload_prog(j->path, j->prog, NULL, &res))
-			continue;
-		j->rec = res.rec;
-		res.rec = NULL;
-		vlog_record__set_str(j->rec, VLOG_STAT_FILE, j->path);
-		if (p->full_logs) {
-			j->log = res.log;
-			res.log = NULL;
-		} else if (vlog_record__int(j->rec, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS) {
-			j->log = mx_log_tail(res.log, TAIL_LINES);
-		}
-		vload_result_release(&res);
+	if (c->full_logs) {
+		c->logs[i] = res->log;
+		res->log = NULL;
+	} else if (vlog_record__int(res->rec, VLOG_STAT_VERDICT) != VLOG_VERDICT_PASS) {
+		c->logs[i] = mx_log_tail(res->log, TAIL_LINES);
 	}
 }
 
@@ -102,85 +77,73 @@ static int push_str(char ***arr, size_t *n, char *s)
 	return 0;
 }
 
+/* Every program of every object as a job; unopened objects go to out->errors. */
+static int capture_jobs(char *const *paths, size_t n, struct vload_job **jobsp, size_t *njobsp,
+			struct mx_capture *out)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && err != -ENOMEM; i++) {
+		int e = vload_jobs_add_object(jobsp, njobsp, paths[i]);
+		char *msg;
+
+		if (e == -ENOMEM) {
+			err = e;
+		} else if (e) {
+			if (asprintf(&msg, "%s: %s", paths[i], bpfgauge_strerror(e)) < 0)
+				msg = NULL;
+			if (push_str(&out->errors, &out->nerrors, msg))
+				err = -ENOMEM;
+		}
+	}
+	return err;
+}
+
 int mx_capture_run(char *const *paths, size_t n, int jobs, bool full_logs,
 		   struct mx_capture *out)
 {
-	struct pool p = { .full_logs = full_logs };
+	struct capture_logs cl = { .full_logs = full_logs };
+	struct vload_batch_opts bo = { .sz = sizeof(bo), .jobs = jobs,
+				       .on_result = capture_on_result, .ctx = &cl };
+	struct vload_job *jv = NULL;
 	struct utsname u;
-	pthread_t th[64];
-	int nth, err = 0;
+	size_t nj = 0;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (!uname(&u))
 		snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", u.release);
 	out->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	prov_kernel_config_hash(out->config_hash);
-	pthread_mutex_init(&p.lock, NULL);
 
-	for (size_t i = 0; i < n; i++) {
-		char **names = NULL;
-		size_t k = 0;
-		int e = vload_list_progs(paths[i], &names, &k);
+	err = capture_jobs(paths, n, &jv, &nj, out);
+	cl.logs = calloc(nj ? nj : 1, sizeof(*cl.logs));
+	if (!cl.logs)
+		err = -ENOMEM;
+	if (!err) /* after an error nothing would be kept: load nothing */
+		err = vload_batch(jv, nj, &bo);
 
-		if (e) {
-			char *msg;
-
-			if (asprintf(&msg, "%s: %s", paths[i], bpfgauge_strerror(e)) < 0)
-				msg = NULL;
-			if (push_str(&out->errors, &out->nerrors, msg))
-				err = -ENOMEM;
-			continue;
-		}
-		struct job *nj = realloc(p.jobs, (p.n + k) * sizeof(*nj));
-
-		if (!nj) {
-			vload_names_free(names);
-			err = -ENOMEM;
-			break;
-		}
-		p.jobs = nj;
-		for (size_t j = 0; j < k; j++)
-			p.jobs[p.n++] = (struct job){ .path = paths[i], .prog = strdup(names[j]) };
-		vload_names_free(names);
-	}
-	nth = jobs > 0 ? jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nth < 1)
-		nth = 1;
-	if (nth > 64)
-		nth = 64;
-	if ((size_t)nth > p.n)
-		nth = p.n ? (int)p.n : 1;
-	for (int t = 0; t < nth; t++)
-		if (pthread_create(&th[t], NULL, worker, &p)) {
-			nth = t;
-			break;
-		}
-	if (!nth && p.n)
-		worker(&p);
-	for (int t = 0; t < nth; t++)
-		pthread_join(th[t], NULL);
-
-	out->recs = calloc(p.n ? p.n : 1, sizeof(*out->recs));
-	out->logs = calloc(p.n ? p.n : 1, sizeof(*out->logs));
+	out->recs = calloc(nj ? nj : 1, sizeof(*out->recs));
+	out->logs = calloc(nj ? nj : 1, sizeof(*out->logs));
 	if (!out->recs || !out->logs)
 		err = -ENOMEM;
-	for (size_t i = 0; i < p.n; i++) {
-		if (!err && p.jobs[i].rec) {
-			out->recs[out->n] = p.jobs[i].rec;
-			out->logs[out->n++] = p.jobs[i].log;
+	for (size_t i = 0; i < nj; i++) {
+		if (!err && jv[i].rec) {
+			out->recs[out->n] = jv[i].rec;
+			out->logs[out->n++] = cl.logs[i];
+			jv[i].rec = NULL;
 		} else {
 			char *msg;
 
-			if (!err && asprintf(&msg, "%s: program '%s' could not be loaded", p.jobs[i].path,
-					     p.jobs[i].prog) >= 0)
+			if (!err && asprintf(&msg, "%s: program '%s' could not be loaded", jv[i].path,
+					     jv[i].prog) >= 0)
 				push_str(&out->errors, &out->nerrors, msg);
-			vlog_record__free(p.jobs[i].rec);
-			free(p.jobs[i].log);
+			if (cl.logs)
+				free(cl.logs[i]);
 		}
-		free((char *)p.jobs[i].prog);
 	}
-	free(p.jobs);
-	pthread_mutex_destroy(&p.lock);
+	free(cl.logs);
+	vload_jobs_free(jv, nj);
 	return bg_err(err);
 }
 

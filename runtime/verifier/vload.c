@@ -30,28 +30,29 @@
 #define LOG_DEFAULT (16u << 20)
 #define LOG_MAX (1u << 30)
 
-/* libbpf's messages for the load running on this thread (for CO-RE/BTF failures). */
+/*
+ * libbpf's messages (CO-RE and BTF failures) belong to the load that caused
+ * them. The hook is installed only while someone asked for it
+ * (vload_capture_libbpf_log) and keeps what libbpf prints on a thread that
+ * is inside one of our loads (lb_on); any other message goes on to the
+ * callback that was installed before.
+ */
 static __thread char *lb_msgs;
 static __thread size_t lb_len, lb_cap;
+static __thread bool lb_on;
 
-static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
+static int hook_users;
+static libbpf_print_fn_t hook_prev; /* atomic: read by the hook on any thread */
+
+static void lb_keep(const char *line, size_t n)
 {
-	char line[1024];
-	int n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n < 0)
-		return 0;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
 	if (lb_len + n + 1 > lb_cap && lb_cap < (1u << 20)) {
 		size_t cap = (lb_len + n + 1) * 2;
 		char *m = realloc(lb_msgs, cap);
 
 		if (!m)
-			return 0;
+			return;
 		lb_msgs = m;
 		lb_cap = cap;
 	}
@@ -60,15 +61,64 @@ static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_lis
 		lb_len += n;
 		lb_msgs[lb_len] = 0;
 	}
+}
+
+static int libbpf_hook(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	libbpf_print_fn_t prev;
+	char line[1024];
+	int n;
+
+	if (!lb_on) {
+		prev = __atomic_load_n(&hook_prev, __ATOMIC_ACQUIRE);
+		return prev ? prev(level, fmt, ap) : 0;
+	}
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	lb_keep(line, n);
 	pr_debug("libbpf: %s", line);
 	return 0;
 }
 
-static pthread_once_t print_once = PTHREAD_ONCE_INIT;
-
-static void set_print(void)
+void vload_capture_libbpf_log(bool on)
 {
-	libbpf_set_print(libbpf_capture);
+	pthread_mutex_lock(&hook_lock);
+	if (on && hook_users++ == 0) {
+		libbpf_print_fn_t prev = libbpf_set_print(libbpf_hook);
+
+		__atomic_store_n(&hook_prev, prev, __ATOMIC_RELEASE);
+	} else if (!on && hook_users > 0 && --hook_users == 0) {
+		libbpf_print_fn_t cur = libbpf_set_print(hook_prev);
+
+		/* someone replaced the hook meanwhile: keep theirs (it may chain
+		 * to the hook, which then chains to hook_prev, still valid) */
+		if (cur != libbpf_hook)
+			libbpf_set_print(cur);
+	}
+	pthread_mutex_unlock(&hook_lock);
+}
+
+/* This thread's libbpf messages are ours (and start empty) until lb_end. */
+static void lb_begin(void)
+{
+	lb_on = true;
+	lb_len = 0;
+	if (lb_msgs)
+		lb_msgs[0] = 0;
+}
+
+/* the capture buffer is per thread: do not let worker threads leak it */
+static void lb_end(void)
+{
+	lb_on = false;
+	free(lb_msgs);
+	lb_msgs = NULL;
+	lb_len = lb_cap = 0;
 }
 
 static int check_elf(const char *path)
@@ -102,11 +152,12 @@ int vload_list_progs(const char *path, char ***names, size_t *n)
 
 	*names = NULL;
 	*n = 0;
-	pthread_once(&print_once, set_print);
 	err = check_elf(path);
 	if (err)
 		return bg_err(err);
+	lb_begin();
 	obj = bpf_object__open_file(path, NULL);
+	lb_end();
 	if (!obj) {
 		err = -errno;
 		pr_warn("verifier: libbpf cannot open '%s': %s", path, bpfgauge_strerror(err));
@@ -190,48 +241,64 @@ static void fixup_obj(struct bpf_object *obj, const char *prog_name)
 		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), prog_name));
 }
 
+/* One program's load: what was asked, and what libbpf and the kernel said. */
+struct load {
+	const char *path;
+	const char *prog;
+	int level;        /* log level, without BPF_LOG_STATS (always added) */
+	size_t size;      /* log buffer size */
+	bool no_retry;
+	bool hotspots;    /* per-line hotspots: the layout gets BTF line info */
+	char *buf;        /* the log buffer, size bytes */
+	int load_err;     /* bpf_object__load's -errno, 0 when it loaded */
+	struct bpf_prog_info info;
+	bool has_info;
+	const char *ptype, *atype;
+	size_t insn_cnt;
+	struct vload_layout lay;
+	int retries;      /* ENOSPC retries */
+};
+
 /*
- * One attempt with a log buffer of size; *err_out gets the load error.
- * lay gets libbpf's final layout of the program (also when the kernel
- * refused it: relocation happens before the load).
+ * One attempt with l->buf: fills load_err, the types, the insn count and,
+ * when it loaded, bpf_prog_info. lay gets libbpf's final layout of the
+ * program (also when the kernel refused it: relocation happens before the
+ * load). A negative error when the object or program cannot be opened.
  */
-static int load_once(const char *path, const char *prog_name, int level, char *buf,
-		     size_t size, int *err_out, struct bpf_prog_info *info, bool *has_info,
-		     const char **ptype, const char **atype, size_t *insn_cnt,
-		     struct vload_layout *lay, bool want_lines)
+static int load_once(struct load *l)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	int err;
 
-	*has_info = false;
-	obj = bpf_object__open_file(path, NULL);
+	l->has_info = false;
+	obj = bpf_object__open_file(l->path, NULL);
 	if (!obj)
 		return -errno;
-	prog = bpf_object__find_program_by_name(obj, prog_name);
+	prog = bpf_object__find_program_by_name(obj, l->prog);
 	if (!prog) {
 		bpf_object__close(obj);
 		return -ENOENT;
 	}
-	fixup_obj(obj, prog_name);
-	buf[0] = 0;
-	bpf_program__set_log_buf(prog, buf, size);
-	bpf_program__set_log_level(prog, level | 4);
-	*insn_cnt = bpf_program__insn_cnt(prog);
-	*ptype = libbpf_bpf_prog_type_str(bpf_program__type(prog));
-	*atype = libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(prog));
+	fixup_obj(obj, l->prog);
+	l->buf[0] = 0;
+	bpf_program__set_log_buf(prog, l->buf, l->size);
+	bpf_program__set_log_level(prog, l->level | 4);
+	l->insn_cnt = bpf_program__insn_cnt(prog);
+	l->ptype = libbpf_bpf_prog_type_str(bpf_program__type(prog));
+	l->atype = libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(prog));
 	err = bpf_object__load(obj);
-	*err_out = err ? -errno : 0;
-	vload_layout_release(lay);
-	if (vload_layout_fill(lay, path, prog, *insn_cnt, want_lines))
-		pr_debug("verifier: %s/%s: no call graph or line info (out of memory)", path,
-			 prog_name);
+	l->load_err = err ? -errno : 0;
+	vload_layout_release(&l->lay);
+	if (vload_layout_fill(&l->lay, l->path, prog, l->insn_cnt, l->hotspots))
+		pr_debug("verifier: %s/%s: no call graph or line info (out of memory)", l->path,
+			 l->prog);
 	if (!err) {
-		__u32 len = sizeof(*info);
+		__u32 len = sizeof(l->info);
 
-		memset(info, 0, sizeof(*info));
-		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), info, &len))
-			*has_info = true;
+		memset(&l->info, 0, sizeof(l->info));
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &l->info, &len))
+			l->has_info = true;
 	}
 	bpf_object__close(obj);
 	return 0;
@@ -251,124 +318,154 @@ static bool over_limit(const char *log, size_t size)
 	return false;
 }
 
-int vload_prog(const char *path, const char *prog_name, const struct vload_opts *opts,
-	       struct vload_result *res)
+static void load_init(struct load *l, const char *path, const char *prog,
+		      const struct vload_opts *opts)
 {
 	/* level 0: stats only (BPF_LOG_STATS), like veristat: level 1 slows the
 	 * verifier down several times; a failed load is redone at level 1 for
 	 * the error text */
-	int level = 0, load_err = 0, err;
-	size_t size = LOG_DEFAULT, insn_cnt = 0;
-	bool no_retry = false, hotspots = false, has_info = false;
-	struct bpf_prog_info info;
-	const char *ptype = NULL, *atype = NULL;
-	struct vlog_parser_opts popts = { .sz = sizeof(popts) };
-	struct vlog_parser *p = NULL;
-	struct vlog_record *r = NULL;
-	struct vload_layout lay = { 0 };
-	char *buf = NULL;
-
-	memset(res, 0, sizeof(*res));
-	pthread_once(&print_once, set_print);
-	if (!OPTS_VALID(opts, vload_opts))
-		return bg_err(-EINVAL);
+	memset(l, 0, sizeof(*l));
+	l->path = path;
+	l->prog = prog;
+	l->size = LOG_DEFAULT;
 	if (OPTS_GET(opts, log_level, 0))
-		level = opts->log_level;
+		l->level = opts->log_level;
 	if (OPTS_GET(opts, log_size, 0))
-		size = opts->log_size;
-	no_retry = OPTS_GET(opts, no_retry, false);
-	hotspots = OPTS_GET(opts, hotspots, false);
+		l->size = opts->log_size;
+	l->no_retry = OPTS_GET(opts, no_retry, false);
+	l->hotspots = OPTS_GET(opts, hotspots, false);
+}
+
+/*
+ * Load until the log is worth keeping: a stats-only failure again at level
+ * 1, a truncated log (ENOSPC) again with a larger buffer. l->buf holds the
+ * last log. A negative error (why says what failed) when the object or
+ * program cannot be opened, or -ENOMEM (why left empty).
+ */
+static int load_retrying(struct load *l, char *why, size_t whysz)
+{
+	int err;
+
 	for (;;) {
-		buf = malloc(size);
-		if (!buf)
-			return bg_err(-ENOMEM);
-		lb_len = 0;
-		if (lb_msgs)
-			lb_msgs[0] = 0;
-		err = load_once(path, prog_name, level, buf, size, &load_err, &info, &has_info,
-				&ptype, &atype, &insn_cnt, &lay, hotspots);
+		l->buf = malloc(l->size);
+		if (!l->buf)
+			return -ENOMEM;
+		lb_begin();
+		err = load_once(l);
 		if (err) {
-			free(buf);
-			vload_layout_release(&lay);
-			pr_warn("verifier: cannot open '%s' for program '%s': %s", path, prog_name,
-				bpfgauge_strerror(err));
-			return bg_err(err);
+			snprintf(why, whysz, "cannot open '%s' for program '%s': %s", l->path, l->prog,
+				 bpfgauge_strerror(err));
+			return err;
 		}
 		/* a stats-only failure needs level 1 for its message, except the
 		 * 1M-insn limit, which the stats line proves (and which would cost
 		 * a second full walk) */
-		if (load_err && level == 0 && !(load_err == -E2BIG && over_limit(buf, size))) {
-			level = 1;
-			free(buf);
+		if (l->load_err && l->level == 0 &&
+		    !(l->load_err == -E2BIG && over_limit(l->buf, l->size))) {
+			l->level = 1;
+		} else {
+			if (l->load_err != -ENOSPC || l->no_retry || l->size >= LOG_MAX)
+				return 0;
+			pr_info("verifier: %s/%s: log truncated at %zu bytes, retrying", l->path,
+				l->prog, l->size);
+			l->size = l->size * 8 > LOG_MAX ? LOG_MAX : l->size * 8;
+			l->retries++;
+		}
+		free(l->buf);
+		l->buf = NULL;
+	}
+}
+
+/* libbpf's own messages (CO-RE, BTF) go through the same classifier. */
+static void feed_libbpf_msgs(struct vlog_parser *p)
+{
+	char *save, *line;
+
+	for (line = strtok_r(lb_msgs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "BEGIN PROG LOAD LOG") || strstr(line, "END PROG LOAD LOG"))
 			continue;
-		}
-		if (load_err != -ENOSPC || no_retry || size >= LOG_MAX)
-			break;
-		pr_info("verifier: %s/%s: log truncated at %zu bytes, retrying", path, prog_name,
-			size);
-		free(buf);
-		size = size * 8 > LOG_MAX ? LOG_MAX : size * 8;
-		res->retries++;
-	}
-	buf[size - 1] = 0;
-	res->log_len = strlen(buf);
-	res->log = buf;
-
-	popts.hotspots = hotspots;
-	p = vlog_parser__new(&popts);
-	if (!p) {
-		vload_layout_release(&lay);
-		return bg_err(-ENOMEM);
-	}
-	vlog_parser__feed(p, buf, res->log_len);
-	/* libbpf's own messages (CO-RE, BTF) go through the same classifier */
-	if (load_err && lb_len) {
-		char *save, *line;
-
-		for (line = strtok_r(lb_msgs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			if (strstr(line, "BEGIN PROG LOAD LOG") || strstr(line, "END PROG LOAD LOG"))
-				continue;
-			if (strstr(line, "CO-RE") || strstr(line, "relo #") || strstr(line, "BTF")) {
-				vlog_parser__feed(p, "libbpf: ", 8);
-				vlog_parser__feed(p, line, strlen(line));
-				vlog_parser__feed(p, "\n", 1);
-			}
+		if (strstr(line, "CO-RE") || strstr(line, "relo #") || strstr(line, "BTF")) {
+			vlog_parser__feed(p, "libbpf: ", 8);
+			vlog_parser__feed(p, line, strlen(line));
+			vlog_parser__feed(p, "\n", 1);
 		}
 	}
-	/* the capture buffer is per thread: do not let worker threads leak it */
-	free(lb_msgs);
-	lb_msgs = NULL;
-	lb_len = lb_cap = 0;
+}
+
+/* Parse the log (and libbpf's messages of a failed load) into *rp. 0 or -ENOMEM. */
+static int log_parse(const struct load *l, const char *log, size_t log_len,
+		     struct vlog_parser **pp, struct vlog_record **rp)
+{
+	struct vlog_parser_opts popts = { .sz = sizeof(popts), .hotspots = l->hotspots };
+	struct vlog_parser *p = vlog_parser__new(&popts);
+	struct vlog_record *r = NULL;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	vlog_parser__feed(p, log, log_len);
+	if (l->load_err && lb_len)
+		feed_libbpf_msgs(p);
 	err = vlog_parser__finish(p, &r);
 	if (err == -BPFGAUGE_EBADLOG) /* empty log: the kernel gave no text */
 		r = vlog_record__new();
 	if (!r) {
 		vlog_parser__free(p);
-		vload_layout_release(&lay);
-		return bg_err(-ENOMEM);
+		return -ENOMEM;
 	}
-	/* logs older than 6.9 name no "@ file:line": BTF line info fills in */
-	if (hotspots && vload_layout_apply_lines(&lay, p))
-		pr_debug("verifier: %s/%s: out of memory for line info", path, prog_name);
-	if (hotspots)
-		res->parser = p;
-	else
-		vlog_parser__free(p);
-	/* the log gives frames only; the calls make stack_max the deepest chain */
-	if (vlog_record__has(r, VLOG_STAT_STACK_DEPTHS) &&
-	    vlog_record__set_call_chain(r, lay.calls, lay.ncalls))
-		pr_debug("verifier: %s/%s: stack_max stays the largest frame", path, prog_name);
-	vload_layout_release(&lay);
+	*pp = p;
+	*rp = r;
+	return 0;
+}
 
-	vlog_record__set_str(r, VLOG_STAT_FILE, path);
-	vlog_record__set_str(r, VLOG_STAT_PROG, prog_name);
-	vlog_record__set_int(r, VLOG_STAT_ERRNO, -load_err);
-	if (ptype)
-		vlog_record__set_str(r, VLOG_STAT_PROG_TYPE, ptype);
-	if (atype)
-		vlog_record__set_str(r, VLOG_STAT_ATTACH_TYPE, atype);
-	vlog_record__set_int(r, VLOG_STAT_PROG_SIZE, insn_cnt);
-	if (!load_err) {
+/* The failure class and error line of a refused load, where the log alone cannot tell. */
+static void record_failure(struct vlog_record *r, int load_err, const char *log, size_t log_len)
+{
+	enum vlog_class cls = vlog_record__has(r, VLOG_STAT_CLASS)
+				      ? vlog_record__int(r, VLOG_STAT_CLASS)
+				      : VLOG_CLASS_OTHER;
+
+	vlog_record__set_int(r, VLOG_STAT_VERDICT, VLOG_VERDICT_FAIL);
+	if (load_err == -ENOSPC &&
+	    (cls == VLOG_CLASS_NONE || cls == VLOG_CLASS_OTHER || cls == VLOG_CLASS_TRUNCATED))
+		cls = VLOG_CLASS_TRUNCATED; /* else the kept tail shows the real error */
+	else if (load_err == -EPERM && !log_len)
+		cls = VLOG_CLASS_PERM;
+	else if (load_err == -E2BIG && !log_len)
+		cls = VLOG_CLASS_TOO_LARGE;
+	else if (load_err == -E2BIG && cls == VLOG_CLASS_OTHER && over_limit(log, log_len + 1))
+		cls = VLOG_CLASS_COMPLEXITY; /* stats-only log: no message line */
+	else if (cls == VLOG_CLASS_NONE || cls == VLOG_CLASS_TRUNCATED)
+		cls = VLOG_CLASS_OTHER;
+	vlog_record__set_int(r, VLOG_STAT_CLASS, cls);
+	vlog_record__set_int(r, VLOG_STAT_TRUNCATED, load_err == -ENOSPC);
+	if (!vlog_record__has(r, VLOG_STAT_ERROR)) {
+		char msg[256];
+
+		if (cls == VLOG_CLASS_COMPLEXITY)
+			snprintf(msg, sizeof(msg), "BPF program is too large (processed %lld insns)",
+				 (long long)(vlog_record__has(r, VLOG_STAT_INSNS)
+						     ? vlog_record__int(r, VLOG_STAT_INSNS) : 0));
+		else
+			snprintf(msg, sizeof(msg), "load failed: %s", bpfgauge_strerror(load_err));
+		vlog_record__set_str(r, VLOG_STAT_ERROR, msg);
+	}
+	vlog_record__unset(r, VLOG_STAT_HINT);
+}
+
+/* What the load itself knows (names, types, verdict, bpf_prog_info) on top of the log's stats. */
+static void record_fill(struct vlog_record *r, const struct load *l, const char *log,
+			size_t log_len)
+{
+	vlog_record__set_str(r, VLOG_STAT_FILE, l->path);
+	vlog_record__set_str(r, VLOG_STAT_PROG, l->prog);
+	vlog_record__set_int(r, VLOG_STAT_ERRNO, -l->load_err);
+	if (l->ptype)
+		vlog_record__set_str(r, VLOG_STAT_PROG_TYPE, l->ptype);
+	if (l->atype)
+		vlog_record__set_str(r, VLOG_STAT_ATTACH_TYPE, l->atype);
+	vlog_record__set_int(r, VLOG_STAT_PROG_SIZE, l->insn_cnt);
+	if (!l->load_err) {
 		vlog_record__set_int(r, VLOG_STAT_VERDICT, VLOG_VERDICT_PASS);
 		vlog_record__set_int(r, VLOG_STAT_CLASS, VLOG_CLASS_NONE);
 		vlog_record__unset(r, VLOG_STAT_ERROR);
@@ -377,84 +474,107 @@ int vload_prog(const char *path, const char *prog_name, const struct vload_opts 
 		vlog_record__unset(r, VLOG_STAT_FAIL_LINE);
 		vlog_record__set_int(r, VLOG_STAT_TRUNCATED, 0);
 	} else {
-		enum vlog_class cls = vlog_record__has(r, VLOG_STAT_CLASS)
-					      ? vlog_record__int(r, VLOG_STAT_CLASS)
-					      : VLOG_CLASS_OTHER;
-
-		vlog_record__set_int(r, VLOG_STAT_VERDICT, VLOG_VERDICT_FAIL);
-		if (load_err == -ENOSPC &&
-		    (cls == VLOG_CLASS_NONE || cls == VLOG_CLASS_OTHER || cls == VLOG_CLASS_TRUNCATED))
-			cls = VLOG_CLASS_TRUNCATED; /* else the kept tail shows the real error */
-		else if (load_err == -EPERM && !res->log_len)
-			cls = VLOG_CLASS_PERM;
-		else if (load_err == -E2BIG && !res->log_len)
-			cls = VLOG_CLASS_TOO_LARGE;
-		else if (load_err == -E2BIG && cls == VLOG_CLASS_OTHER && over_limit(res->log, res->log_len + 1))
-			cls = VLOG_CLASS_COMPLEXITY; /* stats-only log: no message line */
-		else if (cls == VLOG_CLASS_NONE || cls == VLOG_CLASS_TRUNCATED)
-			cls = VLOG_CLASS_OTHER;
-		vlog_record__set_int(r, VLOG_STAT_CLASS, cls);
-		vlog_record__set_int(r, VLOG_STAT_TRUNCATED, load_err == -ENOSPC);
-		if (!vlog_record__has(r, VLOG_STAT_ERROR)) {
-			char msg[256];
-
-			if (cls == VLOG_CLASS_COMPLEXITY)
-				snprintf(msg, sizeof(msg), "BPF program is too large (processed %lld insns)",
-					 (long long)(vlog_record__has(r, VLOG_STAT_INSNS)
-							     ? vlog_record__int(r, VLOG_STAT_INSNS) : 0));
-			else
-				snprintf(msg, sizeof(msg), "load failed: %s", bpfgauge_strerror(load_err));
-			vlog_record__set_str(r, VLOG_STAT_ERROR, msg);
-		}
-		vlog_record__unset(r, VLOG_STAT_HINT);
+		record_failure(r, l->load_err, log, log_len);
 	}
-	if (has_info) {
-		vlog_record__set_int(r, VLOG_STAT_VERIFIED_INSNS, info.verified_insns);
-		vlog_record__set_int(r, VLOG_STAT_JITED_SIZE, info.jited_prog_len);
-		vlog_record__set_int(r, VLOG_STAT_PROG_SIZE, info.xlated_prog_len / 8);
-		vlog_record__set_int(r, VLOG_STAT_MAP_COUNT, info.nr_map_ids);
+	if (l->has_info) {
+		vlog_record__set_int(r, VLOG_STAT_VERIFIED_INSNS, l->info.verified_insns);
+		vlog_record__set_int(r, VLOG_STAT_JITED_SIZE, l->info.jited_prog_len);
+		vlog_record__set_int(r, VLOG_STAT_PROG_SIZE, l->info.xlated_prog_len / 8);
+		vlog_record__set_int(r, VLOG_STAT_MAP_COUNT, l->info.nr_map_ids);
 	}
 	vlog_record__finalize(r);
+}
+
+int vload_prog_reason(const char *path, const char *prog_name, const struct vload_opts *opts,
+		      struct vload_result *res, char *why, size_t whysz)
+{
+	struct vlog_parser *p = NULL;
+	struct vlog_record *r = NULL;
+	struct load l;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (whysz)
+		why[0] = 0;
+	if (!OPTS_VALID(opts, vload_opts))
+		return bg_err(-EINVAL);
+	load_init(&l, path, prog_name, opts);
+	err = load_retrying(&l, why, whysz);
+	if (!err) {
+		l.buf[l.size - 1] = 0;
+		res->log_len = strlen(l.buf);
+		res->log = l.buf;
+		l.buf = NULL;
+		err = log_parse(&l, res->log, res->log_len, &p, &r);
+	}
+	lb_end();
+	if (err)
+		goto out;
+	/* logs older than 6.9 name no "@ file:line": BTF line info fills in */
+	if (l.hotspots && vload_layout_apply_lines(&l.lay, p))
+		pr_debug("verifier: %s/%s: out of memory for line info", path, prog_name);
+	/* the log gives frames only; the calls make stack_max the deepest chain */
+	if (vlog_record__has(r, VLOG_STAT_STACK_DEPTHS) &&
+	    vlog_record__set_call_chain(r, l.lay.calls, l.lay.ncalls))
+		pr_debug("verifier: %s/%s: stack_max stays the largest frame", path, prog_name);
+	record_fill(r, &l, res->log, res->log_len);
 	res->rec = r;
-	return 0;
+	res->retries = l.retries;
+	if (l.hotspots)
+		res->parser = p;
+	else
+		vlog_parser__free(p);
+out:
+	if (err)
+		vload_result_release(res); /* zeroed, as documented */
+	free(l.buf);
+	vload_layout_release(&l.lay);
+	return bg_err(err);
+}
+
+int vload_prog(const char *path, const char *prog_name, const struct vload_opts *opts,
+	       struct vload_result *res)
+{
+	char why[1024];
+	int err = vload_prog_reason(path, prog_name, opts, res, why, sizeof(why));
+
+	if (err && why[0])
+		pr_warn("verifier: %s", why);
+	return bg_err(err);
 }
 
 int vload_annotate(const char *path, const char *prog_name, struct vlog_parser *p,
 		   struct vlog_record *r)
 {
-	struct vload_layout lay = { 0 };
-	struct bpf_prog_info info;
-	const char *ptype, *atype;
-	size_t insn_cnt = 0, size = 64 * 1024;
-	bool has_info;
-	int load_err, err;
-	char *buf;
+	struct load l;
+	int err;
 
-	pthread_once(&print_once, set_print);
 	err = check_elf(path);
 	if (err)
 		return bg_err(err);
-	buf = malloc(size);
-	if (!buf)
+	load_init(&l, path, prog_name, NULL);
+	l.level = 1;
+	l.size = 64 * 1024;
+	l.hotspots = p != NULL;
+	l.buf = malloc(l.size);
+	if (!l.buf)
 		return bg_err(-ENOMEM);
-	err = load_once(path, prog_name, 1, buf, size, &load_err, &info, &has_info, &ptype,
-			&atype, &insn_cnt, &lay, p != NULL);
-	free(buf);
-	free(lb_msgs);
-	lb_msgs = NULL;
-	lb_len = lb_cap = 0;
+	lb_begin();
+	err = load_once(&l);
+	lb_end();
+	free(l.buf);
 	if (err) {
 		pr_warn("verifier: cannot open '%s' for program '%s': %s", path, prog_name,
 			err == -ENOENT ? "no such program" : bpfgauge_strerror(err));
 		return bg_err(err);
 	}
-	if (!lay.calls && !lay.lines && load_err)
+	if (!l.lay.calls && !l.lay.lines && l.load_err)
 		pr_info("verifier: %s/%s: libbpf stopped before relocation (%s); no layout",
-			path, prog_name, bpfgauge_strerror(load_err));
+			path, prog_name, bpfgauge_strerror(l.load_err));
 	if (p)
-		err = vload_layout_apply_lines(&lay, p);
+		err = vload_layout_apply_lines(&l.lay, p);
 	if (!err && r && vlog_record__has(r, VLOG_STAT_STACK_DEPTHS))
-		vlog_record__set_call_chain(r, lay.calls, lay.ncalls);
-	vload_layout_release(&lay);
+		vlog_record__set_call_chain(r, l.lay.calls, l.lay.ncalls);
+	vload_layout_release(&l.lay);
 	return err ? bg_err(err) : 0;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfgauge/vload.h"
 #include "bpfgauge/vlog.h"
 
 struct bpf_program;
@@ -42,5 +43,14 @@ int vload_layout_fill(struct vload_layout *lay, const char *path,
 void vload_layout_release(struct vload_layout *lay); /* accepts zeroed */
 /* Give p the lines of lay for insns the log did not locate. 0 or -ENOMEM. */
 int vload_layout_apply_lines(const struct vload_layout *lay, struct vlog_parser *p);
+
+/*
+ * vload_prog without the warning: on a negative error, why (whysz bytes)
+ * says what failed in one line (without the "verifier: " prefix), or is ""
+ * for -ENOMEM. vload_prog logs it with pr_warn; the batch loader keeps it
+ * per job. res is zeroed on error.
+ */
+int vload_prog_reason(const char *path, const char *prog, const struct vload_opts *opts,
+		      struct vload_result *res, char *why, size_t whysz);
 
 #endif /* BPFGAUGE_VLOAD_INTERNAL_H */

@@ -79,6 +79,13 @@ char *mx_log_tail(const char *log, int max_lines);
 
 /* --- the matrix --- */
 
+/* Where a run stands, for a progress display. */
+struct mx_progress {
+	size_t done, total, failed; /* cells */
+	double elapsed_s;
+	double eta_s;               /* 0 until a cell is done */
+};
+
 struct mx_opts {
 	size_t sz;
 	char **clangs;  size_t nclangs;   /* majors, e.g. "14"; none = objects as given */
@@ -95,7 +102,10 @@ struct mx_opts {
 	int jobs;                         /* host load threads; 0 = CPUs */
 	int vm_jobs;                      /* VMs booted at once; 0 = vm_max_parallel() / vm_cpus */
 	bool resume;                      /* continue an unfinished run of the same matrix */
-	bool progress;                    /* progress line on stderr */
+	/* Called before the first cell and after each, one call at a time (from
+	 * the kernels' threads); the library itself never prints. NULL = none. */
+	void (*progress)(const struct mx_progress *p, void *ctx);
+	void *progress_ctx;
 	const char *guest_cmd;            /* kernel axis: see struct mx_vm_opts */
 };
 

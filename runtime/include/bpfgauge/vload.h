@@ -73,6 +73,19 @@ int vload_prog(const char *path, const char *prog, const struct vload_opts *opts
 void vload_result_release(struct vload_result *res); /* accepts zeroed */
 
 /*
+ * libbpf's messages are part of a load's verdict (CO-RE and BTF failures
+ * are classified from them). With capture on, the loader hooks
+ * libbpf_set_print(): what libbpf prints on a thread while one of our loads
+ * or opens runs there is kept for that load (and logged with pr_debug);
+ * every other message goes on to the callback installed before. Calls nest:
+ * the first "on" installs the hook, the last "off" puts the previous
+ * callback back (unless it was replaced meanwhile: then the new one stays).
+ * Without capture, libbpf's messages go wherever the host sends them and a
+ * failure is classified from the verifier log alone. Thread-safe.
+ */
+void vload_capture_libbpf_log(bool on);
+
+/*
  * What the object adds to an offline log of program prog: libbpf's final
  * layout of it (the object is opened and loaded once, so this needs the
  * same privileges as vload_prog; a refused load still relocates). With p,
@@ -83,6 +96,58 @@ void vload_result_release(struct vload_result *res); /* accepts zeroed */
  */
 int vload_annotate(const char *path, const char *prog, struct vlog_parser *p,
 		   struct vlog_record *r);
+
+/* --- batch loading: many programs on worker threads --- */
+
+/*
+ * One program of a batch: the caller sets path and prog, vload_batch the
+ * rest (overwriting it: release a job before running it again).
+ */
+struct vload_job {
+	const char *path;        /* the object; not copied, must outlive the batch */
+	const char *prog;        /* the program's name; not copied */
+	struct vlog_record *rec; /* out: the record, NULL on error (vload_job_release) */
+	int err;                 /* out: 0, or vload_prog's negative error */
+	char *reason;            /* out: with err, what failed in one line (no "verifier: "
+				  * prefix); malloc'd (vload_job_release), NULL if none */
+};
+
+struct vload_batch_opts {
+	size_t sz;                     /* sizeof(struct vload_batch_opts) */
+	const struct vload_opts *load; /* for every program; NULL = defaults */
+	int jobs;                      /* worker threads; 0 = online CPUs; at most one per job */
+	/*
+	 * Called on the worker thread that loaded job number i, before res is
+	 * released: it may take a field of res (the log, the parser) by setting
+	 * it to NULL. res->rec goes to job->rec afterwards unless taken. Calls
+	 * for different jobs run concurrently. NULL = none.
+	 */
+	void (*on_result)(struct vload_job *job, size_t i, struct vload_result *res, void *ctx);
+	/* Called after every job, done counting 1..total, one call at a time. NULL = none. */
+	void (*progress)(size_t done, size_t total, void *ctx);
+	void *ctx;                     /* passed to on_result and progress */
+};
+
+/*
+ * Load the n jobs with vload_prog on a pool of threads, the calling thread
+ * being one of them; results stay in input order. A thread that cannot be
+ * created shrinks the pool (down to the caller alone): no job is lost. The
+ * workers log no warnings: a failed job has err and reason instead, for the
+ * caller to report. Returns 0 (also when jobs failed: see their err), or
+ * -EINVAL for a job without path or prog (nothing loaded).
+ */
+int vload_batch(struct vload_job *jobs, size_t n, const struct vload_batch_opts *opts);
+/* Free a job's record and reason and clear them (path and prog stay). Accepts NULL. */
+void vload_job_release(struct vload_job *job);
+/*
+ * Append one job per program of the BPF object at path to *jobs (*n
+ * entries, grown with realloc). path is not copied; each prog is a
+ * malloc'd copy (vload_jobs_free). Errors as vload_list_progs, with its
+ * pr_warn; *jobs and *n then hold what they held before.
+ */
+int vload_jobs_add_object(struct vload_job **jobs, size_t *n, const char *path);
+/* Release n jobs built with vload_jobs_add_object (records, reasons, names) and the array. */
+void vload_jobs_free(struct vload_job *jobs, size_t n);
 
 #ifdef __cplusplus
 }
