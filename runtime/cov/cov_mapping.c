@@ -273,25 +273,95 @@ static int parse_select(struct cur *c, const struct cov_module *mod, struct cov_
 	return 0;
 }
 
+/*
+ * The lines that follow a func or thin record: sub-records of a few kinds
+ * (tag letter + space), each kind declared with a count in the record.
+ * One table per record drives the loop.
+ */
+struct subrec {
+	char tag;
+	uint32_t want, got;
+	/* read sub-record number i of this kind into rec (a func or a thin) */
+	int (*parse)(struct cur *c, struct cov_module *mod, void *rec, uint32_t i);
+	/* the complaint about one more than declared; NULL: it is an unexpected record */
+	const char *too_many;
+};
+
+static int parse_subrecs(struct cur *c, struct cov_module *mod, void *rec, struct subrec *k,
+			 size_t nk, const char *eof_msg, const char *other_msg)
+{
+	for (;;) {
+		bool more = false;
+		size_t i;
+		int err;
+
+		for (i = 0; i < nk; i++)
+			more |= k[i].got < k[i].want;
+		if (!more)
+			return 0;
+		if (next_line(c) <= 0)
+			return bad(c, eof_msg);
+		for (i = 0; i < nk; i++)
+			if (c->line[0] == k[i].tag && c->line[1] == ' ' &&
+			    (k[i].too_many || k[i].got < k[i].want))
+				break;
+		if (i == nk)
+			return bad(c, other_msg);
+		if (k[i].got >= k[i].want)
+			return bad(c, k[i].too_many);
+		err = k[i].parse(c, mod, rec, k[i].got++);
+		if (err)
+			return err;
+	}
+}
+
+/* The name that opens a func or thin record ("func NAME ...", "thin NAME ..."). */
+static int take_name(struct cur *c, const char **s, char **name, const char *what)
+{
+	const char *sp = strchr(*s, ' ');
+
+	if (!sp || sp == *s)
+		return bad(c, what);
+	*name = strndup(*s, sp - *s);
+	if (!*name)
+		return -ENOMEM;
+	*s = sp + 1;
+	return 0;
+}
+
+static int func_block(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	return parse_block(c, mod, rec, i);
+}
+
+static int func_edge(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mfunc *f = rec;
+
+	return parse_edge(c, mod, f, &f->edges[i]);
+}
+
+static int func_select(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mfunc *f = rec;
+
+	return parse_select(c, mod, f, &f->sels[i]);
+}
+
 static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f)
 {
 	const char *s = c->line + 5;
-	const char *sp = strchr(s, ' ');
-	uint32_t nb = 0, ne = 0, ns = 0, nblocks, nedges, nsels = 0;
-	int err;
+	uint32_t nblocks, nedges, nsels = 0;
+	int err = take_name(c, &s, &f->name, "bad func record");
 
-	if (!sp || sp == s)
-		return bad(c, "bad func record");
-	f->name = strndup(s, sp - s);
-	if (!f->name)
-		return -ENOMEM;
+	if (err)
+		return err;
 	/* the name goes into lcov FN/FNDA records: no commas, no control bytes */
 	if (f->name[0] >= '0' && f->name[0] <= '9')
 		return bad(c, "function name starts with a digit");
 	for (const char *p = f->name; *p; p++)
 		if (*p == ',' || (unsigned char)*p < 0x20 || *p == 0x7f)
 			return bad(c, "bad character in function name");
-	s = sp + 1;
 	/* counts go into f only once the arrays they describe exist */
 	if (tok_u32(&s, &f->fid) || tok_u32(&s, &f->line) || tok_u32(&s, &nblocks) ||
 	    tok_u32(&s, &nedges))
@@ -311,44 +381,51 @@ static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f
 	f->nblocks = nblocks;
 	f->nedges = nedges;
 	f->nsels = nsels;
-	while (nb < f->nblocks || ne < f->nedges || ns < f->nsels) {
-		if (next_line(c) <= 0)
-			return bad(c, "record ends inside a function");
-		if (!strncmp(c->line, "b ", 2)) {
-			if (nb >= f->nblocks)
-				return bad(c, "more blocks than declared");
-			err = parse_block(c, mod, f, nb++);
-		} else if (!strncmp(c->line, "e ", 2)) {
-			if (ne >= f->nedges)
-				return bad(c, "more edges than declared");
-			err = parse_edge(c, mod, f, &f->edges[ne++]);
-		} else if (!strncmp(c->line, "s ", 2)) {
-			if (ns >= f->nsels)
-				return bad(c, "more selects than declared");
-			err = parse_select(c, mod, f, &f->sels[ns++]);
-		} else {
-			return bad(c, "expected a b, e or s record");
-		}
-		if (err)
-			return err;
-	}
+	return parse_subrecs(c, mod, f, (struct subrec[]){
+		{ 'b', nblocks, 0, func_block, "more blocks than declared" },
+		{ 'e', nedges, 0, func_edge, "more edges than declared" },
+		{ 's', nsels, 0, func_select, "more selects than declared" },
+	}, 3, "record ends inside a function", "expected a b, e or s record");
+}
+
+static int thin_block(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mthin *t = rec;
+	int err = parse_block(c, mod, &t->g, i);
+
+	return !err && t->g.blocks[i].nlines ? bad(c, "a thin block carries no lines") : err;
+}
+
+static int thin_edge(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mthin *t = rec;
+	int err = parse_edge(c, mod, &t->g, &t->g.edges[i]);
+
+	return !err && t->g.edges[i].br_site >= 0 ? bad(c, "a thin edge carries no branch label")
+						   : err;
+}
+
+static int thin_copy(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mthin *t = rec;
+	struct cov_mcopy *cp = &t->copies[i];
+	const char *q = c->line + 2;
+
+	if (tok_u32(&q, &cp->block) || tok_u32(&q, &cp->slot) || tok_u64(&q, &cp->mult) || *q ||
+	    cp->block >= t->g.nblocks || cp->slot >= mod->nprobes)
+		return bad(c, "bad copy record");
 	return 0;
 }
 
 static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t)
 {
 	const char *s = c->line + 5;
-	const char *sp = strchr(s, ' ');
 	struct cov_mfunc *f = &t->g;
-	uint32_t nb = 0, ne = 0, nc = 0, nblocks, nedges, ncopies;
-	int err;
+	uint32_t nblocks, nedges, ncopies;
+	int err = take_name(c, &s, &f->name, "bad thin record");
 
-	if (!sp || sp == s)
-		return bad(c, "bad thin record");
-	f->name = strndup(s, sp - s);
-	if (!f->name)
-		return -ENOMEM;
-	s = sp + 1;
+	if (err)
+		return err;
 	/* counts go into t only once the arrays they describe exist */
 	if (tok_u32(&s, &nblocks) || tok_u32(&s, &nedges) || tok_u32(&s, &ncopies) || *s)
 		return bad(c, "bad thin record");
@@ -363,32 +440,12 @@ static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t
 	f->nblocks = nblocks;
 	f->nedges = nedges;
 	t->ncopies = ncopies;
-	while (nb < f->nblocks || ne < f->nedges || nc < t->ncopies) {
-		if (next_line(c) <= 0)
-			return bad(c, "record ends inside a thin function");
-		if (!strncmp(c->line, "b ", 2) && nb < f->nblocks) {
-			err = parse_block(c, mod, f, nb++);
-			if (!err && f->blocks[nb - 1].nlines)
-				err = bad(c, "a thin block carries no lines");
-		} else if (!strncmp(c->line, "e ", 2) && ne < f->nedges) {
-			err = parse_edge(c, mod, f, &f->edges[ne++]);
-			if (!err && f->edges[ne - 1].br_site >= 0)
-				err = bad(c, "a thin edge carries no branch label");
-		} else if (!strncmp(c->line, "c ", 2) && nc < t->ncopies) {
-			struct cov_mcopy *cp = &t->copies[nc++];
-			const char *q = c->line + 2;
-
-			if (tok_u32(&q, &cp->block) || tok_u32(&q, &cp->slot) ||
-			    tok_u64(&q, &cp->mult) || *q || cp->block >= f->nblocks ||
-			    cp->slot >= mod->nprobes)
-				err = bad(c, "bad copy record");
-		} else {
-			err = bad(c, "expected a b, e or c record of the declared counts");
-		}
-		if (err)
-			return err;
-	}
-	return 0;
+	return parse_subrecs(c, mod, t, (struct subrec[]){
+		{ 'b', nblocks, 0, thin_block, NULL },
+		{ 'e', nedges, 0, thin_edge, NULL },
+		{ 'c', ncopies, 0, thin_copy, NULL },
+	}, 3, "record ends inside a thin function",
+	   "expected a b, e or c record of the declared counts");
 }
 
 int cov_module_parse(const char *text, size_t len, const char *name, struct cov_module *mod)
