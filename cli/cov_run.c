@@ -25,7 +25,7 @@
 int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out,
 	     const struct cov_write_opts *o);
 int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o);
-void cov_print_summary(const struct cov_model *m, FILE *f);
+void cov_print_summary(const struct cov_session *s, FILE *f);
 
 static volatile pid_t child_pid;
 
@@ -100,22 +100,6 @@ static int want_from(const struct cov_snapshot *snap)
 	return 0;
 }
 
-/* True if the first bytes of path are a 64-bit little-endian ELF for BPF. */
-static bool is_bpf_elf(const char *path)
-{
-	unsigned char e[20];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = read(fd, e, sizeof(e)) == sizeof(e) && !memcmp(e, "\177ELF", 4) &&
-	     e[4] == 2 /* ELFCLASS64 */ && e[5] == 1 /* ELFDATA2LSB */ &&
-	     (e[18] | e[19] << 8) == 247 /* EM_BPF */;
-	close(fd);
-	return ok;
-}
-
 /* Read one candidate; keep it if it holds a captured hash. */
 static void consider(const char *path)
 {
@@ -123,7 +107,7 @@ static void consider(const char *path)
 	bool useful = false;
 	int err;
 
-	if (!is_bpf_elf(path))
+	if (!bpfgauge_is_elf(path, 247 /* EM_BPF */))
 		return; /* host objects and everything else: not ours to judge */
 	err = cov_mapping__from_file(path, &m);
 	if (err == -BPFGAUGE_ENOMAPPING)
@@ -279,59 +263,21 @@ static void where_text(char *buf, size_t size, char **objs, int nobjs)
 }
 
 /*
- * The counter segments of the maps in snap that belong to no module of map
- * (map may be NULL): how many, and a description of the first few.
+ * Counter maps with segments of no object found under --objects: save them
+ * as a snapshot beside the output so they are not lost, and say where they
+ * went. An error when nothing else was collected, a warning otherwise. 0,
+ * or -1 if the snapshot cannot be written.
  */
-static size_t unmatched_segments(const struct cov_snapshot *snap, const struct cov_mapping *map,
-				 char *desc, size_t size)
+static int save_unmatched(const struct cov_session *s, const char *out, char **objs, int nobjs)
 {
-	size_t nseg = 0, n = 0;
-
-	desc[0] = 0;
-	for (size_t i = 0; i < cov_snapshot__cnt(snap); i++) {
-		size_t vsize, off = 0;
-		const unsigned char *v = cov_snapshot__value(snap, i, &vsize, NULL);
-
-		while (off + sizeof(struct bpfgauge_seg_hdr) <= vsize) {
-			struct bpfgauge_seg_hdr h;
-			bool known = false;
-
-			memcpy(&h, v + off, sizeof(h));
-			if (h.magic != BPFGAUGE_SEG_MAGIC) {
-				off += 8; /* zero padding between linked segments */
-				continue;
-			}
-			for (size_t k = 0; map && k < cov_mapping__module_cnt(map); k++)
-				known |= cov_mapping__module_hash(map, k) == h.hash;
-			if (!known) {
-				if (nseg < 3 && n < size)
-					n += snprintf(desc + n, size - n, "%s%s-mode segment %016llx of %u probes",
-						      nseg ? ", " : "", h.mode == BPFGAUGE_MODE_COUNTS ? "counts" : "hits",
-						      (unsigned long long)h.hash, h.nprobes);
-				else if (nseg == 3 && n < size)
-					n += snprintf(desc + n, size - n, ", ...");
-				nseg++;
-			}
-			off += bpfgauge_seg_size(h.mode, h.nprobes);
-		}
-	}
-	return nseg;
-}
-
-/*
- * Counter maps with segments of no object found under --objects (snap holds
- * only those): save them as a snapshot beside the output so they are not
- * lost, and say where they went. An error when nothing else was collected
- * (sum), a warning otherwise. 0, or -1 if the snapshot cannot be written.
- */
-static int save_unmatched(const struct cov_snapshot *snap, const struct cov_mapping *map,
-			  const char *out, char **objs, int nobjs, const struct cov_summary *sum)
-{
+	const struct cov_snapshot *snap = cov_session__unmatched(s);
 	char path[4096], where[1024], desc[512];
-	size_t nseg = unmatched_segments(snap, map, desc, sizeof(desc));
+	size_t nseg = cov_session__describe_unmatched(s, desc, sizeof(desc));
 	size_t nmaps = cov_snapshot__cnt(snap);
+	struct cov_summary sum;
 	int err;
 
+	cov_session__summary(s, &sum);
 	snprintf(path, sizeof(path), "%s.unmatched.snap", !out || !strcmp(out, "-") ? "cov-run" : out);
 	where_text(where, sizeof(where), objs, nobjs);
 	err = cov_snapshot__write(snap, path);
@@ -341,11 +287,11 @@ static int save_unmatched(const struct cov_snapshot *snap, const struct cov_mapp
 		return -1;
 	}
 	/* objects were read, none matched: another build of them (stale) */
-	if (!map && !scan.read)
+	if (!cov_session__mapping(s) && !scan.read)
 		p_err("cov run: %zu counter map(s) captured, but no instrumented object found under %s; "
 		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
 		      nmaps, where, path, path);
-	else if (!sum->lines_found)
+	else if (!sum.lines_found)
 		p_err("cov run: %zu counter map(s) matched no object under %s: stale build? (%s); "
 		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
 		      nmaps, where, desc, path, path);
@@ -393,7 +339,17 @@ static int run_help(void)
 	return 0;
 }
 
-int do_cov_run(int argc, char **argv)
+struct run_opts {
+	const char *out, *tn;
+	const struct cov_writer *w;
+	struct cov_write_opts wo;
+	char **objs; /* --objects, nobjs of them */
+	int nobjs;
+	char **cmd;  /* CMD [ARGS...], NULL-terminated */
+};
+
+/* 0, 1 after --help, or EXIT_ERROR (said). o->objs is the caller's to free. */
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -404,61 +360,64 @@ int do_cov_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = "coverage.info", *fmt = "lcov", *tn = NULL, *root = NULL;
-	struct cov_write_opts wo;
-	char **objs = calloc(argc + 1, sizeof(char *));
-	int nobjs = 0, opt, gate[2], status = 0, cmd_rc, err;
-	const struct cov_writer *w;
-	struct cov_tracer *tr = NULL;
-	struct cov_snapshot *snap = NULL;
-	struct cov_model *model = NULL;
-	size_t nmaps = 0, nmissed = 0, unmatched = 0;
-	int ret = EXIT_ERROR;
-	struct cov_summary sum;
-	struct sigaction sa = { .sa_handler = forward_signal };
-	pid_t pid;
+	const char *fmt = "lcov", *root = NULL;
+	int opt;
 
+	*o = (struct run_opts){ .out = "coverage.info" };
+	o->objs = calloc(argc + 1, sizeof(char *));
+	if (!o->objs) {
+		p_err("cov run: out of memory");
+		return EXIT_ERROR;
+	}
 	while ((opt = getopt_long(argc, argv, "+:o:f:t:h", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': out = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'f': fmt = optarg; break;
-		case 'O': objs[nobjs++] = optarg; break;
-		case 't': tn = optarg; break;
+		case 'O': o->objs[o->nobjs++] = optarg; break;
+		case 't': o->tn = optarg; break;
 		case 'R': root = optarg; break;
-		case 'h': free(objs); return run_help();
+		case 'h': run_help(); return 1;
 		default:
 			p_opt_err("cov run", opt, argv);
-			free(objs);
 			return EXIT_ERROR;
 		}
 	}
-	if (!(w = cov_writer_find(fmt))) {
+	if (!(o->w = cov_writer_find(fmt))) {
 		p_err("cov run: unknown --format '%s' (lcov, cobertura, json)", fmt);
-		free(objs);
 		return EXIT_ERROR;
 	}
-	if (cov_root_opts(w, root, &wo)) {
-		free(objs);
+	if (cov_root_opts(o->w, root, &o->wo))
 		return EXIT_ERROR;
-	}
 	if (optind >= argc) {
 		p_err("cov run: missing command (usage: %s cov run [OPTIONS] -- CMD [ARGS...])", bin_name);
-		free(objs);
 		return EXIT_ERROR;
 	}
+	o->cmd = argv + optind;
+	return 0;
+}
+
+/*
+ * Fork cmd stopped at a gate, start the tracer on it, then open the gate.
+ * 0 with *pid and *tr, or EXIT_ERROR (said; no child left behind).
+ */
+static int start_traced(char **cmd, pid_t *pid, struct cov_tracer **tr)
+{
+	struct sigaction sa = { .sa_handler = forward_signal };
+	int gate[2], err;
+
 	if (pipe(gate)) {
 		p_err("cov run: pipe: %s", strerror(errno));
-		free(objs);
 		return EXIT_ERROR;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	*pid = fork();
+	if (*pid < 0) {
 		p_err("cov run: fork: %s", strerror(errno));
-		free(objs);
+		close(gate[0]);
+		close(gate[1]);
 		return EXIT_ERROR;
 	}
-	if (pid == 0) {
+	if (*pid == 0) {
 		char c;
 
 		close(gate[1]);
@@ -466,30 +425,39 @@ int do_cov_run(int argc, char **argv)
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);
 		close(gate[0]);
-		execvp(argv[optind], argv + optind);
-		fprintf(stderr, "%s: error: cov run: cannot run '%s': %s\n", bin_name, argv[optind],
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "%s: error: cov run: cannot run '%s': %s\n", bin_name, cmd[0],
 			strerror(errno));
 		_exit(127);
 	}
 	close(gate[0]);
-	child_pid = pid;
-	err = cov_tracer__start(pid, &tr);
+	child_pid = *pid;
+	err = cov_tracer__start(*pid, tr);
 	if (err) {
 		close(gate[1]);
-		waitpid(pid, NULL, 0);
+		waitpid(*pid, NULL, 0);
+		child_pid = 0;
 		p_err("cov run: cannot start the coverage tracer: %s%s", bpfgauge_strerror(err),
 		      err == -EPERM || err == -EACCES ? " (run as root: it needs CAP_BPF and CAP_PERFMON)"
 		      : err == -BPFGAUGE_ENOBTF ? " (the kernel has no /sys/kernel/btf/vmlinux)" : "");
-		free(objs);
 		return EXIT_ERROR;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (write(gate[1], "g", 1) != 1) {
-		p_err("cov run: cannot start '%s'", argv[optind]);
-		goto fail;
+		p_err("cov run: cannot start '%s'", cmd[0]);
+		close(gate[1]);
+		return EXIT_ERROR;
 	}
 	close(gate[1]);
+	return 0;
+}
+
+/* Poll the tracer until CMD exits: its exit code (128+N if killed by
+ * signal N), or -1 (said; CMD is still running). */
+static int wait_traced(pid_t pid, struct cov_tracer *tr)
+{
+	int status = 0;
 
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
@@ -498,22 +466,28 @@ int do_cov_run(int argc, char **argv)
 			break;
 		if (r < 0 && errno != EINTR) {
 			p_err("cov run: waitpid: %s", strerror(errno));
-			goto fail;
+			return -1;
 		}
 		if (cov_tracer__poll(tr, 50) == -ENOMEM) {
 			p_err("cov run: out of memory");
-			goto fail;
+			return -1;
 		}
 	}
 	child_pid = 0;
-	cmd_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	/* from here on CMD's own failure wins over ours: the gate is CMD's */
-	ret = cmd_rc ? cmd_rc : EXIT_ERROR;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
-	err = cov_tracer__finish(tr, &snap, &nmaps, &nmissed);
+/* The tracer's counter maps into s (*nmaps of them). 0, or -1 (said). */
+static int collect_maps(struct cov_tracer *tr, struct cov_session *s, const char *cmd,
+			int cmd_rc, size_t *nmaps)
+{
+	struct cov_snapshot *snap;
+	size_t nmissed = 0;
+	int err = cov_tracer__finish(tr, &snap, nmaps, &nmissed);
+
 	if (err) {
 		p_err("cov run: collecting counters: %s", bpfgauge_strerror(err));
-		goto out;
+		return -1;
 	}
 	if (nmissed)
 		fprintf(stderr, "%s: warning: cov run: %zu counter map(s) vanished before they could be held\n",
@@ -521,54 +495,100 @@ int do_cov_run(int argc, char **argv)
 	if (!cov_snapshot__cnt(snap)) {
 		if (cmd_rc)
 			p_err("cov run: '%s' exited with %d and loaded no instrumented BPF object; "
-			      "no coverage written", argv[optind], cmd_rc);
+			      "no coverage written", cmd, cmd_rc);
 		else
 			p_err("cov run: '%s' loaded no instrumented BPF object: no coverage collected "
-			      "(were the objects built with the pass?)", argv[optind]);
-		goto out;
+			      "(were the objects built with the pass?)", cmd);
+		cov_snapshot__free(snap);
+		return -1;
 	}
-	err = find_objects(objs, nobjs, snap);
+	if (cov_session__add_snapshot(s, snap)) {
+		p_err("cov run: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Find the maps' objects under --objects and build the model. 0, or -1 (said). */
+static int build_model(struct cov_session *s, const struct run_opts *o)
+{
+	int err = find_objects(o->objs, o->nobjs, cov_session__pending(s));
+
 	if (err) {
 		if (err != -ENOENT)
 			p_err("cov run: looking for objects: %s", bpfgauge_strerror(err));
-		goto out;
+		return -1;
 	}
 	p_info("cov run: looked at %zu file(s) under %s: %zu instrumented BPF object(s) read, %zu used",
-	       scan.looked, nobjs ? "--objects" : "the current directory", scan.read, scan.used);
-	model = cov_model__new(tn);
-	if (!model) {
+	       scan.looked, o->nobjs ? "--objects" : "the current directory", scan.read, scan.used);
+	if (scan.map && cov_session__add_mapping(s, scan.map)) {
+		scan.map = NULL;
 		p_err("cov run: out of memory");
-		goto out;
+		return -1;
 	}
-	/* Add every map; keep in snap only those with a segment of no known object. */
-	for (size_t i = 0; scan.map && i < cov_snapshot__cnt(snap);) {
-		size_t size, um = unmatched;
-		const void *v = cov_snapshot__value(snap, i, &size, NULL);
+	scan.map = NULL; /* the session's now */
+	err = cov_session__build(s, NULL);
+	if (err) {
+		p_err("cov run: %s", bpfgauge_strerror(err));
+		return -1;
+	}
+	return 0;
+}
 
-		err = cov_model__add_counters(model, scan.map, v, size, &unmatched);
-		if (err) {
-			p_err("cov run: %s", bpfgauge_strerror(err));
-			goto out;
-		}
-		if (unmatched == um)
-			cov_snapshot__drop(snap, i);
-		else
-			i++;
-	}
-	cov_model__summary(model, &sum);
-	if (cov_snapshot__cnt(snap) && save_unmatched(snap, scan.map, out, objs, nobjs, &sum))
-		goto out;
+/* Save what matched nothing, then write the report. 0, or -1 (said). */
+static int write_report(const struct cov_session *s, const struct run_opts *o, size_t nmaps)
+{
+	size_t nunmatched = cov_snapshot__cnt(cov_session__unmatched(s));
+	struct cov_summary sum;
+
+	if (nunmatched && save_unmatched(s, o->out, o->objs, o->nobjs))
+		return -1;
+	cov_session__summary(s, &sum);
 	if (!sum.lines_found) {
-		if (!cov_snapshot__cnt(snap))
+		if (!nunmatched)
 			p_err("cov run: the %zu counter map(s) of '%s' hold no instrumented line: "
-			      "no coverage written", nmaps, argv[optind]);
-		goto out;
+			      "no coverage written", nmaps, o->cmd[0]);
+		return -1;
 	}
-	if (cov_emit(w, model, out, &wo))
-		goto out;
-	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, scan.used, out);
-	cov_print_summary(model, stderr);
-	ret = cmd_rc;
+	if (cov_emit(o->w, cov_session__model(s), o->out, &o->wo))
+		return -1;
+	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, scan.used, o->out);
+	cov_print_summary(s, stderr);
+	return 0;
+}
+
+int do_cov_run(int argc, char **argv)
+{
+	struct cov_session *s = NULL;
+	struct cov_tracer *tr = NULL;
+	struct run_opts o;
+	int ret, cmd_rc;
+	size_t nmaps = 0;
+	pid_t pid;
+
+	ret = parse_run_opts(argc, argv, &o);
+	if (ret) {
+		free(o.objs);
+		return ret == 1 ? 0 : ret;
+	}
+	/* checks --test-name before CMD runs */
+	s = cov_session__new(o.tn);
+	if (!s) {
+		p_err("cov run: %s", errno == EINVAL ? "bad --test-name" : "out of memory");
+		free(o.objs);
+		return EXIT_ERROR;
+	}
+	ret = EXIT_ERROR;
+	if (start_traced(o.cmd, &pid, &tr))
+		goto fail;
+	cmd_rc = wait_traced(pid, tr);
+	if (cmd_rc < 0)
+		goto fail;
+	/* from here on CMD's own failure wins over ours: the gate is CMD's */
+	ret = cmd_rc ? cmd_rc : EXIT_ERROR;
+	if (!collect_maps(tr, s, o.cmd[0], cmd_rc, &nmaps) && !build_model(s, &o) &&
+	    !write_report(s, &o, nmaps))
+		ret = cmd_rc;
 	goto out;
 fail:
 	if (child_pid > 0) {
@@ -576,11 +596,10 @@ fail:
 		waitpid(child_pid, NULL, 0);
 	}
 out:
-	cov_model__free(model);
-	cov_snapshot__free(snap);
+	cov_session__free(s);
 	cov_tracer__free(tr);
 	cov_mapping__free(scan.map);
 	free(scan.want);
-	free(objs);
+	free(o.objs);
 	return ret;
 }

@@ -17,19 +17,6 @@
 #include "json_writer.h"
 #include "verifier_cli.h"
 
-static bool is_elf(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char m[4] = { 0 };
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fread(m, 1, 4, f) == 4 && !memcmp(m, "\177ELF", 4);
-	fclose(f);
-	return ok;
-}
-
 /*
  * The source path for a log's file name (the kernel prints basenames): the
  * one file of srcs (the object's BTF line info, or the git checkout's files;
@@ -139,49 +126,15 @@ static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, j
 		const char *srcobj)
 {
 	size_t n;
-	uint64_t un = 0, total = 0;
+	uint64_t un = 0;
 	const struct vlog_hotspot *hs = vlog_parser__hotspots(p, &n, &un);
 
 	if (!hs)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		total += hs[i].insns;
-	total += un;
-	if (jw) {
-		jw_start_object(jw);
-		jw_string_field(jw, "source", what);
-		jw_uint_field(jw, "insns", total);
-		jw_uint_field(jw, "unattributed", un);
-		jw_name(jw, "lines");
-		jw_start_array(jw);
-		for (size_t i = 0; i < n && (long)i < top; i++) {
-			jw_start_object(jw);
-			jw_string_field(jw, "file", hs[i].file);
-			jw_int_field(jw, "line", hs[i].line);
-			jw_uint_field(jw, "insns", hs[i].insns);
-			jw_uint_field(jw, "paths", hs[i].paths);
-			jw_string_field(jw, "src", hs[i].src);
-			jw_end_object(jw);
-		}
-		jw_end_array(jw);
-		jw_end_object(jw);
-	} else {
-		printf("%s: %llu insns processed, %llu without a source line\n", what,
-		       (unsigned long long)total, (unsigned long long)un);
-		printf("%10s  %6s  %8s  %-30s  %s\n", "Insns", "%", "Paths", "Location", "Source");
-		for (size_t i = 0; i < n && (long)i < top; i++) {
-			char loc[300];
-
-			snprintf(loc, sizeof(loc), "%s:%d", hs[i].file, hs[i].line);
-			printf("%10llu  %6.2f  %8llu  %-30s  %.60s\n",
-			       (unsigned long long)hs[i].insns,
-			       total ? 100.0 * hs[i].insns / total : 0.0,
-			       (unsigned long long)hs[i].paths, loc, hs[i].src);
-		}
-		if (!n)
-			printf("(no '; ... @ file:line' comments: the log is older than 6.9 or not level 2;"
-			       " give the object with --obj for its BTF line info)\n");
-	}
+	if (jw)
+		verifier_write_hotspots_json(jw, what, hs, n, un, (size_t)top);
+	else
+		verifier_write_hotspots_plain(stdout, what, hs, n, un, (size_t)top);
 	if (lcov) {
 		char **srcs = NULL;
 		size_t nsrcs;
@@ -271,7 +224,7 @@ int vcli_hotspots(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	path = argv[optind];
-	if (obj && strcmp(path, "-") && is_elf(path)) {
+	if (obj && strcmp(path, "-") && bpfgauge_is_elf(path, 0)) {
 		p_err("verifier hotspots: --obj goes with a LOG; '%s' is already an object", path);
 		return EXIT_ERROR;
 	}
@@ -287,7 +240,7 @@ int vcli_hotspots(int argc, char **argv)
 		jw = jw_new(stdout, pretty_output);
 		jw_start_array(jw);
 	}
-	if (strcmp(path, "-") && is_elf(path)) {
+	if (strcmp(path, "-") && bpfgauge_is_elf(path, 0)) {
 		char **names;
 		size_t n;
 		struct vload_opts lo = { .sz = sizeof(lo), .log_level = 2, .hotspots = true };

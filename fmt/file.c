@@ -374,3 +374,21 @@ void bpfgauge_random_id(char buf[17])
 		close(fd);
 	snprintf(buf, 17, "%016llx", v);
 }
+
+bool bpfgauge_is_elf(const char *path, uint16_t machine)
+{
+	unsigned char e[20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, e, sizeof(e));
+	close(fd);
+	if (n < 4 || memcmp(e, "\177ELF", 4))
+		return false;
+	if (!machine)
+		return true;
+	return n == sizeof(e) && e[4] == 2 /* ELFCLASS64 */ && e[5] == 1 /* ELFDATA2LSB */ &&
+	       (e[18] | e[19] << 8) == machine;
+}

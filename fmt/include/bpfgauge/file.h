@@ -8,7 +8,9 @@
 #ifndef BPFGAUGE_FILE_H
 #define BPFGAUGE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +52,13 @@ int bpfgauge_write_stdout(int (*write)(void *ctx, void *file), void *ctx);
  * file with -EFBIG. Returns the buffer, or NULL with errno set.
  */
 char *bpfgauge_read_file(const char *path, size_t max_len, size_t *len);
+
+/*
+ * True if path starts like an ELF file; with machine (e.g. EM_BPF, 247) not
+ * 0, a 64-bit little-endian one for that machine. Opened non-blocking, so a
+ * FIFO named *.o never hangs the caller; any error is false.
+ */
+bool bpfgauge_is_elf(const char *path, uint16_t machine);
 
 /* 16 random hex digits and a NUL (/dev/urandom; time and pid without it):
  * run ids, nonces, names that must not collide. */
