@@ -329,6 +329,18 @@ static int take_name(struct cur *c, const char **s, char **name, const char *wha
 	return 0;
 }
 
+/* The block and edge arrays of a CFG of nblocks (>0) and nedges; counts are set with them. */
+static int cfg_alloc(struct cov_mfunc *f, uint32_t nblocks, uint32_t nedges)
+{
+	f->blocks = calloc(nblocks, sizeof(*f->blocks));
+	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
+	if (!f->blocks || !f->edges)
+		return -ENOMEM;
+	f->nblocks = nblocks;
+	f->nedges = nedges;
+	return 0;
+}
+
 static int func_block(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
 {
 	return parse_block(c, mod, rec, i);
@@ -373,13 +385,9 @@ static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f
 	if (nblocks == 0 || nblocks > COV_MAX_BLOCKS || nedges > COV_MAX_EDGES ||
 	    nsels > COV_MAX_BLOCKS)
 		return bad(c, "implausible block, edge or select count");
-	f->blocks = calloc(nblocks, sizeof(*f->blocks));
-	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
 	f->sels = calloc(nsels ? nsels : 1, sizeof(*f->sels));
-	if (!f->blocks || !f->edges || !f->sels)
+	if (!f->sels || cfg_alloc(f, nblocks, nedges))
 		return -ENOMEM;
-	f->nblocks = nblocks;
-	f->nedges = nedges;
 	f->nsels = nsels;
 	return parse_subrecs(c, mod, f, (struct subrec[]){
 		{ 'b', nblocks, 0, func_block, "more blocks than declared" },
@@ -432,13 +440,9 @@ static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t
 	if (nblocks == 0 || nblocks > COV_MAX_BLOCKS || nedges > COV_MAX_EDGES ||
 	    ncopies > COV_MAX_EDGES)
 		return bad(c, "implausible block, edge or copy count");
-	f->blocks = calloc(nblocks, sizeof(*f->blocks));
-	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
 	t->copies = calloc(ncopies ? ncopies : 1, sizeof(*t->copies));
-	if (!f->blocks || !f->edges || !t->copies)
+	if (!t->copies || cfg_alloc(f, nblocks, nedges))
 		return -ENOMEM;
-	f->nblocks = nblocks;
-	f->nedges = nedges;
 	t->ncopies = ncopies;
 	return parse_subrecs(c, mod, t, (struct subrec[]){
 		{ 'b', nblocks, 0, thin_block, NULL },
@@ -448,13 +452,131 @@ static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t
 	   "expected a b, e or c record of the declared counts");
 }
 
+/* "bpfgauge-map V" and "hash H": the format version and the body's hash. */
+static int parse_header(struct cur *c, struct cov_module *mod)
+{
+	const char *s;
+	uint64_t hash = 0;
+
+	if (next_line(c) <= 0 || strncmp(c->line, "bpfgauge-map ", 13))
+		return bad(c, "missing 'bpfgauge-map' header");
+	s = c->line + 13;
+	if (tok_u32(&s, &mod->version) || *s)
+		return bad(c, "bad format version");
+	if (mod->version < BPFGAUGE_ABI_VERSION_MIN || mod->version > BPFGAUGE_ABI_VERSION) {
+		pr_warn("cov: mapping in '%s' has format version %u, this bpfgauge reads %d to %d",
+			c->name, mod->version, BPFGAUGE_ABI_VERSION_MIN, BPFGAUGE_ABI_VERSION);
+		return -BPFGAUGE_EBADMAPPING;
+	}
+	if (next_line(c) <= 0 || sscanf(c->line, "hash %16" SCNx64, &hash) != 1 ||
+	    strlen(c->line) != 21)
+		return bad(c, "bad hash line");
+	mod->hash = hash;
+	return 0;
+}
+
+/* arr (n elements of size elem, room for *cap) with room for one more; NULL if out of memory. */
+static void *grow(void *arr, uint32_t n, uint32_t *cap, size_t elem)
+{
+	void *m;
+
+	if (n < *cap)
+		return arr;
+	m = realloc(arr, (*cap ? 2 * (size_t)*cap : 8) * elem);
+	if (m)
+		*cap = *cap ? 2 * *cap : 8;
+	return m;
+}
+
+/* "file ID PATH": ids 0.. in order, the path %XX-escaped. */
+static int parse_file(struct cur *c, struct cov_module *mod, uint32_t *cap)
+{
+	const char *s = c->line + 5;
+	uint32_t fid;
+	void *n;
+
+	if (tok_u32(&s, &fid) || fid != mod->nfiles || !*s)
+		return bad(c, "file ids must be 0.. in order");
+	n = grow(mod->files, mod->nfiles, cap, sizeof(char *));
+	if (!n)
+		return -ENOMEM;
+	mod->files = n;
+	mod->files[mod->nfiles] = unescape(s);
+	if (!mod->files[mod->nfiles])
+		return bad(c, "bad %XX escape or control character in path");
+	mod->nfiles++;
+	return 0;
+}
+
+static int add_func(struct cur *c, struct cov_module *mod, uint32_t *cap)
+{
+	void *n;
+
+	if (!mod->mode)
+		return bad(c, "func before mode");
+	n = grow(mod->funcs, mod->nfuncs, cap, sizeof(*mod->funcs));
+	if (!n)
+		return -ENOMEM;
+	mod->funcs = n;
+	memset(&mod->funcs[mod->nfuncs], 0, sizeof(*mod->funcs));
+	return parse_func(c, mod, &mod->funcs[mod->nfuncs++]);
+}
+
+static int add_thin(struct cur *c, struct cov_module *mod, uint32_t *cap)
+{
+	void *n;
+
+	if (!mod->mode)
+		return bad(c, "thin before mode");
+	n = grow(mod->thins, mod->nthins, cap, sizeof(*mod->thins));
+	if (!n)
+		return -ENOMEM;
+	mod->thins = n;
+	memset(&mod->thins[mod->nthins], 0, sizeof(*mod->thins));
+	return parse_thin(c, mod, &mod->thins[mod->nthins++]);
+}
+
+struct body_caps {
+	uint32_t files, funcs, thins;
+};
+
+/* One record of the body (after the hash line, before "end"). */
+static int parse_body_record(struct cur *c, struct cov_module *mod, struct body_caps *caps)
+{
+	const char *l = c->line, *s;
+
+	if (!strncmp(l, "mode ", 5)) {
+		if (!strcmp(l + 5, "hits"))
+			mod->mode = BPFGAUGE_MODE_HITS;
+		else if (!strcmp(l + 5, "counts"))
+			mod->mode = BPFGAUGE_MODE_COUNTS;
+		else
+			return bad(c, "unknown mode");
+	} else if (!strncmp(l, "probes ", 7)) {
+		s = l + 7;
+		if (tok_u32(&s, &mod->nprobes) || *s)
+			return bad(c, "bad probes line");
+	} else if (!strncmp(l, "producer ", 9)) {
+		free(mod->producer);
+		mod->producer = strdup(l + 9);
+	} else if (!strncmp(l, "file ", 5)) {
+		return parse_file(c, mod, &caps->files);
+	} else if (!strncmp(l, "func ", 5)) {
+		return add_func(c, mod, &caps->funcs);
+	} else if (!strncmp(l, "thin ", 5) && mod->version >= 3) {
+		return add_thin(c, mod, &caps->thins);
+	} else {
+		return bad(c, "unknown record");
+	}
+	return 0;
+}
+
 int cov_module_parse(const char *text, size_t len, const char *name, struct cov_module *mod)
 {
 	struct cur *c = calloc(1, sizeof(*c));
-	const char *body = NULL;
-	uint64_t hash = 0;
-	uint32_t version, fcap = 0, fncap = 0;
-	int err = 0, r;
+	struct body_caps caps = { 0 };
+	const char *body;
+	int err, r;
 
 	memset(mod, 0, sizeof(*mod));
 	if (!c)
@@ -462,125 +584,24 @@ int cov_module_parse(const char *text, size_t len, const char *name, struct cov_
 	c->p = text;
 	c->end = text + len;
 	c->name = name;
-
-	if (next_line(c) <= 0 || strncmp(c->line, "bpfgauge-map ", 13)) {
-		err = bad(c, "missing 'bpfgauge-map' header");
+	err = parse_header(c, mod);
+	if (err)
 		goto out;
-	}
-	{
-		const char *s = c->line + 13;
-
-		if (tok_u32(&s, &version) || *s) {
-			err = bad(c, "bad format version");
-			goto out;
-		}
-	}
-	if (version < BPFGAUGE_ABI_VERSION_MIN || version > BPFGAUGE_ABI_VERSION) {
-		pr_warn("cov: mapping in '%s' has format version %u, this bpfgauge reads %d to %d",
-			name, version, BPFGAUGE_ABI_VERSION_MIN, BPFGAUGE_ABI_VERSION);
-		err = -BPFGAUGE_EBADMAPPING;
-		goto out;
-	}
-	if (next_line(c) <= 0 || sscanf(c->line, "hash %16" SCNx64, &hash) != 1 ||
-	    strlen(c->line) != 21) {
-		err = bad(c, "bad hash line");
-		goto out;
-	}
-	mod->hash = hash;
-	mod->version = version;
 	body = c->p;
-	while ((r = next_line(c)) > 0) {
-		const char *l = c->line;
-
-		if (!strcmp(l, "end"))
-			break;
-		if (!strncmp(l, "mode ", 5)) {
-			if (!strcmp(l + 5, "hits"))
-				mod->mode = BPFGAUGE_MODE_HITS;
-			else if (!strcmp(l + 5, "counts"))
-				mod->mode = BPFGAUGE_MODE_COUNTS;
-			else
-				err = bad(c, "unknown mode");
-		} else if (!strncmp(l, "probes ", 7)) {
-			const char *s = l + 7;
-
-			if (tok_u32(&s, &mod->nprobes) || *s)
-				err = bad(c, "bad probes line");
-		} else if (!strncmp(l, "producer ", 9)) {
-			free(mod->producer);
-			mod->producer = strdup(l + 9);
-		} else if (!strncmp(l, "file ", 5)) {
-			const char *s = l + 5;
-			uint32_t fid;
-
-			if (tok_u32(&s, &fid) || fid != mod->nfiles || !*s) {
-				err = bad(c, "file ids must be 0.. in order");
-			} else {
-				if (mod->nfiles == fcap) {
-					void *n = realloc(mod->files, (fcap = fcap ? 2 * fcap : 8) * sizeof(char *));
-
-					if (!n) {
-						err = -ENOMEM;
-						goto out;
-					}
-					mod->files = n;
-				}
-				mod->files[mod->nfiles] = unescape(s);
-				if (!mod->files[mod->nfiles])
-					err = bad(c, "bad %XX escape or control character in path");
-				else
-					mod->nfiles++;
-			}
-		} else if (!strncmp(l, "func ", 5)) {
-			if (!mod->mode) {
-				err = bad(c, "func before mode");
-				goto out;
-			}
-			if (mod->nfuncs == fncap) {
-				void *n = realloc(mod->funcs, (fncap = fncap ? 2 * fncap : 8) * sizeof(*mod->funcs));
-
-				if (!n) {
-					err = -ENOMEM;
-					goto out;
-				}
-				mod->funcs = n;
-			}
-			memset(&mod->funcs[mod->nfuncs], 0, sizeof(*mod->funcs));
-			err = parse_func(c, mod, &mod->funcs[mod->nfuncs++]);
-		} else if (!strncmp(l, "thin ", 5) && version >= 3) {
-			void *n = realloc(mod->thins, (mod->nthins + 1) * sizeof(*mod->thins));
-
-			if (!mod->mode) {
-				err = bad(c, "thin before mode");
-				goto out;
-			}
-			if (!n) {
-				err = -ENOMEM;
-				goto out;
-			}
-			mod->thins = n;
-			memset(&mod->thins[mod->nthins], 0, sizeof(*mod->thins));
-			err = parse_thin(c, mod, &mod->thins[mod->nthins++]);
-		} else {
-			err = bad(c, "unknown record");
-		}
+	while ((r = next_line(c)) > 0 && strcmp(c->line, "end")) {
+		err = parse_body_record(c, mod, &caps);
 		if (err)
 			goto out;
 	}
-	if (r <= 0) {
+	if (r <= 0)
 		err = r < 0 ? bad(c, "line too long") : bad(c, "missing 'end' (truncated record?)");
-		goto out;
-	}
-	if (!mod->mode) {
+	else if (!mod->mode)
 		err = bad(c, "missing mode");
-		goto out;
-	}
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* mutations never match a hash */
-	if (bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, c->p - body) != hash) {
+	else if (bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, c->p - body) != mod->hash) {
 		pr_warn("cov: mapping in '%s' does not match its hash %016" PRIx64 " (corrupted?)",
-			name, hash);
+			name, mod->hash);
 		err = -BPFGAUGE_EBADMAPPING;
-		goto out;
 	}
 #endif
 out:
