@@ -6,15 +6,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,217 +30,11 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
-/*
- * Finding the objects of the captured counter maps. The tree may be anyone's
- * (a home directory, /tmp): candidates are read lazily, only regular *.o
- * files that are BPF ELF objects, and only those whose mapping holds a hash
- * that a captured map carries are kept. The scan stops once every captured
- * hash has its object, never follows a symlink out of the tree it scans,
- * never enters /proc, /sys, /dev or another pseudo file system, and a file
- * that cannot be read as a mapping costs one warning line, never the run.
- */
-struct want {
-	uint64_t hash;
-	bool found;
-};
-
-static struct {
-	struct want *want;
-	size_t nwant, nfound;
-	struct cov_mapping *map; /* the modules of every object used */
-	size_t looked;           /* names other than directories looked at */
-	size_t read;             /* BPF objects whose mapping was read */
-	size_t used;             /* objects that hold a captured hash */
-	const char *root;        /* realpath of the directory being scanned */
-	int err;
-} scan;
-
-static int want_add(uint64_t h)
+/* An object under --objects whose mapping cannot be read: one warning line, never the run. */
+static void warn_skip(const char *path, int err, void *ctx)
 {
-	for (size_t i = 0; i < scan.nwant; i++)
-		if (scan.want[i].hash == h)
-			return 0;
-	if (!(scan.nwant & (scan.nwant + 1)) || !scan.want) {
-		struct want *w = realloc(scan.want, (scan.nwant + 1) * 2 * sizeof(*w));
-
-		if (!w)
-			return -ENOMEM;
-		scan.want = w;
-	}
-	scan.want[scan.nwant++] = (struct want){ h, false };
-	return 0;
-}
-
-/* Collect the hashes of every segment in every captured map value. */
-static int want_from(const struct cov_snapshot *snap)
-{
-	for (size_t i = 0; i < cov_snapshot__cnt(snap); i++) {
-		size_t size, n = 0;
-		const void *v = cov_snapshot__value(snap, i, &size, NULL);
-		uint64_t *h;
-
-		if (cov_value_hashes(v, size, NULL, 0, &n) || !n)
-			continue; /* malformed: the model reports it later */
-		h = calloc(n, sizeof(*h));
-		if (!h)
-			return -ENOMEM;
-		cov_value_hashes(v, size, h, n, &n);
-		for (size_t k = 0; k < n; k++)
-			if (want_add(h[k])) {
-				free(h);
-				return -ENOMEM;
-			}
-		free(h);
-	}
-	return 0;
-}
-
-/* Read one candidate; keep it if it holds a captured hash. */
-static void consider(const char *path)
-{
-	struct cov_mapping *m;
-	bool useful = false;
-	int err;
-
-	if (!bpfgauge_is_elf(path, 247 /* EM_BPF */))
-		return; /* host objects and everything else: not ours to judge */
-	err = cov_mapping__from_file(path, &m);
-	if (err == -BPFGAUGE_ENOMAPPING)
-		return; /* a BPF object built without the pass */
-	scan.read++;
-	if (err) {
-		fprintf(stderr, "%s: warning: cov run: skipping '%s': %s\n", bin_name, path,
-			bpfgauge_strerror(err));
-		return;
-	}
-	for (size_t i = 0; i < cov_mapping__module_cnt(m); i++) {
-		uint64_t h = cov_mapping__module_hash(m, i);
-
-		for (size_t k = 0; k < scan.nwant; k++)
-			if (scan.want[k].hash == h) {
-				useful = true;
-				if (!scan.want[k].found) {
-					scan.want[k].found = true;
-					scan.nfound++;
-				}
-			}
-	}
-	if (!useful) {
-		cov_mapping__free(m);
-		return;
-	}
-	scan.used++;
-	if (!scan.map) {
-		scan.map = m;
-		return;
-	}
-	if (cov_mapping__merge(scan.map, m))
-		scan.err = -ENOMEM;
-	cov_mapping__free(m);
-}
-
-static bool all_found(void)
-{
-	return scan.nwant && scan.nfound == scan.nwant;
-}
-
-/* Kernel views and device trees: nothing in them is an object file. */
-static bool pseudo_dir(const char *path)
-{
-	static const long magics[] = {
-		0x9fa0,     /* proc */
-		0x62656572, /* sysfs */
-		0x64626720, /* debugfs */
-		0x74726163, /* tracefs */
-		0xcafe4a11, /* bpf */
-		0x27e0eb,   /* cgroup */
-		0x63677270, /* cgroup2 */
-		0x1cd1,     /* devpts */
-		0x73636673, /* securityfs */
-		0x6165676c, /* pstore */
-	};
-	struct statfs sf;
-	char real[PATH_MAX];
-
-	if (realpath(path, real) && (!strcmp(real, "/proc") || !strcmp(real, "/sys") ||
-				     !strcmp(real, "/dev")))
-		return true;
-	if (statfs(path, &sf))
-		return true;
-	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
-		if ((long)sf.f_type == magics[i])
-			return true;
-	return false;
-}
-
-static int scan_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	size_t n = strlen(path);
-
-	if (type == FTW_D)
-		return pseudo_dir(path) ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
-	if (type == FTW_DP || type == FTW_DNR)
-		return FTW_CONTINUE;
-	scan.looked++;
-	if (n < 3 || strcmp(path + n - 2, ".o"))
-		return FTW_CONTINUE;
-	if (type == FTW_SL) {
-		/* a link to a file inside the scanned tree is fine, out of it never */
-		char real[PATH_MAX];
-		struct stat t;
-		size_t rl = strlen(scan.root);
-
-		if (!realpath(path, real) || strncmp(real, scan.root, rl) ||
-		    (real[rl] != '/' && strcmp(scan.root, "/")) || stat(real, &t) ||
-		    !S_ISREG(t.st_mode))
-			return FTW_CONTINUE;
-		consider(real);
-	} else if (type == FTW_F && S_ISREG(st->st_mode)) {
-		consider(path); /* never open a FIFO or a device named *.o */
-	}
-	return all_found() ? FTW_STOP : FTW_CONTINUE;
-}
-
-/* Mappings of the captured maps' objects in the given files and directories. */
-static int find_objects(char **paths, int n, const struct cov_snapshot *snap)
-{
-	bpfgauge_print_fn_t old;
-	static char *dot[] = { "." };
-	int err;
-
-	err = want_from(snap);
-	if (err)
-		return err;
-	if (!scan.nwant)
-		return 0; /* no valid segment: nothing to look for */
-	if (!n) {
-		paths = dot;
-		n = 1;
-	}
-	old = bpfgauge_set_print(NULL);
-	for (int i = 0; i < n && !all_found() && !scan.err; i++) {
-		struct stat st;
-
-		if (stat(paths[i], &st)) {
-			bpfgauge_set_print(old);
-			p_err("cov run: --objects '%s': %s", paths[i], strerror(errno));
-			return -ENOENT;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			char root[PATH_MAX];
-
-			if (!realpath(paths[i], root))
-				snprintf(root, sizeof(root), "%s", paths[i]);
-			scan.root = root;
-			nftw(paths[i], scan_cb, 16, FTW_PHYS | FTW_ACTIONRETVAL);
-			scan.root = NULL;
-		} else if (S_ISREG(st.st_mode)) {
-			scan.looked++;
-			consider(paths[i]);
-		}
-	}
-	bpfgauge_set_print(old);
-	return scan.err;
+	fprintf(stderr, "%s: warning: cov run: skipping '%s': %s\n", bin_name, path,
+		bpfgauge_strerror(err));
 }
 
 /* "DIR1, DIR2" or "the current directory": where --objects looked. */
@@ -268,7 +57,8 @@ static void where_text(char *buf, size_t size, char **objs, int nobjs)
  * went. An error when nothing else was collected, a warning otherwise. 0,
  * or -1 if the snapshot cannot be written.
  */
-static int save_unmatched(const struct cov_session *s, const char *out, char **objs, int nobjs)
+static int save_unmatched(const struct cov_session *s, const char *out, char **objs, int nobjs,
+			  size_t nread)
 {
 	const struct cov_snapshot *snap = cov_session__unmatched(s);
 	char path[4096], where[1024], desc[512];
@@ -287,7 +77,7 @@ static int save_unmatched(const struct cov_session *s, const char *out, char **o
 		return -1;
 	}
 	/* objects were read, none matched: another build of them (stale) */
-	if (!cov_session__mapping(s) && !scan.read)
+	if (!cov_session__mapping(s) && !nread)
 		p_err("cov run: %zu counter map(s) captured, but no instrumented object found under %s; "
 		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
 		      nmaps, where, path, path);
@@ -510,23 +300,20 @@ static int collect_maps(struct cov_tracer *tr, struct cov_session *s, const char
 }
 
 /* Find the maps' objects under --objects and build the model. 0, or -1 (said). */
-static int build_model(struct cov_session *s, const struct run_opts *o)
+static int build_model(struct cov_session *s, const struct run_opts *o, struct cov_find_stats *st)
 {
-	int err = find_objects(o->objs, o->nobjs, cov_session__pending(s));
+	struct cov_find_opts fo = { .sz = sizeof(fo), .on_skip = warn_skip };
+	int err = cov_session__find_objects(s, (const char *const *)o->objs, o->nobjs, &fo, st);
 
 	if (err) {
-		if (err != -ENOENT)
+		if (st->bad_path)
+			p_err("cov run: --objects '%s': %s", st->bad_path, strerror(-err));
+		else
 			p_err("cov run: looking for objects: %s", bpfgauge_strerror(err));
 		return -1;
 	}
 	p_info("cov run: looked at %zu file(s) under %s: %zu instrumented BPF object(s) read, %zu used",
-	       scan.looked, o->nobjs ? "--objects" : "the current directory", scan.read, scan.used);
-	if (scan.map && cov_session__add_mapping(s, scan.map)) {
-		scan.map = NULL;
-		p_err("cov run: out of memory");
-		return -1;
-	}
-	scan.map = NULL; /* the session's now */
+	       st->looked, o->nobjs ? "--objects" : "the current directory", st->read, st->used);
 	err = cov_session__build(s, NULL);
 	if (err) {
 		p_err("cov run: %s", bpfgauge_strerror(err));
@@ -536,12 +323,13 @@ static int build_model(struct cov_session *s, const struct run_opts *o)
 }
 
 /* Save what matched nothing, then write the report. 0, or -1 (said). */
-static int write_report(const struct cov_session *s, const struct run_opts *o, size_t nmaps)
+static int write_report(const struct cov_session *s, const struct run_opts *o, size_t nmaps,
+			const struct cov_find_stats *st)
 {
 	size_t nunmatched = cov_snapshot__cnt(cov_session__unmatched(s));
 	struct cov_summary sum;
 
-	if (nunmatched && save_unmatched(s, o->out, o->objs, o->nobjs))
+	if (nunmatched && save_unmatched(s, o->out, o->objs, o->nobjs, st->read))
 		return -1;
 	cov_session__summary(s, &sum);
 	if (!sum.lines_found) {
@@ -552,7 +340,7 @@ static int write_report(const struct cov_session *s, const struct run_opts *o, s
 	}
 	if (cov_emit(o->w, cov_session__model(s), o->out, &o->wo))
 		return -1;
-	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, scan.used, o->out);
+	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, st->used, o->out);
 	cov_print_summary(s, stderr);
 	return 0;
 }
@@ -561,6 +349,7 @@ int do_cov_run(int argc, char **argv)
 {
 	struct cov_session *s = NULL;
 	struct cov_tracer *tr = NULL;
+	struct cov_find_stats st;
 	struct run_opts o;
 	int ret, cmd_rc;
 	size_t nmaps = 0;
@@ -586,8 +375,8 @@ int do_cov_run(int argc, char **argv)
 		goto fail;
 	/* from here on CMD's own failure wins over ours: the gate is CMD's */
 	ret = cmd_rc ? cmd_rc : EXIT_ERROR;
-	if (!collect_maps(tr, s, o.cmd[0], cmd_rc, &nmaps) && !build_model(s, &o) &&
-	    !write_report(s, &o, nmaps))
+	if (!collect_maps(tr, s, o.cmd[0], cmd_rc, &nmaps) && !build_model(s, &o, &st) &&
+	    !write_report(s, &o, nmaps, &st))
 		ret = cmd_rc;
 	goto out;
 fail:
@@ -598,8 +387,6 @@ fail:
 out:
 	cov_session__free(s);
 	cov_tracer__free(tr);
-	cov_mapping__free(scan.map);
-	free(scan.want);
 	free(o.objs);
 	return ret;
 }

@@ -296,6 +296,31 @@ size_t cov_session__pending_cnt(const struct cov_session *s);
 /* Every pending value, in the order added; NULL when there are none. */
 const struct cov_snapshot *cov_session__pending(const struct cov_session *s);
 
+/*
+ * Find the objects of the pending values (cov run): in the files and
+ * directories paths[0..n) (none: "."), in order, every BPF ELF *.o whose
+ * mapping holds a hash that a pending segment carries is added to s. The
+ * scan stops once every hash has its object, never follows a symlink out
+ * of the tree it scans and never enters /proc, /sys, /dev or another pseudo
+ * file system. An object whose mapping cannot be read is skipped and told
+ * to on_skip (the log stays quiet about it). Returns 0, -ENOMEM, or the
+ * -errno of a path that cannot be looked at, which st->bad_path names.
+ */
+struct cov_find_opts {
+	size_t sz; /* sizeof(struct cov_find_opts) */
+	void (*on_skip)(const char *path, int err, void *ctx);
+	void *ctx;
+	size_t :0;
+};
+struct cov_find_stats {
+	size_t looked;        /* names other than directories looked at */
+	size_t read;          /* instrumented BPF objects whose mapping was read */
+	size_t used;          /* ... that hold a wanted hash (added) */
+	const char *bad_path; /* the path of a -errno return (one of paths) */
+};
+int cov_session__find_objects(struct cov_session *s, const char *const *paths, size_t n,
+			      const struct cov_find_opts *opts, struct cov_find_stats *st);
+
 /* Merge an lcov tracefile into the model (cov_model__read_lcov() errors). */
 int cov_session__add_lcov(struct cov_session *s, const char *path);
 
