@@ -508,32 +508,25 @@ static int parse_file(struct cur *c, struct cov_module *mod, uint32_t *cap)
 	return 0;
 }
 
-static int add_func(struct cur *c, struct cov_module *mod, uint32_t *cap)
+/* A func (thin: a thin) record: its place at the end of the module's array, then its lines. */
+static int add_cfg_record(struct cur *c, struct cov_module *mod, bool thin, uint32_t *cap)
 {
 	void *n;
 
 	if (!mod->mode)
-		return bad(c, "func before mode");
-	n = grow(mod->funcs, mod->nfuncs, cap, sizeof(*mod->funcs));
+		return bad(c, thin ? "thin before mode" : "func before mode");
+	n = thin ? grow(mod->thins, mod->nthins, cap, sizeof(*mod->thins))
+		 : grow(mod->funcs, mod->nfuncs, cap, sizeof(*mod->funcs));
 	if (!n)
 		return -ENOMEM;
+	if (thin) {
+		mod->thins = n;
+		memset(&mod->thins[mod->nthins], 0, sizeof(*mod->thins));
+		return parse_thin(c, mod, &mod->thins[mod->nthins++]);
+	}
 	mod->funcs = n;
 	memset(&mod->funcs[mod->nfuncs], 0, sizeof(*mod->funcs));
 	return parse_func(c, mod, &mod->funcs[mod->nfuncs++]);
-}
-
-static int add_thin(struct cur *c, struct cov_module *mod, uint32_t *cap)
-{
-	void *n;
-
-	if (!mod->mode)
-		return bad(c, "thin before mode");
-	n = grow(mod->thins, mod->nthins, cap, sizeof(*mod->thins));
-	if (!n)
-		return -ENOMEM;
-	mod->thins = n;
-	memset(&mod->thins[mod->nthins], 0, sizeof(*mod->thins));
-	return parse_thin(c, mod, &mod->thins[mod->nthins++]);
 }
 
 struct body_caps {
@@ -562,9 +555,9 @@ static int parse_body_record(struct cur *c, struct cov_module *mod, struct body_
 	} else if (!strncmp(l, "file ", 5)) {
 		return parse_file(c, mod, &caps->files);
 	} else if (!strncmp(l, "func ", 5)) {
-		return add_func(c, mod, &caps->funcs);
+		return add_cfg_record(c, mod, false, &caps->funcs);
 	} else if (!strncmp(l, "thin ", 5) && mod->version >= 3) {
-		return add_thin(c, mod, &caps->thins);
+		return add_cfg_record(c, mod, true, &caps->thins);
 	} else {
 		return bad(c, "unknown record");
 	}

@@ -297,8 +297,8 @@ size_t cov_session__pending_cnt(const struct cov_session *s);
 const struct cov_snapshot *cov_session__pending(const struct cov_session *s);
 
 /*
- * Find the objects of the pending values (cov run): in the files and
- * directories paths[0..n) (none: "."), in order, every BPF ELF *.o whose
+ * Find the objects of the pending values (cov run): in the n files and
+ * directories of paths (none: "."), in order, every BPF ELF *.o whose
  * mapping holds a hash that a pending segment carries is added to s. The
  * scan stops once every hash has its object, never follows a symlink out
  * of the tree it scans and never enters /proc, /sys, /dev or another pseudo
