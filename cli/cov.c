@@ -116,53 +116,87 @@ int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *
 	return 0;
 }
 
-/* "80.0% (4 of 5)", or "n/a (0 of 0)": a percentage of nothing is not 100%. */
-static void print_ratio(FILE *f, const char *what, uint64_t hit, uint64_t found)
+/* The summary lines after a report written to a file. */
+void cov_print_summary(const struct cov_session *s, FILE *f)
 {
-	if (found)
-		fprintf(f, "%s: %.1f%% (%llu of %llu)\n", what, 100.0 * hit / found,
-			(unsigned long long)hit, (unsigned long long)found);
-	else
-		fprintf(f, "%s: n/a (0 of 0)\n", what);
+	struct cov_summary sum;
+
+	cov_session__summary(s, &sum);
+	cov_summary_write_plain(f, &sum, false);
 }
 
-void cov_print_summary(const struct cov_model *m, FILE *f)
+/* A session for test name tn with the mappings of every object given. */
+static struct cov_session *session_with_objects(const char *cmd, const char *tn, int n,
+						 char **paths)
 {
-	struct cov_summary s;
+	struct cov_session *s = cov_session__new(tn);
 
-	cov_model__summary(m, &s);
-	print_ratio(f, "lines......", s.lines_hit, s.lines_found);
-	print_ratio(f, "functions..", s.funcs_hit, s.funcs_found);
-	print_ratio(f, "branches...", s.branches_hit, s.branches_found);
-}
-
-/* Load and merge the mappings of every object given. */
-static struct cov_mapping *load_mappings(int n, char **paths)
-{
-	struct cov_mapping *all = NULL;
-
+	if (!s) {
+		p_err("%s: %s", cmd, errno == EINVAL ? "bad --test-name" : "out of memory");
+		return NULL;
+	}
 	for (int i = 0; i < n; i++) {
-		struct cov_mapping *m;
-		int err = cov_mapping__from_file(paths[i], &m);
+		int err = cov_session__add_object(s, paths[i]);
 
 		if (err) {
-			p_err("cov: '%s': %s", paths[i], bpfgauge_strerror(err));
-			cov_mapping__free(all);
-			return NULL;
-		}
-		if (!all) {
-			all = m;
-			continue;
-		}
-		err = cov_mapping__merge(all, m);
-		cov_mapping__free(m);
-		if (err) {
-			p_err("cov: out of memory");
-			cov_mapping__free(all);
+			if (err == -ENOMEM)
+				p_err("cov: out of memory");
+			else
+				p_err("cov: '%s': %s", paths[i], bpfgauge_strerror(err));
+			cov_session__free(s);
 			return NULL;
 		}
 	}
-	return all;
+	return s;
+}
+
+/* The counters of the snapshot files, or the live ones without any. */
+static int report_add_counters(struct cov_session *s, const char **snaps, int nsnaps)
+{
+	uint32_t id = 0;
+	int err;
+
+	for (int i = 0; i < nsnaps || (!nsnaps && i == 0); i++) {
+		err = nsnaps ? cov_session__add_snapshot_file(s, snaps[i]) : cov_session__add_live(s);
+		if (err) {
+			p_err("cov report: %s: %s", nsnaps ? snaps[i] : "reading live counters",
+			      bpfgauge_strerror(err));
+			return err;
+		}
+	}
+	err = cov_session__build(s, &id);
+	if (err)
+		p_err("cov report: counter map id %u: %s", id, bpfgauge_strerror(err));
+	return err;
+}
+
+/* Whether the report has anything to say: matching counters and a line. */
+static int report_check(const struct cov_session *s, const char *obj, bool snaps)
+{
+	struct cov_session_stats st;
+	struct cov_summary sum;
+
+	cov_session__stats(s, &st);
+	if (!st.values_matched && st.segments_unmatched) {
+		/* counters exist but none has this build's hash */
+		p_err("cov report: %s is stale or foreign: none of the %zu counter segment(s) %s matches its build (rebuilt after the programs were loaded?)",
+		      obj ? obj : "every object", st.segments_unmatched, snaps ? "in the snapshots" : "loaded");
+		return -1;
+	}
+	if (!st.values_matched) {
+		p_err("cov report: no counters found for %s (%s)", obj ? obj : "these objects",
+		      snaps ? "not in the snapshots" : "is a program from them loaded?");
+		return -1;
+	}
+	if (st.segments_unmatched)
+		p_info("cov report: ignored %zu counter segment(s) of other objects", st.segments_unmatched);
+	cov_session__summary(s, &sum);
+	if (!sum.lines_found) {
+		p_err("cov report: the counters of %s hold no instrumented line: no coverage written",
+		      obj ? obj : "these objects");
+		return -1;
+	}
+	return 0;
 }
 
 static int do_report(int argc, char **argv)
@@ -180,11 +214,8 @@ static int do_report(int argc, char **argv)
 	struct cov_write_opts wo;
 	const char **snaps = calloc(argc + 1, sizeof(char *));
 	int nsnaps = 0, opt, ret = EXIT_ERROR;
-	struct cov_snapshot *snap = NULL;
-	struct cov_mapping *map = NULL;
-	struct cov_model *model = NULL;
+	struct cov_session *s = NULL;
 	const struct cov_writer *w;
-	size_t unmatched = 0, matched = 0;
 
 	while ((opt = getopt_long(argc, argv, ":o:f:s:t:h", opts, NULL)) >= 0) {
 		switch (opt) {
@@ -205,71 +236,17 @@ static int do_report(int argc, char **argv)
 		p_err("cov report: name the instrumented objects (usage: %s cov report OBJ... [-o FILE])", bin_name);
 		goto out;
 	}
-	model = cov_model__new(tn); /* checks --test-name before any work */
-	if (!model) {
-		p_err("cov report: bad --test-name");
+	/* checks --test-name before any work */
+	s = session_with_objects("cov report", tn, argc - optind, argv + optind);
+	if (!s || report_add_counters(s, snaps, nsnaps))
 		goto out;
-	}
-	map = load_mappings(argc - optind, argv + optind);
-	if (!map)
+	if (report_check(s, argc - optind == 1 ? argv[optind] : NULL, nsnaps))
 		goto out;
-	for (int i = 0; i <= nsnaps; i++) {
-		int err;
-
-		if (i == nsnaps && nsnaps)
-			break;
-		err = i < nsnaps ? cov_snapshot__read(snaps[i], &snap) : cov_snapshot__capture(&snap);
-		if (err) {
-			p_err("cov report: %s: %s", i < nsnaps ? snaps[i] : "reading live counters",
-			      bpfgauge_strerror(err));
-			goto out;
-		}
-		for (size_t k = 0; k < cov_snapshot__cnt(snap); k++) {
-			size_t size, um = unmatched;
-			uint32_t id;
-			const void *v = cov_snapshot__value(snap, k, &size, &id);
-
-			err = cov_model__add_counters(model, map, v, size, &unmatched);
-			if (err) {
-				p_err("cov report: counter map id %u: %s", id, bpfgauge_strerror(err));
-				goto out;
-			}
-			matched += unmatched == um;
-		}
-		cov_snapshot__free(snap);
-		snap = NULL;
-	}
-	if (!matched && unmatched) {
-		/* counters exist but none has this build's hash */
-		p_err("cov report: %s is stale or foreign: none of the %zu counter segment(s) %s matches its build (rebuilt after the programs were loaded?)",
-		      argc - optind == 1 ? argv[optind] : "every object", unmatched,
-		      nsnaps ? "in the snapshots" : "loaded");
-		goto out;
-	}
-	if (!matched) {
-		p_err("cov report: no counters found for %s (%s)", argc - optind == 1 ? argv[optind] : "these objects",
-		      nsnaps ? "not in the snapshots" : "is a program from them loaded?");
-		goto out;
-	}
-	if (unmatched)
-		p_info("cov report: ignored %zu counter segment(s) of other objects", unmatched);
-	{
-		struct cov_summary sum;
-
-		cov_model__summary(model, &sum);
-		if (!sum.lines_found) {
-			p_err("cov report: the counters of %s hold no instrumented line: no coverage written",
-			      argc - optind == 1 ? argv[optind] : "these objects");
-			goto out;
-		}
-	}
-	ret = cov_emit(w, model, out, &wo);
+	ret = cov_emit(w, cov_session__model(s), out, &wo);
 	if (!ret && out)
-		cov_print_summary(model, stderr);
+		cov_print_summary(s, stderr);
 out:
-	cov_snapshot__free(snap);
-	cov_model__free(model);
-	cov_mapping__free(map);
+	cov_session__free(s);
 	free(snaps);
 	return ret;
 }
@@ -282,7 +259,7 @@ static int do_snapshot(int argc, char **argv)
 		{ 0 },
 	};
 	struct cov_snapshot *all = NULL;
-	struct cov_mapping *map = NULL;
+	struct cov_session *objs = NULL;
 	const char *out = NULL;
 	int opt, err, ret = EXIT_ERROR;
 
@@ -299,7 +276,8 @@ static int do_snapshot(int argc, char **argv)
 		p_err("cov snapshot: -o FILE is required");
 		return EXIT_ERROR;
 	}
-	if (optind < argc && !(map = load_mappings(argc - optind, argv + optind)))
+	if (optind < argc &&
+	    !(objs = session_with_objects("cov snapshot", NULL, argc - optind, argv + optind)))
 		return EXIT_ERROR;
 	err = cov_snapshot__capture(&all);
 	if (err) {
@@ -307,15 +285,8 @@ static int do_snapshot(int argc, char **argv)
 		goto out;
 	}
 	/* with OBJs, keep only their counter maps */
-	for (size_t i = 0; map && i < cov_snapshot__cnt(all);) {
-		size_t size;
-		const void *v = cov_snapshot__value(all, i, &size, NULL);
-
-		if (cov_mapping__matches_value(map, v, size))
-			i++;
-		else
-			cov_snapshot__drop(all, i);
-	}
+	if (objs)
+		cov_snapshot__keep_matching(all, cov_session__mapping(objs));
 	err = cov_snapshot__write(all, out);
 	if (err) {
 		p_err("cov snapshot: cannot write '%s': %s", out, bpfgauge_strerror(err));
@@ -325,13 +296,13 @@ static int do_snapshot(int argc, char **argv)
 	ret = 0;
 out:
 	cov_snapshot__free(all);
-	cov_mapping__free(map);
+	cov_session__free(objs);
 	return ret;
 }
 
 static int do_reset(int argc, char **argv)
 {
-	struct cov_mapping *map = NULL;
+	struct cov_session *objs = NULL;
 	int err, n = 0;
 
 	if (argc > 1 && is_help(argv[1]))
@@ -341,10 +312,10 @@ static int do_reset(int argc, char **argv)
 			p_err("cov reset: unknown option '%s'", argv[i]);
 			return EXIT_ERROR;
 		}
-	if (argc > 1 && !(map = load_mappings(argc - 1, argv + 1)))
+	if (argc > 1 && !(objs = session_with_objects("cov reset", NULL, argc - 1, argv + 1)))
 		return EXIT_ERROR;
-	err = bpfgauge_cov_reset_live(map, &n);
-	cov_mapping__free(map);
+	err = bpfgauge_cov_reset_live(objs ? cov_session__mapping(objs) : NULL, &n);
+	cov_session__free(objs);
 	if (err) {
 		p_err("cov reset: %s", bpfgauge_strerror(err));
 		return EXIT_ERROR;
@@ -443,6 +414,23 @@ static int parse_pct(const char *s, double *v)
 	return *e || e == s || *v < 0 || *v > 100 ? -1 : 0;
 }
 
+/* Say on stderr which thresholds failed, and why. */
+static void report_failed_checks(const struct cov_check res[COV_NKINDS])
+{
+	for (int k = 0; k < COV_NKINDS; k++) {
+		const char *what = cov_kind_name(k);
+
+		if (res[k].ok)
+			continue;
+		if (!res[k].found)
+			fprintf(stderr, "%s: no instrumented %s (0 of 0), so --fail-under-%s %.1f%% fails\n",
+				bin_name, what, what, res[k].min);
+		else
+			fprintf(stderr, "%s: %s coverage %.1f%% is below --fail-under-%s %.1f%%\n", bin_name,
+				what, res[k].percent, what, res[k].min);
+	}
+}
+
 static int do_summary(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -452,16 +440,14 @@ static int do_summary(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	double min[3] = { -1, -1, -1 }, pct[3];
-	uint64_t found[3], hit[3];
-	bool pass[3];
-	static const char *const what[3] = { "lines", "functions", "branches" };
-	struct cov_summary s;
-	struct cov_model *m;
-	int opt, ret = 0;
+	double min[COV_NKINDS] = { -1, -1, -1 };
+	struct cov_check res[COV_NKINDS];
+	struct cov_session *s;
+	struct cov_summary sum;
+	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) >= 0) {
-		int k = opt == 'l' ? 0 : opt == 'F' ? 1 : 2;
+		enum cov_kind k = opt == 'l' ? COV_LINES : opt == 'F' ? COV_FUNCS : COV_BRANCHES;
 
 		if (opt == 'h')
 			return cov_help(0, NULL);
@@ -471,7 +457,7 @@ static int do_summary(int argc, char **argv)
 		}
 		if (parse_pct(optarg, &min[k])) {
 			p_err("cov summary: --fail-under-%s takes a percentage 0..100, not '%s'",
-			      k == 0 ? "lines" : k == 1 ? "functions" : "branches", optarg);
+			      cov_kind_name(k), optarg);
 			return EXIT_ERROR;
 		}
 	}
@@ -479,67 +465,30 @@ static int do_summary(int argc, char **argv)
 		p_err("cov summary: name at least one tracefile");
 		return EXIT_ERROR;
 	}
-	m = cov_model__new(NULL);
-	for (int i = optind; m && i < argc; i++) {
-		int err = cov_model__read_lcov(m, argv[i]);
+	s = cov_session__new(NULL);
+	for (int i = optind; s && i < argc; i++) {
+		int err = cov_session__add_lcov(s, argv[i]);
 
 		if (err) {
 			p_err("cov summary: '%s': %s", argv[i], bpfgauge_strerror(err));
-			cov_model__free(m);
+			cov_session__free(s);
 			return EXIT_ERROR;
 		}
 	}
-	if (!m)
+	if (!s)
 		return EXIT_ERROR;
-	cov_model__summary(m, &s);
-	found[0] = s.lines_found, found[1] = s.funcs_found, found[2] = s.branches_found;
-	hit[0] = s.lines_hit, hit[1] = s.funcs_hit, hit[2] = s.branches_hit;
-	for (int k = 0; k < 3; k++) {
-		pct[k] = found[k] ? 100.0 * hit[k] / found[k] : 0.0;
-		/* a threshold over nothing fails: an empty report must not pass a gate */
-		pass[k] = min[k] < 0 || (found[k] && pct[k] >= min[k]);
-		if (!pass[k])
-			ret = EXIT_GATE;
-	}
+	cov_session__summary(s, &sum);
+	ret = cov_summary__check(&sum, min, res) ? 0 : EXIT_GATE;
 	if (json_output) {
 		json_writer_t *jw = jw_new(stdout, pretty_output);
 
-		jw_start_object(jw);
-		jw_uint_field(jw, "schema_version", COV_JSON_SCHEMA_VERSION);
-		jw_uint_field(jw, "files", s.files);
-		for (int k = 0; k < 3; k++) {
-			jw_name(jw, what[k]);
-			jw_start_object(jw);
-			jw_uint_field(jw, "found", found[k]);
-			jw_uint_field(jw, "hit", hit[k]);
-			if (found[k])
-				jw_double_field(jw, "percent", pct[k]);
-			else
-				jw_null_field(jw, "percent");
-			if (min[k] >= 0) {
-				jw_double_field(jw, "fail_under", min[k]);
-				jw_bool_field(jw, "ok", pass[k]);
-			}
-			jw_end_object(jw);
-		}
-		jw_bool_field(jw, "ok", ret == 0);
-		jw_end_object(jw);
+		cov_summary_write_json(jw, &sum, res);
 		jw_free(jw);
 	} else {
-		printf("files......: %llu\n", (unsigned long long)s.files);
-		cov_print_summary(m, stdout);
+		cov_summary_write_plain(stdout, &sum, true);
 	}
-	for (int k = 0; k < 3; k++) {
-		if (pass[k])
-			continue;
-		if (!found[k])
-			fprintf(stderr, "%s: no instrumented %s (0 of 0), so --fail-under-%s %.1f%% fails\n",
-				bin_name, what[k], what[k], min[k]);
-		else
-			fprintf(stderr, "%s: %s coverage %.1f%% is below --fail-under-%s %.1f%%\n", bin_name,
-				what[k], pct[k], what[k], min[k]);
-	}
-	cov_model__free(m);
+	report_failed_checks(res);
+	cov_session__free(s);
 	return ret;
 }
 

@@ -6,15 +6,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +21,7 @@
 int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *out,
 	     const struct cov_write_opts *o);
 int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o);
-void cov_print_summary(const struct cov_model *m, FILE *f);
+void cov_print_summary(const struct cov_session *s, FILE *f);
 
 static volatile pid_t child_pid;
 
@@ -36,223 +31,11 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
-/*
- * Finding the objects of the captured counter maps. The tree may be anyone's
- * (a home directory, /tmp): candidates are read lazily, only regular *.o
- * files that are BPF ELF objects, and only those whose mapping holds a hash
- * that a captured map carries are kept. The scan stops once every captured
- * hash has its object, never follows a symlink out of the tree it scans,
- * never enters /proc, /sys, /dev or another pseudo file system, and a file
- * that cannot be read as a mapping costs one warning line, never the run.
- */
-struct want {
-	uint64_t hash;
-	bool found;
-};
-
-static struct {
-	struct want *want;
-	size_t nwant, nfound;
-	struct cov_mapping *map; /* the modules of every object used */
-	size_t looked;           /* names other than directories looked at */
-	size_t read;             /* BPF objects whose mapping was read */
-	size_t used;             /* objects that hold a captured hash */
-	const char *root;        /* realpath of the directory being scanned */
-	int err;
-} scan;
-
-static int want_add(uint64_t h)
+/* An object under --objects whose mapping cannot be read: one warning line, never the run. */
+static void warn_skip(const char *path, int err, void *ctx)
 {
-	for (size_t i = 0; i < scan.nwant; i++)
-		if (scan.want[i].hash == h)
-			return 0;
-	if (!(scan.nwant & (scan.nwant + 1)) || !scan.want) {
-		struct want *w = realloc(scan.want, (scan.nwant + 1) * 2 * sizeof(*w));
-
-		if (!w)
-			return -ENOMEM;
-		scan.want = w;
-	}
-	scan.want[scan.nwant++] = (struct want){ h, false };
-	return 0;
-}
-
-/* Collect the hashes of every segment in every captured map value. */
-static int want_from(const struct cov_snapshot *snap)
-{
-	for (size_t i = 0; i < cov_snapshot__cnt(snap); i++) {
-		size_t size, n = 0;
-		const void *v = cov_snapshot__value(snap, i, &size, NULL);
-		uint64_t *h;
-
-		if (cov_value_hashes(v, size, NULL, 0, &n) || !n)
-			continue; /* malformed: the model reports it later */
-		h = calloc(n, sizeof(*h));
-		if (!h)
-			return -ENOMEM;
-		cov_value_hashes(v, size, h, n, &n);
-		for (size_t k = 0; k < n; k++)
-			if (want_add(h[k])) {
-				free(h);
-				return -ENOMEM;
-			}
-		free(h);
-	}
-	return 0;
-}
-
-/* True if the first bytes of path are a 64-bit little-endian ELF for BPF. */
-static bool is_bpf_elf(const char *path)
-{
-	return bpfgauge_sniff_elf(path, true, NULL) == BPFGAUGE_FILE_BPF_ELF;
-}
-
-/* Read one candidate; keep it if it holds a captured hash. */
-static void consider(const char *path)
-{
-	struct cov_mapping *m;
-	bool useful = false;
-	int err;
-
-	if (!is_bpf_elf(path))
-		return; /* host objects and everything else: not ours to judge */
-	err = cov_mapping__from_file(path, &m);
-	if (err == -BPFGAUGE_ENOMAPPING)
-		return; /* a BPF object built without the pass */
-	scan.read++;
-	if (err) {
-		fprintf(stderr, "%s: warning: cov run: skipping '%s': %s\n", bin_name, path,
-			bpfgauge_strerror(err));
-		return;
-	}
-	for (size_t i = 0; i < cov_mapping__module_cnt(m); i++) {
-		uint64_t h = cov_mapping__module_hash(m, i);
-
-		for (size_t k = 0; k < scan.nwant; k++)
-			if (scan.want[k].hash == h) {
-				useful = true;
-				if (!scan.want[k].found) {
-					scan.want[k].found = true;
-					scan.nfound++;
-				}
-			}
-	}
-	if (!useful) {
-		cov_mapping__free(m);
-		return;
-	}
-	scan.used++;
-	if (!scan.map) {
-		scan.map = m;
-		return;
-	}
-	if (cov_mapping__merge(scan.map, m))
-		scan.err = -ENOMEM;
-	cov_mapping__free(m);
-}
-
-static bool all_found(void)
-{
-	return scan.nwant && scan.nfound == scan.nwant;
-}
-
-/* Kernel views and device trees: nothing in them is an object file. */
-static bool pseudo_dir(const char *path)
-{
-	static const long magics[] = {
-		0x9fa0,     /* proc */
-		0x62656572, /* sysfs */
-		0x64626720, /* debugfs */
-		0x74726163, /* tracefs */
-		0xcafe4a11, /* bpf */
-		0x27e0eb,   /* cgroup */
-		0x63677270, /* cgroup2 */
-		0x1cd1,     /* devpts */
-		0x73636673, /* securityfs */
-		0x6165676c, /* pstore */
-	};
-	struct statfs sf;
-	char real[PATH_MAX];
-
-	if (realpath(path, real) && (!strcmp(real, "/proc") || !strcmp(real, "/sys") ||
-				     !strcmp(real, "/dev")))
-		return true;
-	if (statfs(path, &sf))
-		return true;
-	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
-		if ((long)sf.f_type == magics[i])
-			return true;
-	return false;
-}
-
-static int scan_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	size_t n = strlen(path);
-
-	if (type == FTW_D)
-		return pseudo_dir(path) ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
-	if (type == FTW_DP || type == FTW_DNR)
-		return FTW_CONTINUE;
-	scan.looked++;
-	if (n < 3 || strcmp(path + n - 2, ".o"))
-		return FTW_CONTINUE;
-	if (type == FTW_SL) {
-		/* a link to a file inside the scanned tree is fine, out of it never */
-		char real[PATH_MAX];
-		struct stat t;
-		size_t rl = strlen(scan.root);
-
-		if (!realpath(path, real) || strncmp(real, scan.root, rl) ||
-		    (real[rl] != '/' && strcmp(scan.root, "/")) || stat(real, &t) ||
-		    !S_ISREG(t.st_mode))
-			return FTW_CONTINUE;
-		consider(real);
-	} else if (type == FTW_F && S_ISREG(st->st_mode)) {
-		consider(path); /* never open a FIFO or a device named *.o */
-	}
-	return all_found() ? FTW_STOP : FTW_CONTINUE;
-}
-
-/* Mappings of the captured maps' objects in the given files and directories. */
-static int find_objects(char **paths, int n, const struct cov_snapshot *snap)
-{
-	bpfgauge_print_fn_t old;
-	static char *dot[] = { "." };
-	int err;
-
-	err = want_from(snap);
-	if (err)
-		return err;
-	if (!scan.nwant)
-		return 0; /* no valid segment: nothing to look for */
-	if (!n) {
-		paths = dot;
-		n = 1;
-	}
-	old = bpfgauge_set_print(NULL);
-	for (int i = 0; i < n && !all_found() && !scan.err; i++) {
-		struct stat st;
-
-		if (stat(paths[i], &st)) {
-			bpfgauge_set_print(old);
-			p_err("cov run: --objects '%s': %s", paths[i], strerror(errno));
-			return -ENOENT;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			char root[PATH_MAX];
-
-			if (!realpath(paths[i], root))
-				snprintf(root, sizeof(root), "%s", paths[i]);
-			scan.root = root;
-			nftw(paths[i], scan_cb, 16, FTW_PHYS | FTW_ACTIONRETVAL);
-			scan.root = NULL;
-		} else if (S_ISREG(st.st_mode)) {
-			scan.looked++;
-			consider(paths[i]);
-		}
-	}
-	bpfgauge_set_print(old);
-	return scan.err;
+	fprintf(stderr, "%s: warning: cov run: skipping '%s': %s\n", bin_name, path,
+		bpfgauge_strerror(err));
 }
 
 /* "DIR1, DIR2" or "the current directory": where --objects looked. */
@@ -270,59 +53,22 @@ static void where_text(char *buf, size_t size, char **objs, int nobjs)
 }
 
 /*
- * The counter segments of the maps in snap that belong to no module of map
- * (map may be NULL): how many, and a description of the first few.
+ * Counter maps with segments of no object found under --objects: save them
+ * as a snapshot beside the output so they are not lost, and say where they
+ * went. An error when nothing else was collected, a warning otherwise. 0,
+ * or -1 if the snapshot cannot be written.
  */
-static size_t unmatched_segments(const struct cov_snapshot *snap, const struct cov_mapping *map,
-				 char *desc, size_t size)
+static int save_unmatched(const struct cov_session *s, const char *out, char **objs, int nobjs,
+			  size_t nread)
 {
-	size_t nseg = 0, n = 0;
-
-	desc[0] = 0;
-	for (size_t i = 0; i < cov_snapshot__cnt(snap); i++) {
-		size_t vsize, off = 0;
-		const unsigned char *v = cov_snapshot__value(snap, i, &vsize, NULL);
-
-		while (off + sizeof(struct bpfgauge_seg_hdr) <= vsize) {
-			struct bpfgauge_seg_hdr h;
-			bool known = false;
-
-			memcpy(&h, v + off, sizeof(h));
-			if (h.magic != BPFGAUGE_SEG_MAGIC) {
-				off += 8; /* zero padding between linked segments */
-				continue;
-			}
-			for (size_t k = 0; map && k < cov_mapping__module_cnt(map); k++)
-				known |= cov_mapping__module_hash(map, k) == h.hash;
-			if (!known) {
-				if (nseg < 3 && n < size)
-					n += snprintf(desc + n, size - n, "%s%s-mode segment %016llx of %u probes",
-						      nseg ? ", " : "", h.mode == BPFGAUGE_MODE_COUNTS ? "counts" : "hits",
-						      (unsigned long long)h.hash, h.nprobes);
-				else if (nseg == 3 && n < size)
-					n += snprintf(desc + n, size - n, ", ...");
-				nseg++;
-			}
-			off += bpfgauge_seg_size(h.mode, h.nprobes);
-		}
-	}
-	return nseg;
-}
-
-/*
- * Counter maps with segments of no object found under --objects (snap holds
- * only those): save them as a snapshot beside the output so they are not
- * lost, and say where they went. An error when nothing else was collected
- * (sum), a warning otherwise. 0, or -1 if the snapshot cannot be written.
- */
-static int save_unmatched(const struct cov_snapshot *snap, const struct cov_mapping *map,
-			  const char *out, char **objs, int nobjs, const struct cov_summary *sum)
-{
+	const struct cov_snapshot *snap = cov_session__unmatched(s);
 	char path[4096], where[1024], desc[512];
-	size_t nseg = unmatched_segments(snap, map, desc, sizeof(desc));
+	size_t nseg = cov_session__describe_unmatched(s, desc, sizeof(desc));
 	size_t nmaps = cov_snapshot__cnt(snap);
+	struct cov_summary sum;
 	int err;
 
+	cov_session__summary(s, &sum);
 	snprintf(path, sizeof(path), "%s.unmatched.snap", !out || !strcmp(out, "-") ? "cov-run" : out);
 	where_text(where, sizeof(where), objs, nobjs);
 	err = cov_snapshot__write(snap, path);
@@ -332,11 +78,11 @@ static int save_unmatched(const struct cov_snapshot *snap, const struct cov_mapp
 		return -1;
 	}
 	/* objects were read, none matched: another build of them (stale) */
-	if (!map && !scan.read)
+	if (!cov_session__mapping(s) && !nread)
 		p_err("cov run: %zu counter map(s) captured, but no instrumented object found under %s; "
 		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
 		      nmaps, where, path, path);
-	else if (!sum->lines_found)
+	else if (!sum.lines_found)
 		p_err("cov run: %zu counter map(s) matched no object under %s: stale build? (%s); "
 		      "counters saved to '%s' (bpfgauge cov report OBJ... --snapshot %s)",
 		      nmaps, where, desc, path, path);
@@ -384,7 +130,17 @@ static int run_help(void)
 	return 0;
 }
 
-int do_cov_run(int argc, char **argv)
+struct run_opts {
+	const char *out, *tn;
+	const struct cov_writer *w;
+	struct cov_write_opts wo;
+	char **objs; /* --objects, nobjs of them */
+	int nobjs;
+	char **cmd;  /* CMD [ARGS...], NULL-terminated */
+};
+
+/* 0, 1 after --help, or EXIT_ERROR (said). o->objs is the caller's to free. */
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -395,61 +151,64 @@ int do_cov_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = "coverage.info", *fmt = "lcov", *tn = NULL, *root = NULL;
-	struct cov_write_opts wo;
-	char **objs = calloc(argc + 1, sizeof(char *));
-	int nobjs = 0, opt, gate[2], status = 0, cmd_rc, err;
-	const struct cov_writer *w;
-	struct cov_tracer *tr = NULL;
-	struct cov_snapshot *snap = NULL;
-	struct cov_model *model = NULL;
-	size_t nmaps = 0, nmissed = 0, unmatched = 0;
-	int ret = EXIT_ERROR;
-	struct cov_summary sum;
-	struct sigaction sa = { .sa_handler = forward_signal };
-	pid_t pid;
+	const char *fmt = "lcov", *root = NULL;
+	int opt;
 
+	*o = (struct run_opts){ .out = "coverage.info" };
+	o->objs = calloc(argc + 1, sizeof(char *));
+	if (!o->objs) {
+		p_err("cov run: out of memory");
+		return EXIT_ERROR;
+	}
 	while ((opt = getopt_long(argc, argv, "+:o:f:t:h", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': out = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'f': fmt = optarg; break;
-		case 'O': objs[nobjs++] = optarg; break;
-		case 't': tn = optarg; break;
+		case 'O': o->objs[o->nobjs++] = optarg; break;
+		case 't': o->tn = optarg; break;
 		case 'R': root = optarg; break;
-		case 'h': free(objs); return run_help();
+		case 'h': run_help(); return 1;
 		default:
 			p_opt_err("cov run", opt, argv);
-			free(objs);
 			return EXIT_ERROR;
 		}
 	}
-	if (!(w = cov_writer_find(fmt))) {
+	if (!(o->w = cov_writer_find(fmt))) {
 		p_err("cov run: unknown --format '%s' (lcov, cobertura, json)", fmt);
-		free(objs);
 		return EXIT_ERROR;
 	}
-	if (cov_root_opts(w, root, &wo)) {
-		free(objs);
+	if (cov_root_opts(o->w, root, &o->wo))
 		return EXIT_ERROR;
-	}
 	if (optind >= argc) {
 		p_err("cov run: missing command (usage: %s cov run [OPTIONS] -- CMD [ARGS...])", bin_name);
-		free(objs);
 		return EXIT_ERROR;
 	}
+	o->cmd = argv + optind;
+	return 0;
+}
+
+/*
+ * Fork cmd stopped at a gate, start the tracer on it, then open the gate.
+ * 0 with *pid and *tr, or EXIT_ERROR (said; no child left behind).
+ */
+static int start_traced(char **cmd, pid_t *pid, struct cov_tracer **tr)
+{
+	struct sigaction sa = { .sa_handler = forward_signal };
+	int gate[2], err;
+
 	if (pipe(gate)) {
 		p_err("cov run: pipe: %s", strerror(errno));
-		free(objs);
 		return EXIT_ERROR;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	*pid = fork();
+	if (*pid < 0) {
 		p_err("cov run: fork: %s", strerror(errno));
-		free(objs);
+		close(gate[0]);
+		close(gate[1]);
 		return EXIT_ERROR;
 	}
-	if (pid == 0) {
+	if (*pid == 0) {
 		char c;
 
 		close(gate[1]);
@@ -457,30 +216,39 @@ int do_cov_run(int argc, char **argv)
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);
 		close(gate[0]);
-		execvp(argv[optind], argv + optind);
-		fprintf(stderr, "%s: error: cov run: cannot run '%s': %s\n", bin_name, argv[optind],
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "%s: error: cov run: cannot run '%s': %s\n", bin_name, cmd[0],
 			strerror(errno));
 		_exit(127);
 	}
 	close(gate[0]);
-	child_pid = pid;
-	err = cov_tracer__start(pid, &tr);
+	child_pid = *pid;
+	err = cov_tracer__start(*pid, tr);
 	if (err) {
 		close(gate[1]);
-		waitpid(pid, NULL, 0);
+		waitpid(*pid, NULL, 0);
+		child_pid = 0;
 		p_err("cov run: cannot start the coverage tracer: %s%s", bpfgauge_strerror(err),
 		      err == -EPERM || err == -EACCES ? " (run as root: it needs CAP_BPF and CAP_PERFMON)"
 		      : err == -BPFGAUGE_ENOBTF ? " (the kernel has no /sys/kernel/btf/vmlinux)" : "");
-		free(objs);
 		return EXIT_ERROR;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (write(gate[1], "g", 1) != 1) {
-		p_err("cov run: cannot start '%s'", argv[optind]);
-		goto fail;
+		p_err("cov run: cannot start '%s'", cmd[0]);
+		close(gate[1]);
+		return EXIT_ERROR;
 	}
 	close(gate[1]);
+	return 0;
+}
+
+/* Poll the tracer until CMD exits: its exit code (128+N if killed by
+ * signal N), or -1 (said; CMD is still running). */
+static int wait_traced(pid_t pid, struct cov_tracer *tr)
+{
+	int status = 0;
 
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
@@ -489,22 +257,28 @@ int do_cov_run(int argc, char **argv)
 			break;
 		if (r < 0 && errno != EINTR) {
 			p_err("cov run: waitpid: %s", strerror(errno));
-			goto fail;
+			return -1;
 		}
 		if (cov_tracer__poll(tr, 50) == -ENOMEM) {
 			p_err("cov run: out of memory");
-			goto fail;
+			return -1;
 		}
 	}
 	child_pid = 0;
-	cmd_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	/* from here on CMD's own failure wins over ours: the gate is CMD's */
-	ret = cmd_rc ? cmd_rc : EXIT_ERROR;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
-	err = cov_tracer__finish(tr, &snap, &nmaps, &nmissed);
+/* The tracer's counter maps into s (*nmaps of them). 0, or -1 (said). */
+static int collect_maps(struct cov_tracer *tr, struct cov_session *s, const char *cmd,
+			int cmd_rc, size_t *nmaps)
+{
+	struct cov_snapshot *snap;
+	size_t nmissed = 0;
+	int err = cov_tracer__finish(tr, &snap, nmaps, &nmissed);
+
 	if (err) {
 		p_err("cov run: collecting counters: %s", bpfgauge_strerror(err));
-		goto out;
+		return -1;
 	}
 	if (nmissed)
 		fprintf(stderr, "%s: warning: cov run: %zu counter map(s) vanished before they could be held\n",
@@ -512,54 +286,99 @@ int do_cov_run(int argc, char **argv)
 	if (!cov_snapshot__cnt(snap)) {
 		if (cmd_rc)
 			p_err("cov run: '%s' exited with %d and loaded no instrumented BPF object; "
-			      "no coverage written", argv[optind], cmd_rc);
+			      "no coverage written", cmd, cmd_rc);
 		else
 			p_err("cov run: '%s' loaded no instrumented BPF object: no coverage collected "
-			      "(were the objects built with the pass?)", argv[optind]);
-		goto out;
+			      "(were the objects built with the pass?)", cmd);
+		cov_snapshot__free(snap);
+		return -1;
 	}
-	err = find_objects(objs, nobjs, snap);
+	if (cov_session__add_snapshot(s, snap)) {
+		p_err("cov run: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Find the maps' objects under --objects and build the model. 0, or -1 (said). */
+static int build_model(struct cov_session *s, const struct run_opts *o, struct cov_find_stats *st)
+{
+	struct cov_find_opts fo = { .sz = sizeof(fo), .on_skip = warn_skip };
+	int err = cov_session__find_objects(s, (const char *const *)o->objs, o->nobjs, &fo, st);
+
 	if (err) {
-		if (err != -ENOENT)
+		if (st->bad_path)
+			p_err("cov run: --objects '%s': %s", st->bad_path, strerror(-err));
+		else
 			p_err("cov run: looking for objects: %s", bpfgauge_strerror(err));
-		goto out;
+		return -1;
 	}
 	p_info("cov run: looked at %zu file(s) under %s: %zu instrumented BPF object(s) read, %zu used",
-	       scan.looked, nobjs ? "--objects" : "the current directory", scan.read, scan.used);
-	model = cov_model__new(tn);
-	if (!model) {
-		p_err("cov run: out of memory");
-		goto out;
+	       st->looked, o->nobjs ? "--objects" : "the current directory", st->read, st->used);
+	err = cov_session__build(s, NULL);
+	if (err) {
+		p_err("cov run: %s", bpfgauge_strerror(err));
+		return -1;
 	}
-	/* Add every map; keep in snap only those with a segment of no known object. */
-	for (size_t i = 0; scan.map && i < cov_snapshot__cnt(snap);) {
-		size_t size, um = unmatched;
-		const void *v = cov_snapshot__value(snap, i, &size, NULL);
+	return 0;
+}
 
-		err = cov_model__add_counters(model, scan.map, v, size, &unmatched);
-		if (err) {
-			p_err("cov run: %s", bpfgauge_strerror(err));
-			goto out;
-		}
-		if (unmatched == um)
-			cov_snapshot__drop(snap, i);
-		else
-			i++;
-	}
-	cov_model__summary(model, &sum);
-	if (cov_snapshot__cnt(snap) && save_unmatched(snap, scan.map, out, objs, nobjs, &sum))
-		goto out;
+/* Save what matched nothing, then write the report. 0, or -1 (said). */
+static int write_report(const struct cov_session *s, const struct run_opts *o, size_t nmaps,
+			const struct cov_find_stats *st)
+{
+	size_t nunmatched = cov_snapshot__cnt(cov_session__unmatched(s));
+	struct cov_summary sum;
+
+	if (nunmatched && save_unmatched(s, o->out, o->objs, o->nobjs, st->read))
+		return -1;
+	cov_session__summary(s, &sum);
 	if (!sum.lines_found) {
-		if (!cov_snapshot__cnt(snap))
+		if (!nunmatched)
 			p_err("cov run: the %zu counter map(s) of '%s' hold no instrumented line: "
-			      "no coverage written", nmaps, argv[optind]);
-		goto out;
+			      "no coverage written", nmaps, o->cmd[0]);
+		return -1;
 	}
-	if (cov_emit(w, model, out, &wo))
-		goto out;
-	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, scan.used, out);
-	cov_print_summary(model, stderr);
-	ret = cmd_rc;
+	if (cov_emit(o->w, cov_session__model(s), o->out, &o->wo))
+		return -1;
+	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, st->used, o->out);
+	cov_print_summary(s, stderr);
+	return 0;
+}
+
+int do_cov_run(int argc, char **argv)
+{
+	struct cov_session *s = NULL;
+	struct cov_tracer *tr = NULL;
+	struct cov_find_stats st;
+	struct run_opts o;
+	int ret, cmd_rc;
+	size_t nmaps = 0;
+	pid_t pid;
+
+	ret = parse_run_opts(argc, argv, &o);
+	if (ret) {
+		free(o.objs);
+		return ret == 1 ? 0 : ret;
+	}
+	/* checks --test-name before CMD runs */
+	s = cov_session__new(o.tn);
+	if (!s) {
+		p_err("cov run: %s", errno == EINVAL ? "bad --test-name" : "out of memory");
+		free(o.objs);
+		return EXIT_ERROR;
+	}
+	ret = EXIT_ERROR;
+	if (start_traced(o.cmd, &pid, &tr))
+		goto fail;
+	cmd_rc = wait_traced(pid, tr);
+	if (cmd_rc < 0)
+		goto fail;
+	/* from here on CMD's own failure wins over ours: the gate is CMD's */
+	ret = cmd_rc ? cmd_rc : EXIT_ERROR;
+	if (!collect_maps(tr, s, o.cmd[0], cmd_rc, &nmaps) && !build_model(s, &o, &st) &&
+	    !write_report(s, &o, nmaps, &st))
+		ret = cmd_rc;
 	goto out;
 fail:
 	if (child_pid > 0) {
@@ -567,11 +386,8 @@ fail:
 		waitpid(child_pid, NULL, 0);
 	}
 out:
-	cov_model__free(model);
-	cov_snapshot__free(snap);
+	cov_session__free(s);
 	cov_tracer__free(tr);
-	cov_mapping__free(scan.map);
-	free(scan.want);
-	free(objs);
+	free(o.objs);
 	return ret;
 }

@@ -18,11 +18,6 @@
 #include "json_writer.h"
 #include "verifier_cli.h"
 
-static bool is_elf(const char *path)
-{
-	return bpfgauge_sniff_elf(path, false, NULL) > BPFGAUGE_FILE_NOT_ELF;
-}
-
 /*
  * The source path for a log's file name (the kernel prints basenames): the
  * one file of srcs (the object's BTF line info, or the git checkout's files;
@@ -132,49 +127,15 @@ static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, j
 		const char *srcobj)
 {
 	size_t n;
-	uint64_t un = 0, total = 0;
+	uint64_t un = 0;
 	const struct vlog_hotspot *hs = vlog_parser__hotspots(p, &n, &un);
 
 	if (!hs)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		total += hs[i].insns;
-	total += un;
-	if (jw) {
-		jw_start_object(jw);
-		jw_string_field(jw, "source", what);
-		jw_uint_field(jw, "insns", total);
-		jw_uint_field(jw, "unattributed", un);
-		jw_name(jw, "lines");
-		jw_start_array(jw);
-		for (size_t i = 0; i < n && (long)i < top; i++) {
-			jw_start_object(jw);
-			jw_string_field(jw, "file", hs[i].file);
-			jw_int_field(jw, "line", hs[i].line);
-			jw_uint_field(jw, "insns", hs[i].insns);
-			jw_uint_field(jw, "paths", hs[i].paths);
-			jw_string_field(jw, "src", hs[i].src);
-			jw_end_object(jw);
-		}
-		jw_end_array(jw);
-		jw_end_object(jw);
-	} else {
-		printf("%s: %llu insns processed, %llu without a source line\n", what,
-		       (unsigned long long)total, (unsigned long long)un);
-		printf("%10s  %6s  %8s  %-30s  %s\n", "Insns", "%", "Paths", "Location", "Source");
-		for (size_t i = 0; i < n && (long)i < top; i++) {
-			char loc[300];
-
-			snprintf(loc, sizeof(loc), "%s:%d", hs[i].file, hs[i].line);
-			printf("%10llu  %6.2f  %8llu  %-30s  %.60s\n",
-			       (unsigned long long)hs[i].insns,
-			       total ? 100.0 * hs[i].insns / total : 0.0,
-			       (unsigned long long)hs[i].paths, loc, hs[i].src);
-		}
-		if (!n)
-			printf("(no '; ... @ file:line' comments: the log is older than 6.9 or not level 2;"
-			       " give the object with --obj for its BTF line info)\n");
-	}
+	if (jw)
+		verifier_write_hotspots_json(jw, what, hs, n, un, (size_t)top);
+	else
+		verifier_write_hotspots_plain(stdout, what, hs, n, un, (size_t)top);
 	if (lcov) {
 		char **srcs = NULL;
 		size_t nsrcs;
@@ -224,7 +185,87 @@ static int annotate(const char *obj, const char *prog, const struct vlog_record 
 	return err;
 }
 
-int vcli_hotspots(int argc, char **argv)
+struct hot_opts {
+	const char *prog, *obj; /* -p, --obj */
+	long top;               /* -n */
+	FILE *lcov;             /* the heat file being collected, or NULL */
+	json_writer_t *jw;      /* -j, or NULL */
+};
+
+/* An object: load each program (or -p's) at log level 2 and show its hotspots. */
+static int hotspots_obj(const char *path, const struct hot_opts *o)
+{
+	struct vload_opts lo = { .sz = sizeof(lo), .log_level = 2, .hotspots = true };
+	bool found = false;
+	char **names;
+	size_t n;
+	int ret = 0, err = vload_list_progs(path, &names, &n);
+
+	if (err) {
+		vcli_err(err, "hotspots: %s", path);
+		return EXIT_ERROR;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct vload_result res;
+		char what[512];
+
+		if (o->prog && strcmp(o->prog, names[i]))
+			continue;
+		found = true;
+		err = vload_prog(path, names[i], &lo, &res);
+		if (err) {
+			vcli_err(err, "hotspots: %s/%s", path, names[i]);
+			ret = EXIT_ERROR;
+			break;
+		}
+		snprintf(what, sizeof(what), "%s/%s (%s)", path, names[i],
+			 vlog_verdict_str(vlog_record__int(res.rec, VLOG_STAT_VERDICT)));
+		if (show(res.parser, what, o->top, o->lcov, o->jw, path))
+			ret = EXIT_ERROR;
+		vload_result_release(&res);
+	}
+	vload_names_free(names);
+	if (o->prog && !found) {
+		p_err("verifier hotspots: no program '%s' in '%s'", o->prog, path);
+		ret = EXIT_ERROR;
+	}
+	return ret;
+}
+
+/* A saved log ("-": stdin), located with --obj's BTF line info if given. */
+static int hotspots_log(const char *path, const struct hot_opts *o)
+{
+	struct vlog_parser_opts po = { .sz = sizeof(po), .hotspots = true };
+	struct vlog_parser *p = vlog_parser__new(&po);
+	struct vlog_record *r = NULL;
+	int ret = 0, err;
+	char *buf;
+	size_t len;
+
+	err = vlog_read_file(path, &buf, &len);
+	if (err) {
+		p_err("verifier hotspots: cannot read '%s': %s", path, bpfgauge_strerror(err));
+		vlog_parser__free(p);
+		return EXIT_ERROR;
+	}
+	vlog_parser__feed(p, buf, len);
+	free(buf);
+	err = vlog_parser__finish(p, &r);
+	if (err) {
+		p_err("verifier hotspots: '%s' holds no verifier log", path);
+		ret = EXIT_ERROR;
+	} else if (o->obj && annotate(o->obj, o->prog, r, p)) {
+		ret = EXIT_ERROR;
+	} else if (show(p, path, o->top, o->lcov, o->jw, o->obj)) {
+		ret = EXIT_ERROR;
+	}
+	vlog_record__free(r);
+	vlog_parser__free(p);
+	return ret;
+}
+
+/* 0, or EXIT_ERROR (said). */
+static int parse_hot_opts(int argc, char **argv, struct hot_opts *o, const char **lcov_path)
 {
 	static const struct option opts[] = {
 		{ "prog", required_argument, NULL, 'p' },
@@ -233,27 +274,23 @@ int vcli_hotspots(int argc, char **argv)
 		{ "obj", required_argument, NULL, 'O' },
 		{ 0 },
 	};
-	const char *prog = NULL, *lcov_path = NULL, *obj = NULL, *path;
-	long top = 20;
-	FILE *lcov = NULL;
-	struct heat_buf heat = { NULL, 0 };
-	json_writer_t *jw = NULL;
-	int opt, ret = 0, err;
 	char *end;
+	int opt;
 
+	*o = (struct hot_opts){ .top = 20 };
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:n:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'p': prog = optarg; break;
+		case 'p': o->prog = optarg; break;
 		case 'n':
-			top = strtol(optarg, &end, 10);
-			if (*end || top < 1) {
+			o->top = strtol(optarg, &end, 10);
+			if (*end || o->top < 1) {
 				p_err("verifier hotspots: -n wants a positive number, got '%s'", optarg);
 				return EXIT_ERROR;
 			}
 			break;
-		case 'l': lcov_path = optarg; break;
-		case 'O': obj = optarg; break;
+		case 'l': *lcov_path = optarg; break;
+		case 'O': o->obj = optarg; break;
 		default:
 			p_opt_err("verifier hotspots", opt, argv);
 			return EXIT_ERROR;
@@ -263,94 +300,44 @@ int vcli_hotspots(int argc, char **argv)
 		p_err("verifier hotspots: want one OBJ or LOG");
 		return EXIT_ERROR;
 	}
+	return 0;
+}
+
+int vcli_hotspots(int argc, char **argv)
+{
+	const char *lcov_path = NULL, *path;
+	struct heat_buf heat = { NULL, 0 };
+	struct hot_opts o;
+	bool is_obj;
+	int ret;
+
+	if (parse_hot_opts(argc, argv, &o, &lcov_path))
+		return EXIT_ERROR;
 	path = argv[optind];
-	if (obj && strcmp(path, "-") && is_elf(path)) {
+	is_obj = strcmp(path, "-") && bpfgauge_sniff_elf(path, false, NULL) > BPFGAUGE_FILE_NOT_ELF;
+	if (o.obj && is_obj) {
 		p_err("verifier hotspots: --obj goes with a LOG; '%s' is already an object", path);
 		return EXIT_ERROR;
 	}
 	/* the heat file is collected in memory, then written atomically */
 	if (lcov_path) {
-		lcov = open_memstream(&heat.buf, &heat.len);
-		if (!lcov) {
+		o.lcov = open_memstream(&heat.buf, &heat.len);
+		if (!o.lcov) {
 			p_err("verifier hotspots: out of memory");
 			return EXIT_ERROR;
 		}
 	}
 	if (json_output) {
-		jw = jw_new(stdout, pretty_output);
-		jw_start_array(jw);
+		o.jw = jw_new(stdout, pretty_output);
+		jw_start_array(o.jw);
 	}
-	if (strcmp(path, "-") && is_elf(path)) {
-		char **names;
-		size_t n;
-		struct vload_opts lo = { .sz = sizeof(lo), .log_level = 2, .hotspots = true };
-		bool found = false;
-
-		err = vload_list_progs(path, &names, &n);
-		if (err) {
-			vcli_err(err, "hotspots: %s", path);
-			ret = EXIT_ERROR;
-			goto out;
-		}
-		for (size_t i = 0; i < n && !ret; i++) {
-			struct vload_result res;
-			char what[512];
-
-			if (prog && strcmp(prog, names[i]))
-				continue;
-			found = true;
-			err = vload_prog(path, names[i], &lo, &res);
-			if (err) {
-				vcli_err(err, "hotspots: %s/%s", path, names[i]);
-				ret = EXIT_ERROR;
-				break;
-			}
-			snprintf(what, sizeof(what), "%s/%s (%s)", path, names[i],
-				 vlog_verdict_str(vlog_record__int(res.rec, VLOG_STAT_VERDICT)));
-			if (show(res.parser, what, top, lcov, jw, path))
-				ret = EXIT_ERROR;
-			vload_result_release(&res);
-		}
-		vload_names_free(names);
-		if (prog && !found) {
-			p_err("verifier hotspots: no program '%s' in '%s'", prog, path);
-			ret = EXIT_ERROR;
-		}
-	} else {
-		struct vlog_parser_opts po = { .sz = sizeof(po), .hotspots = true };
-		struct vlog_parser *p = vlog_parser__new(&po);
-		struct vlog_record *r = NULL;
-		char *buf;
-		size_t len;
-
-		err = vlog_read_file(path, &buf, &len);
-		if (err) {
-			p_err("verifier hotspots: cannot read '%s': %s", path, bpfgauge_strerror(err));
-			vlog_parser__free(p);
-			ret = EXIT_ERROR;
-			goto out;
-		}
-		vlog_parser__feed(p, buf, len);
-		free(buf);
-		err = vlog_parser__finish(p, &r);
-		if (err) {
-			p_err("verifier hotspots: '%s' holds no verifier log", path);
-			ret = EXIT_ERROR;
-		} else if (obj && annotate(obj, prog, r, p)) {
-			ret = EXIT_ERROR;
-		} else if (show(p, path, top, lcov, jw, obj)) {
-			ret = EXIT_ERROR;
-		}
-		vlog_record__free(r);
-		vlog_parser__free(p);
+	ret = is_obj ? hotspots_obj(path, &o) : hotspots_log(path, &o);
+	if (o.jw) {
+		jw_end_array(o.jw);
+		jw_free(o.jw);
 	}
-out:
-	if (jw) {
-		jw_end_array(jw);
-		jw_free(jw);
-	}
-	if (lcov) {
-		fclose(lcov);
+	if (o.lcov) {
+		fclose(o.lcov);
 		if (!ret && bpfgauge_write_atomic(lcov_path, heat_cb, &heat)) {
 			p_err("verifier hotspots: cannot write '%s'", lcov_path);
 			ret = EXIT_ERROR;

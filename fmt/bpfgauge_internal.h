@@ -12,6 +12,13 @@
 #define pr_info(fmt, ...) bpfgauge_log(BPFGAUGE_LOG_INFO, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...) bpfgauge_log(BPFGAUGE_LOG_DEBUG, fmt, ##__VA_ARGS__)
 
+/*
+ * Mute (true) or unmute (false) this thread's library log, nesting: for
+ * probing candidates whose failures the caller reports another way. The
+ * user's print callback is left alone.
+ */
+void bpfgauge_log_mute(bool on);
+
 /* Set errno from a negative return code and pass it through. */
 static inline int bg_err(int ret)
 {

@@ -74,12 +74,19 @@ int bpfgauge_log_level_from_env(void)
 	return 0;
 }
 
+static __thread int muted;
+
+void bpfgauge_log_mute(bool on)
+{
+	muted += on ? 1 : -1;
+}
+
 void bpfgauge_log(enum bpfgauge_log_level level, const char *fmt, ...)
 {
 	va_list args;
 	int saved = errno; /* logging must not clobber the caller's errno */
 
-	if (!print_fn)
+	if (!print_fn || muted > 0)
 		return;
 	va_start(args, fmt);
 	print_fn(level, fmt, args);

@@ -7,42 +7,46 @@
 #include <sys/stat.h>
 
 #include "cov_writers.h"
+#include "lcov.h"
+
+/* One file block of the model, its records in geninfo's order. */
+static void lcov_write_file(FILE *f, const char *tn, const struct cov_file_view *v)
+{
+	uint64_t hit = 0;
+
+	lcov_write_tn(f, tn);
+	lcov_write_sf(f, v->path);
+	for (size_t j = 0; j < v->nfuncs; j++)
+		lcov_write_fn(f, v->funcs[j].line, v->funcs[j].name);
+	for (size_t j = 0; j < v->nfuncs; j++) {
+		lcov_write_fnda(f, v->funcs[j].count, v->funcs[j].name);
+		hit += v->funcs[j].count > 0;
+	}
+	lcov_write_fn_summary(f, v->nfuncs, hit);
+	hit = 0;
+	for (size_t j = 0; j < v->nbranches; j++) {
+		const struct cov_branch_rec *b = &v->branches[j];
+
+		lcov_write_brda(f, b->line, b->block, b->branch, b->taken);
+		hit += b->taken > 0;
+	}
+	lcov_write_br_summary(f, v->nbranches, hit);
+	hit = 0;
+	for (size_t j = 0; j < v->nlines; j++) {
+		lcov_write_da(f, v->lines[j].line, v->lines[j].count);
+		hit += v->lines[j].count > 0;
+	}
+	lcov_write_line_summary(f, v->nlines, hit);
+	lcov_write_end(f);
+}
 
 static int lcov_write(FILE *f, const struct cov_model *m)
 {
-	const char *tn = cov_model__test_name(m);
 	struct cov_file_view v;
 
 	for (size_t i = 0; i < cov_model__file_cnt(m); i++) {
-		uint64_t hit = 0;
-
 		cov_model__file(m, i, &v);
-		fprintf(f, "TN:%s\nSF:%s\n", tn ? tn : "", v.path);
-		for (size_t j = 0; j < v.nfuncs; j++)
-			fprintf(f, "FN:%u,%s\n", v.funcs[j].line, v.funcs[j].name);
-		for (size_t j = 0; j < v.nfuncs; j++) {
-			fprintf(f, "FNDA:%" PRIu64 ",%s\n", v.funcs[j].count, v.funcs[j].name);
-			hit += v.funcs[j].count > 0;
-		}
-		fprintf(f, "FNF:%zu\nFNH:%" PRIu64 "\n", v.nfuncs, hit);
-		hit = 0;
-		for (size_t j = 0; j < v.nbranches; j++) {
-			const struct cov_branch_rec *b = &v.branches[j];
-
-			if (b->taken < 0)
-				fprintf(f, "BRDA:%u,%u,%u,-\n", b->line, b->block, b->branch);
-			else
-				fprintf(f, "BRDA:%u,%u,%u,%" PRId64 "\n", b->line, b->block, b->branch,
-					b->taken);
-			hit += b->taken > 0;
-		}
-		fprintf(f, "BRF:%zu\nBRH:%" PRIu64 "\n", v.nbranches, hit);
-		hit = 0;
-		for (size_t j = 0; j < v.nlines; j++) {
-			fprintf(f, "DA:%u,%" PRIu64 "\n", v.lines[j].line, v.lines[j].count);
-			hit += v.lines[j].count > 0;
-		}
-		fprintf(f, "LF:%zu\nLH:%" PRIu64 "\nend_of_record\n", v.nlines, hit);
+		lcov_write_file(f, cov_model__test_name(m), &v);
 	}
 	return ferror(f) ? -EIO : 0;
 }

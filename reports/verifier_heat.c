@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lcov.h"
 #include "verifier_report.h"
 
 static int by_file_line(const void *a, const void *b)
@@ -26,18 +27,20 @@ int verifier_write_heat_lcov(FILE *f, const char *test_name, const struct vlog_h
 		return -1;
 	memcpy(s, hs, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), by_file_line);
-	fprintf(f, "TN:%s\n", test_name ? test_name : "");
+	lcov_write_tn(f, test_name);
 	while (i < n) {
 		const char *file = s[i].file;
 		size_t lf = 0, lh = 0;
 
-		fprintf(f, "SF:%s\n", file);
+		lcov_write_sf(f, file);
 		for (; i < n && !strcmp(s[i].file, file); i++) {
-			fprintf(f, "DA:%d,%llu\n", s[i].line, (unsigned long long)s[i].insns);
+			/* lines from a log are positive: the parser takes only digits */
+			lcov_write_da(f, (uint32_t)s[i].line, s[i].insns);
 			lf++;
 			lh += s[i].insns > 0;
 		}
-		fprintf(f, "LF:%zu\nLH:%zu\nend_of_record\n", lf, lh);
+		lcov_write_line_summary(f, lf, lh);
+		lcov_write_end(f);
 	}
 	free(s);
 	return ferror(f) ? -1 : 0;

@@ -13,6 +13,7 @@
 
 #include "bpfgauge/vgate.h"
 #include "bpfgauge/vlog.h"
+#include "json_writer.h"
 
 struct vreport_opts {
 	const int *fields; /* stat ids to show, in order */
@@ -62,5 +63,16 @@ int verifier_write_gate(const char *fmt, FILE *f, const struct vgate_result *res
  */
 int verifier_write_heat_lcov(FILE *f, const char *test_name, const struct vlog_hotspot *hs,
 			     size_t n);
+
+/*
+ * Hotspots of one log (what names it: a LOG path or OBJ/prog (verdict)),
+ * hs sorted most first: the top lines with their share of every insn
+ * processed (those of hs plus unattributed, which have no source line).
+ */
+void verifier_write_hotspots_plain(FILE *f, const char *what, const struct vlog_hotspot *hs,
+				   size_t n, uint64_t unattributed, size_t top);
+void verifier_write_hotspots_json(json_writer_t *jw, const char *what,
+				  const struct vlog_hotspot *hs, size_t n, uint64_t unattributed,
+				  size_t top);
 
 #endif /* BPFGAUGE_VERIFIER_REPORT_H */

@@ -165,16 +165,23 @@ int bpfgauge_cov_reset(struct bpf_object *obj)
 	return bg_err(err);
 }
 
-int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t size, void *ctx),
-			      void *ctx)
+/*
+ * The one walk over the kernel's maps: call cb(id, fd, info, ctx) for
+ * every live .data.bpfgauge counter map (a one-entry array), with an fd
+ * that is closed after the call. Maps freed meanwhile are skipped. Stops
+ * at the first non-zero cb return and returns it; a failure to list maps
+ * (-EPERM without root) is logged.
+ */
+static int live_counter_maps(int (*cb)(uint32_t id, int fd, const struct bpf_map_info *info,
+				       void *ctx),
+			     void *ctx)
 {
 	uint32_t id = 0;
 	int err = 0;
 
-	for (;;) {
+	while (!err) {
 		struct bpf_map_info info = {};
 		uint32_t len = sizeof(info);
-		void *value = NULL;
 		int fd;
 
 		if (bpf_map_get_next_id(id, &id)) {
@@ -188,58 +195,71 @@ int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t s
 		fd = bpf_map_get_fd_by_id(id);
 		if (fd < 0)
 			continue; /* freed meanwhile */
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, BPFGAUGE_COUNTER_SEC) ||
-		    info.type != BPF_MAP_TYPE_ARRAY || info.max_entries != 1) {
-			close(fd);
-			continue;
-		}
-		err = map_read(fd, info.value_size, &value);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, BPFGAUGE_COUNTER_SEC) &&
+		    info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == 1)
+			err = cb(id, fd, &info, ctx);
 		close(fd);
-		if (err == -ENOENT) {
-			err = 0;
-			continue;
-		}
-		if (!err)
-			err = cb(id, value, info.value_size, ctx);
-		free(value);
-		if (err)
-			break;
 	}
-	return bg_err(err);
+	return err;
+}
+
+struct foreach_ctx {
+	int (*cb)(uint32_t id, const void *value, size_t size, void *ctx);
+	void *ctx;
+};
+
+static int foreach_value(uint32_t id, int fd, const struct bpf_map_info *info, void *ctx)
+{
+	struct foreach_ctx *c = ctx;
+	void *value = NULL;
+	int err = map_read(fd, info->value_size, &value);
+
+	if (err == -ENOENT)
+		return 0;
+	if (!err)
+		err = c->cb(id, value, info->value_size, c->ctx);
+	free(value);
+	return err;
+}
+
+int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t size, void *ctx),
+			      void *ctx)
+{
+	struct foreach_ctx c = { cb, ctx };
+
+	return bg_err(live_counter_maps(foreach_value, &c));
+}
+
+struct reset_ctx {
+	const struct cov_mapping *filter;
+	int n;
+};
+
+/* Zero one map's probes if it matches the filter; a map that cannot be read is left alone. */
+static int reset_value(uint32_t id, int fd, const struct bpf_map_info *info, void *ctx)
+{
+	struct reset_ctx *c = ctx;
+	uint32_t zero = 0;
+	void *value = NULL;
+	int err = 0;
+
+	if (!map_read(fd, info->value_size, &value) &&
+	    (!c->filter || cov_mapping__matches_value(c->filter, value, info->value_size)) &&
+	    !cov_value_reset(value, info->value_size)) {
+		if (bpf_map_update_elem(fd, &zero, value, BPF_ANY))
+			err = -errno;
+		else
+			c->n++;
+	}
+	free(value);
+	return err;
 }
 
 int bpfgauge_cov_reset_live(const struct cov_mapping *filter, int *nreset)
 {
-	uint32_t id = 0, zero = 0;
-	int err = 0;
+	struct reset_ctx c = { filter, 0 };
+	int err = live_counter_maps(reset_value, &c);
 
-	*nreset = 0;
-	while (!err) {
-		struct bpf_map_info info = {};
-		uint32_t len = sizeof(info);
-		void *value = NULL;
-		int fd;
-
-		if (bpf_map_get_next_id(id, &id)) {
-			if (errno != ENOENT)
-				err = -errno;
-			break;
-		}
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, BPFGAUGE_COUNTER_SEC) &&
-		    info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == 1 &&
-		    !map_read(fd, info.value_size, &value) &&
-		    (!filter || cov_mapping__matches_value(filter, value, info.value_size)) &&
-		    !cov_value_reset(value, info.value_size)) {
-			if (bpf_map_update_elem(fd, &zero, value, BPF_ANY))
-				err = -errno;
-			else
-				(*nreset)++;
-		}
-		free(value);
-		close(fd);
-	}
+	*nreset = c.n;
 	return bg_err(err);
 }

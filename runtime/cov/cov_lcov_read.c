@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Reads lcov tracefiles (geninfo format: TN, SF, FN, FNDA, BRDA, DA,
- * end_of_record, and the summary records it recomputes) into a model, so
- * that new coverage merges with what a file already holds.
+ * Builds coverage models from lcov tracefiles, one per test name (TN), so
+ * that new coverage merges with what a file already holds. fmt/lcov.c reads
+ * the records; this file gathers them per SF block and adds them to the
+ * models in an order that keeps crafted files cheap.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,21 +13,7 @@
 
 #include "bpfgauge_internal.h"
 #include "cov_internal.h"
-
-static int lcov_bad(const char *path, unsigned long lineno, const char *what)
-{
-	pr_warn("cov: %s:%lu: malformed lcov: %s", path, lineno, what);
-	return -BPFGAUGE_EBADFORMAT;
-}
-
-static int parse_u64(const char *s, char **end, uint64_t *v)
-{
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, end, 10);
-	return errno ? -1 : 0;
-}
+#include "lcov.h"
 
 /*
  * The records of one SF block, added to the model at end_of_record in
@@ -370,182 +357,125 @@ struct cov_model *cov_tests_get(struct cov_model ***tests, size_t *n, const char
 	return m;
 }
 
+/* The records of one file as read: a tracefile's TNs and its SF blocks. */
+struct lcov_doc {
+	struct cov_model **tests;
+	size_t ntests, cur; /* cur: the test of the last TN */
+	struct tn_index tidx;
+	struct sf_block *blocks;
+	size_t nblocks, cblocks;
+	char *sf;          /* the open SF block's path */
+	struct rec_buf rb; /* ... and its records */
+};
+
+static void lcov_doc_release(struct lcov_doc *d)
+{
+	for (size_t i = 0; i < d->nblocks; i++) {
+		rec_buf_release(&d->blocks[i].rb);
+		free(d->blocks[i].sf);
+	}
+	free(d->blocks);
+	free(d->tidx.slot);
+	rec_buf_release(&d->rb);
+	free(d->sf);
+	cov_tests_free(d->tests, d->ntests);
+}
+
+/* The test of TN name, created if missing, becomes the current one. */
+static int doc_test(struct lcov_doc *d, const char *name)
+{
+	if (!tn_get(&d->tidx, &d->tests, &d->ntests, name))
+		return -ENOMEM;
+	d->cur = *tn_find(&d->tidx, d->tests, tn_key(name)) - 1;
+	return 0;
+}
+
+/* end_of_record: the open block is kept, with its records, for doc_flush(). */
+static int doc_close_block(struct lcov_doc *d)
+{
+	void *nb = push(d->blocks, &d->nblocks, &d->cblocks, sizeof(*d->blocks));
+
+	if (!nb)
+		return -ENOMEM;
+	d->blocks = nb;
+	d->blocks[d->nblocks] = (struct sf_block){ d->cur, d->nblocks, d->sf, d->rb };
+	d->nblocks++;
+	d->sf = NULL;
+	memset(&d->rb, 0, sizeof(d->rb));
+	return 0;
+}
+
+static int doc_add(struct lcov_doc *d, const struct lcov_rec *r)
+{
+	switch (r->kind) {
+	case LCOV_TN:
+		return doc_test(d, r->name);
+	case LCOV_SF:
+		d->sf = strdup(r->name);
+		return d->sf ? 0 : -ENOMEM;
+	case LCOV_END:
+		return doc_close_block(d);
+	case LCOV_DA:
+		return push_da(&d->rb, r->line, r->count);
+	case LCOV_FN:
+		return push_fn(&d->rb, r->name, r->line);
+	case LCOV_FNDA:
+		return push_fnda(&d->rb, r->name, r->count);
+	case LCOV_BRDA:
+		return push_br(&d->rb, r->line, r->block, r->branch, r->taken);
+	}
+	return 0;
+}
+
+/* Every block into its test's model, sorted by (test, path, file order). */
+static int doc_flush(struct lcov_doc *d)
+{
+	int err = 0;
+
+	if (d->nblocks)
+		qsort(d->blocks, d->nblocks, sizeof(*d->blocks), sf_block_cmp);
+	for (size_t i = 0; i < d->nblocks && !err; i++)
+		err = rec_buf_flush(&d->blocks[i].rb, d->tests[d->blocks[i].test], d->blocks[i].sf);
+	return err;
+}
+
+/* Hand the tests over; the unnamed one goes if nothing came before the first TN. */
+static void doc_take_tests(struct lcov_doc *d, struct cov_model ***out, size_t *nout)
+{
+	if (d->ntests > 1 && !cov_model__test_name(d->tests[0]) &&
+	    !cov_model__file_cnt(d->tests[0])) {
+		cov_model__free(d->tests[0]);
+		memmove(d->tests, d->tests + 1, --d->ntests * sizeof(*d->tests));
+	}
+	*out = d->tests;
+	*nout = d->ntests;
+	d->tests = NULL;
+	d->ntests = 0;
+}
+
 int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out, size_t *nout)
 {
-	struct cov_model **tests = NULL;
-	struct tn_index tidx = { NULL, 0 };
-	struct sf_block *blocks = NULL;
-	size_t ntests = 0, cur = 0, nblocks = 0, cblocks = 0;
-	char *line = NULL, *sf = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	struct rec_buf rb = { 0 };
-	ssize_t n;
-	int err = 0;
+	struct lcov_doc d = { 0 };
+	struct lcov_reader r;
+	struct lcov_rec rec;
+	int err, got = 0;
 
 	*out = NULL;
 	*nout = 0;
-	if (!tn_get(&tidx, &tests, &ntests, NULL)) {
-		free(tidx.slot);
-		cov_tests_free(tests, ntests);
-		return bg_err(-ENOMEM);
-	}
-	while (!err && (n = getline(&line, &cap, f)) >= 0) {
-		void *nb;
-		char *e;
-		uint64_t a, b, c;
-
-		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (!n)
-			continue;
-		/* a name cut at a NUL would not be the name the file holds */
-		if (strlen(line) != (size_t)n) {
-			err = lcov_bad(path, lineno, "NUL byte in line");
-			break;
-		}
-		if (!strncmp(line, "TN:", 3)) {
-			/* records belong to the last TN: keep tests apart */
-			if (sf) {
-				err = lcov_bad(path, lineno, "TN inside an SF record");
-				break;
-			}
-			if (!tn_get(&tidx, &tests, &ntests, line + 3))
-				err = -ENOMEM;
-			else
-				cur = *tn_find(&tidx, tests, line + 3) - 1;
-		} else if (!strncmp(line, "SF:", 3)) {
-			if (sf) {
-				err = lcov_bad(path, lineno, "SF without end_of_record");
-				break;
-			}
-			if (!line[3]) {
-				err = lcov_bad(path, lineno, "empty SF");
-				break;
-			}
-			sf = strdup(line + 3);
-			if (!sf)
-				err = -ENOMEM;
-		} else if (!strcmp(line, "end_of_record")) {
-			if (!sf) {
-				err = lcov_bad(path, lineno, "end_of_record without SF");
-				break;
-			}
-			nb = push(blocks, &nblocks, &cblocks, sizeof(*blocks));
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			blocks = nb;
-			blocks[nblocks] = (struct sf_block){ cur, nblocks, sf, rb };
-			nblocks++;
-			sf = NULL;
-			memset(&rb, 0, sizeof(rb));
-		} else if (!sf) {
-			err = lcov_bad(path, lineno, "record outside SF...end_of_record");
-		} else if (!strncmp(line, "DA:", 3)) {
-			/* DA:<line>,<count>[,<checksum>] */
-			if (parse_u64(line + 3, &e, &a) || *e != ',' || parse_u64(e + 1, &e, &b) ||
-			    (*e && *e != ',') || a == 0 || a > UINT32_MAX)
-				err = lcov_bad(path, lineno, "bad DA");
-			else
-				err = push_da(&rb, (uint32_t)a, b);
-		} else if (!strncmp(line, "FN:", 3)) {
-			char *comma;
-
-			if (parse_u64(line + 3, &comma, &a) || *comma != ',' || a > UINT32_MAX) {
-				err = lcov_bad(path, lineno, "bad FN");
-				break;
-			}
-			/*
-			 * lcov 2 writes FN:<start>,<end>,<name>: skip a numeric end
-			 * field; the rest is the name (it may hold commas)
-			 */
-			e = comma + 1;
-			if (*e >= '0' && *e <= '9') {
-				char *p = e;
-
-				while (*p >= '0' && *p <= '9')
-					p++;
-				if (*p == ',')
-					e = p + 1;
-			}
-			if (!*e || (*e >= '0' && *e <= '9')) {
-				err = lcov_bad(path, lineno, *e ? "FN name starts with a digit" :
-								  "FN with an empty function name");
-				break;
-			}
-			err = push_fn(&rb, e, (uint32_t)a);
-		} else if (!strncmp(line, "FNDA:", 5)) {
-			if (parse_u64(line + 5, &e, &a) || *e != ',' || !e[1] ||
-			    (e[1] >= '0' && e[1] <= '9')) {
-				err = lcov_bad(path, lineno, "bad FNDA");
-				break;
-			}
-			err = push_fnda(&rb, e + 1, a);
-		} else if (!strncmp(line, "BRDA:", 5)) {
-			int64_t taken;
-
-			if (parse_u64(line + 5, &e, &a) || *e != ',' || parse_u64(e + 1, &e, &b) ||
-			    *e != ',' || parse_u64(e + 1, &e, &c) || *e != ',' || a > UINT32_MAX ||
-			    b > UINT32_MAX || c > UINT32_MAX) {
-				err = lcov_bad(path, lineno, "bad BRDA");
-				break;
-			}
-			e++;
-			if (!strcmp(e, "-")) {
-				taken = -1;
-			} else {
-				uint64_t t;
-
-				if (parse_u64(e, &e, &t) || *e || t > INT64_MAX) {
-					err = lcov_bad(path, lineno, "bad BRDA taken count");
-					break;
-				}
-				taken = (int64_t)t;
-			}
-			err = push_br(&rb, (uint32_t)a, (uint32_t)b, (uint32_t)c, taken);
-		} else if (!strncmp(line, "FNF:", 4) || !strncmp(line, "FNH:", 4) ||
-			   !strncmp(line, "BRF:", 4) || !strncmp(line, "BRH:", 4) ||
-			   !strncmp(line, "LF:", 3) || !strncmp(line, "LH:", 3) ||
-			   !strncmp(line, "VER:", 4) || !strncmp(line, "FNL:", 4) ||
-			   !strncmp(line, "FNA:", 4)) {
-			/* summaries are recomputed on write; lcov 2 extras are ignored */
-		} else {
-			err = lcov_bad(path, lineno, "unknown record");
-		}
-	}
-	if (!err && sf)
-		err = lcov_bad(path, lineno, "missing end_of_record at end of file");
-	if (!err && ferror(f))
-		err = -EIO;
-	if (!err && nblocks) {
-		qsort(blocks, nblocks, sizeof(*blocks), sf_block_cmp);
-		for (size_t i = 0; i < nblocks && !err; i++)
-			err = rec_buf_flush(&blocks[i].rb, tests[blocks[i].test], blocks[i].sf);
-	}
-	for (size_t i = 0; i < nblocks; i++) {
-		rec_buf_release(&blocks[i].rb);
-		free(blocks[i].sf);
-	}
-	free(blocks);
-	free(tidx.slot);
-	rec_buf_release(&rb);
-	free(sf);
-	free(line);
-	if (err) {
-		cov_tests_free(tests, ntests);
-		return bg_err(err);
-	}
-	/* drop the unnamed model if nothing came before the first TN */
-	if (ntests > 1 && !cov_model__test_name(tests[0]) && !cov_model__file_cnt(tests[0])) {
-		cov_model__free(tests[0]);
-		memmove(tests, tests + 1, --ntests * sizeof(*tests));
-	}
-	*out = tests;
-	*nout = ntests;
-	return 0;
+	lcov_reader_init(&r, f, path);
+	/* records before any TN go to an unnamed test */
+	err = tn_get(&d.tidx, &d.tests, &d.ntests, NULL) ? 0 : -ENOMEM;
+	while (!err && (got = lcov_reader_next(&r, &rec)) > 0)
+		err = doc_add(&d, &rec);
+	if (!err && got < 0)
+		err = got;
+	if (!err)
+		err = doc_flush(&d);
+	if (!err)
+		doc_take_tests(&d, out, nout);
+	lcov_reader_release(&r);
+	lcov_doc_release(&d);
+	return bg_err(err);
 }
 
 int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)

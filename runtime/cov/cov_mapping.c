@@ -273,25 +273,107 @@ static int parse_select(struct cur *c, const struct cov_module *mod, struct cov_
 	return 0;
 }
 
+/*
+ * The lines that follow a func or thin record: sub-records of a few kinds
+ * (tag letter + space), each kind declared with a count in the record.
+ * One table per record drives the loop.
+ */
+struct subrec {
+	char tag;
+	uint32_t want, got;
+	/* read sub-record number i of this kind into rec (a func or a thin) */
+	int (*parse)(struct cur *c, struct cov_module *mod, void *rec, uint32_t i);
+	/* the complaint about one more than declared; NULL: it is an unexpected record */
+	const char *too_many;
+};
+
+static int parse_subrecs(struct cur *c, struct cov_module *mod, void *rec, struct subrec *k,
+			 size_t nk, const char *eof_msg, const char *other_msg)
+{
+	for (;;) {
+		bool more = false;
+		size_t i;
+		int err;
+
+		for (i = 0; i < nk; i++)
+			more |= k[i].got < k[i].want;
+		if (!more)
+			return 0;
+		if (next_line(c) <= 0)
+			return bad(c, eof_msg);
+		for (i = 0; i < nk; i++)
+			if (c->line[0] == k[i].tag && c->line[1] == ' ' &&
+			    (k[i].too_many || k[i].got < k[i].want))
+				break;
+		if (i == nk)
+			return bad(c, other_msg);
+		if (k[i].got >= k[i].want)
+			return bad(c, k[i].too_many);
+		err = k[i].parse(c, mod, rec, k[i].got++);
+		if (err)
+			return err;
+	}
+}
+
+/* The name that opens a func or thin record ("func NAME ...", "thin NAME ..."). */
+static int take_name(struct cur *c, const char **s, char **name, const char *what)
+{
+	const char *sp = strchr(*s, ' ');
+
+	if (!sp || sp == *s)
+		return bad(c, what);
+	*name = strndup(*s, sp - *s);
+	if (!*name)
+		return -ENOMEM;
+	*s = sp + 1;
+	return 0;
+}
+
+/* The block and edge arrays of a CFG of nblocks (>0) and nedges; counts are set with them. */
+static int cfg_alloc(struct cov_mfunc *f, uint32_t nblocks, uint32_t nedges)
+{
+	f->blocks = calloc(nblocks, sizeof(*f->blocks));
+	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
+	if (!f->blocks || !f->edges)
+		return -ENOMEM;
+	f->nblocks = nblocks;
+	f->nedges = nedges;
+	return 0;
+}
+
+static int func_block(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	return parse_block(c, mod, rec, i);
+}
+
+static int func_edge(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mfunc *f = rec;
+
+	return parse_edge(c, mod, f, &f->edges[i]);
+}
+
+static int func_select(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mfunc *f = rec;
+
+	return parse_select(c, mod, f, &f->sels[i]);
+}
+
 static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f)
 {
 	const char *s = c->line + 5;
-	const char *sp = strchr(s, ' ');
-	uint32_t nb = 0, ne = 0, ns = 0, nblocks, nedges, nsels = 0;
-	int err;
+	uint32_t nblocks, nedges, nsels = 0;
+	int err = take_name(c, &s, &f->name, "bad func record");
 
-	if (!sp || sp == s)
-		return bad(c, "bad func record");
-	f->name = strndup(s, sp - s);
-	if (!f->name)
-		return -ENOMEM;
+	if (err)
+		return err;
 	/* the name goes into lcov FN/FNDA records: no commas, no control bytes */
 	if (f->name[0] >= '0' && f->name[0] <= '9')
 		return bad(c, "function name starts with a digit");
 	for (const char *p = f->name; *p; p++)
 		if (*p == ',' || (unsigned char)*p < 0x20 || *p == 0x7f)
 			return bad(c, "bad character in function name");
-	s = sp + 1;
 	/* counts go into f only once the arrays they describe exist */
 	if (tok_u32(&s, &f->fid) || tok_u32(&s, &f->line) || tok_u32(&s, &nblocks) ||
 	    tok_u32(&s, &nedges))
@@ -303,90 +385,181 @@ static int parse_func(struct cur *c, struct cov_module *mod, struct cov_mfunc *f
 	if (nblocks == 0 || nblocks > COV_MAX_BLOCKS || nedges > COV_MAX_EDGES ||
 	    nsels > COV_MAX_BLOCKS)
 		return bad(c, "implausible block, edge or select count");
-	f->blocks = calloc(nblocks, sizeof(*f->blocks));
-	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
 	f->sels = calloc(nsels ? nsels : 1, sizeof(*f->sels));
-	if (!f->blocks || !f->edges || !f->sels)
+	if (!f->sels || cfg_alloc(f, nblocks, nedges))
 		return -ENOMEM;
-	f->nblocks = nblocks;
-	f->nedges = nedges;
 	f->nsels = nsels;
-	while (nb < f->nblocks || ne < f->nedges || ns < f->nsels) {
-		if (next_line(c) <= 0)
-			return bad(c, "record ends inside a function");
-		if (!strncmp(c->line, "b ", 2)) {
-			if (nb >= f->nblocks)
-				return bad(c, "more blocks than declared");
-			err = parse_block(c, mod, f, nb++);
-		} else if (!strncmp(c->line, "e ", 2)) {
-			if (ne >= f->nedges)
-				return bad(c, "more edges than declared");
-			err = parse_edge(c, mod, f, &f->edges[ne++]);
-		} else if (!strncmp(c->line, "s ", 2)) {
-			if (ns >= f->nsels)
-				return bad(c, "more selects than declared");
-			err = parse_select(c, mod, f, &f->sels[ns++]);
-		} else {
-			return bad(c, "expected a b, e or s record");
-		}
-		if (err)
-			return err;
-	}
+	return parse_subrecs(c, mod, f, (struct subrec[]){
+		{ 'b', nblocks, 0, func_block, "more blocks than declared" },
+		{ 'e', nedges, 0, func_edge, "more edges than declared" },
+		{ 's', nsels, 0, func_select, "more selects than declared" },
+	}, 3, "record ends inside a function", "expected a b, e or s record");
+}
+
+static int thin_block(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mthin *t = rec;
+	int err = parse_block(c, mod, &t->g, i);
+
+	return !err && t->g.blocks[i].nlines ? bad(c, "a thin block carries no lines") : err;
+}
+
+static int thin_edge(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mthin *t = rec;
+	int err = parse_edge(c, mod, &t->g, &t->g.edges[i]);
+
+	return !err && t->g.edges[i].br_site >= 0 ? bad(c, "a thin edge carries no branch label")
+						   : err;
+}
+
+static int thin_copy(struct cur *c, struct cov_module *mod, void *rec, uint32_t i)
+{
+	struct cov_mthin *t = rec;
+	struct cov_mcopy *cp = &t->copies[i];
+	const char *q = c->line + 2;
+
+	if (tok_u32(&q, &cp->block) || tok_u32(&q, &cp->slot) || tok_u64(&q, &cp->mult) || *q ||
+	    cp->block >= t->g.nblocks || cp->slot >= mod->nprobes)
+		return bad(c, "bad copy record");
 	return 0;
 }
 
 static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t)
 {
 	const char *s = c->line + 5;
-	const char *sp = strchr(s, ' ');
 	struct cov_mfunc *f = &t->g;
-	uint32_t nb = 0, ne = 0, nc = 0, nblocks, nedges, ncopies;
-	int err;
+	uint32_t nblocks, nedges, ncopies;
+	int err = take_name(c, &s, &f->name, "bad thin record");
 
-	if (!sp || sp == s)
-		return bad(c, "bad thin record");
-	f->name = strndup(s, sp - s);
-	if (!f->name)
-		return -ENOMEM;
-	s = sp + 1;
+	if (err)
+		return err;
 	/* counts go into t only once the arrays they describe exist */
 	if (tok_u32(&s, &nblocks) || tok_u32(&s, &nedges) || tok_u32(&s, &ncopies) || *s)
 		return bad(c, "bad thin record");
 	if (nblocks == 0 || nblocks > COV_MAX_BLOCKS || nedges > COV_MAX_EDGES ||
 	    ncopies > COV_MAX_EDGES)
 		return bad(c, "implausible block, edge or copy count");
-	f->blocks = calloc(nblocks, sizeof(*f->blocks));
-	f->edges = calloc(nedges ? nedges : 1, sizeof(*f->edges));
 	t->copies = calloc(ncopies ? ncopies : 1, sizeof(*t->copies));
-	if (!f->blocks || !f->edges || !t->copies)
+	if (!t->copies || cfg_alloc(f, nblocks, nedges))
 		return -ENOMEM;
-	f->nblocks = nblocks;
-	f->nedges = nedges;
 	t->ncopies = ncopies;
-	while (nb < f->nblocks || ne < f->nedges || nc < t->ncopies) {
-		if (next_line(c) <= 0)
-			return bad(c, "record ends inside a thin function");
-		if (!strncmp(c->line, "b ", 2) && nb < f->nblocks) {
-			err = parse_block(c, mod, f, nb++);
-			if (!err && f->blocks[nb - 1].nlines)
-				err = bad(c, "a thin block carries no lines");
-		} else if (!strncmp(c->line, "e ", 2) && ne < f->nedges) {
-			err = parse_edge(c, mod, f, &f->edges[ne++]);
-			if (!err && f->edges[ne - 1].br_site >= 0)
-				err = bad(c, "a thin edge carries no branch label");
-		} else if (!strncmp(c->line, "c ", 2) && nc < t->ncopies) {
-			struct cov_mcopy *cp = &t->copies[nc++];
-			const char *q = c->line + 2;
+	return parse_subrecs(c, mod, t, (struct subrec[]){
+		{ 'b', nblocks, 0, thin_block, NULL },
+		{ 'e', nedges, 0, thin_edge, NULL },
+		{ 'c', ncopies, 0, thin_copy, NULL },
+	}, 3, "record ends inside a thin function",
+	   "expected a b, e or c record of the declared counts");
+}
 
-			if (tok_u32(&q, &cp->block) || tok_u32(&q, &cp->slot) ||
-			    tok_u64(&q, &cp->mult) || *q || cp->block >= f->nblocks ||
-			    cp->slot >= mod->nprobes)
-				err = bad(c, "bad copy record");
-		} else {
-			err = bad(c, "expected a b, e or c record of the declared counts");
-		}
-		if (err)
-			return err;
+/* "bpfgauge-map V" and "hash H": the format version and the body's hash. */
+static int parse_header(struct cur *c, struct cov_module *mod)
+{
+	const char *s;
+	uint64_t hash = 0;
+
+	if (next_line(c) <= 0 || strncmp(c->line, "bpfgauge-map ", 13))
+		return bad(c, "missing 'bpfgauge-map' header");
+	s = c->line + 13;
+	if (tok_u32(&s, &mod->version) || *s)
+		return bad(c, "bad format version");
+	if (mod->version < BPFGAUGE_ABI_VERSION_MIN || mod->version > BPFGAUGE_ABI_VERSION) {
+		pr_warn("cov: mapping in '%s' has format version %u, this bpfgauge reads %d to %d",
+			c->name, mod->version, BPFGAUGE_ABI_VERSION_MIN, BPFGAUGE_ABI_VERSION);
+		return -BPFGAUGE_EBADMAPPING;
+	}
+	if (next_line(c) <= 0 || sscanf(c->line, "hash %16" SCNx64, &hash) != 1 ||
+	    strlen(c->line) != 21)
+		return bad(c, "bad hash line");
+	mod->hash = hash;
+	return 0;
+}
+
+/* arr (n elements of size elem, room for *cap) with room for one more; NULL if out of memory. */
+static void *grow(void *arr, uint32_t n, uint32_t *cap, size_t elem)
+{
+	void *m;
+
+	if (n < *cap)
+		return arr;
+	m = realloc(arr, (*cap ? 2 * (size_t)*cap : 8) * elem);
+	if (m)
+		*cap = *cap ? 2 * *cap : 8;
+	return m;
+}
+
+/* "file ID PATH": ids 0.. in order, the path %XX-escaped. */
+static int parse_file(struct cur *c, struct cov_module *mod, uint32_t *cap)
+{
+	const char *s = c->line + 5;
+	uint32_t fid;
+	void *n;
+
+	if (tok_u32(&s, &fid) || fid != mod->nfiles || !*s)
+		return bad(c, "file ids must be 0.. in order");
+	n = grow(mod->files, mod->nfiles, cap, sizeof(char *));
+	if (!n)
+		return -ENOMEM;
+	mod->files = n;
+	mod->files[mod->nfiles] = unescape(s);
+	if (!mod->files[mod->nfiles])
+		return bad(c, "bad %XX escape or control character in path");
+	mod->nfiles++;
+	return 0;
+}
+
+/* A func (thin: a thin) record: its place at the end of the module's array, then its lines. */
+static int add_cfg_record(struct cur *c, struct cov_module *mod, bool thin, uint32_t *cap)
+{
+	void *n;
+
+	if (!mod->mode)
+		return bad(c, thin ? "thin before mode" : "func before mode");
+	n = thin ? grow(mod->thins, mod->nthins, cap, sizeof(*mod->thins))
+		 : grow(mod->funcs, mod->nfuncs, cap, sizeof(*mod->funcs));
+	if (!n)
+		return -ENOMEM;
+	if (thin) {
+		mod->thins = n;
+		memset(&mod->thins[mod->nthins], 0, sizeof(*mod->thins));
+		return parse_thin(c, mod, &mod->thins[mod->nthins++]);
+	}
+	mod->funcs = n;
+	memset(&mod->funcs[mod->nfuncs], 0, sizeof(*mod->funcs));
+	return parse_func(c, mod, &mod->funcs[mod->nfuncs++]);
+}
+
+struct body_caps {
+	uint32_t files, funcs, thins;
+};
+
+/* One record of the body (after the hash line, before "end"). */
+static int parse_body_record(struct cur *c, struct cov_module *mod, struct body_caps *caps)
+{
+	const char *l = c->line, *s;
+
+	if (!strncmp(l, "mode ", 5)) {
+		if (!strcmp(l + 5, "hits"))
+			mod->mode = BPFGAUGE_MODE_HITS;
+		else if (!strcmp(l + 5, "counts"))
+			mod->mode = BPFGAUGE_MODE_COUNTS;
+		else
+			return bad(c, "unknown mode");
+	} else if (!strncmp(l, "probes ", 7)) {
+		s = l + 7;
+		if (tok_u32(&s, &mod->nprobes) || *s)
+			return bad(c, "bad probes line");
+	} else if (!strncmp(l, "producer ", 9)) {
+		free(mod->producer);
+		mod->producer = strdup(l + 9);
+	} else if (!strncmp(l, "file ", 5)) {
+		return parse_file(c, mod, &caps->files);
+	} else if (!strncmp(l, "func ", 5)) {
+		return add_cfg_record(c, mod, false, &caps->funcs);
+	} else if (!strncmp(l, "thin ", 5) && mod->version >= 3) {
+		return add_cfg_record(c, mod, true, &caps->thins);
+	} else {
+		return bad(c, "unknown record");
 	}
 	return 0;
 }
@@ -394,10 +567,9 @@ static int parse_thin(struct cur *c, struct cov_module *mod, struct cov_mthin *t
 int cov_module_parse(const char *text, size_t len, const char *name, struct cov_module *mod)
 {
 	struct cur *c = calloc(1, sizeof(*c));
-	const char *body = NULL;
-	uint64_t hash = 0;
-	uint32_t version, fcap = 0, fncap = 0;
-	int err = 0, r;
+	struct body_caps caps = { 0 };
+	const char *body;
+	int err, r;
 
 	memset(mod, 0, sizeof(*mod));
 	if (!c)
@@ -405,125 +577,24 @@ int cov_module_parse(const char *text, size_t len, const char *name, struct cov_
 	c->p = text;
 	c->end = text + len;
 	c->name = name;
-
-	if (next_line(c) <= 0 || strncmp(c->line, "bpfgauge-map ", 13)) {
-		err = bad(c, "missing 'bpfgauge-map' header");
+	err = parse_header(c, mod);
+	if (err)
 		goto out;
-	}
-	{
-		const char *s = c->line + 13;
-
-		if (tok_u32(&s, &version) || *s) {
-			err = bad(c, "bad format version");
-			goto out;
-		}
-	}
-	if (version < BPFGAUGE_ABI_VERSION_MIN || version > BPFGAUGE_ABI_VERSION) {
-		pr_warn("cov: mapping in '%s' has format version %u, this bpfgauge reads %d to %d",
-			name, version, BPFGAUGE_ABI_VERSION_MIN, BPFGAUGE_ABI_VERSION);
-		err = -BPFGAUGE_EBADMAPPING;
-		goto out;
-	}
-	if (next_line(c) <= 0 || sscanf(c->line, "hash %16" SCNx64, &hash) != 1 ||
-	    strlen(c->line) != 21) {
-		err = bad(c, "bad hash line");
-		goto out;
-	}
-	mod->hash = hash;
-	mod->version = version;
 	body = c->p;
-	while ((r = next_line(c)) > 0) {
-		const char *l = c->line;
-
-		if (!strcmp(l, "end"))
-			break;
-		if (!strncmp(l, "mode ", 5)) {
-			if (!strcmp(l + 5, "hits"))
-				mod->mode = BPFGAUGE_MODE_HITS;
-			else if (!strcmp(l + 5, "counts"))
-				mod->mode = BPFGAUGE_MODE_COUNTS;
-			else
-				err = bad(c, "unknown mode");
-		} else if (!strncmp(l, "probes ", 7)) {
-			const char *s = l + 7;
-
-			if (tok_u32(&s, &mod->nprobes) || *s)
-				err = bad(c, "bad probes line");
-		} else if (!strncmp(l, "producer ", 9)) {
-			free(mod->producer);
-			mod->producer = strdup(l + 9);
-		} else if (!strncmp(l, "file ", 5)) {
-			const char *s = l + 5;
-			uint32_t fid;
-
-			if (tok_u32(&s, &fid) || fid != mod->nfiles || !*s) {
-				err = bad(c, "file ids must be 0.. in order");
-			} else {
-				if (mod->nfiles == fcap) {
-					void *n = realloc(mod->files, (fcap = fcap ? 2 * fcap : 8) * sizeof(char *));
-
-					if (!n) {
-						err = -ENOMEM;
-						goto out;
-					}
-					mod->files = n;
-				}
-				mod->files[mod->nfiles] = unescape(s);
-				if (!mod->files[mod->nfiles])
-					err = bad(c, "bad %XX escape or control character in path");
-				else
-					mod->nfiles++;
-			}
-		} else if (!strncmp(l, "func ", 5)) {
-			if (!mod->mode) {
-				err = bad(c, "func before mode");
-				goto out;
-			}
-			if (mod->nfuncs == fncap) {
-				void *n = realloc(mod->funcs, (fncap = fncap ? 2 * fncap : 8) * sizeof(*mod->funcs));
-
-				if (!n) {
-					err = -ENOMEM;
-					goto out;
-				}
-				mod->funcs = n;
-			}
-			memset(&mod->funcs[mod->nfuncs], 0, sizeof(*mod->funcs));
-			err = parse_func(c, mod, &mod->funcs[mod->nfuncs++]);
-		} else if (!strncmp(l, "thin ", 5) && version >= 3) {
-			void *n = realloc(mod->thins, (mod->nthins + 1) * sizeof(*mod->thins));
-
-			if (!mod->mode) {
-				err = bad(c, "thin before mode");
-				goto out;
-			}
-			if (!n) {
-				err = -ENOMEM;
-				goto out;
-			}
-			mod->thins = n;
-			memset(&mod->thins[mod->nthins], 0, sizeof(*mod->thins));
-			err = parse_thin(c, mod, &mod->thins[mod->nthins++]);
-		} else {
-			err = bad(c, "unknown record");
-		}
+	while ((r = next_line(c)) > 0 && strcmp(c->line, "end")) {
+		err = parse_body_record(c, mod, &caps);
 		if (err)
 			goto out;
 	}
-	if (r <= 0) {
+	if (r <= 0)
 		err = r < 0 ? bad(c, "line too long") : bad(c, "missing 'end' (truncated record?)");
-		goto out;
-	}
-	if (!mod->mode) {
+	else if (!mod->mode)
 		err = bad(c, "missing mode");
-		goto out;
-	}
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION /* mutations never match a hash */
-	if (bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, c->p - body) != hash) {
+	else if (bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, body, c->p - body) != mod->hash) {
 		pr_warn("cov: mapping in '%s' does not match its hash %016" PRIx64 " (corrupted?)",
-			name, hash);
+			name, mod->hash);
 		err = -BPFGAUGE_EBADMAPPING;
-		goto out;
 	}
 #endif
 out:

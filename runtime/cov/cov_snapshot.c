@@ -89,6 +89,16 @@ void cov_snapshot__drop(struct cov_snapshot *s, size_t i)
 	s->n--;
 }
 
+void cov_snapshot__keep_matching(struct cov_snapshot *s, const struct cov_mapping *m)
+{
+	for (size_t i = 0; i < s->n;) {
+		if (cov_mapping__matches_value(m, s->ents[i].value, s->ents[i].size))
+			i++;
+		else
+			cov_snapshot__drop(s, i);
+	}
+}
+
 size_t cov_snapshot__cnt(const struct cov_snapshot *s)
 {
 	return s->n;

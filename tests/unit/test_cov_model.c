@@ -790,6 +790,91 @@ TEST(model_sorts_and_sums_records_out_of_order)
 	cov_model__free(m2);
 }
 
+/*
+ * The session: values whose segments all have a module count as matched;
+ * a value with a foreign segment still adds its own segments, and is kept
+ * among the unmatched values with the foreign segment described.
+ */
+TEST(session_builds_and_keeps_what_matches_nothing)
+{
+	uint64_t hc, hh, vals2[2] = { 4, 4 }, vals3[3] = { 1, 0, 1 };
+	struct cov_session *s = cov_session__new("t1");
+	struct cov_snapshot *snap = cov_snapshot_new();
+	unsigned char buf[256];
+	struct cov_session_stats st;
+	const struct cov_snapshot *um;
+	char desc[256], want[128];
+	uint32_t id = 0;
+	size_t off;
+
+	ASSERT_TRUE(s && snap);
+	ASSERT_EQ_INT(cov_session__add_mapping(s, mapping_of(body_counts, &hc)), 0);
+	ASSERT_EQ_INT(cov_session__add_mapping(s, mapping_of(body_hits, &hh)), 0);
+	ASSERT_EQ_INT(cov_mapping__module_cnt(cov_session__mapping(s)), 2);
+	/* map 7: ours; map 8: a foreign object's; map 9: ours linked with a foreign one */
+	off = segment(buf, BPFGAUGE_MODE_COUNTS, 2, hc, vals2);
+	ASSERT_EQ_INT(cov_snapshot_add(snap, 7, buf, off), 0);
+	off = segment(buf, BPFGAUGE_MODE_COUNTS, 2, hc ^ 0xff, vals2);
+	ASSERT_EQ_INT(cov_snapshot_add(snap, 8, buf, off), 0);
+	off = segment(buf, BPFGAUGE_MODE_COUNTS, 2, hc, vals2);
+	off += segment(buf + off, BPFGAUGE_MODE_HITS, 3, hh ^ 0xff, vals3);
+	ASSERT_EQ_INT(cov_snapshot_add(snap, 9, buf, off), 0);
+	ASSERT_EQ_INT(cov_session__add_snapshot(s, snap), 0);
+	ASSERT_EQ_INT(cov_session__pending_cnt(s), 3);
+	ASSERT_EQ_INT(cov_session__build(s, &id), 0);
+	ASSERT_EQ_INT(cov_session__pending_cnt(s), 0);
+	cov_session__stats(s, &st);
+	ASSERT_EQ_INT(st.values, 3);
+	ASSERT_EQ_INT(st.values_matched, 1);
+	ASSERT_EQ_INT(st.segments_unmatched, 2);
+	/* line 11 runs 4 times in map 7 and 4 times in map 9 */
+	ASSERT_EQ_U64(line(cov_session__model(s), "a.c", 11), 8);
+	ASSERT_EQ_STR(cov_model__test_name(cov_session__model(s)), "t1");
+	um = cov_session__unmatched(s);
+	ASSERT_EQ_INT(cov_snapshot__cnt(um), 2);
+	cov_snapshot__value(um, 0, NULL, &id);
+	ASSERT_EQ_INT(id, 8);
+	cov_snapshot__value(um, 1, NULL, &id);
+	ASSERT_EQ_INT(id, 9);
+	ASSERT_EQ_INT(cov_session__describe_unmatched(s, desc, sizeof(desc)), 2);
+	snprintf(want, sizeof(want), "counts-mode segment %016llx of 2 probes, hits-mode segment %016llx of 3 probes",
+		 (unsigned long long)(hc ^ 0xff), (unsigned long long)(hh ^ 0xff));
+	ASSERT_EQ_STR(desc, want);
+
+	/* a malformed value fails the build and names its map */
+	snap = cov_snapshot_new();
+	memset(buf, 0xab, 64);
+	ASSERT_EQ_INT(cov_snapshot_add(snap, 42, buf, 64), 0);
+	ASSERT_EQ_INT(cov_session__add_snapshot(s, snap), 0);
+	ASSERT_EQ_INT(cov_session__build(s, &id), -BPFGAUGE_ECOUNTERS);
+	ASSERT_EQ_INT(id, 42);
+	cov_session__free(s);
+
+	/* a test name lcov cannot carry */
+	errno = 0;
+	ASSERT_TRUE(!cov_session__new("a\nb") && errno == EINVAL);
+}
+
+/* Thresholds: a percentage at the minimum passes, one over nothing fails. */
+TEST(summary_thresholds)
+{
+	struct cov_summary sum = { .lines_found = 4, .lines_hit = 3, .funcs_found = 0,
+				   .funcs_hit = 0, .branches_found = 2, .branches_hit = 1 };
+	struct cov_check res[COV_NKINDS];
+	double none[COV_NKINDS] = { -1, -1, -1 }, min[COV_NKINDS] = { 75, -1, 50.5 };
+
+	ASSERT_TRUE(cov_summary__check(&sum, none, res));
+	ASSERT_TRUE(!res[COV_FUNCS].found && res[COV_FUNCS].ok);
+	ASSERT_TRUE(!cov_summary__check(&sum, min, res));
+	ASSERT_TRUE(res[COV_LINES].ok && res[COV_LINES].percent == 75.0);
+	ASSERT_TRUE(!res[COV_BRANCHES].ok && res[COV_BRANCHES].percent == 50.0);
+	min[COV_BRANCHES] = -1;
+	min[COV_FUNCS] = 0;
+	ASSERT_TRUE(!cov_summary__check(&sum, min, res)); /* 0 of 0 functions fails even at 0% */
+	ASSERT_TRUE(!res[COV_FUNCS].ok);
+	ASSERT_EQ_STR(cov_kind_name(COV_FUNCS), "functions");
+}
+
 int main(void)
 {
 	RUN_TEST(counts_mode_flow_conservation);
@@ -806,5 +891,7 @@ int main(void)
 	RUN_TEST(lcov_round_trip_and_atomic_merge);
 	RUN_TEST(lcov_keeps_one_block_per_test_name);
 	RUN_TEST(model_sorts_and_sums_records_out_of_order);
+	RUN_TEST(session_builds_and_keeps_what_matches_nothing);
+	RUN_TEST(summary_thresholds);
 	return bg_test_summary();
 }

@@ -8,7 +8,9 @@
 #ifndef BPFGAUGE_FILE_H
 #define BPFGAUGE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -218,6 +218,8 @@ void cov_snapshot__drop(struct cov_snapshot *s, size_t i);
 
 /* True if any counter segment in value belongs to a module of m. */
 bool cov_mapping__matches_value(const struct cov_mapping *m, const void *value, size_t size);
+/* Drop every value of s that has no segment of a module of m. */
+void cov_snapshot__keep_matching(struct cov_snapshot *s, const struct cov_mapping *m);
 
 /*
  * Zero the probes of every live .data.bpfgauge map (only those matching
@@ -256,6 +258,123 @@ int cov_value_reset(void *value, size_t size);
  * -BPFGAUGE_ECOUNTERS (with *n = 0) if the value is malformed.
  */
 int cov_value_hashes(const void *value, size_t size, uint64_t *hashes, size_t max, size_t *n);
+
+/* ---- a coverage session: from objects and counters to a checked model -- */
+
+/*
+ * One report's worth of work, in the order the CLI (or a host program)
+ * does it: add the objects' mappings, add counter snapshots (live, from
+ * files, from the tracer) or lcov tracefiles, build the model, summarise
+ * it and check thresholds. Snapshots are kept until cov_session__build(),
+ * so objects may be added after the counters (cov run finds the objects
+ * of the maps it captured).
+ */
+struct cov_session;
+
+/* A session whose model carries test_name (copied; may be NULL) as lcov
+ * TN. NULL with errno EINVAL (a name lcov cannot carry) or ENOMEM. */
+struct cov_session *cov_session__new(const char *test_name);
+void cov_session__free(struct cov_session *s); /* accepts NULL */
+
+/* Read the mapping of the object at path and add its modules. Errors as
+ * cov_mapping__from_file() (logged, naming path); the session is unchanged. */
+int cov_session__add_object(struct cov_session *s, const char *path);
+/* Add the modules of m; the session takes m, also on error. */
+int cov_session__add_mapping(struct cov_session *s, struct cov_mapping *m);
+/* Modules added so far, merged (NULL before the first object). Valid until
+ * the next add. */
+const struct cov_mapping *cov_session__mapping(const struct cov_session *s);
+
+/* Add counter map values: the session takes snap, also on error. */
+int cov_session__add_snapshot(struct cov_session *s, struct cov_snapshot *snap);
+/* The same from a snapshot file (cov_snapshot__read() errors). */
+int cov_session__add_snapshot_file(struct cov_session *s, const char *path);
+/* The same from every live counter map (cov_snapshot__capture(); root). */
+int cov_session__add_live(struct cov_session *s);
+/* Counter map values added so far and not yet built into the model. */
+size_t cov_session__pending_cnt(const struct cov_session *s);
+/* Every pending value, in the order added; NULL when there are none. */
+const struct cov_snapshot *cov_session__pending(const struct cov_session *s);
+
+/*
+ * Find the objects of the pending values (cov run): in the n files and
+ * directories of paths (none: "."), in order, every BPF ELF *.o whose
+ * mapping holds a hash that a pending segment carries is added to s. The
+ * scan stops once every hash has its object, never follows a symlink out
+ * of the tree it scans and never enters /proc, /sys, /dev or another pseudo
+ * file system. An object whose mapping cannot be read is skipped and told
+ * to on_skip (the log stays quiet about it). Returns 0, -ENOMEM, or the
+ * -errno of a path that cannot be looked at, which st->bad_path names.
+ */
+struct cov_find_opts {
+	size_t sz; /* sizeof(struct cov_find_opts) */
+	void (*on_skip)(const char *path, int err, void *ctx);
+	void *ctx;
+	size_t :0;
+};
+struct cov_find_stats {
+	size_t looked;        /* names other than directories looked at */
+	size_t read;          /* instrumented BPF objects whose mapping was read */
+	size_t used;          /* ... that hold a wanted hash (added) */
+	const char *bad_path; /* the path of a -errno return (one of paths) */
+};
+int cov_session__find_objects(struct cov_session *s, const char *const *paths, size_t n,
+			      const struct cov_find_opts *opts, struct cov_find_stats *st);
+
+/* Merge an lcov tracefile into the model (cov_model__read_lcov() errors). */
+int cov_session__add_lcov(struct cov_session *s, const char *path);
+
+/*
+ * Turn every pending value into coverage with the mappings added so far.
+ * Segments of no module are counted, not an error (see the stats), and
+ * the values that hold any stay in cov_session__unmatched(). Errors as
+ * cov_model__add_counters(); *bad_map_id (if not NULL) then names the map
+ * whose value failed, and the model keeps the values added before it.
+ */
+int cov_session__build(struct cov_session *s, uint32_t *bad_map_id);
+
+struct cov_session_stats {
+	size_t values;             /* counter map values built */
+	size_t values_matched;     /* ... whose every segment has a module */
+	size_t segments_unmatched; /* segments of no module added */
+};
+void cov_session__stats(const struct cov_session *s, struct cov_session_stats *st);
+
+/* The values built that hold a segment of no module (for saving them as a
+ * snapshot); owned by the session, never NULL after a build. */
+const struct cov_snapshot *cov_session__unmatched(const struct cov_session *s);
+/*
+ * Describe the segments of no module in the unmatched values: their number
+ * is returned, desc gets "counts-mode segment <hash> of N probes, ..." for
+ * the first three (then ", ...").
+ */
+size_t cov_session__describe_unmatched(const struct cov_session *s, char *desc, size_t size);
+
+/* The model built so far (never NULL); valid until the session changes. */
+const struct cov_model *cov_session__model(const struct cov_session *s);
+void cov_session__summary(const struct cov_session *s, struct cov_summary *sum);
+
+/* ---- thresholds (cov summary --fail-under-*) ---------------------------- */
+
+enum cov_kind { COV_LINES, COV_FUNCS, COV_BRANCHES, COV_NKINDS };
+
+/* "lines", "functions", "branches". */
+const char *cov_kind_name(enum cov_kind k);
+
+struct cov_check {
+	uint64_t found, hit;
+	double percent; /* 0 when found is 0 */
+	double min;     /* the threshold, < 0: none */
+	bool ok;
+};
+
+/*
+ * Check a summary against min[k] (a percentage, < 0 for none) for every
+ * kind into res[]. A threshold over nothing fails: an empty report must not
+ * pass a gate. Returns true when every kind passes.
+ */
+bool cov_summary__check(const struct cov_summary *sum, const double min[COV_NKINDS],
+			struct cov_check res[COV_NKINDS]);
 
 #ifdef __cplusplus
 }
