@@ -439,9 +439,9 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 			const char *a = arch ? compat_arch_norm(arch) : "x86_64";
 			bool other = strcmp(a, "x86_64");
 
-			pr_warn("compat: kernel %s (%s) is not cached (try 'bpfgauge kernels fetch%s%s %s',"
-				" or give --config FILE)", spec, a, other ? " --arch " : "",
-				other ? a : "", spec);
+			pr_warn("compat: kernel %s is not cached%s%s (try 'bpfgauge kernels fetch%s%s %s',"
+				" or give --config FILE)", spec, other ? " for " : "", other ? a : "",
+				other ? " --arch " : "", other ? a : "", spec);
 			err = -ENOENT;
 			goto out;
 		}
