@@ -24,8 +24,13 @@ done
 # The kernel x clang matrix boots other kernels under qemu with a static CLI
 # in a busybox initramfs (libzstd-dev is not needed: Debian's libelf.a has no zstd).
 # Chromium renders the dashboard in its test; xdp-tools ships real compiled BPF
-# objects the verifier tests load. BPFGAUGE_NO_MATRIX=1 skips all of these.
-matrix_pkgs=(qemu-system-x86 busybox-static chromium xdp-tools)
+# objects the verifier tests load. qemu-system-arm boots Debian's arm64 kernels
+# (TCG) for compat's arch axis, with a guest loader cross-built static by
+# gcc-aarch64-linux-gnu (libc6-dev-arm64-cross is only a Recommends of it);
+# `bpfgauge kernels fetch --arch arm64` needs the arm64 apt architecture
+# (dpkg --add-architecture arm64). BPFGAUGE_NO_MATRIX=1 skips all of these.
+matrix_pkgs=(qemu-system-x86 busybox-static chromium xdp-tools
+             qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 [ "${BPFGAUGE_NO_MATRIX:-0}" = 1 ] || pkgs+=("${matrix_pkgs[@]}")
 # shellcheck disable=SC2206
 pkgs+=(${BPFGAUGE_EXTRA_PACKAGES:-})
