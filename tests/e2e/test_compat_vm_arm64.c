@@ -4,7 +4,7 @@
  * 6.1 and 6.12 cloud-arm64 images boot under qemu-system-aarch64 (TCG: this
  * x86 host cannot run aarch64 guests under KVM) with a libc-only loader
  * cross-built static for aarch64 (tests/e2e/loaders/trampoline_probe.c),
- * which loads and attaches the fentry/fexit programs of
+ * which loads and attaches the fentry, fexit and lsm programs of
  * compat_trampoline.bpf.o. `bpfgauge compat --arch arm64 --kernel V`
  * (offline: the cached config and the BTF read out of the Image) must
  * predict what each guest shows. What the fentry on bpf_fentry_test1 must
@@ -192,9 +192,9 @@ static void check_kernel(const char *ver)
 	if (n < 0)
 		BG_FAIL("no result from the arm64 %s guest (two boots)", ver);
 	ASSERT_EQ_STR(release, want_rel);
-	ASSERT_EQ_INT(n, 4);
+	ASSERT_EQ_INT(n, 5);
 	ps = json_get(j, "programs");
-	ASSERT_EQ_INT(json_len(ps), 4);
+	ASSERT_EQ_INT(json_len(ps), 5);
 	for (int i = 0; i < n; i++) {
 		const struct json_value *p = NULL;
 		const char *verdict;
@@ -218,9 +218,9 @@ static void check_kernel(const char *ver)
 			ver, seen[i].name, verdict, (long long)err, seen[i].load, seen[i].attach,
 			ok ? "agrees" : "DISAGREES");
 		agree += ok;
-		/* from the kernel: direct calls or ENOTSUPP at attach */
+		/* from the kernel: direct calls or ENOTSUPP at attach (an LSM hook too) */
 		if (!strcmp(seen[i].name, "fe_test1") || !strcmp(seen[i].name, "fx_test1") ||
-		    !strcmp(seen[i].name, "fe_arm64_getpgid")) {
+		    !strcmp(seen[i].name, "fe_arm64_getpgid") || !strcmp(seen[i].name, "lsm_file_open")) {
 			ASSERT_EQ_INT(seen[i].load, 0);
 			ASSERT_EQ_INT(seen[i].attach, direct ? 0 : 524);
 		}

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * fentry/fexit on bpf_fentry_test1 (net/bpf/test_run.c: in every kernel
- * with BPF_SYSCALL and NET, noinline, ftrace-managed) and on syscall
- * wrappers named for two architectures. No maps, no relocations, so the
+ * with BPF_SYSCALL and NET, noinline, ftrace-managed), on syscall wrappers
+ * named for two architectures, and an LSM hook (a BPF trampoline on
+ * bpf_lsm_file_open, the same attach path). No maps, no relocations, so the
  * libc-only guest loader (tests/e2e/loaders/trampoline_probe.c) can load
  * it as it is. On arm64 the trampolines need DYNAMIC_FTRACE_WITH_DIRECT_CALLS
  * (from 6.4): Debian's 6.1 arm64 gets ENOTSUPP (524) at attach.
@@ -33,6 +34,12 @@ int BPF_PROG(fe_arm64_getpgid)
 /* the x86_64 name: never in an arm64 kernel's BTF */
 SEC("fentry/__x64_sys_getpgid")
 int BPF_PROG(fe_x64_getpgid)
+{
+	return 0;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(lsm_file_open, void *file)
 {
 	return 0;
 }

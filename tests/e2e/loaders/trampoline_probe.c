@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A minimal loader for guests of another architecture: it loads every
- * fentry/fexit program of one BPF object and attaches it the way libbpf
+ * fentry/fexit/lsm program of one BPF object and attaches it the way libbpf
  * does (BTF id of the target from /sys/kernel/btf/vmlinux, BPF_PROG_LOAD
- * as BPF_PROG_TYPE_TRACING, then BPF_RAW_TRACEPOINT_OPEN), detaches at
- * once, and prints one line per program:
+ * as BPF_PROG_TYPE_TRACING or _LSM, then BPF_RAW_TRACEPOINT_OPEN), detaches
+ * at once, and prints one line per program:
  *
  *   prog NAME SECTION load ERRNO attach ERRNO
  *
@@ -117,15 +117,19 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
+/* libbpf's sections for trampoline programs; an LSM hook's BTF name is bpf_lsm_<hook> */
 static const struct {
 	const char *prefix;
+	enum bpf_prog_type prog_type;
 	enum bpf_attach_type type;
 	unsigned int flags;
+	const char *btf_prefix;
 } kinds[] = {
-	{ "fentry/", BPF_TRACE_FENTRY, 0 },
-	{ "fexit/", BPF_TRACE_FEXIT, 0 },
-	{ "fentry.s/", BPF_TRACE_FENTRY, BPF_F_SLEEPABLE },
-	{ "fexit.s/", BPF_TRACE_FEXIT, BPF_F_SLEEPABLE },
+	{ "fentry/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, 0, "" },
+	{ "fexit/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, 0, "" },
+	{ "fentry.s/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, BPF_F_SLEEPABLE, "" },
+	{ "fexit.s/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, BPF_F_SLEEPABLE, "" },
+	{ "lsm/", BPF_PROG_TYPE_LSM, BPF_LSM_MAC, 0, "bpf_lsm_" },
 };
 
 int main(int argc, char **argv)
@@ -171,9 +175,11 @@ int main(int argc, char **argv)
 			license = obj + sh[i].sh_offset;
 	}
 	for (int i = 0; i < eh->e_shnum; i++) {
-		const char *sec = shstr + sh[i].sh_name, *name = sec, *target = NULL;
+		const char *sec = shstr + sh[i].sh_name, *name = sec, *target = NULL, *btf_prefix = "";
+		char btf_name[256];
 		union bpf_attr a;
 		unsigned int flags = 0;
+		enum bpf_prog_type prog_type = 0;
 		enum bpf_attach_type type = 0;
 		bool relocated = false;
 		long id, fd, link;
@@ -183,8 +189,10 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && !target; k++)
 			if (!strncmp(sec, kinds[k].prefix, strlen(kinds[k].prefix))) {
 				target = sec + strlen(kinds[k].prefix);
+				prog_type = kinds[k].prog_type;
 				type = kinds[k].type;
 				flags = kinds[k].flags;
+				btf_prefix = kinds[k].btf_prefix;
 			}
 		if (!target)
 			continue;
@@ -198,7 +206,8 @@ int main(int argc, char **argv)
 			printf("skip %s %s relocations\n", name, sec);
 			continue;
 		}
-		id = btf_func_id(btf, blen, target);
+		snprintf(btf_name, sizeof(btf_name), "%s%s", btf_prefix, target);
+		id = btf_func_id(btf, blen, btf_name);
 		if (id < 0) {
 			fprintf(stderr, "/sys/kernel/btf/vmlinux: bad BTF\n");
 			return 2;
@@ -208,7 +217,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		memset(&a, 0, sizeof(a));
-		a.prog_type = BPF_PROG_TYPE_TRACING;
+		a.prog_type = prog_type;
 		a.expected_attach_type = type;
 		a.prog_flags = flags;
 		a.attach_btf_id = id;
