@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,13 @@ const char *vm_arch_norm(const char *arch)
 	return NULL;
 }
 
+/* opts->arch, from callers built when vm_opts had it (sz covers it) */
+static const char *opts_arch(const struct vm_opts *opts)
+{
+	return opts && opts->sz >= offsetof(struct vm_opts, arch) + sizeof(opts->arch) ? opts->arch
+										     : NULL;
+}
+
 int vm_run(const struct vm_opts *opts, struct vm_result *res)
 {
 	const char *accel, *arch;
@@ -250,12 +258,12 @@ int vm_run(const struct vm_opts *opts, struct vm_result *res)
 
 	if (!opts)
 		return bg_err(-EINVAL);
-	arch = vm_arch_norm(opts->arch);
+	arch = vm_arch_norm(opts_arch(opts));
 	if (!arch) {
 		memset(res, 0, sizeof(*res));
 		res->guest_rc = -1;
 		snprintf(res->error, sizeof(res->error),
-			 "unknown guest architecture '%s' (x86_64, arm64)", opts->arch);
+			 "unknown guest architecture '%s' (x86_64, arm64)", opts_arch(opts));
 		res->console_tail = strdup("");
 		return bg_err(-EINVAL);
 	}
@@ -323,7 +331,7 @@ static void kill_guest(pid_t pid, int *status)
 static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res)
 {
 	char con[4200], dat[4200], qlog[4200], mem[16], smp[16], append[1024];
-	const char *qemu, *extra, *panic, *arch = vm_arch_norm(opts ? opts->arch : NULL);
+	const char *qemu, *extra, *panic, *arch = vm_arch_norm(opts_arch(opts));
 	bool arm64 = arch && !strcmp(arch, "arm64");
 	const char *argv[40];
 	int argc = 0, timeout, status = 0, err;
