@@ -95,6 +95,9 @@ for c in "$data"/configs/config-*-cloud-arm64; do
   check "arm64 $ver fexit" "$rel arm64 $want" "$(arow "$tmp/a.json" fx_test1)"
   check "arm64 $ver __arm64_sys_ wrapper" "$rel arm64 $want" "$(arow "$tmp/a.json" fe_arm64_getpgid)"
   check "arm64 $ver lsm (a trampoline too)" "$rel arm64 $want" "$(arow "$tmp/a.json" lsm_file_open)"
+  if ! grep -qx 'CONFIG_FUNCTION_ERROR_INJECTION=y' "$c"; then
+    check "arm64 $ver sleepable fentry" "$rel arm64 fail_load EINVAL 22" "$(arow "$tmp/a.json" fes_arm64_getpgid)"
+  fi
   check "arm64 $ver __x64_sys_ wrapper" "$rel arm64 fail_load ESRCH 3" "$(arow "$tmp/a.json" fe_x64_getpgid)"
   # the config says arm64 (CONFIG_ARM64=y): so does the report without --arch
   "$bg" -j compat --kernel "$c" "$tmp/tramp_arm64.o" >"$tmp/b.json"

@@ -2,7 +2,8 @@
 /*
  * fentry/fexit on bpf_fentry_test1 (net/bpf/test_run.c: in every kernel
  * with BPF_SYSCALL and NET, noinline, ftrace-managed), on syscall wrappers
- * named for two architectures, and an LSM hook (a BPF trampoline on
+ * named for two architectures (one sleepable, which needs
+ * FUNCTION_ERROR_INJECTION), and an LSM hook (a BPF trampoline on
  * bpf_lsm_file_open, the same attach path). No maps, no relocations, so the
  * libc-only guest loader (tests/e2e/loaders/trampoline_probe.c) can load
  * it as it is. On arm64 the trampolines need DYNAMIC_FTRACE_WITH_DIRECT_CALLS
@@ -27,6 +28,13 @@ int BPF_PROG(fx_test1, int a, int ret)
 /* the arm64 name of the getpgid wrapper: only in arm64 kernels */
 SEC("fentry/__arm64_sys_getpgid")
 int BPF_PROG(fe_arm64_getpgid)
+{
+	return 0;
+}
+
+/* sleepable: only on the error-injection allowlist (FUNCTION_ERROR_INJECTION) */
+SEC("fentry.s/__arm64_sys_getpgid")
+int BPF_PROG(fes_arm64_getpgid)
 {
 	return 0;
 }
