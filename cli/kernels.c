@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bpfgauge kernels: get Debian kernel images for the matrix's kernel axis
- * (apt-get download + dpkg-deb -x into the cache) and list the cache. Any
- * other bzImage works too: pass its path to `matrix --kernel`.
+ * and compat (apt-get download + dpkg-deb -x into the cache) and list the
+ * cache. Any other bzImage works too: pass its path to `matrix --kernel`.
+ * arm64 images live in the cache's arm64/ directory, with the arm64
+ * busybox-static their guests need.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -87,8 +89,48 @@ static int mkdirs(const char *path)
 	return mkdir(buf, 0755) && errno != EEXIST ? -errno : 0;
 }
 
-static int fetch_one(const char *ver, const char *flavour, const char *cache, char *out,
-		     size_t size)
+/* The hint when apt knows no package of a foreign architecture. */
+static const char *foreign_hint(const char *arch)
+{
+	return strcmp(arch, "x86_64") ? "; the arm64 apt architecture is needed: dpkg "
+					"--add-architecture arm64 && apt-get update"
+				      : "";
+}
+
+/*
+ * Debian's busybox-static:arm64 as <cache>/busybox, for arm64 guests. The
+ * package cannot be installed beside the amd64 one (it is not Multi-Arch:
+ * same), so only its binary is taken.
+ */
+static int fetch_busybox(const char *cache, const char *arch)
+{
+	char tmp[] = "/tmp/bpfgauge-kfetch-XXXXXX", cmd[8192], path[4200];
+
+	snprintf(path, sizeof(path), "%s/busybox", cache);
+	if (!access(path, X_OK))
+		return 0;
+	if (!mkdtemp(tmp))
+		return -errno;
+	p_info("kernels: downloading busybox-static:%s", arch);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && apt-get download -q=2 busybox-static:%s >/dev/null 2>%s/err && "
+		 "dpkg-deb -x %s/*.deb %s/x 2>>%s/err && cp %s/x/bin/busybox %s.tmp && "
+		 "chmod 0755 %s.tmp && mv %s.tmp %s",
+		 tmp, arch, tmp, tmp, tmp, tmp, tmp, path, path, path, path);
+	if (run_sh(cmd)) {
+		snprintf(cmd, sizeof(cmd), "sed 's/^/  /' %s/err >&2; rm -rf %s %s.tmp", tmp, tmp,
+			 path);
+		p_err("kernels: cannot get busybox-static:%s%s", arch, foreign_hint(arch));
+		run_sh(cmd);
+		return -EIO;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	run_sh(cmd);
+	return 0;
+}
+
+static int fetch_one(const char *ver, const char *flavour, const char *arch, const char *cache,
+		     char *out, size_t size)
 {
 	char pkg[256], tmp[] = "/tmp/bpfgauge-kfetch-XXXXXX", cmd[8192], found[4096] = "";
 	struct dirent *e;
@@ -98,7 +140,8 @@ static int fetch_one(const char *ver, const char *flavour, const char *cache, ch
 	err = find_package(ver, flavour, pkg, sizeof(pkg));
 	if (err) {
 		p_err("kernels: no package linux-image-%s*-%s-unsigned known to apt (run apt-get update;"
-		      " see apt-cache search linux-image | grep %s)", ver, flavour, flavour);
+		      " see apt-cache search linux-image | grep %s)%s", ver, flavour, flavour,
+		      foreign_hint(arch));
 		return err;
 	}
 	if (!mkdtemp(tmp))
@@ -146,18 +189,26 @@ static int do_fetch(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "flavour", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "arch", required_argument, NULL, 'a' },
 		{ 0 },
 	};
-	const char *flavour = "cloud-amd64";
+	const char *flavour = NULL, *arch = "x86_64";
 	char cache[4096], path[4096];
 	bool force = false;
 	json_writer_t *jw = NULL;
 	int opt, rc = 0;
 
-	while ((opt = getopt_long(argc, argv, ":f:F", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":f:Fa:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'f': flavour = optarg; break;
 		case 'F': force = true; break;
+		case 'a':
+			arch = vm_arch_norm(optarg);
+			if (!arch) {
+				p_err("kernels fetch: unknown architecture '%s' (x86_64, arm64)", optarg);
+				return EXIT_ERROR;
+			}
+			break;
 		default:
 			p_opt_err("kernels fetch", opt, argv);
 			return EXIT_ERROR;
@@ -167,15 +218,19 @@ static int do_fetch(int argc, char **argv)
 		p_err("kernels fetch: which versions? e.g. '%s kernels fetch 6.1 6.12'", bin_name);
 		return EXIT_ERROR;
 	}
+	if (!flavour)
+		flavour = strcmp(arch, "x86_64") ? "cloud-arm64" : "cloud-amd64";
 	if (!valid_word(flavour)) {
 		p_err("kernels fetch: bad flavour '%s'", flavour);
 		return EXIT_ERROR;
 	}
-	vm_kernel_cache(cache, sizeof(cache));
+	vm_kernel_cache_arch(arch, cache, sizeof(cache));
 	if (mkdirs(cache)) {
 		p_err("kernels: cannot create cache '%s': %s", cache, strerror(errno));
 		return EXIT_ERROR;
 	}
+	if (strcmp(arch, "x86_64") && fetch_busybox(cache, "arm64"))
+		rc = EXIT_ERROR;
 	if (json_output) {
 		jw = jw_new(stdout, pretty_output);
 		jw_start_array(jw);
@@ -189,9 +244,9 @@ static int do_fetch(int argc, char **argv)
 			rc = EXIT_ERROR;
 			continue;
 		}
-		if (!force && !vm_kernel_resolve(v, path, sizeof(path)))
+		if (!force && !vm_kernel_resolve_arch(v, arch, path, sizeof(path)))
 			cached = true;
-		else if (fetch_one(v, flavour, cache, path, sizeof(path))) {
+		else if (fetch_one(v, flavour, arch, cache, path, sizeof(path))) {
 			rc = EXIT_ERROR;
 			continue;
 		}
@@ -202,6 +257,7 @@ static int do_fetch(int argc, char **argv)
 			jw_start_object(jw);
 			jw_string_field(jw, "version", v);
 			jw_string_field(jw, "release", rel);
+			jw_string_field(jw, "arch", arch);
 			jw_string_field(jw, "path", path);
 			jw_bool_field(jw, "cached", cached);
 			jw_end_object(jw);
@@ -218,41 +274,48 @@ static int do_fetch(int argc, char **argv)
 
 static int do_list(int argc, char **argv)
 {
+	static const char *const arches[] = { "x86_64", "arm64" };
 	char cache[4096], path[8192], rel[256];
 	json_writer_t *jw = NULL;
 	struct dirent *e;
 	struct stat st;
+	bool any = false;
 	DIR *d;
 
-	vm_kernel_cache(cache, sizeof(cache));
 	if (json_output) {
 		jw = jw_new(stdout, pretty_output);
 		jw_start_array(jw);
 	}
-	d = opendir(cache);
-	while (d && (e = readdir(d))) {
-		if (strncmp(e->d_name, "vmlinuz-", 8))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", cache, e->d_name);
-		if (stat(path, &st))
-			continue;
-		vm_kernel_release(path, rel, sizeof(rel));
-		if (jw) {
-			jw_start_object(jw);
-			jw_string_field(jw, "release", rel);
-			jw_string_field(jw, "path", path);
-			jw_uint_field(jw, "bytes", st.st_size);
-			jw_end_object(jw);
-		} else {
-			printf("%-36s %s\n", rel, path);
+	for (size_t a = 0; a < sizeof(arches) / sizeof(arches[0]); a++) {
+		vm_kernel_cache_arch(arches[a], cache, sizeof(cache));
+		d = opendir(cache);
+		any |= d != NULL;
+		while (d && (e = readdir(d))) {
+			if (strncmp(e->d_name, "vmlinuz-", 8))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", cache, e->d_name);
+			if (stat(path, &st))
+				continue;
+			vm_kernel_release(path, rel, sizeof(rel));
+			if (jw) {
+				jw_start_object(jw);
+				jw_string_field(jw, "release", rel);
+				jw_string_field(jw, "arch", arches[a]);
+				jw_string_field(jw, "path", path);
+				jw_uint_field(jw, "bytes", st.st_size);
+				jw_end_object(jw);
+			} else {
+				printf("%-36s %-7s %s\n", rel, arches[a], path);
+			}
 		}
+		if (d)
+			closedir(d);
 	}
-	if (d)
-		closedir(d);
+	vm_kernel_cache(cache, sizeof(cache));
 	if (jw) {
 		jw_end_array(jw);
 		jw_free(jw);
-	} else if (!d) {
+	} else if (!any) {
 		p_info("kernels: cache %s is empty; try '%s kernels fetch 6.1 6.12'", cache, bin_name);
 	}
 	return 0;
@@ -260,13 +323,17 @@ static int do_list(int argc, char **argv)
 
 static int do_help(int argc, char **argv)
 {
-	printf("Usage: %s kernels fetch [--flavour F] [--force] VERSION...\n"
+	printf("Usage: %s kernels fetch [--arch x86_64|arm64] [--flavour F] [--force] VERSION...\n"
 	       "       %s kernels list\n"
 	       "\n"
-	       "  fetch  download Debian's linux-image-VERSION*-F-unsigned (default F=cloud-amd64;\n"
-	       "         the newest one apt knows) with apt-get download, unpack it with dpkg-deb -x\n"
-	       "         and keep boot/vmlinuz-* and boot/config-* in the cache; prints each path.\n"
-	       "  list   the cached images.\n"
+	       "  fetch  download Debian's linux-image-VERSION*-F-unsigned (default F=cloud-amd64,\n"
+	       "         cloud-arm64 with --arch arm64; the newest one apt knows) with apt-get\n"
+	       "         download, unpack it with dpkg-deb -x and keep boot/vmlinuz-* and\n"
+	       "         boot/config-* in the cache; prints each path. --arch arm64 needs the arm64\n"
+	       "         apt architecture (dpkg --add-architecture arm64 && apt-get update), keeps\n"
+	       "         the images in the cache's arm64/ directory and also fetches\n"
+	       "         busybox-static:arm64 there for the guests (qemu-system-aarch64, TCG).\n"
+	       "  list   the cached images and their architecture.\n"
 	       "\n"
 	       "Cache: $BPFGAUGE_CACHE/kernels, default ~/.cache/bpfgauge/kernels.\n"
 	       "Any other bzImage works: pass its path to 'matrix --kernel' (a kernel build tree's\n"

@@ -24,26 +24,44 @@ done
 # The kernel x clang matrix boots other kernels under qemu with a static CLI
 # in a busybox initramfs (libzstd-dev is not needed: Debian's libelf.a has no zstd).
 # Chromium renders the dashboard in its test; xdp-tools ships real compiled BPF
-# objects the verifier tests load. BPFGAUGE_NO_MATRIX=1 skips all of these.
-matrix_pkgs=(qemu-system-x86 busybox-static chromium xdp-tools)
+# objects the verifier tests load. qemu-system-arm boots Debian's arm64 kernels
+# (TCG) for compat's arch axis, with a guest loader cross-built static by
+# gcc-aarch64-linux-gnu (libc6-dev-arm64-cross is only a Recommends of it);
+# `bpfgauge kernels fetch --arch arm64` needs the arm64 apt architecture
+# (dpkg --add-architecture arm64). BPFGAUGE_NO_MATRIX=1 skips all of these.
+matrix_pkgs=(qemu-system-x86 busybox-static chromium xdp-tools
+             qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 [ "${BPFGAUGE_NO_MATRIX:-0}" = 1 ] || pkgs+=("${matrix_pkgs[@]}")
 # shellcheck disable=SC2206
 pkgs+=(${BPFGAUGE_EXTRA_PACKAGES:-})
+
+# arm64 kernel images come from the arm64 apt architecture (see above)
+add_arch=
+if [ "${BPFGAUGE_NO_MATRIX:-0}" != 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  add_arch=arm64
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && [ -z "$add_arch" ]; then
   echo "setup: all ${#pkgs[@]} packages present"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "setup: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
+  [ -z "$add_arch" ] || echo "setup: the arm64 apt architecture is missing; run as root (or: sudo dpkg --add-architecture arm64 && sudo apt-get update)" >&2
+  [ ${#missing[@]} -eq 0 ] || echo "setup: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
   exit 2
 fi
-echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$add_arch" ]; then
+  echo "setup: adding the $add_arch apt architecture"
+  dpkg --add-architecture "$add_arch"
+fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 echo "setup: done"

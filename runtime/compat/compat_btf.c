@@ -4,8 +4,11 @@
  * compressed vmlinux ELF whose .BTF section is what /sys/kernel/btf/vmlinux
  * would show once booted. The payload is found through the boot protocol
  * header (payload_offset, payload_length), decompressed with the matching
- * standard tool (gzip, xz, zstd, lz4, bzip2, lzma), and its BTF is kept as
- * raw BTF in a file beside the image, so this is paid once per image.
+ * standard tool (gzip, xz, zstd, lz4, bzip2, lzma). An arm64 Image (plain,
+ * as Debian ships it, or gzip'ed) is the kernel's memory image with no ELF
+ * sections left: its BTF is found by the raw BTF header that starts
+ * __start_BTF. Either way the BTF is kept as raw BTF in a file beside the
+ * image, so this is paid once per image.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include <bpf/btf.h>
+#include <zlib.h>
 
 #include "bpfgauge_internal.h"
 #include "compat_internal.h"
@@ -113,19 +117,147 @@ out:
 	return err;
 }
 
-int compat_btf_from_image(const char *image, const char *cache_path, struct btf **out)
+/* arm64 boot protocol: "ARM\x64" at offset 0x38 of the Image */
+static bool is_arm64_image(const uint8_t *buf, size_t len)
 {
-	char payload[] = "/tmp/bpfgauge-btf-XXXXXX", elf[64], tmp[4200];
-	const char *tool = NULL;
+	return len > 0x40 && !memcmp(buf + 0x38, "ARM\x64", 4);
+}
+
+/* A whole file through zlib (plain or gzip); NULL + errno. */
+static uint8_t *read_image(const char *path, size_t *len)
+{
+	gzFile f = gzopen(path, "rb");
+	size_t cap = 64u << 20, n = 0;
+	uint8_t *buf;
+	int r;
+
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			uint8_t *b = cap < (512u << 20) ? realloc(buf, cap * 2) : NULL;
+
+			if (!b) {
+				free(buf);
+				buf = NULL;
+				errno = ENOMEM;
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		r = gzread(f, buf + n, (unsigned int)(cap - n < (1u << 30) ? cap - n : 1u << 30));
+		if (r < 0) {
+			free(buf);
+			buf = NULL;
+			errno = EIO;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	gzclose(f);
+	*len = n;
+	return buf;
+}
+
+/*
+ * The vmlinux BTF inside an arm64 Image: the first raw BTF header (magic
+ * 0xeb9f, version 1, header length 24) whose blob libbpf accepts with the
+ * types a vmlinux has. -BPFGAUGE_EBADFORMAT if there is none.
+ */
+static int btf_from_arm64_image(const uint8_t *buf, size_t len, struct btf **out)
+{
+	static const uint8_t hdr[8] = { 0x9f, 0xeb, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00 };
+
+	for (size_t i = 0; i + 24 <= len; i += 4) { /* .BTF is 4-byte aligned */
+		const uint8_t *p = buf + i;
+		uint32_t type_off, type_len, str_off, str_len;
+		size_t size;
+		struct btf *btf;
+
+		if (p[0] != 0x9f || memcmp(p, hdr, sizeof(hdr)))
+			continue;
+		memcpy(&type_off, p + 8, 4);
+		memcpy(&type_len, p + 12, 4);
+		memcpy(&str_off, p + 16, 4);
+		memcpy(&str_len, p + 20, 4);
+		size = 24 + (size_t)(type_off + (uint64_t)type_len > str_off + (uint64_t)str_len
+					     ? type_off + (uint64_t)type_len
+					     : str_off + (uint64_t)str_len);
+		if (size > len - i || type_len < 1024)
+			continue;
+		btf = btf__new(p, size);
+		if (!btf)
+			continue;
+		if (btf__type_cnt(btf) > 1000) {
+			*out = btf;
+			return 0;
+		}
+		btf__free(btf);
+	}
+	return -BPFGAUGE_EBADFORMAT;
+}
+
+/* Keep btf as raw BTF at cache_path for next time; a failure is not an error. */
+static void cache_btf(const struct btf *btf, const char *cache_path)
+{
+	char tmp[4200];
 	const void *raw;
 	uint32_t size;
-	struct btf *btf;
 	FILE *f;
+
+	raw = btf__raw_data(btf, &size);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", cache_path);
+	f = raw ? fopen(tmp, "wb") : NULL;
+	if (f) {
+		bool ok = fwrite(raw, 1, size, f) == size;
+
+		if (fclose(f) || !ok || rename(tmp, cache_path))
+			unlink(tmp);
+	}
+}
+
+int compat_btf_from_image(const char *image, const char *cache_path, struct btf **out)
+{
+	char payload[] = "/tmp/bpfgauge-btf-XXXXXX", elf[64];
+	const char *tool = NULL;
+	struct btf *btf;
 	int fd, err;
 
 	*out = btf__parse_raw(cache_path);
 	if (*out)
 		return 0;
+	{
+		uint8_t head[0x40];
+		FILE *h = fopen(image, "rb");
+		bool gz, arm64;
+		size_t hn;
+
+		if (!h)
+			return -errno;
+		hn = fread(head, 1, sizeof(head), h);
+		fclose(h);
+		gz = hn >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+		arm64 = hn == sizeof(head) && !memcmp(head + 0x38, "ARM\x64", 4);
+		if (gz || arm64) {
+			size_t len;
+			uint8_t *buf = read_image(image, &len);
+
+			if (!buf)
+				return -errno;
+			err = is_arm64_image(buf, len) ? btf_from_arm64_image(buf, len, out)
+						       : -BPFGAUGE_EBADFORMAT;
+			free(buf);
+			if (!err) {
+				pr_info("compat: extracted the BTF of %s (arm64 Image, once)", image);
+				cache_btf(*out, cache_path);
+			}
+			return err;
+		}
+	}
 	fd = mkstemp(payload);
 	if (fd < 0)
 		return -errno;
@@ -149,16 +281,7 @@ int compat_btf_from_image(const char *image, const char *cache_path, struct btf 
 	unlink(elf);
 	if (err)
 		return err;
-	/* keep it for next time; a failure to cache is not an error */
-	raw = btf__raw_data(btf, &size);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", cache_path);
-	f = raw ? fopen(tmp, "wb") : NULL;
-	if (f) {
-		bool ok = fwrite(raw, 1, size, f) == size;
-
-		if (fclose(f) || !ok || rename(tmp, cache_path))
-			unlink(tmp);
-	}
+	cache_btf(btf, cache_path);
 	*out = btf;
 	return 0;
 }

@@ -295,10 +295,18 @@ static int finish(struct compat_kernel *k, const char *release, const char *arch
 		snprintf(k->release, sizeof(k->release), "%d.%d", k->version / 1000,
 			 k->version % 1000);
 	if (arch) {
+		const char *c = arch_from_config(k);
+
 		a = compat_arch_norm(arch);
 		if (!a) {
 			pr_warn("compat: unknown architecture '%s' (x86_64, arm64, riscv64, s390x)",
 				arch);
+			return -EINVAL;
+		}
+		/* the rules read arch facts and the config's symbols together */
+		if (c && strcmp(a, c)) {
+			pr_warn("compat: --arch %s, but %s is a kernel config for %s", a,
+				k->source[0] ? k->source : "the config", c);
 			return -EINVAL;
 		}
 	} else {
@@ -411,15 +419,31 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 	if (config) {
 		/* --kernel VERSION --config FILE: a kernel given by hand */
 		err = compat_load_config_file(k, config);
+		snprintf(k->source, sizeof(k->source), "%s", config);
 		if (!err)
 			err = finish(k, compat_parse_version(spec) ? spec : NULL, arch);
-		snprintf(k->source, sizeof(k->source), "%s", config);
 		goto load_btf;
 	}
 	if (is_version(spec)) {
-		if (vm_kernel_resolve(spec, image, sizeof(image))) {
-			pr_warn("compat: kernel %s is not cached (try 'bpfgauge kernels fetch %s',"
-				" or give --config FILE)", spec, spec);
+		/* each architecture has its own cache: 6.1 with --arch arm64 is the arm64 6.1 */
+		if (arch && !compat_arch_norm(arch)) {
+			err = finish(k, NULL, arch); /* the unknown-arch message */
+			goto out;
+		}
+		if (arch && !vm_arch_norm(compat_arch_norm(arch))) {
+			pr_warn("compat: no cached %s kernels (kernels fetch gets x86_64 and arm64);"
+				" give --config FILE", compat_arch_norm(arch));
+			err = -ENOENT;
+			goto out;
+		}
+		if (vm_kernel_resolve_arch(spec, arch ? compat_arch_norm(arch) : NULL, image,
+					   sizeof(image))) {
+			const char *a = arch ? compat_arch_norm(arch) : "x86_64";
+			bool other = strcmp(a, "x86_64");
+
+			pr_warn("compat: kernel %s is not cached%s%s (try 'bpfgauge kernels fetch%s%s %s',"
+				" or give --config FILE)", spec, other ? " for " : "", other ? a : "",
+				other ? " --arch " : "", other ? a : "", spec);
 			err = -ENOENT;
 			goto out;
 		}
@@ -456,9 +480,9 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 			snprintf(rel, sizeof(rel), "%s", base + 7);
 	}
 	err = compat_load_config_file(k, cfgpath);
+	snprintf(k->source, sizeof(k->source), "%s", cfgpath);
 	if (!err)
 		err = finish(k, rel[0] ? rel : NULL, arch);
-	snprintf(k->source, sizeof(k->source), "%s", cfgpath);
 load_btf:
 	if (!err && btf) {
 		k->btf = btf__parse(btf, NULL);

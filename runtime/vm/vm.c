@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,13 +154,14 @@ static void fill_tail(const char *workdir, struct vm_result *res)
 	free(con);
 }
 
-static int extract(const char *workdir, const char *nonce, struct vm_result *res)
+static int extract(const char *workdir, const char *file, const char *nonce,
+		   struct vm_result *res)
 {
 	char path[4096], begin[64], end[64];
 	char *data, *b, *e;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/data.log", workdir);
+	snprintf(path, sizeof(path), "%s/%s", workdir, file);
 	data = read_all(path, &n);
 	if (!data)
 		return -ENOENT;
@@ -233,16 +235,38 @@ void vm_kill_all(void)
 /* Error of a guest that KVM stopped (see kvm_failed()); never returned to callers. */
 #define VM_EKVM 0x4b564d
 
+const char *vm_arch_norm(const char *arch)
+{
+	if (!arch || !strcmp(arch, "x86_64") || !strcmp(arch, "amd64") || !strcmp(arch, "x86"))
+		return "x86_64";
+	if (!strcmp(arch, "arm64") || !strcmp(arch, "aarch64"))
+		return "arm64";
+	return NULL;
+}
+
 int vm_run(const struct vm_opts *user, struct vm_result *res)
 {
 	struct vm_opts oc, *opts = &oc;
-	const char *accel;
+	const char *accel, *arch;
 	int err;
 
 	if (!user || !OPTS_VALID(user, vm_opts))
 		return bg_err(-EINVAL);
-	OPTS_COPY(&oc, user);
-	accel = opts->accel ? opts->accel : vm_default_accel();
+	OPTS_COPY(&oc, user); /* an older caller's struct has no arch: x86_64 */
+	arch = vm_arch_norm(opts->arch);
+	if (!arch) {
+		memset(res, 0, sizeof(*res));
+		res->guest_rc = -1;
+		snprintf(res->error, sizeof(res->error),
+			 "unknown guest architecture '%s' (x86_64, arm64)", opts->arch);
+		res->console_tail = strdup("");
+		return bg_err(-EINVAL);
+	}
+	/* KVM runs only guests of the host's own architecture: others get TCG */
+	if (opts->accel)
+		accel = opts->accel;
+	else
+		accel = strcmp(arch, "x86_64") ? "tcg" : vm_default_accel();
 	err = vm_run_accel(opts, accel, res);
 	/*
 	 * /dev/kvm can exist and still be unusable (nested virtualisation
@@ -302,7 +326,8 @@ static void kill_guest(pid_t pid, int *status)
 static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res)
 {
 	char con[4200], dat[4200], qlog[4200], mem[16], smp[16], append[1024];
-	const char *qemu, *extra, *panic;
+	const char *qemu, *extra, *panic, *arch = vm_arch_norm(opts->arch);
+	bool arm64 = arch && !strcmp(arch, "arm64");
 	const char *argv[40];
 	int argc = 0, timeout, status = 0, err;
 	bool kvm_stopped = false;
@@ -313,7 +338,7 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 
 	memset(res, 0, sizeof(*res));
 	res->guest_rc = -1;
-	if (!opts || !opts->kernel || !opts->initrd || !opts->nonce || !opts->workdir)
+	if (!opts || !opts->kernel || !opts->initrd || !opts->nonce || !opts->workdir || !arch)
 		return bg_err(-EINVAL);
 	if (access(opts->kernel, R_OK)) {
 		snprintf(res->error, sizeof(res->error), "kernel image '%s': %s", opts->kernel,
@@ -321,9 +346,9 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 		res->console_tail = strdup("");
 		return bg_err(-ENOENT);
 	}
-	qemu = opts->qemu ? opts->qemu : getenv("BPFGAUGE_QEMU");
+	qemu = opts->qemu ? opts->qemu : getenv(arm64 ? "BPFGAUGE_QEMU_ARM64" : "BPFGAUGE_QEMU");
 	if (!qemu || !*qemu)
-		qemu = "qemu-system-x86_64";
+		qemu = arm64 ? "qemu-system-aarch64" : "qemu-system-x86_64";
 	snprintf(res->accel, sizeof(res->accel), "%s", accel);
 	timeout = opts->timeout_s > 0 ? opts->timeout_s : 300;
 	snprintf(mem, sizeof(mem), "%d", opts->mem_mb > 0 ? opts->mem_mb : 1024);
@@ -337,14 +362,25 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	 * environment variable lets tests make a guest hang or crash.
 	 */
 	extra = opts->append ? opts->append : getenv("BPFGAUGE_VM_APPEND");
-	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 %s",
-		 extra ? extra : "");
+	/*
+	 * arm64's virt machine has one PL011 port for console and data
+	 * (vm_initramfs_write_arch): loglevel=1 keeps all but emergencies (a
+	 * panic) off it.
+	 */
+	snprintf(append, sizeof(append), "console=%s panic=-1 oops=panic quiet loglevel=%d %s",
+		 arm64 ? "ttyAMA0" : "ttyS0", arm64 ? 1 : 4, extra ? extra : "");
 
 	argv[argc++] = qemu;
+	if (arm64) {
+		argv[argc++] = "-M";
+		argv[argc++] = "virt";
+	}
 	argv[argc++] = "-accel";
 	argv[argc++] = accel;
 	argv[argc++] = "-cpu";
-	argv[argc++] = strcmp(accel, "kvm") ? "max" : "host";
+	/* pointer authentication with QARMA under TCG costs boots dearly; the
+	 * implementation-defined algorithm is the cheap one */
+	argv[argc++] = arm64 ? "max,pauth-impdef=on" : strcmp(accel, "kvm") ? "max" : "host";
 	argv[argc++] = "-m";
 	argv[argc++] = mem;
 	argv[argc++] = "-smp";
@@ -363,10 +399,12 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	argv[argc++] = con;
 	argv[argc++] = "-serial";
 	argv[argc++] = "chardev:con";
-	argv[argc++] = "-chardev";
-	argv[argc++] = dat;
-	argv[argc++] = "-serial";
-	argv[argc++] = "chardev:dat";
+	if (!arm64) {
+		argv[argc++] = "-chardev";
+		argv[argc++] = dat;
+		argv[argc++] = "-serial";
+		argv[argc++] = "chardev:dat";
+	}
 	argv[argc] = NULL;
 
 	t0 = now_s();
@@ -451,7 +489,7 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 			 "KVM stopped the guest after %.1f s (KVM internal error)", res->boot_s);
 		return -VM_EKVM;
 	}
-	err = extract(opts->workdir, opts->nonce, res);
+	err = extract(opts->workdir, arm64 ? "console.log" : "data.log", opts->nonce, res);
 	if (!err && !res->timed_out)
 		return 0;
 	fill_tail(opts->workdir, res);
@@ -461,8 +499,8 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 		return bg_err(-ETIMEDOUT);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		snprintf(res->error, sizeof(res->error),
-			 "cannot run '%s' (apt-get install qemu-system-x86)", qemu);
+		snprintf(res->error, sizeof(res->error), "cannot run '%s' (apt-get install %s)",
+			 qemu, arm64 ? "qemu-system-arm" : "qemu-system-x86");
 		return bg_err(-ENOENT);
 	}
 	panic = res->console_tail ? strstr(res->console_tail, "Kernel panic - not syncing: ") : NULL;
@@ -542,6 +580,47 @@ const char *vm_static_cli(char *buf, size_t size)
 	return NULL;
 }
 
+const char *vm_kernel_cache_arch(const char *arch, char *buf, size_t size)
+{
+	const char *a = vm_arch_norm(arch);
+	size_t n;
+
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	vm_kernel_cache(buf, size);
+	n = strlen(buf);
+	if (strcmp(a, "x86_64"))
+		snprintf(buf + n, size - n, "/%s", a);
+	return buf;
+}
+
+const char *vm_busybox(const char *arch, char *buf, size_t size)
+{
+	const char *a = vm_arch_norm(arch), *env;
+	size_t n;
+
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!strcmp(a, "x86_64")) {
+		snprintf(buf, size, "/bin/busybox");
+	} else if ((env = getenv("BPFGAUGE_BUSYBOX_ARM64")) && *env) {
+		snprintf(buf, size, "%s", env);
+	} else {
+		vm_kernel_cache_arch(a, buf, size);
+		n = strlen(buf);
+		snprintf(buf + n, size - n, "/busybox");
+	}
+	if (access(buf, R_OK)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return buf;
+}
+
 const char *vm_kernel_cache(char *buf, size_t size)
 {
 	const char *c = getenv("BPFGAUGE_CACHE");
@@ -576,6 +655,11 @@ static int vercmp(const char *a, const char *b)
 
 int vm_kernel_resolve(const char *spec, char *path, size_t size)
 {
+	return vm_kernel_resolve_arch(spec, NULL, path, size);
+}
+
+int vm_kernel_resolve_arch(const char *spec, const char *arch, char *path, size_t size)
+{
 	char dir[4096], best[512] = "";
 	size_t sl;
 	DIR *d;
@@ -587,7 +671,8 @@ int vm_kernel_resolve(const char *spec, char *path, size_t size)
 		snprintf(path, size, "%s", spec);
 		return 0;
 	}
-	vm_kernel_cache(dir, sizeof(dir));
+	if (!vm_kernel_cache_arch(arch, dir, sizeof(dir)))
+		return bg_err(-EINVAL);
 	sl = strlen(spec);
 	d = opendir(dir);
 	if (!d)

@@ -134,38 +134,74 @@ static void cpio_file(struct cpio *c, const char *src, const char *dst, unsigned
 int vm_initramfs_write(const char *out, const char *busybox, const struct vm_file *files,
 		       size_t nfiles, const char *guest_cmd, const char *nonce)
 {
+	return vm_initramfs_write_arch(out, busybox, files, nfiles, guest_cmd, nonce, NULL);
+}
+
+int vm_initramfs_write_arch(const char *out, const char *busybox, const struct vm_file *files,
+			    size_t nfiles, const char *guest_cmd, const char *nonce,
+			    const char *arch)
+{
 	struct cpio c = { 0 };
+	const char *a = vm_arch_norm(arch);
 	char *init = NULL;
 	size_t init_len;
 	FILE *m;
 
+	if (!a)
+		return bg_err(-EINVAL);
 	m = open_memstream(&init, &init_len);
 	if (!m)
 		return bg_err(-ENOMEM);
 	/*
-	 * ttyS0 is the console (kernel messages, stderr); ttyS1 carries only
-	 * our output, so printk lines can never interleave with the JSON.
+	 * x86_64: ttyS0 is the console (kernel messages, stderr); ttyS1
+	 * carries only our output, so printk lines can never interleave with
+	 * the JSON. arm64's virt machine has one port, ttyAMA0: the output
+	 * waits in /tmp and goes out whole after the command (vm_run keeps
+	 * printk quiet there).
 	 */
-	fprintf(m,
-		"#!/bin/busybox sh\n"
-		"/bin/busybox --install -s /bin\n"
-		"export PATH=/bin\n"
-		"mkdir -p /proc /sys /dev /tmp\n"
-		"mount -t proc proc /proc\n"
-		"mount -t sysfs sys /sys\n"
-		"mount -t devtmpfs dev /dev\n"
-		"mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
-		"mount -t tmpfs tmp /tmp\n"
-		"echo 'bpfgauge-guest: running' > /dev/ttyS0\n"
-		"{ echo '@@BPFGAUGE-BEGIN %s@@'\n"
-		"  ( %s ) 2>/dev/ttyS0\n"
-		"  rc=$?\n"
-		"  echo\n"
-		"  echo \"@@BPFGAUGE-END %s rc=$rc@@\"\n"
-		"} > /dev/ttyS1\n"
-		"sync\n"
-		"poweroff -f\n",
-		nonce, guest_cmd, nonce);
+	if (!strcmp(a, "arm64"))
+		fprintf(m,
+			"#!/bin/busybox sh\n"
+			"/bin/busybox --install -s /bin\n"
+			"export PATH=/bin\n"
+			"mkdir -p /proc /sys /dev /tmp\n"
+			"mount -t proc proc /proc\n"
+			"mount -t sysfs sys /sys\n"
+			"mount -t devtmpfs dev /dev\n"
+			"mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
+			"mount -t tmpfs tmp /tmp\n"
+			"echo 'bpfgauge-guest: running' > /dev/ttyAMA0\n"
+			"( %s ) > /tmp/.bpfgauge-out 2>/dev/ttyAMA0\n"
+			"rc=$?\n"
+			"{ echo '@@BPFGAUGE-BEGIN %s@@'\n"
+			"  cat /tmp/.bpfgauge-out\n"
+			"  echo\n"
+			"  echo \"@@BPFGAUGE-END %s rc=$rc@@\"\n"
+			"} > /dev/ttyAMA0\n"
+			"sync\n"
+			"poweroff -f\n",
+			guest_cmd, nonce, nonce);
+	else
+		fprintf(m,
+			"#!/bin/busybox sh\n"
+			"/bin/busybox --install -s /bin\n"
+			"export PATH=/bin\n"
+			"mkdir -p /proc /sys /dev /tmp\n"
+			"mount -t proc proc /proc\n"
+			"mount -t sysfs sys /sys\n"
+			"mount -t devtmpfs dev /dev\n"
+			"mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
+			"mount -t tmpfs tmp /tmp\n"
+			"echo 'bpfgauge-guest: running' > /dev/ttyS0\n"
+			"{ echo '@@BPFGAUGE-BEGIN %s@@'\n"
+			"  ( %s ) 2>/dev/ttyS0\n"
+			"  rc=$?\n"
+			"  echo\n"
+			"  echo \"@@BPFGAUGE-END %s rc=$rc@@\"\n"
+			"} > /dev/ttyS1\n"
+			"sync\n"
+			"poweroff -f\n",
+			nonce, guest_cmd, nonce);
 	if (fclose(m)) {
 		free(init);
 		return bg_err(-ENOMEM);

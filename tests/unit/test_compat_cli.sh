@@ -69,11 +69,60 @@ check "fentry on 6.1 (direct calls set)" "ok - 0" "$(row fe_unlinkat)"
 check "sleepable fentry on 6.1 (no FUNCTION_ERROR_INJECTION)" "fail_load EINVAL 22" "$(row fe_sleepable_getpgid)"
 check "kprobe on 6.1 (KPROBES=y)" "ok - 0" "$(row kp_unlinkat)"
 check "xdp on 6.1" "loads - 0" "$(row xdp_pass)"
-# the same kernel as arm64 (6.1 has no direct calls there): ENOTSUPP, explained
-sed 's/^CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y/# CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS is not set/' "$cfg61" >"$tmp/arm64-6.1"
-out=$("$bg" compat --kernel 6.1.0-27-cloud-arm64 --config "$tmp/arm64-6.1" --arch arm64 "$tmp/compat_fentry.o"); rc=$?
-check "arm64 6.1 exit 1" 1 $rc
+# arm64: Debian's real cloud-arm64 configs. What fentry must get comes from
+# each config and version (direct calls: DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y,
+# and arm64 has them from 6.4), not from the tool.
+"$clang" -g -O2 -target bpf -D__TARGET_ARCH_arm64 -idirafter /usr/include/x86_64-linux-gnu \
+  -c "$data/compat_trampoline.bpf.c" -o "$tmp/tramp_arm64.o" || bad "compile compat_trampoline"
+arow() { python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+p=[p for p in d['programs'] if p['name']==sys.argv[2]][0]
+print(d['kernel']['release'], d['kernel']['arch'], p['verdict'], p['errno_name'] or '-', p['errno'])" "$1" "$2"; }
+for c in "$data"/configs/config-*-cloud-arm64; do
+  rel=${c##*/config-}
+  ver=$(sed -n 's/^# Linux\/arm64 \([0-9]*\.[0-9]*\).* Kernel Configuration$/\1/p' "$c")
+  [ -n "$ver" ] || bad "no version in $c"
+  maj=${ver%%.*} min=${ver#*.}
+  if grep -qx 'CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y' "$c" && [ $((maj * 1000 + min)) -ge 6004 ]; then
+    want="ok - 0"
+  else
+    want="fail_attach ENOTSUPP 524"
+  fi
+  "$bg" -j compat --kernel "$c" --arch arm64 "$tmp/tramp_arm64.o" >"$tmp/a.json"; rc=$?
+  check "arm64 $ver exit 1 (the __x64_sys_ program fails everywhere)" 1 $rc
+  check "arm64 $ver fentry" "$rel arm64 $want" "$(arow "$tmp/a.json" fe_test1)"
+  check "arm64 $ver fexit" "$rel arm64 $want" "$(arow "$tmp/a.json" fx_test1)"
+  check "arm64 $ver __arm64_sys_ wrapper" "$rel arm64 $want" "$(arow "$tmp/a.json" fe_arm64_getpgid)"
+  check "arm64 $ver lsm (a trampoline too)" "$rel arm64 $want" "$(arow "$tmp/a.json" lsm_file_open)"
+  if ! grep -qx 'CONFIG_FUNCTION_ERROR_INJECTION=y' "$c"; then
+    check "arm64 $ver sleepable fentry" "$rel arm64 fail_load EINVAL 22" "$(arow "$tmp/a.json" fes_arm64_getpgid)"
+  fi
+  check "arm64 $ver __x64_sys_ wrapper" "$rel arm64 fail_load ESRCH 3" "$(arow "$tmp/a.json" fe_x64_getpgid)"
+  # the config says arm64 (CONFIG_ARM64=y): so does the report without --arch
+  "$bg" -j compat --kernel "$c" "$tmp/tramp_arm64.o" >"$tmp/b.json"
+  check "arm64 $ver arch from the config" "$rel arm64 $want" "$(arow "$tmp/b.json" fe_test1)"
+  one_line_err "arm64 $ver config as x86_64" "$bg" compat --kernel "$c" --arch x86_64 "$tmp/tramp_arm64.o"
+  has "arm64 $ver arch mismatch said" "is a kernel config for arm64" \
+    "$("$bg" compat --kernel "$c" --arch x86_64 "$tmp/tramp_arm64.o" 2>&1)"
+done
+out=$("$bg" compat --kernel "$data/configs/config-6.1.0-57-cloud-arm64" --arch arm64 "$tmp/tramp_arm64.o")
 has "arm64 6.1 ENOTSUPP explained" "fails to attach: ENOTSUPP (524), because CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS is not set (fentry needs it; x86_64 has it from 5.5, arm64 from 6.4" "$out"
+has "arm64 6.1 version rule" "kernel >= 6.4 on arm64: the kernel is 6.1" "$out"
+one_line_err "x86_64 config as arm64" "$bg" compat "${off[@]}" --arch arm64 "$tmp/compat_fentry.o"
+# --kernel VERSION --arch arm64 takes the arm64 image of the cache, never the amd64 one
+# of the same version (the images here are stand-ins: only their configs are read)
+k=$tmp/cache2/kernels
+mkdir -p "$k/arm64"
+cp "$cfg61" "$k/config-6.1.0-57-cloud-amd64"; : >"$k/vmlinuz-6.1.0-57-cloud-amd64"
+cp "$data/configs/config-6.1.0-57-cloud-arm64" "$k/arm64/"; : >"$k/arm64/vmlinuz-6.1.0-57-cloud-arm64"
+BPFGAUGE_CACHE=$tmp/cache2 "$bg" -q -j compat --kernel 6.1 --arch aarch64 "$tmp/tramp_arm64.o" >"$tmp/c.json"
+check "cached 6.1 --arch aarch64" "6.1.0-57-cloud-arm64 arm64 fail_attach ENOTSUPP 524" "$(arow "$tmp/c.json" fe_test1)"
+BPFGAUGE_CACHE=$tmp/cache2 "$bg" -q -j compat --kernel 6.1 "$tmp/tramp_arm64.o" >"$tmp/c.json"
+check "cached 6.1 without --arch is x86_64" "6.1.0-57-cloud-amd64 x86_64" "$(arow "$tmp/c.json" fe_test1 | cut -d' ' -f1-2)"
+one_line_err "arm64 not cached" "$bg" compat --kernel 6.12 --arch arm64 "$tmp/tramp_arm64.o"
+has "arm64 not cached said" "kernel 6.12 is not cached for arm64 (try 'bpfgauge kernels fetch --arch arm64 6.12'" \
+  "$("$bg" compat --kernel 6.12 --arch arm64 "$tmp/tramp_arm64.o" 2>&1)"
 # a program set that passes: exit 0
 "$bg" compat "${off[@]}" "$tmp/compat_xdp.o" >/dev/null; check "all pass: exit 0" 0 $?
 md=$("$bg" compat "${off[@]}" -o markdown "$tmp/compat_kfunc.o")

@@ -36,6 +36,17 @@ struct vm_file {
 int vm_initramfs_write(const char *out, const char *busybox, const struct vm_file *files,
 		       size_t nfiles, const char *guest_cmd, const char *nonce);
 
+/*
+ * The same for a guest of architecture arch (NULL or "x86_64": as above;
+ * "arm64": the busybox and the files must be aarch64 binaries, and the
+ * output goes to the one PL011 port, ttyAMA0, that the virt machine has:
+ * the command's stdout is kept in /tmp until it ends, then written between
+ * the markers, so console lines cannot split it). -EINVAL for another arch.
+ */
+int vm_initramfs_write_arch(const char *out, const char *busybox, const struct vm_file *files,
+			    size_t nfiles, const char *guest_cmd, const char *nonce,
+			    const char *arch);
+
 struct vm_opts {
 	size_t sz;            /* sizeof(struct vm_opts) */
 	const char *kernel;   /* bzImage / vmlinuz path */
@@ -45,12 +56,17 @@ struct vm_opts {
 	int timeout_s;        /* 0 = 300 */
 	int mem_mb;           /* 0 = 1024 */
 	int cpus;             /* 0 = 1 */
-	const char *qemu;     /* 0 = $BPFGAUGE_QEMU or qemu-system-x86_64 */
+	const char *qemu;     /* 0 = $BPFGAUGE_QEMU or qemu-system-x86_64 (for arm64:
+			       * $BPFGAUGE_QEMU_ARM64 or qemu-system-aarch64) */
 	const char *accel;    /* 0 = $BPFGAUGE_VM_ACCEL, else kvm if usable, else tcg */
 	const char *append;   /* extra kernel command line, after ours (so it wins);
 			       * 0 = $BPFGAUGE_VM_APPEND, e.g. "loglevel=7" to debug a
 			       * boot, or "rdinit=/bin/busybox -- sleep 600" (a hung
 			       * guest) as the tests do */
+	const char *arch;     /* guest architecture: NULL or "x86_64", or "arm64"
+			       * (qemu-system-aarch64 -M virt, TCG always: this host
+			       * cannot run aarch64 guests under KVM; console on
+			       * ttyAMA0; initrd from vm_initramfs_write_arch) */
 };
 
 struct vm_result {
@@ -105,11 +121,32 @@ const char *vm_static_cli(char *buf, size_t size);
 const char *vm_kernel_cache(char *buf, size_t size);
 
 /*
+ * The cache directory of arch's images: vm_kernel_cache() for NULL and
+ * x86_64 (any alias, see vm_arch_norm), its subdirectory "arm64" for arm64,
+ * so that a version alone never picks another architecture's image. NULL
+ * with errno=EINVAL for an unknown arch.
+ */
+const char *vm_kernel_cache_arch(const char *arch, char *buf, size_t size);
+
+/* "x86_64" or "arm64" for the names qemu guests run (amd64, aarch64...); NULL if none. */
+const char *vm_arch_norm(const char *arch);
+
+/*
+ * The static busybox for arch's guests: /bin/busybox (busybox-static) for
+ * x86_64; for arm64 $BPFGAUGE_BUSYBOX_ARM64, else "busybox" in the arm64
+ * kernel cache (`bpfgauge kernels fetch --arch arm64` puts Debian's
+ * busybox-static:arm64 there). NULL with errno=ENOENT if it is not there.
+ */
+const char *vm_busybox(const char *arch, char *buf, size_t size);
+
+/*
  * Resolve a kernel spec: an existing file path is returned as is; a
  * version like "6.1" or "6.12" finds the newest cached vmlinuz-6.1.* (or
  * vmlinuz-6.12.*). -ENOENT if nothing matches.
  */
 int vm_kernel_resolve(const char *spec, char *path, size_t size);
+/* The same in arch's cache (vm_kernel_cache_arch); -EINVAL for an unknown arch. */
+int vm_kernel_resolve_arch(const char *spec, const char *arch, char *path, size_t size);
 
 /*
  * Release string of a vmlinuz from its file name ("vmlinuz-6.1.0-56-..."
