@@ -13,7 +13,10 @@ foreach(d ${INCLUDE_DIRS})
 endforeach()
 set(_names "")
 foreach(h ${HEADERS})
-  file(STRINGS "${h}" _lines)
+  # only declaration-shaped lines: CMake splits file(STRINGS) into a list, and
+  # an unbalanced '[' in any other line (a comment) would glue the lines
+  # after it into one element and silently drop their functions
+  file(STRINGS "${h}" _lines REGEX "^[A-Za-z_][^(#]*[ *][a-z_][a-z0-9_]*\\(")
   foreach(l IN LISTS _lines)
     # a declaration starts at column 0 with its type: "int cov_x(", "struct a *b__c("
     # (the exclusion first: a failed MATCHES clears CMAKE_MATCH_1)
