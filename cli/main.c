@@ -66,7 +66,12 @@ void p_err(const char *fmt, ...)
 		snprintf(msg, sizeof(msg), "%s", held);
 		have_held = false;
 	}
-	if (json_output) {
+	/*
+	 * Under -j the error is the document, or an element of the command's
+	 * array (one per failed item); inside an object or after the
+	 * command's document it is on stderr only: one document per run.
+	 */
+	if (json_output && (jw_stdout_where() == JW_NOTHING || jw_stdout_where() == JW_IN_ARRAY)) {
 		json_writer_t *jw = jw_new(stdout, pretty_output);
 
 		if (jw) {
@@ -118,11 +123,25 @@ int cmd_select(const struct cmd *cmds, const char *object, int argc, char **argv
 	}
 	if (is_help(argv[0]) && help)
 		return help(argc, argv);
+	/* -h/--help anywhere before "--" is help, never a file or program name */
+	for (int i = 1; help && i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return help(argc, argv);
+	size_t len = strlen(argv[0]);
+
 	for (const struct cmd *c = cmds; c->name; c++)
 		if (!strcmp(argv[0], c->name))
 			return c->fn(argc, argv);
-	p_err("%s: unknown command '%s' (try '%s %s help')", object, argv[0], bin_name,
-	      object);
+	/* as bpftool: a prefix names the first command it starts, in table
+	 * order ("ver stats" is verifier stats, "c" is cov) */
+	for (const struct cmd *c = cmds; len && c->name; c++)
+		if (!strncmp(argv[0], c->name, len))
+			return c->fn(argc, argv);
+	if (!strcmp(object, "bpfgauge"))
+		p_err("unknown command '%s' (try '%s help')", argv[0], bin_name);
+	else
+		p_err("%s: unknown command '%s' (try '%s %s help')", object, argv[0], bin_name,
+		      object);
 	return EXIT_ERROR;
 }
 
@@ -357,6 +376,7 @@ int main(int argc, char **argv)
 	}
 	rc = cmd_select(objects, "bpfgauge", argc, argv, NULL);
 	flush_held();
+	jw_stdout_end(); /* the one JSON writer of stdout: closed here, once */
 	/* as coreutils' close_stdout: data that never reached stdout is an error */
 	if (close_stdout() && rc != EXIT_ERROR) { /* an error was reported already */
 		fprintf(stderr, "%s: error: write error on stdout: %s\n", bin_name, strerror(errno));

@@ -15,13 +15,23 @@ struct json_writer {
 	bool pretty;
 	int depth;
 	bool first[JW_MAX_DEPTH]; /* no element written yet at this depth */
+	char closer[JW_MAX_DEPTH]; /* '}' or ']' for each open container */
 	bool after_name;
+	int users; /* the stdout writer: jw_new()s not yet jw_free()d */
 };
+
+/* The one writer of stdout, shared by every jw_new(stdout) of the process. */
+static json_writer_t *stdout_jw;
 
 json_writer_t *jw_new(FILE *f, bool pretty)
 {
-	json_writer_t *jw = calloc(1, sizeof(*jw));
+	json_writer_t *jw;
 
+	if (f == stdout && stdout_jw) {
+		stdout_jw->users++;
+		return stdout_jw;
+	}
+	jw = calloc(1, sizeof(*jw));
 	if (!jw) {
 		errno = ENOMEM;
 		return NULL;
@@ -29,6 +39,10 @@ json_writer_t *jw_new(FILE *f, bool pretty)
 	jw->f = f;
 	jw->pretty = pretty;
 	jw->first[0] = true;
+	if (f == stdout) {
+		jw->users = 1;
+		stdout_jw = jw;
+	}
 	return jw;
 }
 
@@ -36,8 +50,44 @@ void jw_free(json_writer_t *jw)
 {
 	if (!jw)
 		return;
+	if (jw == stdout_jw) {
+		/* the end of a document; the writer lives on until jw_stdout_end() */
+		jw->users--;
+		if (jw->depth == 0 && !jw->first[0])
+			fflush(jw->f);
+		return;
+	}
 	if (jw->depth == 0 && !jw->first[0])
 		fputc('\n', jw->f);
+	free(jw);
+}
+
+enum jw_where jw_stdout_where(void)
+{
+	const json_writer_t *jw = stdout_jw;
+
+	if (!jw || (jw->first[0] && !jw->depth))
+		return JW_NOTHING;
+	if (!jw->depth)
+		return JW_DONE;
+	return jw->closer[jw->depth] == ']' && !jw->after_name ? JW_IN_ARRAY : JW_IN_OBJECT;
+}
+
+void jw_stdout_end(void)
+{
+	json_writer_t *jw = stdout_jw;
+
+	if (!jw)
+		return;
+	if (jw->after_name) /* a name with no value yet */
+		fputs("null", jw->f), jw->after_name = false;
+	while (jw->depth > 0) {
+		jw->depth--;
+		fputc(jw->closer[jw->depth + 1], jw->f);
+	}
+	if (!jw->first[0])
+		fputc('\n', jw->f);
+	stdout_jw = NULL;
 	free(jw);
 }
 
@@ -58,7 +108,8 @@ static void jw_sep(json_writer_t *jw)
 		return;
 	}
 	if (!jw->first[jw->depth])
-		fputc(',', jw->f);
+		/* a second top-level value (JSON lines) goes on a line of its own */
+		fputc(jw->depth ? ',' : '\n', jw->f);
 	if (jw->depth > 0)
 		jw_indent(jw);
 	jw->first[jw->depth] = false;
@@ -93,6 +144,7 @@ static void jw_open(json_writer_t *jw, char c)
 	assert(jw->depth + 1 < JW_MAX_DEPTH);
 	jw->depth++;
 	jw->first[jw->depth] = true;
+	jw->closer[jw->depth] = c == '{' ? '}' : ']';
 }
 
 static void jw_close(json_writer_t *jw, char c)

@@ -14,10 +14,24 @@
 
 typedef struct json_writer json_writer_t;
 
-/* Returns NULL with errno=ENOMEM on failure. The FILE is not closed by jw_free. */
+/*
+ * Returns NULL with errno=ENOMEM on failure. The FILE is not closed by
+ * jw_free. There is one writer of stdout per process: jw_new(stdout) hands
+ * out that one each time, so whatever is written to stdout as JSON, by any
+ * part of the program, forms well-nested values (one per line).
+ */
 json_writer_t *jw_new(FILE *f, bool pretty);
-/* Writes a final newline if the top-level value is complete. Accepts NULL. */
+/* Writes a final newline if the top-level value is complete. Accepts NULL.
+ * For the stdout writer: only flushes; jw_stdout_end() ends it. */
 void jw_free(json_writer_t *jw);
+/* Where the stdout writer stands: nothing written yet, inside an array
+ * (the next value is an element), inside an object, or after a complete
+ * top-level value. */
+enum jw_where { JW_NOTHING, JW_IN_ARRAY, JW_IN_OBJECT, JW_DONE };
+enum jw_where jw_stdout_where(void);
+/* End the stdout writer (main() calls it once, at exit): closes whatever
+ * is still open, so a command that failed halfway leaves valid JSON. */
+void jw_stdout_end(void);
 
 void jw_start_object(json_writer_t *jw);
 void jw_end_object(json_writer_t *jw);

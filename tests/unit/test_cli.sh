@@ -31,7 +31,30 @@ for args in "frobnicate" "cov frobnicate" "verifier frobnicate" "--bogus version
   expect_line "garbage-msg '$args'" "^bpfgauge: error: " "$err"
 done
 out=$("$bg" -j frobnicate 2>/dev/null); check json-error 2 $?
-expect_line json-error '^{"error":"bpfgauge: unknown command' "$out"
+expect_line json-error '^{"error":"unknown command .frobnicate. (try .bpfgauge help.)"}$' "$out"
+# one JSON document per run: errors of a command's items are elements of its array
+out=$("$bg" -j kernels fetch bogus bogus2 2>/dev/null); check json-errors 2 $?
+n=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum("bogus" in e["error"] for e in d))' 2>/dev/null)
+[ "$n" = 2 ] && echo "ok   json-errors: one array holding both errors" ||
+  { echo "FAIL json-errors: not one document with two errors: $out"; fail=1; }
+# prefixes as in bpftool: the first command in table order that starts so
+out=$("$bg" ver stats --help 2>&1); check prefix-verifier 0 $?
+expect_line prefix-verifier "verifier stats" "$out"
+out=$("$bg" -j vers 2>&1); check prefix-version 0 $?
+expect_line prefix-version '"version"' "$out"
+
+# --help works everywhere, exits 0 and touches nothing (history trend used to
+# take it for a program name and create .bpfgauge/history.db)
+hd=$(mktemp -d /tmp/bpfgauge-help.XXXXXX)
+for c in "cov run" "cov report" "cov snapshot" "cov reset" "cov merge" "cov summary" \
+	"verifier stats" "verifier parse" "verifier compare" "verifier gate" "verifier hotspots" \
+	"matrix" "matrix capture" "history list" "history show" "history diff" "history trend" \
+	"history export" "history import" "kernels fetch" "kernels list" "dashboard" "compat" "cc"; do
+	# shellcheck disable=SC2086
+	(cd "$hd" && "$bg" $c --help >/dev/null 2>&1); check "help '$c --help'" 0 $?
+	[ -z "$(ls -A "$hd")" ] || { echo "FAIL '$c --help' left $(ls -A "$hd")"; fail=1; rm -rf "${hd:?}"/* "$hd"/.[!.]*; }
+done
+rmdir "$hd"
 
 BPFGAUGE_LOG=shouty "$bg" version >/dev/null 2>&1; check bad-env 2 $?
 
