@@ -516,26 +516,14 @@ static uint64_t probe_val(const struct bpfgauge_seg_hdr *hdr, const void *probes
 }
 
 /*
- * hits mode: block hit = probe, or any successor hit, or (from_preds) any
- * predecessor hit. The derivations form a graph over blocks; it must be
- * acyclic. Walked iteratively (a crafted mapping may chain a million
- * blocks) over adjacency lists built once, so the work is O(blocks + edges).
+ * The derivation graph of hits mode as adjacency lists (off[nb + 1] into
+ * dep): a block without a probe depends on its predecessors (from_preds)
+ * or on its successors.
  */
-static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
-			    const void *probes, uint64_t *bc, uint64_t *ec)
+static void hits_deps(const struct cov_mfunc *f, uint32_t *off, uint32_t *dep)
 {
 	uint32_t nb = f->nblocks;
-	uint32_t *off = calloc((size_t)nb + 1, sizeof(*off));
-	uint32_t *dep = malloc(((size_t)f->nedges * 2 + 1) * sizeof(*dep));
-	uint32_t *stk = malloc((size_t)nb * sizeof(*stk)), *pos = malloc((size_t)nb * sizeof(*pos));
-	uint8_t *state = calloc(nb, 1); /* 0 new, 1 on the stack, 2 done */
-	int err = 0;
 
-	if (!off || !dep || !stk || !pos || !state) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* dependencies of b: its predecessors (from_preds) or its successors */
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t e = 0; e < f->nedges; e++) {
 			const struct cov_medge *ed = &f->edges[e];
@@ -564,46 +552,86 @@ static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg
 			off[0] = 0;
 		}
 	}
-	for (uint32_t root = 0; root < nb; root++) {
-		uint32_t top = 0;
+}
 
-		if (state[root])
-			continue;
-		stk[top] = root;
-		pos[top++] = 0;
-		state[root] = 1;
-		bc[root] = 0;
-		while (top) {
-			uint32_t b = stk[top - 1];
+struct hits_walk {
+	const struct cov_mfunc *f;
+	const struct bpfgauge_seg_hdr *hdr;
+	const void *probes;
+	const uint32_t *off, *dep;
+	uint32_t *stk, *pos;
+	uint8_t *state; /* 0 new, 1 on the stack, 2 done */
+	uint64_t *bc;
+};
 
-			if (f->blocks[b].probe >= 0) {
-				bc[b] = probe_val(hdr, probes, f->blocks[b].probe);
-			} else if (off[b] + pos[top - 1] < off[b + 1]) {
-				uint32_t d = dep[off[b] + pos[top - 1]++];
+/* Depth-first from root: a block is hit if its probe is, or a block it depends on is. */
+static int hits_walk(struct hits_walk *w, uint32_t root)
+{
+	uint32_t top = 0;
 
-				if (state[d] == 1) {
-					err = -BPFGAUGE_EBADMAPPING; /* cyclic derivation */
-					goto out;
-				}
-				if (state[d] == 0) {
-					assert(top < nb);
-					state[d] = 1;
-					bc[d] = 0;
-					stk[top] = d;
-					pos[top++] = 0;
-				} else if (bc[d]) {
-					bc[b] = 1;
-				}
-				continue;
+	w->stk[top] = root;
+	w->pos[top++] = 0;
+	w->state[root] = 1;
+	w->bc[root] = 0;
+	while (top) {
+		uint32_t b = w->stk[top - 1];
+
+		if (w->f->blocks[b].probe >= 0) {
+			w->bc[b] = probe_val(w->hdr, w->probes, w->f->blocks[b].probe);
+		} else if (w->off[b] + w->pos[top - 1] < w->off[b + 1]) {
+			uint32_t d = w->dep[w->off[b] + w->pos[top - 1]++];
+
+			if (w->state[d] == 1)
+				return -BPFGAUGE_EBADMAPPING; /* cyclic derivation */
+			if (w->state[d] == 0) {
+				assert(top < w->f->nblocks);
+				w->state[d] = 1;
+				w->bc[d] = 0;
+				w->stk[top] = d;
+				w->pos[top++] = 0;
+			} else if (w->bc[d]) {
+				w->bc[b] = 1;
 			}
-			/* b is done: fold it into the block that needed it */
-			state[b] = 2;
-			top--;
-			if (top && bc[b])
-				bc[stk[top - 1]] = 1;
+			continue;
 		}
+		/* b is done: fold it into the block that needed it */
+		w->state[b] = 2;
+		top--;
+		if (top && w->bc[b])
+			w->bc[w->stk[top - 1]] = 1;
 	}
-	for (uint32_t e = 0; e < f->nedges; e++) {
+	return 0;
+}
+
+/*
+ * hits mode: block hit = probe, or any successor hit, or (from_preds) any
+ * predecessor hit. The derivations form a graph over blocks; it must be
+ * acyclic. Walked iteratively (a crafted mapping may chain a million
+ * blocks) over adjacency lists built once, so the work is O(blocks + edges).
+ */
+static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
+			    const void *probes, uint64_t *bc, uint64_t *ec)
+{
+	uint32_t nb = f->nblocks;
+	uint32_t *off = calloc((size_t)nb + 1, sizeof(*off));
+	uint32_t *dep = malloc(((size_t)f->nedges * 2 + 1) * sizeof(*dep));
+	struct hits_walk w = {
+		.f = f, .hdr = hdr, .probes = probes, .off = off, .dep = dep, .bc = bc,
+		.stk = malloc((size_t)nb * sizeof(uint32_t)),
+		.pos = malloc((size_t)nb * sizeof(uint32_t)),
+		.state = calloc(nb, 1),
+	};
+	int err = 0;
+
+	if (!off || !dep || !w.stk || !w.pos || !w.state) {
+		err = -ENOMEM;
+		goto out;
+	}
+	hits_deps(f, off, dep);
+	for (uint32_t root = 0; !err && root < nb; root++)
+		if (!w.state[root])
+			err = hits_walk(&w, root);
+	for (uint32_t e = 0; !err && e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 
 		if (ed->probe >= 0)
@@ -614,9 +642,9 @@ static int func_counts_hits(const struct cov_mfunc *f, const struct bpfgauge_seg
 out:
 	free(off);
 	free(dep);
-	free(stk);
-	free(pos);
-	free(state);
+	free(w.stk);
+	free(w.pos);
+	free(w.state);
 	return err;
 }
 
@@ -650,6 +678,111 @@ static void func_counts_blocks(const struct cov_mfunc *f, const struct bpfgauge_
 	free(nout);
 }
 
+/* The flow solver's state: node V (= nblocks) is the virtual entry/exit. */
+struct flow {
+	const struct cov_mfunc *f;
+	uint32_t nn, V;
+	uint32_t *unknown;  /* per node: unknown edges still at it */
+	uint32_t *queue;    /* nodes with one unknown edge left */
+	uint32_t qh, qt;
+	uint32_t *off, *inc; /* per node: its unknown edges (off[nn + 1] into inc) */
+	int64_t *bal;       /* per node: known in - known out */
+	uint8_t *known;     /* per edge */
+	uint32_t left;      /* unknown edges */
+};
+
+static uint32_t flow_node(const struct flow *fl, int32_t b)
+{
+	return b < 0 ? fl->V : (uint32_t)b;
+}
+
+/* Probed edges are known and go into the balances; the others are listed per node. */
+static int flow_init(struct flow *fl, const struct bpfgauge_seg_hdr *hdr, const void *probes,
+		     uint64_t *ec)
+{
+	const struct cov_mfunc *f = fl->f;
+
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		const struct cov_medge *ed = &f->edges[e];
+		uint32_t s = flow_node(fl, ed->src), d = flow_node(fl, ed->dst);
+
+		if (ed->probe >= 0) {
+			ec[e] = probe_val(hdr, probes, ed->probe);
+			fl->known[e] = 1;
+			fl->bal[d] = sat_add_i64(fl->bal[d], (int64_t)ec[e]);
+			fl->bal[s] = sat_add_i64(fl->bal[s], -(int64_t)ec[e]);
+		} else if (s == d) {
+			return -BPFGAUGE_EBADMAPPING; /* a self loop cannot be on a tree */
+		} else {
+			fl->unknown[s]++;
+			fl->unknown[d]++;
+			fl->off[s + 1]++;
+			fl->off[d + 1]++;
+			fl->left++;
+		}
+	}
+	for (uint32_t n = 0; n < fl->nn; n++)
+		fl->off[n + 1] += fl->off[n];
+	for (uint32_t e = 0; e < f->nedges; e++) {
+		if (fl->known[e])
+			continue;
+		fl->inc[fl->off[flow_node(fl, f->edges[e].src)]++] = e;
+		fl->inc[fl->off[flow_node(fl, f->edges[e].dst)]++] = e;
+	}
+	memmove(fl->off + 1, fl->off, (size_t)fl->nn * sizeof(*fl->off));
+	fl->off[0] = 0;
+	for (uint32_t n = 0; n < fl->nn; n++)
+		if (fl->unknown[n] == 1)
+			fl->queue[fl->qt++] = n;
+	return 0;
+}
+
+/*
+ * Peel leaves: a node with one unknown edge left gets it from in == out.
+ * Returns whether a value had to be clamped at 0 (inconsistent counters).
+ */
+static bool flow_peel(struct flow *fl, uint64_t *ec)
+{
+	const struct cov_mfunc *f = fl->f;
+	bool clamped = false;
+
+	while (fl->qh < fl->qt && fl->left) {
+		uint32_t n = fl->queue[fl->qh++];
+
+		if (fl->unknown[n] != 1)
+			continue;
+		for (uint32_t k = fl->off[n]; k < fl->off[n + 1]; k++) {
+			uint32_t e = fl->inc[k], s, d, other;
+			int64_t v;
+
+			if (fl->known[e])
+				continue;
+			s = flow_node(fl, f->edges[e].src);
+			d = flow_node(fl, f->edges[e].dst);
+			/* in == out at n: an unknown in-edge is -bal, an out-edge is +bal */
+			v = d == n ? (fl->bal[n] == INT64_MIN ? INT64_MAX : -fl->bal[n]) : fl->bal[n];
+			if (v < 0) {
+				v = 0;
+				clamped = true;
+			}
+			ec[e] = (uint64_t)v;
+			fl->known[e] = 1;
+			fl->left--;
+			fl->bal[d] = sat_add_i64(fl->bal[d], v);
+			fl->bal[s] = sat_add_i64(fl->bal[s], -v);
+			fl->unknown[s]--;
+			fl->unknown[d]--;
+			other = s == n ? d : s;
+			if (fl->unknown[other] == 1) {
+				assert(fl->qt < fl->nn * 2 + f->nedges + 1);
+				fl->queue[fl->qt++] = other;
+			}
+			break;
+		}
+	}
+	return clamped;
+}
+
 /*
  * counts mode: edges with probes are known; the rest form a spanning tree and
  * follow from in == out at every block and at the virtual node (index nblocks).
@@ -659,91 +792,28 @@ static void func_counts_blocks(const struct cov_mfunc *f, const struct bpfgauge_
 static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg_hdr *hdr,
 			    const void *probes, uint64_t *bc, uint64_t *ec, const char *oname)
 {
-	uint32_t nn = f->nblocks + 1, V = f->nblocks;
-	uint32_t *unknown = calloc(nn, sizeof(uint32_t)), *queue = calloc((size_t)nn * 2 + f->nedges + 1, sizeof(uint32_t));
-	uint32_t *off = calloc((size_t)nn + 1, sizeof(uint32_t));
-	uint32_t *inc = malloc(((size_t)f->nedges * 2 + 1) * sizeof(uint32_t));
-	int64_t *bal = calloc(nn, sizeof(int64_t)); /* known in - known out */
-	uint8_t *known = calloc(f->nedges ? f->nedges : 1, 1);
-	uint32_t qh = 0, qt = 0, left = 0;
-	bool clamped = false;
-	int err = 0;
+	uint32_t nn = f->nblocks + 1;
+	struct flow fl = {
+		.f = f, .nn = nn, .V = f->nblocks,
+		.unknown = calloc(nn, sizeof(uint32_t)),
+		.queue = calloc((size_t)nn * 2 + f->nedges + 1, sizeof(uint32_t)),
+		.off = calloc((size_t)nn + 1, sizeof(uint32_t)),
+		.inc = malloc(((size_t)f->nedges * 2 + 1) * sizeof(uint32_t)),
+		.bal = calloc(nn, sizeof(int64_t)),
+		.known = calloc(f->nedges ? f->nedges : 1, 1),
+	};
+	bool clamped;
+	int err;
 
-	if (!unknown || !queue || !bal || !known || !off || !inc) {
+	if (!fl.unknown || !fl.queue || !fl.bal || !fl.known || !fl.off || !fl.inc) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (uint32_t e = 0; e < f->nedges; e++) {
-		const struct cov_medge *ed = &f->edges[e];
-		uint32_t s = ed->src < 0 ? V : (uint32_t)ed->src, d = ed->dst < 0 ? V : (uint32_t)ed->dst;
-
-		if (ed->probe >= 0) {
-			ec[e] = probe_val(hdr, probes, ed->probe);
-			known[e] = 1;
-			bal[d] = sat_add_i64(bal[d], (int64_t)ec[e]);
-			bal[s] = sat_add_i64(bal[s], -(int64_t)ec[e]);
-		} else if (s == d) {
-			err = -BPFGAUGE_EBADMAPPING; /* a self loop cannot be on a tree */
-			goto out;
-		} else {
-			unknown[s]++;
-			unknown[d]++;
-			off[s + 1]++;
-			off[d + 1]++;
-			left++;
-		}
-	}
-	for (uint32_t n = 0; n < nn; n++)
-		off[n + 1] += off[n];
-	for (uint32_t e = 0; e < f->nedges; e++) {
-		const struct cov_medge *ed = &f->edges[e];
-
-		if (known[e])
-			continue;
-		inc[off[ed->src < 0 ? V : (uint32_t)ed->src]++] = e;
-		inc[off[ed->dst < 0 ? V : (uint32_t)ed->dst]++] = e;
-	}
-	memmove(off + 1, off, (size_t)nn * sizeof(*off));
-	off[0] = 0;
-	for (uint32_t n = 0; n < nn; n++)
-		if (unknown[n] == 1)
-			queue[qt++] = n;
-	while (qh < qt && left) {
-		uint32_t n = queue[qh++];
-
-		if (unknown[n] != 1)
-			continue;
-		for (uint32_t k = off[n]; k < off[n + 1]; k++) {
-			uint32_t e = inc[k];
-			const struct cov_medge *ed = &f->edges[e];
-			uint32_t s = ed->src < 0 ? V : (uint32_t)ed->src, d = ed->dst < 0 ? V : (uint32_t)ed->dst;
-			uint32_t other;
-			int64_t v;
-
-			if (known[e])
-				continue;
-			/* in == out at n: an unknown in-edge is -bal, an out-edge is +bal */
-			v = d == n ? (bal[n] == INT64_MIN ? INT64_MAX : -bal[n]) : bal[n];
-			if (v < 0) {
-				v = 0;
-				clamped = true;
-			}
-			ec[e] = (uint64_t)v;
-			known[e] = 1;
-			left--;
-			bal[d] = sat_add_i64(bal[d], v);
-			bal[s] = sat_add_i64(bal[s], -v);
-			unknown[s]--;
-			unknown[d]--;
-			other = s == n ? d : s;
-			if (unknown[other] == 1) {
-				assert(qt < nn * 2 + f->nedges + 1);
-				queue[qt++] = other;
-			}
-			break;
-		}
-	}
-	if (left) {
+	err = flow_init(&fl, hdr, probes, ec);
+	if (err)
+		goto out;
+	clamped = flow_peel(&fl, ec);
+	if (fl.left) {
 		pr_warn("cov: mapping of '%s' function %s: uninstrumented edges do not form a tree",
 			oname, f->name);
 		err = -BPFGAUGE_EBADMAPPING;
@@ -757,12 +827,12 @@ static int func_counts_flow(const struct cov_mfunc *f, const struct bpfgauge_seg
 		if (f->edges[e].dst >= 0)
 			bc[f->edges[e].dst] = cov_sat_add(bc[f->edges[e].dst], ec[e]);
 out:
-	free(unknown);
-	free(queue);
-	free(bal);
-	free(known);
-	free(off);
-	free(inc);
+	free(fl.unknown);
+	free(fl.queue);
+	free(fl.bal);
+	free(fl.known);
+	free(fl.off);
+	free(fl.inc);
 	return err;
 }
 
@@ -825,23 +895,20 @@ static void select_taken(const struct cov_module *mod, const struct cov_msel *s,
 	taken[1] = n - t > INT64_MAX ? INT64_MAX : (int64_t)(n - t);
 }
 
-static int func_to_model(struct cov_model *m, const struct cov_module *mod,
-			 const struct cov_mfunc *f, const uint64_t *bc, const uint64_t *ec,
-			 const struct bpfgauge_seg_hdr *hdr, const void *probes)
+/* Line counts: a line is as often as the most often run of its instances. */
+static int func_lines(struct cov_model *m, const struct cov_module *mod,
+		      const struct cov_mfunc *f, const uint64_t *bc)
 {
-	struct lkey *keys = NULL;
-	struct site *sites = NULL;
-	size_t nkeys = 0, nsites = 0, total = 0;
-	uint64_t entry = 0;
+	size_t nkeys = 0, total = 0;
+	struct lkey *keys;
 	struct mfile *mf;
-	int err = -ENOMEM;
+	int err = 0;
 
 	for (uint32_t b = 0; b < f->nblocks; b++)
 		total += f->blocks[b].nlines;
 	keys = malloc((total ? total : 1) * sizeof(*keys));
-	sites = malloc((f->nedges + f->nsels + 1) * sizeof(*sites));
-	if (!keys || !sites)
-		goto out;
+	if (!keys)
+		return -ENOMEM;
 	for (uint32_t b = 0; b < f->nblocks; b++)
 		for (uint32_t i = 0; i < f->blocks[b].nlines; i++) {
 			const struct cov_lineref *r = &f->blocks[b].lines[i];
@@ -849,7 +916,7 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 			keys[nkeys++] = (struct lkey){ r->fid, r->line, r->inst, bc[b] };
 		}
 	qsort(keys, nkeys, sizeof(*keys), lkey_cmp);
-	for (size_t i = 0; i < nkeys;) {
+	for (size_t i = 0; !err && i < nkeys;) {
 		size_t j = i;
 		uint64_t max = 0;
 
@@ -857,10 +924,19 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 			if (keys[j].max > max)
 				max = keys[j].max;
 		mf = model_file(m, mod->files[keys[i].fid]);
-		if (!mf || add_line(mf, keys[i].line, max))
-			goto out;
+		err = !mf || add_line(mf, keys[i].line, max) ? -ENOMEM : 0;
 		i = j;
 	}
+	free(keys);
+	return err;
+}
+
+/* The function's entry count: its entry edges, or block 0 where it is probed. */
+static int func_entry(struct cov_model *m, const struct cov_module *mod,
+		      const struct cov_mfunc *f, const uint64_t *bc, const uint64_t *ec)
+{
+	uint64_t entry = 0;
+	struct mfile *mf;
 
 	for (uint32_t e = 0; e < f->nedges; e++)
 		if (f->edges[e].src < 0 && f->edges[e].dst == 0)
@@ -868,14 +944,21 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 	if (mod->mode == BPFGAUGE_MODE_HITS || f->blocks[0].probe >= 0)
 		entry = bc[0];
 	mf = model_file(m, mod->files[f->fid]);
-	if (!mf || add_func(mf, f->name, f->line, entry))
-		goto out;
+	return !mf || add_func(mf, f->name, f->line, entry) ? -ENOMEM : 0;
+}
 
-	/*
-	 * branch block id = ordinal of the site among this function's sites on
-	 * that line: sort and dedupe the sites, number them per line, then look
-	 * each edge's site up (O(E log E), not O(E^2)).
-	 */
+/*
+ * The branch sites of f (edges and selects), sorted, deduplicated and
+ * numbered per line: a branch's block id is its site's ordinal among this
+ * function's sites on that line (O(E log E), not O(E^2)). *n of them.
+ */
+static struct site *func_sites(const struct cov_mfunc *f, size_t *n)
+{
+	struct site *sites = malloc((f->nedges + f->nsels + 1) * sizeof(*sites));
+	size_t nsites = 0, u = 0;
+
+	if (!sites)
+		return NULL;
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 
@@ -886,20 +969,27 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 		sites[nsites++] = (struct site){ f->sels[i].br_fid, f->sels[i].br_line,
 						 f->sels[i].br_site, 0 };
 	qsort(sites, nsites, sizeof(*sites), site_cmp);
-	{
-		size_t u = 0;
-
-		for (size_t i = 0; i < nsites; i++) {
-			if (u && !site_cmp(&sites[u - 1], &sites[i]))
-				continue;
-			sites[u] = sites[i];
-			sites[u].ord = u && sites[u - 1].fid == sites[i].fid &&
-						sites[u - 1].line == sites[i].line ?
-					       sites[u - 1].ord + 1 : 0;
-			u++;
-		}
-		nsites = u;
+	for (size_t i = 0; i < nsites; i++) {
+		if (u && !site_cmp(&sites[u - 1], &sites[i]))
+			continue;
+		sites[u] = sites[i];
+		sites[u].ord = u && sites[u - 1].fid == sites[i].fid &&
+					sites[u - 1].line == sites[i].line ?
+				       sites[u - 1].ord + 1 : 0;
+		u++;
 	}
+	*n = u;
+	return sites;
+}
+
+/* Branch counts: every branch edge, then both outcomes of every select. */
+static int func_branches(struct cov_model *m, const struct cov_module *mod,
+			 const struct cov_mfunc *f, const uint64_t *bc, const uint64_t *ec,
+			 const struct bpfgauge_seg_hdr *hdr, const void *probes,
+			 const struct site *sites, size_t nsites)
+{
+	struct mfile *mf;
+
 	for (uint32_t e = 0; e < f->nedges; e++) {
 		const struct cov_medge *ed = &f->edges[e];
 		struct site key = { ed->br_fid, ed->br_line, ed->br_site, 0 };
@@ -913,7 +1003,7 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 		taken = bc[ed->src] ? (int64_t)cov_sat_add(ec[e], 0) : -1;
 		mf = model_file(m, mod->files[ed->br_fid]);
 		if (!mf || add_branch(mf, ed->br_line, hit->ord, ed->br_idx, taken))
-			goto out;
+			return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < f->nsels; i++) {
 		const struct cov_msel *sl = &f->sels[i];
@@ -926,11 +1016,28 @@ static int func_to_model(struct cov_model *m, const struct cov_module *mod,
 		mf = model_file(m, mod->files[sl->br_fid]);
 		if (!mf || add_branch(mf, sl->br_line, hit->ord, 0, tk[0]) ||
 		    add_branch(mf, sl->br_line, hit->ord, 1, tk[1]))
-			goto out;
+			return -ENOMEM;
 	}
-	err = 0;
-out:
-	free(keys);
+	return 0;
+}
+
+static int func_to_model(struct cov_model *m, const struct cov_module *mod,
+			 const struct cov_mfunc *f, const uint64_t *bc, const uint64_t *ec,
+			 const struct bpfgauge_seg_hdr *hdr, const void *probes)
+{
+	struct site *sites;
+	size_t nsites = 0;
+	int err;
+
+	err = func_lines(m, mod, f, bc);
+	if (!err)
+		err = func_entry(m, mod, f, bc, ec);
+	if (err)
+		return err;
+	sites = func_sites(f, &nsites);
+	if (!sites)
+		return -ENOMEM;
+	err = func_branches(m, mod, f, bc, ec, hdr, probes, sites, nsites);
 	free(sites);
 	return err;
 }
