@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpfgauge/file.h"
 #include "bpfgauge/compat.h"
 #include "verifier_cli.h"
 
@@ -432,9 +433,8 @@ int vcli_stats(int argc, char **argv)
 static int parse_one(const char *path, struct vlog_record **rec)
 {
 	struct vlog_parser *p = vlog_parser__new(NULL);
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	FILE *f = bpfgauge_open_read(path);
 	char buf[1 << 16];
-	struct stat st;
 	size_t n;
 	int err = 0;
 
@@ -443,11 +443,6 @@ static int parse_one(const char *path, struct vlog_record **rec)
 		if (f && f != stdin)
 			fclose(f);
 		return -ENOMEM;
-	}
-	if (f && !fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		f = NULL;
-		errno = EISDIR;
 	}
 	if (!f) {
 		err = -errno;

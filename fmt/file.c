@@ -313,21 +313,30 @@ int bpfgauge_write_atomic(const char *path, int (*write)(void *ctx, void *file),
 	return err;
 }
 
-char *bpfgauge_read_file(const char *path, size_t max_len, size_t *len)
+FILE *bpfgauge_open_read(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t cap = 1 << 16, n = 0;
 	struct stat st;
+
+	if (f && !fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		if (f != stdin)
+			fclose(f);
+		errno = EISDIR;
+		return NULL;
+	}
+	return f;
+}
+
+char *bpfgauge_read_file(const char *path, size_t max_len, size_t *len)
+{
+	FILE *f = bpfgauge_open_read(path);
+	size_t cap = 1 << 16, n = 0;
 	char *b = NULL;
 	int err = 0;
 
 	*len = 0;
 	if (!f)
 		return bg_err_ptr(-errno);
-	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
-		goto out;
-	}
 	b = malloc(cap);
 	if (!b) {
 		err = -ENOMEM;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bpfgauge/file.h"
 #include "bpfgauge_internal.h"
 #include "cov_internal.h"
 #include "lcov.h"
@@ -480,15 +481,10 @@ int cov_lcov_read_tests_file(FILE *f, const char *path, struct cov_model ***out,
 
 int cov_lcov_read_tests(const char *path, struct cov_model ***out, size_t *nout)
 {
-	FILE *f = fopen(path, "r");
-	struct stat st;
+	/* a file named "-" is a file here: only the directory check is shared */
+	FILE *f = strcmp(path, "-") ? bpfgauge_open_read(path) : fopen(path, "r");
 	int err;
 
-	if (f && !fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		f = NULL;
-		errno = EISDIR;
-	}
 	if (!f) {
 		err = -errno;
 		if (err != -ENOENT)

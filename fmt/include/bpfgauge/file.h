@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +46,13 @@ int bpfgauge_write_locked(const char *path, int (*write)(void *ctx, void *file),
 
 /* write(ctx, stdout), flushed; a write error (EPIPE, ENOSPC) is returned. */
 int bpfgauge_write_stdout(int (*write)(void *ctx, void *file), void *ctx);
+
+/*
+ * Open path ("-" = stdin) for reading; a directory is refused with EISDIR
+ * (fopen() would open it and fail only at the first read). NULL with errno
+ * set; fclose() what is not stdin.
+ */
+FILE *bpfgauge_open_read(const char *path);
 
 /*
  * Read all of path ("-" = stdin) into a NUL-terminated buffer (*len bytes,
