@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfgauge_internal.h"
+#include "cov_btf.h"
 #include "cov_internal.h"
 
 static int map_read(int fd, uint32_t value_size, void **out)
@@ -36,12 +37,13 @@ static int map_read(int fd, uint32_t value_size, void **out)
 	return 0;
 }
 
-static struct bpf_map *find_counter_map(struct bpf_object *obj)
+/* The object's counter map, its own or the shared .data (cov_btf.c); sl says where. */
+static struct bpf_map *find_counter_map(struct bpf_object *obj, struct cov_slices *sl)
 {
 	struct bpf_map *map;
 
 	bpf_object__for_each_map(map, obj)
-		if (!strcmp(bpf_map__name(map), BPFGAUGE_COUNTER_SEC))
+		if (cov_counter_map_probe_obj(obj, map, sl) > 0)
 			return map;
 	return NULL;
 }
@@ -51,8 +53,10 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 	const char *oname = obj ? bpf_object__name(obj) : "(null)";
 	struct cov_mapping *map = NULL;
 	struct cov_model *model = NULL;
+	struct cov_slices sl = {};
 	struct bpf_map *cmap;
-	void *value = NULL;
+	void *value = NULL, *counters = NULL;
+	size_t csize = 0;
 	int err, fd;
 
 	if (!OPTS_VALID(opts, bpfgauge_cov_opts))
@@ -68,23 +72,25 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 		err = cov_mapping__from_mem(opts->obj_buf, opts->obj_buf_sz, oname, &map);
 	if (err)
 		return bg_err_ptr(err);
-	cmap = find_counter_map(obj);
+	cmap = find_counter_map(obj, &sl);
 	if (!cmap) {
-		pr_warn("cov: object '%s' has no %s map (was it built with the bpfgauge pass?)", oname,
-			BPFGAUGE_COUNTER_SEC);
+		pr_warn("cov: object '%s' has no %s map and no counters in its .data (was it built with the bpfgauge pass?)",
+			oname, BPFGAUGE_COUNTER_SEC);
 		err = -BPFGAUGE_ECOUNTERS;
 		goto out;
 	}
 	fd = bpf_map__fd(cmap);
 	if (fd < 0) {
 		pr_warn("cov: object '%s' is not loaded: its %s map has no fd", oname,
-			BPFGAUGE_COUNTER_SEC);
+			bpf_map__name(cmap));
 		err = -BPFGAUGE_ECOUNTERS;
 		goto out;
 	}
 	err = map_read(fd, bpf_map__value_size(cmap), &value);
+	if (!err)
+		err = cov_slices_extract(&sl, value, bpf_map__value_size(cmap), &counters, &csize);
 	if (err) {
-		pr_warn("cov: object '%s': reading %s failed: %s", oname, BPFGAUGE_COUNTER_SEC,
+		pr_warn("cov: object '%s': reading %s failed: %s", oname, bpf_map__name(cmap),
 			bpfgauge_strerror(err));
 		goto out;
 	}
@@ -93,8 +99,10 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 		err = -ENOMEM;
 		goto out;
 	}
-	err = cov_model__add_counters(model, map, value, bpf_map__value_size(cmap), NULL);
+	err = cov_model__add_counters(model, map, counters, csize, NULL);
 out:
+	free(counters);
+	cov_slices_release(&sl);
 	free(value);
 	cov_mapping__free(map);
 	if (err) {
@@ -144,24 +152,22 @@ int cov_value_hashes(const void *value, size_t size, uint64_t *hashes, size_t ma
 
 int bpfgauge_cov_reset(struct bpf_object *obj)
 {
-	struct bpf_map *cmap = obj ? find_counter_map(obj) : NULL;
-	uint32_t zero = 0;
-	void *value = NULL;
+	struct cov_slices sl = {};
+	struct bpf_map *cmap = obj ? find_counter_map(obj, &sl) : NULL;
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
 	int err, fd;
 
 	if (!cmap || (fd = bpf_map__fd(cmap)) < 0) {
 		pr_warn("cov: reset '%s': no loaded %s map", obj ? bpf_object__name(obj) : "(null)",
 			BPFGAUGE_COUNTER_SEC);
+		cov_slices_release(&sl);
 		return bg_err(-BPFGAUGE_ECOUNTERS);
 	}
-	err = map_read(fd, bpf_map__value_size(cmap), &value);
-	if (!err)
-		err = cov_value_reset(value, bpf_map__value_size(cmap));
-	if (!err && bpf_map_update_elem(fd, &zero, value, BPF_ANY))
-		err = -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : cov_counter_map_reset(fd, &info, &sl);
 	if (err)
 		pr_warn("cov: reset '%s' failed: %s", bpf_object__name(obj), bpfgauge_strerror(err));
-	free(value);
+	cov_slices_release(&sl);
 	return bg_err(err);
 }
 
@@ -175,6 +181,7 @@ int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t s
 		struct bpf_map_info info = {};
 		uint32_t len = sizeof(info);
 		void *value = NULL;
+		size_t size = 0;
 		int fd;
 
 		if (bpf_map_get_next_id(id, &id)) {
@@ -188,19 +195,16 @@ int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t s
 		fd = bpf_map_get_fd_by_id(id);
 		if (fd < 0)
 			continue; /* freed meanwhile */
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || strcmp(info.name, BPFGAUGE_COUNTER_SEC) ||
-		    info.type != BPF_MAP_TYPE_ARRAY || info.max_entries != 1) {
-			close(fd);
-			continue;
-		}
-		err = map_read(fd, info.value_size, &value);
+		/* its own map or the shared .data (cov_btf.c): only the counters */
+		err = bpf_obj_get_info_by_fd(fd, &info, &len)
+			      ? 0
+			      : cov_counter_map_read(fd, &info, &value, &size);
 		close(fd);
-		if (err == -ENOENT) {
+		if (err == -ENOENT || err == 0) {
 			err = 0;
 			continue;
 		}
-		if (!err)
-			err = cb(id, value, info.value_size, ctx);
+		err = err < 0 ? err : cb(id, value, size, ctx);
 		free(value);
 		if (err)
 			break;
@@ -210,14 +214,16 @@ int bpfgauge_cov_live_foreach(int (*cb)(uint32_t id, const void *value, size_t s
 
 int bpfgauge_cov_reset_live(const struct cov_mapping *filter, int *nreset)
 {
-	uint32_t id = 0, zero = 0;
+	uint32_t id = 0;
 	int err = 0;
 
 	*nreset = 0;
 	while (!err) {
 		struct bpf_map_info info = {};
 		uint32_t len = sizeof(info);
+		struct cov_slices sl = {};
 		void *value = NULL;
+		size_t size = 0;
 		int fd;
 
 		if (bpf_map_get_next_id(id, &id)) {
@@ -228,16 +234,16 @@ int bpfgauge_cov_reset_live(const struct cov_mapping *filter, int *nreset)
 		fd = bpf_map_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, BPFGAUGE_COUNTER_SEC) &&
-		    info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == 1 &&
-		    !map_read(fd, info.value_size, &value) &&
-		    (!filter || cov_mapping__matches_value(filter, value, info.value_size)) &&
-		    !cov_value_reset(value, info.value_size)) {
-			if (bpf_map_update_elem(fd, &zero, value, BPF_ANY))
-				err = -errno;
-			else
+		/* its own map or the shared .data (cov_btf.c): only the counters */
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    cov_counter_map_read(fd, &info, &value, &size) > 0 &&
+		    (!filter || cov_mapping__matches_value(filter, value, size)) &&
+		    cov_counter_map_probe(fd, &info, &sl) > 0) {
+			err = cov_counter_map_reset(fd, &info, &sl);
+			if (!err)
 				(*nreset)++;
 		}
+		cov_slices_release(&sl);
 		free(value);
 		close(fd);
 	}
