@@ -8,7 +8,9 @@
  * only the counters, and the objects have no .data.bpfgauge map at all.
  * With a global of the program's own in the same .data (built here with
  * `bpfgauge cc --section data`), the counters sit at a nonzero offset:
- * collection is still exact and reset leaves the global's bytes alone.
+ * collection is still exact and reset leaves the global's bytes alone, both
+ * in place (libbpf's mmapable .data) and by lookup and update (a .data map
+ * without BPF_F_MMAPABLE, as cilium/ebpf 0.9.1 creates it).
  */
 #include <bpf/btf.h>
 #include <sys/stat.h>
@@ -130,7 +132,7 @@ static const void *var_in_value(const struct bpf_object *obj, const struct bpf_m
 
 /* The program's own global is still own_init (reset must not touch it), and
  * the counter segment, elsewhere in the same value, keeps its header. */
-static void check_own_global(const struct ex_loaded *l)
+static void check_own_global(const struct ex_loaded *l, bool mmapable)
 {
 	static unsigned char value[1 << 16];
 	struct bpf_map *map, *data = NULL;
@@ -144,6 +146,7 @@ static void check_own_global(const struct ex_loaded *l)
 			data = map;
 	}
 	ASSERT_TRUE(data != NULL);
+	ASSERT_EQ_INT(!!(bpf_map__map_flags(data) & BPF_F_MMAPABLE), mmapable);
 	ASSERT_TRUE(bpf_map__value_size(data) <= sizeof(value));
 	ASSERT_EQ_INT(bpf_map_lookup_elem(bpf_map__fd(data), &zero, value), 0);
 	own = var_in_value(l->obj, data, "bpfgauge_e2e_own", false, value, bpf_map__value_size(data),
@@ -159,6 +162,23 @@ static void check_own_global(const struct ex_loaded *l)
 	memcpy(&magic, cnt, sizeof(magic));
 	ASSERT_EQ_U64(magic, BPFGAUGE_SEG_MAGIC);
 }
+
+/* xdp_parse with its .data map created without BPF_F_MMAPABLE. */
+static int no_mmap(struct bpf_object *obj, char *err, size_t errsz)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		size_t n = strlen(bpf_map__name(map));
+
+		if (n >= 5 && !strcmp(bpf_map__name(map) + n - 5, ".data"))
+			return bpf_map__set_map_flags(map, bpf_map__map_flags(map) & ~BPF_F_MMAPABLE);
+	}
+	snprintf(err, errsz, "no .data map");
+	return -ENOENT;
+}
+
+static const struct example ex_nommap = { "xdp_parse", no_mmap, xdp_run };
 
 /* A failed assertion leaves the test by longjmp: the temp dir goes at exit. */
 static char shared_tmp[] = "/tmp/bgshared.XXXXXX";
@@ -205,27 +225,35 @@ TEST(test_program_global_shares_data)
 		 bg, major, e2e.src, e2e.src, hdr, e2e.src, dir);
 	if (system(cmd))
 		BG_FAIL("%s failed", "bpfgauge cc --section data with a program global");
-	m = e2e_run_one(dir, ex, 1, &l);
-	e2e_check(m, ANNOT_COUNTS, 1, "xdp_parse.bpf.c", "program global + counters in .data");
-	cov_model__free(m);
-	check_own_global(&l);
-	ASSERT_EQ_INT(bpfgauge_cov_reset(l.obj), 0);
-	check_own_global(&l);
-	m = e2e_collect(&l, ex->name);
-	ASSERT_TRUE(m != NULL);
-	cov_model__summary(m, &s);
-	ASSERT_TRUE(s.lines_found > 0);
-	ASSERT_EQ_U64(s.lines_hit, 0);
-	cov_model__free(m);
-	if (ex_run(&l, 2, err, sizeof(err))) {
+	/* libbpf's mmapable .data (reset in place), then one without the flag,
+	 * as cilium/ebpf 0.9.1 creates it (reset by lookup and update) */
+	for (int mm = 1; mm >= 0; mm--) {
+		const struct example *use = mm ? ex : &ex_nommap;
+
+		m = e2e_run_one(dir, use, 1, &l);
+		e2e_check(m, ANNOT_COUNTS, 1, "xdp_parse.bpf.c", "program global + counters in .data");
+		cov_model__free(m);
+		check_own_global(&l, mm);
+		ASSERT_EQ_INT(bpfgauge_cov_reset(l.obj), 0);
+		check_own_global(&l, mm);
+		m = e2e_collect(&l, ex->name);
+		ASSERT_TRUE(m != NULL);
+		cov_model__summary(m, &s);
+		ASSERT_TRUE(s.lines_found > 0);
+		ASSERT_EQ_U64(s.lines_hit, 0);
+		cov_model__free(m);
+		if (ex_run(&l, 2, err, sizeof(err))) {
+			ex_unload(&l);
+			BG_FAIL("%s", err);
+		}
+		m = e2e_collect(&l, ex->name);
+		ASSERT_TRUE(m != NULL);
+		e2e_check(m, ANNOT_COUNTS, 2, "xdp_parse.bpf.c",
+			  mm ? "program global, reset in place, run twice"
+			     : "program global, not mmapable, reset, run twice");
+		cov_model__free(m);
 		ex_unload(&l);
-		BG_FAIL("%s", err);
 	}
-	m = e2e_collect(&l, ex->name);
-	ASSERT_TRUE(m != NULL);
-	e2e_check(m, ANNOT_COUNTS, 2, "xdp_parse.bpf.c", "program global, reset, run twice");
-	cov_model__free(m);
-	ex_unload(&l);
 }
 
 int main(void)
