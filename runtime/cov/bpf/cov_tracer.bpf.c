@@ -5,11 +5,12 @@
  * map named .data.bpfgauge, or to a global-data map, one whose BTF value type
  * is a DATASEC: the pass's -bpfgauge-section=data puts the counters in the
  * program's .data, and user space keeps only the maps whose DATASEC holds
- * them), it reports the map id and stops the creating thread with SIGSTOP; user space takes its own reference to the map by id
- * and lets the thread continue. The map then outlives the loader, its
- * programs and pins, and is read once when the command is done: no polling,
- * no race with a loader that exits a millisecond later. Only raw tracepoints
- * are used (no kprobes, no trampolines).
+ * them), it reports the map id and stops the creating thread with SIGSTOP;
+ * user space takes its own reference to the map by id and lets the thread
+ * continue. The map then outlives the loader, its programs and pins, and is
+ * read once when the command is done: no polling, no race with a loader that
+ * exits a millisecond later. Only raw tracepoints are used (no kprobes, no
+ * trampolines).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
