@@ -9,7 +9,8 @@
 # six fixed packets (bpf/runner/examples.c) and the lcov equals the
 # annotations of xdp_parse.bpf.c exactly (loaders/lcov_annot), in counts and
 # in hits mode, also with a global of the program's own in the same .data
-# ahead of the counters. Controls: the plain object loads with the same
+# ahead of the counters, and for two objects linked into one (two counter
+# variables in one .data). Controls: the plain object loads with the same
 # loader; the default-section object is refused by 0.9.1 (the reason for the
 # option); libbpf 1.1 (ex_loader) loads the --section data objects too and
 # gives the same exact counts. Skips only when not root; a missing Go
@@ -124,6 +125,30 @@ for m in ${majors//,/ }; do
       2>"$t/libbpf-$mode.log" || { bad "llvm-$m cov run libbpf ($mode)"; cat "$t/libbpf-$mode.log"; }
     check "llvm-$m libbpf loader, own global in .data, $mode" "$t/libbpf-$mode.info" $mode 1
   done
+
+  # Two --section data objects linked into one (bpftool gen object): one .data,
+  # two counter variables. xdp_b runs on the six packets (no ctx: rx queue 0,
+  # so XDP_PASS); xdp_a never runs. Lines from the sources' return statements.
+  I=$src/tests/e2e/install_project; K=$t/linked; mkdir -p "$K"
+  for s in a b; do
+    "$bg" cc --mode counts --section data -- "clang-$m" -g -O2 -target bpf -idirafter /usr/include/x86_64-linux-gnu \
+      -c "$I/multi_$s.bpf.c" -o "$t/multi_$s.o" 2>>"$t/cc.err" || bad "llvm-$m cc multi_$s.bpf.c"
+  done
+  if bpftool gen object "$K/multi.bpf.o" "$t/multi_a.o" "$t/multi_b.o" 2>"$t/link.err"; then
+    nvar=$(bpftool btf dump file "$K/multi.bpf.o" | grep -A3 "DATASEC '.data'" | grep -c "VAR '__bpfgauge_cnt_")
+    [ "$nvar" = 2 ] && ok "llvm-$m linked object: one .data DATASEC with 2 counter variables" ||
+      bad "llvm-$m linked object: $nvar counter variables in .data"
+    "$bg" cov run -o "$t/linked.info" --objects "$K" -- "$tmp/xdpload" "$K/multi.bpf.o" xdp_b "$tmp/pkts" \
+      2,2,2,2,2,2 2>"$t/linked.log" || { bad "llvm-$m cov run Go (linked)"; cat "$t/linked.log"; }
+    la=$(grep -n 'return' "$I/multi_a.bpf.c" | cut -d: -f1); lb=$(grep -n 'return' "$I/multi_b.bpf.c" | cut -d: -f1)
+    got=$(awk -v la="$la" -v lb="$lb" '/^SF:/ { f = $0 } /^DA:/ || /^FNDA:/ { print (f ~ /multi_a/ ? "a" : "b") " " $0 }' \
+      "$t/linked.info" | grep -E "^a DA:$la,|^b DA:$lb,|FNDA" | sort | paste -sd' ')
+    [ "$got" = "a DA:$la,0 a FNDA:0,xdp_a b DA:$lb,6 b FNDA:6,xdp_b" ] &&
+      ok "llvm-$m linked object: xdp_b's return 6, xdp_a's 0 (both segments of the shared .data)" ||
+      bad "llvm-$m linked object: got '$got'"
+  else
+    bad "llvm-$m bpftool gen object"; cat "$t/link.err"
+  fi
 done
 [ $nmaj -gt 0 ] || { echo "FAIL: no .data-section example objects for any of LLVM $majors under $bpfdir"; exit 1; }
 exit $fail
