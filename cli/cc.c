@@ -15,7 +15,7 @@
 
 static int cc_help(void)
 {
-	printf("Usage: %s cc [--mode hits|counts] [--stats] -- [LAUNCHER] CLANG [CLANG ARGS...]\n"
+	printf("Usage: %s cc [--mode hits|counts] [--section own|data] [--stats] -- [LAUNCHER] CLANG [CLANG ARGS...]\n"
 	       "\n"
 	       "Runs CLANG with the bpfgauge pass plugin for its LLVM major added\n"
 	       "(-fplugin/-fpass-plugin); the major comes from 'CLANG --version', so plain\n"
@@ -25,6 +25,10 @@ static int cc_help(void)
 	       "\n"
 	       "  --mode hits     one byte per probe, cheapest (default)\n"
 	       "  --mode counts   exact u64 execution counts (atomic add)\n"
+	       "  --section own   counters in their own .data.bpfgauge map (default)\n"
+	       "  --section data  counters in the program's .data (shared with its globals):\n"
+	       "                  for loaders that accept no other data section, such as\n"
+	       "                  cilium/ebpf before 0.17; cov finds them through the BTF\n"
 	       "  --stats         print probes vs basic blocks per function to stderr\n"
 	       "\n"
 	       "Plugins are looked up in $BPFGAUGE_PASS_DIR, then in ../lib/bpfgauge next to\n"
@@ -77,12 +81,13 @@ int do_cc(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "section", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *mode = "hits";
+	const char *mode = "hits", *section = "own";
 	bool stats = false;
-	char plugin[4096], modeopt[64];
+	char plugin[4096], modeopt[64], secopt[64];
 	const char *dir;
 	int opt, major, compiler;
 	char **nargv;
@@ -93,6 +98,7 @@ int do_cc(int argc, char **argv)
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 's': stats = true; break;
+		case 'S': section = optarg; break;
 		case 'h': return cc_help();
 		default:
 			p_opt_err("cc", opt, argv);
@@ -101,6 +107,10 @@ int do_cc(int argc, char **argv)
 	}
 	if (strcmp(mode, "hits") && strcmp(mode, "counts")) {
 		p_err("cc: --mode must be hits or counts, not '%s'", mode);
+		return EXIT_ERROR;
+	}
+	if (strcmp(section, "own") && strcmp(section, "data")) {
+		p_err("cc: --section must be own or data, not '%s'", section);
 		return EXIT_ERROR;
 	}
 	if (optind >= argc) {
@@ -140,8 +150,9 @@ int do_cc(int argc, char **argv)
 	}
 	snprintf(plugin, sizeof(plugin), "%s/libbpfgauge-pass-%d.so", dir, major);
 	snprintf(modeopt, sizeof(modeopt), "-bpfgauge-mode=%s", mode);
+	snprintf(secopt, sizeof(secopt), "-bpfgauge-section=%s", section);
 
-	nargv = calloc(argc - optind + 10, sizeof(*nargv));
+	nargv = calloc(argc - optind + 12, sizeof(*nargv));
 	if (!nargv) {
 		p_err("cc: out of memory");
 		return EXIT_ERROR;
@@ -155,6 +166,10 @@ int do_cc(int argc, char **argv)
 	nargv[n++] = fpass;
 	nargv[n++] = "-mllvm";
 	nargv[n++] = modeopt;
+	if (strcmp(section, "own")) {
+		nargv[n++] = "-mllvm";
+		nargv[n++] = secopt;
+	}
 	if (stats) {
 		nargv[n++] = "-mllvm";
 		nargv[n++] = "-bpfgauge-stats";

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bpfgauge_add_bpf_object(NAME SOURCES src.bpf.c... [COVERAGE] [SKELETON]
-#                         [MODE hits|counts] [INCLUDES dir...] [CFLAGS flag...]
-#                         [CLANG path])
+#                         [MODE hits|counts] [SECTION own|data] [INCLUDES dir...]
+#                         [CFLAGS flag...] [CLANG path])
 #
 # Compiles BPF C into ${CMAKE_CURRENT_BINARY_DIR}/NAME.bpf.o (several sources
 # are compiled one by one, then linked with `bpftool gen object`), as the
 # custom target NAME (built by ALL). COVERAGE loads the bpfgauge pass plugin
-# (MODE, default counts). SKELETON also generates NAME.skel.h with `bpftool
+# (MODE, default counts; SECTION data puts the counters in the program's .data
+# for loaders without .data.* support, e.g. cilium/ebpf < 0.17). SKELETON also generates NAME.skel.h with `bpftool
 # gen skeleton` and adds the INTERFACE library NAME_skel: link it to get the
 # header's directory. Sets NAME_BPF_OBJECT and NAME_SKELETON in the caller's
 # scope, and the target properties BPF_OBJECT and SKELETON_HEADER.
@@ -34,7 +35,7 @@ function(_bpfgauge_pick_clang out)
 endfunction()
 
 function(bpfgauge_add_bpf_object name)
-  cmake_parse_arguments(PARSE_ARGV 1 A "COVERAGE;SKELETON" "MODE;CLANG" "SOURCES;INCLUDES;CFLAGS")
+  cmake_parse_arguments(PARSE_ARGV 1 A "COVERAGE;SKELETON" "MODE;SECTION;CLANG" "SOURCES;INCLUDES;CFLAGS")
   if(A_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpfgauge_add_bpf_object(${name}): unknown arguments ${A_UNPARSED_ARGUMENTS}")
   endif()
@@ -46,6 +47,12 @@ function(bpfgauge_add_bpf_object name)
   endif()
   if(NOT A_MODE MATCHES "^(hits|counts)$")
     message(FATAL_ERROR "bpfgauge_add_bpf_object(${name}): MODE must be hits or counts, not ${A_MODE}")
+  endif()
+  if(NOT A_SECTION)
+    set(A_SECTION own)
+  endif()
+  if(NOT A_SECTION MATCHES "^(own|data)$")
+    message(FATAL_ERROR "bpfgauge_add_bpf_object(${name}): SECTION must be own or data, not ${A_SECTION}")
   endif()
   set(clang "${A_CLANG}")
   if(NOT clang)
@@ -86,6 +93,9 @@ function(bpfgauge_add_bpf_object name)
               "has pass plugins for LLVM '${bpfgauge_LLVM_MAJORS}' only (set BPFGAUGE_BPF_CLANG)")
     endif()
     list(APPEND flags -fplugin=${plugin} -fpass-plugin=${plugin} -mllvm -bpfgauge-mode=${A_MODE})
+    if(A_SECTION STREQUAL "data")
+      list(APPEND flags -mllvm -bpfgauge-section=data)
+    endif()
     list(APPEND deps ${plugin})
   endif()
 

@@ -74,6 +74,15 @@ struct CommandLine {
 		cl::values(clEnumValN(Switch::On, "on", "branch records (default)"),
 			   clEnumValN(Switch::Off, "off", "no branch records")),
 		cl::init(Switch::On)};
+	enum class Section { Own, Data };
+	cl::opt<Section> CounterSection{
+		"bpfgauge-section",
+		cl::desc("bpfgauge counter section: own (" BPFGAUGE_COUNTER_SEC ", its own map; "
+			 "default) or data (" BPFGAUGE_COUNTER_SEC_SHARED ", shared with the "
+			 "program's globals, for loaders that accept no other data section)"),
+		cl::values(clEnumValN(Section::Own, "own", "counters in their own map (default)"),
+			   clEnumValN(Section::Data, "data", "counters in the program's .data map")),
+		cl::init(Section::Own)};
 	cl::opt<bool> Stats{
 		"bpfgauge-stats",
 		cl::desc("report probes per function as remarks (clang: add -Rremark-backend-plugin)"),
@@ -108,6 +117,7 @@ bool foldOptions(std::optional<Mode> PipelineMode, Options &Opts, std::string &E
 	Opts.When = Cl->When;
 	Opts.Stats = Cl->Stats;
 	Opts.Branches = Cl->Branches == CommandLine::Switch::On;
+	Opts.SharedData = Cl->CounterSection == CommandLine::Section::Data;
 	if (PipelineMode) {
 		Opts.TheMode = *PipelineMode;
 	} else if (Cl->TheMode.getNumOccurrences()) {
@@ -262,7 +272,7 @@ GlobalVariable *ModuleInstrumenter::createSegment(uint64_t Elems)
 	auto *Seg = new GlobalVariable(M, Ty, /*isConstant=*/false, GlobalValue::ExternalLinkage,
 				       ConstantAggregateZero::get(Ty),
 				       BPFGAUGE_COUNTER_SYM_PREFIX "pending");
-	Seg->setSection(BPFGAUGE_COUNTER_SEC);
+	Seg->setSection(Opts.SharedData ? BPFGAUGE_COUNTER_SEC_SHARED : BPFGAUGE_COUNTER_SEC);
 	Seg->setAlignment(Align(8));
 	return Seg;
 }

@@ -55,6 +55,10 @@ struct Options {
 	// Branch records (BRDA). Off only in hits mode, where exact branch
 	// coverage needs a probe on every critical branch edge.
 	bool Branches = true;
+	// Counters in the program's own ".data" (shared with its globals)
+	// instead of BPFGAUGE_COUNTER_SEC, for loaders that take no other
+	// data sections (cilium/ebpf before 0.17).
+	bool SharedData = false;
 };
 
 inline const char *modeName(Mode M)

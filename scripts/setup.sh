@@ -12,6 +12,7 @@ llvm_versions=${BPFGAUGE_LLVM_VERSIONS:-"14 22"}
 pkgs=(build-essential cmake pkg-config git libbpf-dev libelf-dev zlib1g-dev
       libsqlite3-dev sqlite3 bpftool lcov libxml2-utils python3
       bc procps iproute2 ca-certificates groff-base file debootstrap lz4 zstd)
+pkgs+=(golang-go golang-github-cilium-ebpf-dev) # e2e test_cov_go: Debian's cilium/ebpf 0.9.1 loader, GOPATH mode
 # groff-base: the install test renders every man page with groff; file:
 # CPack's .deb generator reads shared-library dependencies with it;
 # debootstrap: the .deb test installs the package into a clean Debian root;

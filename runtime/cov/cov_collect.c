@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfgauge_internal.h"
+#include "cov_btf.h"
 #include "cov_internal.h"
 
 static int map_read(int fd, uint32_t value_size, void **out)
@@ -36,12 +37,13 @@ static int map_read(int fd, uint32_t value_size, void **out)
 	return 0;
 }
 
-static struct bpf_map *find_counter_map(struct bpf_object *obj)
+/* The object's counter map, its own or the shared .data (cov_btf.c); sl says where. */
+static struct bpf_map *find_counter_map(struct bpf_object *obj, struct cov_slices *sl)
 {
 	struct bpf_map *map;
 
 	bpf_object__for_each_map(map, obj)
-		if (!strcmp(bpf_map__name(map), BPFGAUGE_COUNTER_SEC))
+		if (cov_counter_map_probe_obj(obj, map, sl) > 0)
 			return map;
 	return NULL;
 }
@@ -51,8 +53,10 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 	const char *oname = obj ? bpf_object__name(obj) : "(null)";
 	struct cov_mapping *map = NULL;
 	struct cov_model *model = NULL;
+	struct cov_slices sl = {};
 	struct bpf_map *cmap;
-	void *value = NULL;
+	void *value = NULL, *counters = NULL;
+	size_t csize = 0;
 	int err, fd;
 
 	if (!OPTS_VALID(opts, bpfgauge_cov_opts))
@@ -68,23 +72,25 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 		err = cov_mapping__from_mem(opts->obj_buf, opts->obj_buf_sz, oname, &map);
 	if (err)
 		return bg_err_ptr(err);
-	cmap = find_counter_map(obj);
+	cmap = find_counter_map(obj, &sl);
 	if (!cmap) {
-		pr_warn("cov: object '%s' has no %s map (was it built with the bpfgauge pass?)", oname,
-			BPFGAUGE_COUNTER_SEC);
+		pr_warn("cov: object '%s' has no %s map and no counters in its .data (was it built with the bpfgauge pass?)",
+			oname, BPFGAUGE_COUNTER_SEC);
 		err = -BPFGAUGE_ECOUNTERS;
 		goto out;
 	}
 	fd = bpf_map__fd(cmap);
 	if (fd < 0) {
 		pr_warn("cov: object '%s' is not loaded: its %s map has no fd", oname,
-			BPFGAUGE_COUNTER_SEC);
+			bpf_map__name(cmap));
 		err = -BPFGAUGE_ECOUNTERS;
 		goto out;
 	}
 	err = map_read(fd, bpf_map__value_size(cmap), &value);
+	if (!err)
+		err = cov_slices_extract(&sl, value, bpf_map__value_size(cmap), &counters, &csize);
 	if (err) {
-		pr_warn("cov: object '%s': reading %s failed: %s", oname, BPFGAUGE_COUNTER_SEC,
+		pr_warn("cov: object '%s': reading %s failed: %s", oname, bpf_map__name(cmap),
 			bpfgauge_strerror(err));
 		goto out;
 	}
@@ -93,8 +99,10 @@ struct cov_model *bpfgauge_cov_collect(struct bpf_object *obj, const struct bpfg
 		err = -ENOMEM;
 		goto out;
 	}
-	err = cov_model__add_counters(model, map, value, bpf_map__value_size(cmap), NULL);
+	err = cov_model__add_counters(model, map, counters, csize, NULL);
 out:
+	free(counters);
+	cov_slices_release(&sl);
 	free(value);
 	cov_mapping__free(map);
 	if (err) {
@@ -144,36 +152,36 @@ int cov_value_hashes(const void *value, size_t size, uint64_t *hashes, size_t ma
 
 int bpfgauge_cov_reset(struct bpf_object *obj)
 {
-	struct bpf_map *cmap = obj ? find_counter_map(obj) : NULL;
-	uint32_t zero = 0;
-	void *value = NULL;
+	struct cov_slices sl = {};
+	struct bpf_map *cmap = obj ? find_counter_map(obj, &sl) : NULL;
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
 	int err, fd;
 
 	if (!cmap || (fd = bpf_map__fd(cmap)) < 0) {
 		pr_warn("cov: reset '%s': no loaded %s map", obj ? bpf_object__name(obj) : "(null)",
 			BPFGAUGE_COUNTER_SEC);
+		cov_slices_release(&sl);
 		return bg_err(-BPFGAUGE_ECOUNTERS);
 	}
-	err = map_read(fd, bpf_map__value_size(cmap), &value);
-	if (!err)
-		err = cov_value_reset(value, bpf_map__value_size(cmap));
-	if (!err && bpf_map_update_elem(fd, &zero, value, BPF_ANY))
-		err = -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : cov_counter_map_reset(fd, &info, &sl);
 	if (err)
 		pr_warn("cov: reset '%s' failed: %s", bpf_object__name(obj), bpfgauge_strerror(err));
-	free(value);
+	cov_slices_release(&sl);
 	return bg_err(err);
 }
 
 /*
- * The one walk over the kernel's maps: call cb(id, fd, info, ctx) for
- * every live .data.bpfgauge counter map (a one-entry array), with an fd
- * that is closed after the call. Maps freed meanwhile are skipped. Stops
- * at the first non-zero cb return and returns it; a failure to list maps
- * (-EPERM without root) is logged.
+ * The one walk over the kernel's maps: call cb(id, fd, info, sl, ctx) for
+ * every live counter map (its own .data.bpfgauge map, or a shared .data
+ * whose BTF names counter variables: cov_btf.c), sl being the byte ranges
+ * of its value that hold counters, with an fd that is closed after the
+ * call. Maps freed meanwhile are skipped. Stops at the first non-zero cb
+ * return and returns it; a failure to list maps (-EPERM without root) is
+ * logged.
  */
 static int live_counter_maps(int (*cb)(uint32_t id, int fd, const struct bpf_map_info *info,
-				       void *ctx),
+				       const struct cov_slices *sl, void *ctx),
 			     void *ctx)
 {
 	uint32_t id = 0;
@@ -182,6 +190,7 @@ static int live_counter_maps(int (*cb)(uint32_t id, int fd, const struct bpf_map
 	while (!err) {
 		struct bpf_map_info info = {};
 		uint32_t len = sizeof(info);
+		struct cov_slices sl = {};
 		int fd;
 
 		if (bpf_map_get_next_id(id, &id)) {
@@ -195,11 +204,26 @@ static int live_counter_maps(int (*cb)(uint32_t id, int fd, const struct bpf_map
 		fd = bpf_map_get_fd_by_id(id);
 		if (fd < 0)
 			continue; /* freed meanwhile */
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, BPFGAUGE_COUNTER_SEC) &&
-		    info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == 1)
-			err = cb(id, fd, &info, ctx);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			err = cov_counter_map_probe(fd, &info, &sl);
+			err = err > 0 ? cb(id, fd, &info, &sl, ctx) : err;
+		}
+		cov_slices_release(&sl);
 		close(fd);
 	}
+	return err;
+}
+
+/* The packed counters of a live map (*value, *size); -ENOENT: no element. */
+static int live_counters(int fd, const struct bpf_map_info *info, const struct cov_slices *sl,
+			 void **value, size_t *size)
+{
+	void *raw = NULL;
+	int err = map_read(fd, info->value_size, &raw);
+
+	if (!err)
+		err = cov_slices_extract(sl, raw, info->value_size, value, size);
+	free(raw);
 	return err;
 }
 
@@ -208,16 +232,18 @@ struct foreach_ctx {
 	void *ctx;
 };
 
-static int foreach_value(uint32_t id, int fd, const struct bpf_map_info *info, void *ctx)
+static int foreach_value(uint32_t id, int fd, const struct bpf_map_info *info,
+			 const struct cov_slices *sl, void *ctx)
 {
 	struct foreach_ctx *c = ctx;
 	void *value = NULL;
-	int err = map_read(fd, info->value_size, &value);
+	size_t size = 0;
+	int err = live_counters(fd, info, sl, &value, &size);
 
 	if (err == -ENOENT)
 		return 0;
 	if (!err)
-		err = c->cb(id, value, info->value_size, c->ctx);
+		err = c->cb(id, value, size, c->ctx);
 	free(value);
 	return err;
 }
@@ -236,19 +262,18 @@ struct reset_ctx {
 };
 
 /* Zero one map's probes if it matches the filter; a map that cannot be read is left alone. */
-static int reset_value(uint32_t id, int fd, const struct bpf_map_info *info, void *ctx)
+static int reset_value(uint32_t id, int fd, const struct bpf_map_info *info,
+		       const struct cov_slices *sl, void *ctx)
 {
 	struct reset_ctx *c = ctx;
-	uint32_t zero = 0;
 	void *value = NULL;
+	size_t size = 0;
 	int err = 0;
 
-	if (!map_read(fd, info->value_size, &value) &&
-	    (!c->filter || cov_mapping__matches_value(c->filter, value, info->value_size)) &&
-	    !cov_value_reset(value, info->value_size)) {
-		if (bpf_map_update_elem(fd, &zero, value, BPF_ANY))
-			err = -errno;
-		else
+	if (!live_counters(fd, info, sl, &value, &size) &&
+	    (!c->filter || cov_mapping__matches_value(c->filter, value, size))) {
+		err = cov_counter_map_reset(fd, info, sl);
+		if (!err)
 			c->n++;
 	}
 	free(value);

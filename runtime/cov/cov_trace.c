@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfgauge_internal.h"
+#include "cov_btf.h"
 #include "cov_internal.h"
 #include "cov_tracer.h"
 #include "cov_tracer.skel.h"
@@ -69,6 +70,20 @@ static void release(uint32_t tgid, uint32_t tid)
 	kill(tgid, SIGCONT);
 }
 
+static bool is_counter_map(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	struct cov_slices sl;
+	int ret;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	ret = cov_counter_map_probe(fd, &info, &sl);
+	cov_slices_release(&sl);
+	return ret > 0;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct cov_tracer_event *e = data;
@@ -82,6 +97,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	release(e->tgid, e->tid);
 	if (fd < 0) {
 		t->missed++;
+		return 0;
+	}
+	/* a global-data map (any DATASEC value) may hold no counters: keep only those that do */
+	if (!is_counter_map(fd)) {
+		close(fd);
 		return 0;
 	}
 	void *n = realloc(t->held, (t->nheld + 1) * sizeof(*t->held));
@@ -168,18 +188,19 @@ int cov_tracer__finish(struct cov_tracer *t, struct cov_snapshot **out, size_t *
 		return bg_err(-ENOMEM);
 	for (size_t i = 0; !err && i < t->nheld; i++) {
 		struct bpf_map_info info = {};
-		uint32_t len = sizeof(info), zero = 0;
-		void *v;
+		uint32_t len = sizeof(info);
+		void *v = NULL;
+		size_t size;
+		int ret;
 
 		if (bpf_obj_get_info_by_fd(t->held[i].fd, &info, &len) || info.max_entries != 1)
 			continue;
-		v = calloc(1, info.value_size);
-		if (!v) {
-			err = -ENOMEM;
-			break;
-		}
-		if (!bpf_map_lookup_elem(t->held[i].fd, &zero, v)) {
-			err = cov_snapshot_add(snap, info.id, v, info.value_size);
+		/* its own map or the shared .data (cov_btf.c): only the counters */
+		ret = cov_counter_map_read(t->held[i].fd, &info, &v, &size);
+		if (ret == -ENOMEM)
+			err = ret;
+		if (ret > 0) {
+			err = cov_snapshot_add(snap, info.id, v, size);
 			(*nmaps)++;
 		}
 		free(v);

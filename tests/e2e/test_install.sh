@@ -92,6 +92,11 @@ if cmake -S "$proj" -B "$c" -DCMAKE_PREFIX_PATH="$P" >"$tmp/cmake.log" 2>&1 && c
   [ "$nrec" = 2 ] && [ "$modes" = "mode hits" ] && [ "$progs" = 2 ] &&
     ok "bpfgauge_add_bpf_object(SOURCES a b MODE hits): linked, 2 programs, 2 mapping records" ||
     bad "multi-source object: $nrec records, '$modes', $progs programs"
+  # SECTION data: one .data holding both sources' counter variables, no .data.bpfgauge
+  nvar=$(bpftool btf dump file "$c/multi_data.bpf.o" 2>/dev/null | grep -A3 "DATASEC '.data'" | grep -c "VAR '__bpfgauge_cnt_")
+  nown=$(readelf -SW "$c/multi_data.bpf.o" | grep -c '\.data\.bpfgauge')
+  [ "$nvar" = 2 ] && [ "$nown" = 0 ] && ok "bpfgauge_add_bpf_object(SECTION data): counters of both sources in .data" ||
+    bad "SECTION data object: $nvar counter variables in .data, $nown .data.bpfgauge sections"
   covrun "cmake (shared)" "$c" "$c/loader"
   mkdir -p "$c/s" && cp "$c/prog.bpf.o" "$c/s/" && covrun "cmake (static)" "$c/s" "$c/loader_static"
   ldd "$c/loader" | grep -q "$P/lib/libbpfgauge.so.0 " && ok "cmake loader runs the installed libbpfgauge.so" ||

@@ -20,6 +20,21 @@ for m in $MAJORS; do
 		prod=$(llvm-objdump-$m -s -j .bpfgauge.map "$out" 2>/dev/null | grep -c "llvm-$m" || true)
 		[ "$prod" -ge 1 ] || fail "cc clang-$m: mapping was not produced by llvm-$m's plugin"
 	done
+	# --section data: the counters in the program's .data (old loaders), none in .data.bpfgauge
+	out=$BG_TMP/cc-$m-data.o
+	if "$bg" cc --mode counts --section data -- "clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$out"; then
+		secs=$(llvm-readelf-$m -S "$out")
+		dataidx=$(sed -n 's/^ *\[ *\([0-9]*\)\] \.data .*/\1/p' <<<"$secs")
+		symidx=$(llvm-readelf-$m -s "$out" | awk '$8 ~ /^__bpfgauge_cnt_/ { print $7 }')
+		grep -q '\.data\.bpfgauge' <<<"$secs" && fail "cc --section data clang-$m: .data.bpfgauge still there"
+		[ -n "$dataidx" ] && [ "$symidx" = "$dataidx" ] ||
+			fail "cc --section data clang-$m: counter symbol in section '$symidx', .data is '$dataidx'"
+		llvm-objcopy-$m -O binary --only-section=.bpfgauge.map "$out" "$BG_TMP/data.map"
+		got=$(tr '\0' '\n' <"$BG_TMP/data.map" | sed -n 's/^mode //p' | sort -u)
+		expect_eq "cc clang-$m --section data: mapping mode" "$got" counts
+	else
+		fail "cc clang-$m --section data failed"
+	fi
 	# --stats shows probes vs blocks (clang needs -Rremark-backend-plugin, cc adds it)
 	err=$("$bg" cc --stats -- "clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$BG_TMP/s.o" 2>&1)
 	grep -q "probes" <<<"$err" || fail "cc --stats clang-$m printed no probe statistics: $err"
@@ -64,6 +79,12 @@ done
 err=$("$bg" cc -- ccache 2>&1); rc=$?
 expect_eq "cc -- ccache alone: exit" "$rc" 2
 grep -q "'ccache' needs a compiler after it" <<<"$err" || fail "cc -- ccache alone: $err"
+
+# a bad --section: exit 2, one line
+err=$("$bg" cc --section bss -- clang 2>&1); rc=$?
+expect_eq "cc --section bss: exit" "$rc" 2
+expect_eq "cc --section bss: lines" "$(printf '%s\n' "$err" | wc -l)" 1
+grep -q "section must be own or data" <<<"$err" || fail "cc --section bss: $err"
 
 # a compiler that is not clang
 err=$("$bg" cc -- /bin/true 2>&1); rc=$?

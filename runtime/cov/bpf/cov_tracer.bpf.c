@@ -2,12 +2,15 @@
 /*
  * The coverage tracer behind `bpfgauge cov run`. When a process of the traced
  * tree creates a bpfgauge counter map (bpf(BPF_MAP_CREATE) returns an fd to a
- * map named .data.bpfgauge), it reports the map id and stops the creating
- * thread with SIGSTOP; user space takes its own reference to the map by id
- * and lets the thread continue. The map then outlives the loader, its
- * programs and pins, and is read once when the command is done: no polling,
- * no race with a loader that exits a millisecond later. Only raw tracepoints
- * are used (no kprobes, no trampolines).
+ * map named .data.bpfgauge, or to a global-data map, one whose BTF value type
+ * is a DATASEC: the pass's -bpfgauge-section=data puts the counters in the
+ * program's .data, and user space keeps only the maps whose DATASEC holds
+ * them), it reports the map id and stops the creating thread with SIGSTOP;
+ * user space takes its own reference to the map by id and lets the thread
+ * continue. The map then outlives the loader, its programs and pins, and is
+ * read once when the command is done: no polling, no race with a loader that
+ * exits a millisecond later. Only raw tracepoints are used (no kprobes, no
+ * trampolines).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -42,6 +45,31 @@ static __always_inline bool in_tree(void)
 	return false;
 }
 
+/*
+ * Is m a one-entry array whose value type is a BTF DATASEC (a loader's
+ * .data/.bss/.rodata map)? As the kernel's btf_type_by_id() for a map's
+ * own (non-split) BTF.
+ */
+static __always_inline bool datasec_array(struct bpf_map *m)
+{
+	__u32 id = BPF_CORE_READ(m, btf_value_type_id), start = 0, nr, info = 0;
+	struct btf *btf = BPF_CORE_READ(m, btf);
+	struct btf_type **types, *t = NULL;
+
+	if (!btf || !id || BPF_CORE_READ(m, map_type) != BPF_MAP_TYPE_ARRAY ||
+	    BPF_CORE_READ(m, max_entries) != 1)
+		return false;
+	if (bpf_core_field_exists(btf->start_id))
+		start = BPF_CORE_READ(btf, start_id);
+	nr = BPF_CORE_READ(btf, nr_types);
+	types = BPF_CORE_READ(btf, types);
+	if (id < start || id - start >= nr || !types ||
+	    bpf_probe_read_kernel(&t, sizeof(t), &types[id - start]) || !t ||
+	    bpf_probe_read_kernel(&info, sizeof(info), &t->info))
+		return false;
+	return ((info >> 24) & 0x1f) == COV_BTF_KIND_DATASEC;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(cov_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -60,8 +88,9 @@ int BPF_PROG(cov_sys_exit, struct pt_regs *regs, long ret)
 	if (!fds || bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]) || !f)
 		return 0;
 	m = BPF_CORE_READ(f, private_data);
-	if (!m || bpf_probe_read_kernel(name, sizeof(name), &m->name) ||
-	    __builtin_memcmp(name, want, sizeof(name)))
+	if (!m || bpf_probe_read_kernel(name, sizeof(name), &m->name))
+		return 0;
+	if (__builtin_memcmp(name, want, sizeof(name)) && !datasec_array(m))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)

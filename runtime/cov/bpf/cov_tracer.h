@@ -7,6 +7,7 @@
 #define BPFGAUGE_COUNTER_NAME ".data.bpfgauge" /* BPFGAUGE_COUNTER_SEC */
 #define COV_NR_bpf 321 /* x86_64 */
 #define COV_SIGSTOP 19
+#define COV_BTF_KIND_DATASEC 15 /* BTF_KIND_DATASEC, uapi linux/btf.h */
 
 struct cov_tracer_event {
 	__u32 id;   /* the new counter map's id */

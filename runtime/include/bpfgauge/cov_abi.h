@@ -14,7 +14,9 @@
  *   to a multiple of 8 bytes and aligned to 8. Static linking of several
  *   instrumented objects concatenates segments in the same section, so a
  *   counter map value holds one or more segments, possibly separated by zero
- *   padding. Readers walk it with bpfgauge_seg_size().
+ *   padding. Readers walk it with bpfgauge_seg_size(). With the pass's
+ *   -bpfgauge-section=data the global goes to BPFGAUGE_COUNTER_SEC_SHARED
+ *   instead (the segment layout is the same; see there).
  *
  * MAPPING
  *   Every instrumented module also emits one NUL-terminated text record in
@@ -120,6 +122,15 @@
 
 /* The counter section; libbpf names the map after it (<= 15 chars). */
 #define BPFGAUGE_COUNTER_SEC ".data.bpfgauge"
+/*
+ * The counter section with the pass's -bpfgauge-section=data: the program's
+ * own .data, which every loader accepts (cilium/ebpf before 0.17 takes no
+ * other .data.* section). The map is then shared with the program's globals
+ * and has a loader-chosen name; readers find the segment(s) in it through
+ * the map's BTF: the value type is a DATASEC whose VARs named
+ * BPFGAUGE_COUNTER_SYM_PREFIX<hash> give each segment's offset and size.
+ */
+#define BPFGAUGE_COUNTER_SEC_SHARED ".data"
 /* The mapping section (non-BTF, skipped by libbpf's loader, kept by its linker). */
 #define BPFGAUGE_MAPPING_SEC ".bpfgauge.map"
 /* Prefix of the counter global's symbol; the 16-hex-digit hash follows. */
