@@ -229,7 +229,10 @@ static int start_traced(char **cmd, pid_t *pid, struct cov_tracer **tr)
 		waitpid(*pid, NULL, 0);
 		child_pid = 0;
 		p_err("cov run: cannot start the coverage tracer: %s%s", bpfgauge_strerror(err),
-		      err == -EPERM || err == -EACCES ? " (run as root: it needs CAP_BPF and CAP_PERFMON)"
+		      (err == -EPERM || err == -EACCES) && geteuid() ?
+			      " (run as root: it needs CAP_BPF and CAP_PERFMON)"
+		      : err == -EPERM || err == -EACCES ?
+			      " (as root: the kernel refuses BPF tracing here, e.g. lockdown)"
 		      : err == -BPFGAUGE_ENOBTF ? " (the kernel has no /sys/kernel/btf/vmlinux)" : "");
 		return EXIT_ERROR;
 	}

@@ -388,8 +388,13 @@ static int stats_report(struct stats_opts *so, struct vload_job *jobs, size_t nj
 	free(recs);
 	if (ret)
 		return ret;
-	if (nperm) {
+	if (nperm && geteuid()) {
 		p_err("verifier stats: the kernel refused to load %zu of %zu programs (EPERM) before verifying them: run as root or grant CAP_BPF (and CAP_PERFMON or CAP_NET_ADMIN for the program type)",
+		      nperm, nrec);
+		return EXIT_ERROR;
+	}
+	if (nperm) { /* root, and still EPERM: not a matter of privileges */
+		p_err("verifier stats: the kernel refused to load %zu of %zu programs (EPERM) before verifying them, as root: it restricts their program type (lockdown, or a kernel build that refuses it; 'bpfgauge compat --live' says which)",
 		      nperm, nrec);
 		return EXIT_ERROR;
 	}

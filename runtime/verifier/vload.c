@@ -286,7 +286,13 @@ static int load_once(struct load *l)
 	bpf_program__set_log_level(prog, l->level | 4);
 	l->insn_cnt = bpf_program__insn_cnt(prog);
 	l->ptype = libbpf_bpf_prog_type_str(bpf_program__type(prog));
-	l->atype = libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(prog));
+	/* attach type 0 is BPF_CGROUP_INET_INGRESS, but only cgroup_skb programs
+	 * mean it: for the others (tracepoint, kprobe, xdp...) it is unset */
+	if (bpf_program__expected_attach_type(prog) ||
+	    bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SKB)
+		l->atype = libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(prog));
+	else
+		l->atype = NULL;
 	err = bpf_object__load(obj);
 	l->load_err = err ? -errno : 0;
 	vload_layout_release(&l->lay);

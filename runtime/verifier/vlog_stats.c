@@ -108,7 +108,8 @@ static const struct {
 		"build with -g, check the kernel's /sys/kernel/btf/vmlinux and field existence" },
 	[VLOG_CLASS_PERM] = { "permission",
 		"the kernel refused the load (EPERM)",
-		"run as root or grant CAP_BPF (and CAP_PERFMON/CAP_NET_ADMIN for the type)" },
+		"not root: run as root or grant CAP_BPF (and CAP_PERFMON/CAP_NET_ADMIN for the "
+		"type); root: the kernel restricts the type (lockdown; bpfgauge compat --live)" },
 	[VLOG_CLASS_OTHER] = { "other", "the verifier rejected the program",
 			       "read the error message and the failing instruction" },
 	[VLOG_CLASS_KERNEL] = { "kernel",
@@ -177,6 +178,7 @@ static const struct {
 	{ "CO-RE", VLOG_CLASS_BTF },
 	{ "BTF", VLOG_CLASS_BTF },
 	{ "invalid mem access", VLOG_CLASS_MEM },
+	{ "variable-offset", VLOG_CLASS_MEM }, /* "invalid variable-offset read from stack" */
 	{ "invalid access to", VLOG_CLASS_MEM },
 	{ "invalid read from stack", VLOG_CLASS_MEM },
 	{ "invalid write to stack", VLOG_CLASS_MEM },

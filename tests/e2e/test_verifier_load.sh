@@ -27,6 +27,14 @@ declare -A want=([pass_subprog]=none [fail_complexity]=complexity [fail_jmp_seq]
 rc=$?; [ $rc = 1 ] && ok "stats exits 1 when programs fail" || bad "stats exit $rc, want 1"
 "$bg" verifier stats -j 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
 rc=$?; [ $rc = 0 ] && ok "--allow-failures exits 0" || bad "--allow-failures exit $rc"
+# attach type 0 means cgroup_inet_ingress only for cgroup_skb programs: a
+# tracepoint has none (it was reported as cgroup_inet_ingress)
+"$bg" verifier stats -o csv -e prog,prog_type,attach_type "$BPFGAUGE_BPF_DIR"/llvm-*/plain/trace_getpgid.bpf.o \
+  "$BPFGAUGE_BPF_DIR"/llvm-*/plain/xdp_parse.bpf.o 2>/dev/null | tr -d "\r" | sort -u >"$tmp/at.csv"
+grep -q '^trace_getpgid,tracepoint,$' "$tmp/at.csv" && ok "tracepoint: no attach type" ||
+  bad "tracepoint attach type: $(grep trace_getpgid "$tmp/at.csv" | head -1)"
+grep -q '^xdp_parse,xdp,xdp$' "$tmp/at.csv" && ok "xdp: attach type xdp" ||
+  bad "xdp attach type: $(grep xdp_parse "$tmp/at.csv" | head -1)"
 for p in "${!want[@]}"; do
   row=$(grep "^$p," "$tmp/par.csv" | tr -d '\r')
   IFS=, read -r prog verdict class insns vinsns errno <<<"$row"

@@ -226,6 +226,17 @@ TEST(stack_call_chain)
 	vlog_record__free(r);
 }
 
+/* Messages as the kernel prints them (verifier.c), and the class each belongs to. */
+TEST(classes_of_kernel_messages)
+{
+	ASSERT_EQ_INT(vlog_classify_msg("invalid variable-offset read from stack R2 "
+					"var_off=(0x0; 0x7) off=-8 size=1"), VLOG_CLASS_MEM);
+	ASSERT_EQ_INT(vlog_classify_msg("invalid unbounded variable-offset write to stack R2"),
+		      VLOG_CLASS_MEM);
+	ASSERT_EQ_INT(vlog_classify_msg("R0 invalid mem access 'scalar'"), VLOG_CLASS_MEM);
+	ASSERT_EQ_INT(vlog_classify_msg("infinite loop detected at insn 1"), VLOG_CLASS_LOOP);
+}
+
 int main(void)
 {
 	bpfgauge_set_print(NULL);
@@ -237,5 +248,6 @@ int main(void)
 	RUN_TEST(veristat_csv_input);
 	RUN_TEST(streams_big_level2_log_bounded);
 	RUN_TEST(stack_call_chain);
+	RUN_TEST(classes_of_kernel_messages);
 	return bg_test_summary();
 }
