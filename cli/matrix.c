@@ -261,7 +261,15 @@ static void guard_guests(void)
 	}
 }
 
-int do_matrix_run(int argc, char **argv)
+/* matrix run's options that are not mx_opts fields */
+struct run_args {
+	const char *baseline, *policy, *outdir;
+	char *clangs, *mcpus, *kernels;
+	bool no_progress;
+};
+
+/* Parse matrix run's options into o and a; 0, or EXIT_ERROR once the error is printed. */
+static int parse_run_opts(int argc, char **argv, struct mx_opts *o, struct run_args *a)
 {
 	static const struct option opts[] = {
 		{ "clang", required_argument, NULL, 'c' },
@@ -283,69 +291,108 @@ int do_matrix_run(int argc, char **argv)
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ 0 },
 	};
-	struct mx_opts o = { .sz = sizeof(o), .db = STORE_DEFAULT_PATH, .guest_cmd = GUEST_CAPTURE };
-	const char *baseline = NULL, *policy = NULL, *outdir = NULL;
-	char *clangs = NULL, *mcpus = NULL, *kernels = NULL;
-	bool no_progress = false;
-	struct mx_result res;
-	struct store *st = NULL;
-	struct store_run run;
-	char id[32];
-	int opt, rc, err;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, ":c:m:k:F:d:l:Rb:P:o:t:M:C:V:J:w:N", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'c': clangs = optarg; break;
-		case 'm': mcpus = optarg; break;
-		case 'k': kernels = optarg; break;
-		case 'F': o.cflags = optarg; break;
-		case 'd': o.db = optarg; break;
-		case 'l': o.label = optarg; break;
-		case 'R': o.resume = true; break;
-		case 'b': baseline = optarg; break;
-		case 'P': policy = optarg; break;
-		case 'o': outdir = optarg; break;
-		case 't': o.vm_timeout_s = atoi(optarg); break;
-		case 'M': o.vm_mem_mb = atoi(optarg); break;
-		case 'C': o.vm_cpus = atoi(optarg); break;
-		case 'V': o.vm_jobs = atoi(optarg); break;
-		case 'J': o.jobs = atoi(optarg); break;
-		case 'w': o.workdir = optarg; break;
-		case 'N': no_progress = true; break;
+		case 'c': a->clangs = optarg; break;
+		case 'm': a->mcpus = optarg; break;
+		case 'k': a->kernels = optarg; break;
+		case 'F': o->cflags = optarg; break;
+		case 'd': o->db = optarg; break;
+		case 'l': o->label = optarg; break;
+		case 'R': o->resume = true; break;
+		case 'b': a->baseline = optarg; break;
+		case 'P': a->policy = optarg; break;
+		case 'o': a->outdir = optarg; break;
+		case 't': o->vm_timeout_s = atoi(optarg); break;
+		case 'M': o->vm_mem_mb = atoi(optarg); break;
+		case 'C': o->vm_cpus = atoi(optarg); break;
+		case 'V': o->vm_jobs = atoi(optarg); break;
+		case 'J': o->jobs = atoi(optarg); break;
+		case 'w': o->workdir = optarg; break;
+		case 'N': a->no_progress = true; break;
 		default:
 			p_opt_err("matrix", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
+	return 0;
+}
+
+/* Check the inputs and numbers, then fill o's axes; 0, or EXIT_ERROR once the error is printed. */
+static int run_setup(int argc, char **argv, struct mx_opts *o, const struct run_args *a)
+{
 	if (optind >= argc) {
 		p_err("matrix: no sources or objects given (try '%s matrix help')", bin_name);
 		return EXIT_ERROR;
 	}
-	if (o.vm_cpus < 0 || o.vm_jobs < 0 || o.jobs < 0 || o.vm_mem_mb < 0 || o.vm_timeout_s < 0) {
+	if (o->vm_cpus < 0 || o->vm_jobs < 0 || o->jobs < 0 || o->vm_mem_mb < 0 ||
+	    o->vm_timeout_s < 0) {
 		p_err("matrix: --vm-cpus, --vm-jobs, --jobs, --mem and --timeout take positive numbers");
 		return EXIT_ERROR;
 	}
-	o.inputs = argv + optind;
-	o.ninputs = argc - optind;
-	for (size_t i = 0; i < o.ninputs; i++)
-		if (access(o.inputs[i], R_OK)) {
-			p_err("matrix: cannot read '%s': %s", o.inputs[i], strerror(errno));
+	o->inputs = argv + optind;
+	o->ninputs = argc - optind;
+	for (size_t i = 0; i < o->ninputs; i++)
+		if (access(o->inputs[i], R_OK)) {
+			p_err("matrix: cannot read '%s': %s", o->inputs[i], strerror(errno));
 			return EXIT_ERROR;
 		}
-	o.clangs = clangs ? split_list(clangs, &o.nclangs) : NULL;
-	o.mcpus = mcpus ? split_list(mcpus, &o.nmcpus) : NULL;
-	o.kernels = split_list(kernels ? kernels : "host", &o.nkernels);
-	if (!no_progress && isatty(2))
-		o.progress = print_progress;
-	for (size_t i = 0; i < o.nclangs; i++) {
+	o->clangs = a->clangs ? split_list(a->clangs, &o->nclangs) : NULL;
+	o->mcpus = a->mcpus ? split_list(a->mcpus, &o->nmcpus) : NULL;
+	o->kernels = split_list(a->kernels ? a->kernels : "host", &o->nkernels);
+	if (!a->no_progress && isatty(2))
+		o->progress = print_progress;
+	for (size_t i = 0; i < o->nclangs; i++) {
 		char bin[64];
 
-		snprintf(bin, sizeof(bin), "clang-%s", o.clangs[i]);
-		if (atoi(o.clangs[i]) <= 0) {
-			p_err("matrix: --clang takes majors like 14,19,22, not '%s'", o.clangs[i]);
+		snprintf(bin, sizeof(bin), "clang-%s", o->clangs[i]);
+		if (atoi(o->clangs[i]) <= 0) {
+			p_err("matrix: --clang takes majors like 14,19,22, not '%s'", o->clangs[i]);
 			return EXIT_ERROR;
 		}
 	}
+	return 0;
+}
+
+/* Print the finished run's table and flags from the store; the exit code. */
+static int run_show(const struct mx_opts *o, const struct mx_result *res,
+		    const struct run_args *a)
+{
+	struct store *st = NULL;
+	struct store_run run;
+	char id[32];
+	int rc;
+
+	if (store_open(o->db, &st))
+		return EXIT_ERROR;
+	snprintf(id, sizeof(id), "%lld", (long long)res->run_id);
+	if (store_run_get(st, id, &run)) {
+		store_close(st);
+		return EXIT_ERROR;
+	}
+	rc = matrix_show(st, &run, a->baseline, a->policy, a->outdir);
+	store_run_release(&run);
+	store_close(st);
+	if (res->cells_failed && rc != EXIT_ERROR) {
+		p_err("matrix: %zu of %zu cells could not be measured (ERROR lines above);"
+		      " run %lld holds every finished cell, these errors included",
+		      res->cells_failed, res->cells, (long long)res->run_id);
+		rc = EXIT_ERROR;
+	}
+	return rc;
+}
+
+int do_matrix_run(int argc, char **argv)
+{
+	struct mx_opts o = { .sz = sizeof(o), .db = STORE_DEFAULT_PATH, .guest_cmd = GUEST_CAPTURE };
+	struct run_args a = { 0 };
+	struct mx_result res;
+	int err;
+
+	if (parse_run_opts(argc, argv, &o, &a) || run_setup(argc, argv, &o, &a))
+		return EXIT_ERROR;
 	guard_guests();
 	err = mx_run(&o, &res);
 	free_list(o.clangs, o.nclangs);
@@ -358,21 +405,5 @@ int do_matrix_run(int argc, char **argv)
 	p_info("matrix: run %lld: %zu cells (%zu done, %zu failed, %zu already stored) in %.1f s",
 	       (long long)res.run_id, res.cells, res.cells_done, res.cells_failed, res.cells_skipped,
 	       res.seconds);
-	if (store_open(o.db, &st))
-		return EXIT_ERROR;
-	snprintf(id, sizeof(id), "%lld", (long long)res.run_id);
-	if (store_run_get(st, id, &run)) {
-		store_close(st);
-		return EXIT_ERROR;
-	}
-	rc = matrix_show(st, &run, baseline, policy, outdir);
-	store_run_release(&run);
-	store_close(st);
-	if (res.cells_failed && rc != EXIT_ERROR) {
-		p_err("matrix: %zu of %zu cells could not be measured (ERROR lines above);"
-		      " run %lld holds every finished cell, these errors included",
-		      res.cells_failed, res.cells, (long long)res.run_id);
-		rc = EXIT_ERROR;
-	}
-	return rc;
+	return run_show(&o, &res, &a);
 }

@@ -625,11 +625,132 @@ static void workdir_owner(const char *workdir, int64_t run_id, const char *db)
 	}
 }
 
+/* Make the workdir: a fresh locked one under /tmp (*lock_fd), or the caller's. */
+static int workdir_make(struct mx_ctx *x, bool tmp, int *lock_fd)
+{
+	if (tmp) {
+		mx_reap_abandoned();
+		snprintf(x->workdir, sizeof(x->workdir), "/tmp/" MX_TMP_PREFIX "XXXXXX");
+		if (!mkdtemp(x->workdir))
+			return -errno;
+		*lock_fd = workdir_lock(x->workdir);
+	} else {
+		snprintf(x->workdir, sizeof(x->workdir), "%s", x->o->workdir);
+		mkdir(x->workdir, 0755);
+	}
+	return 0;
+}
+
+/* Open the store and begin the run in run, or resume the unfinished one of this matrix. */
+static int run_begin(struct mx_ctx *x, struct store_run *run)
+{
+	const struct mx_opts *o = x->o;
+	char key[17];
+	int err;
+
+	err = store_open(o->db, &x->st);
+	if (err)
+		return err;
+	matrix_key(o, key);
+	if (!(o->resume && !store_run_find_resumable(x->st, key, &x->run_id))) {
+		run->label = strdup(o->label ? o->label : "");
+		run->matrix_key = strdup(key);
+		store_run_provenance(run);
+		err = store_run_begin(x->st, run);
+		if (err)
+			return err;
+		x->run_id = run->id;
+	} else {
+		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: resuming run %lld", (long long)x->run_id);
+	}
+	return 0;
+}
+
+/* Build every (clang, mcpu, input); prebuilt objects once. */
+static int build_all(struct mx_ctx *x, char *const *clangs, size_t nclangs,
+		     char *const *mcpus, size_t nmcpus)
+{
+	const struct mx_opts *o = x->o;
+	int err = 0;
+
+	for (size_t i = 0; i < o->ninputs && !err; i++) {
+		if (!is_source(o->inputs[i])) {
+			err = add_build(x, "", "", o->inputs[i]);
+			continue;
+		}
+		for (size_t c = 0; c < nclangs && !err; c++)
+			for (size_t m = 0; m < nmcpus && !err; m++)
+				err = add_build(x, clangs[c], mcpus[m], o->inputs[i]);
+	}
+	return err;
+}
+
+/* One job a kernel (jobs has o->nkernels slots) holding its cells not yet stored. */
+static int plan_kernels(struct mx_ctx *x, struct kjob **jobs)
+{
+	const struct mx_opts *o = x->o;
+	struct mx_result *res = x->res;
+
+	for (size_t k = 0; k < o->nkernels; k++) {
+		/* the context pointer rides after the job (see kernel_thread) */
+		jobs[k] = calloc(1, sizeof(struct kjob) + sizeof(struct mx_ctx *));
+		if (!jobs[k] || !(jobs[k]->todo = calloc(x->nbuilds + 1, sizeof(struct build *))))
+			return -ENOMEM;
+		*(struct mx_ctx **)(jobs[k] + 1) = x;
+		jobs[k]->spec = o->kernels[k];
+		if (strcmp(o->kernels[k], "host") &&
+		    vm_kernel_resolve(o->kernels[k], jobs[k]->image, sizeof(jobs[k]->image))) {
+			snprintf(res->error, sizeof(res->error),
+				 "kernel '%s' not found (an image path, or a version"
+				 " fetched with 'bpfgauge kernels fetch %s')", o->kernels[k],
+				 o->kernels[k]);
+			return -ENOENT;
+		}
+		for (size_t b = 0; b < x->nbuilds; b++) {
+			res->cells++;
+			if (store_cell_exists(x->st, x->run_id, o->kernels[k], x->builds[b].clang,
+					      x->builds[b].mcpu, x->builds[b].object)) {
+				res->cells_skipped++;
+				continue;
+			}
+			jobs[k]->todo[jobs[k]->ntodo++] = &x->builds[b];
+		}
+		x->total += jobs[k]->ntodo;
+	}
+	return 0;
+}
+
+/* Run each kernel's job on its own thread (or here, if none starts) and wait for all. */
+static void run_kernels(struct mx_ctx *x, struct kjob **jobs, pthread_t *th, bool *started)
+{
+	size_t nk = x->o->nkernels;
+
+	for (size_t k = 0; k < nk; k++) {
+		started[k] = !pthread_create(&th[k], NULL, kernel_thread, jobs[k]);
+		if (!started[k]) /* no thread: this kernel's cells run here, in turn */
+			kernel_thread(jobs[k]);
+	}
+	for (size_t k = 0; k < nk; k++)
+		if (started[k])
+			pthread_join(th[k], NULL);
+}
+
+/* Free the n jobs plan_kernels made; NULL slots and a NULL array are fine. */
+static void free_jobs(struct kjob **jobs, size_t n)
+{
+	for (size_t k = 0; jobs && k < n; k++) {
+		if (jobs[k])
+			free(jobs[k]->todo);
+		free(jobs[k]);
+	}
+	free(jobs);
+}
+
 static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 {
 	struct mx_ctx x = { .o = o, .res = res };
 	struct store_run run = { 0 };
-	char key[17], cmd[4200];
+	char cmd[4200];
 	struct kjob **jobs = NULL;
 	pthread_t *th = NULL;
 	bool *started = NULL;
@@ -649,48 +770,18 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.cond, NULL);
 	x.vm_slots = vm_slots(o);
-	if (tmp) {
-		mx_reap_abandoned();
-		snprintf(x.workdir, sizeof(x.workdir), "/tmp/" MX_TMP_PREFIX "XXXXXX");
-		if (!mkdtemp(x.workdir))
-			return bg_err(-errno);
-		lock_fd = workdir_lock(x.workdir);
-	} else {
-		snprintf(x.workdir, sizeof(x.workdir), "%s", o->workdir);
-		mkdir(x.workdir, 0755);
-	}
-	err = store_open(o->db, &x.st);
+	err = workdir_make(&x, tmp, &lock_fd);
+	if (err)
+		return bg_err(err);
+	err = run_begin(&x, &run);
 	if (err)
 		goto out;
-	matrix_key(o, key);
-	if (!(o->resume && !store_run_find_resumable(x.st, key, &x.run_id))) {
-		run.label = strdup(o->label ? o->label : "");
-		run.matrix_key = strdup(key);
-		store_run_provenance(&run);
-		err = store_run_begin(x.st, &run);
-		if (err)
-			goto out;
-		x.run_id = run.id;
-	} else {
-		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: resuming run %lld", (long long)x.run_id);
-	}
 	if (lock_fd >= 0)
 		workdir_owner(x.workdir, x.run_id, o->db ? o->db : STORE_DEFAULT_PATH);
 	res->run_id = x.run_id;
-
-	/* build every (clang, mcpu, input); prebuilt objects once */
-	for (size_t i = 0; i < o->ninputs && !err; i++) {
-		if (!is_source(o->inputs[i])) {
-			err = add_build(&x, "", "", o->inputs[i]);
-			continue;
-		}
-		for (size_t c = 0; c < nclangs && !err; c++)
-			for (size_t m = 0; m < nmcpus && !err; m++)
-				err = add_build(&x, clangs[c], mcpus[m], o->inputs[i]);
-	}
+	err = build_all(&x, clangs, nclangs, mcpus, nmcpus);
 	if (err)
 		goto out;
-
 	jobs = calloc(o->nkernels + 1, sizeof(*jobs));
 	th = calloc(o->nkernels + 1, sizeof(*th));
 	started = calloc(o->nkernels + 1, sizeof(*started));
@@ -698,55 +789,17 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t k = 0; k < o->nkernels; k++) {
-		/* the context pointer rides after the job (see kernel_thread) */
-		jobs[k] = calloc(1, sizeof(struct kjob) + sizeof(struct mx_ctx *));
-		if (!jobs[k] || !(jobs[k]->todo = calloc(x.nbuilds + 1, sizeof(struct build *)))) {
-			err = -ENOMEM;
-			goto out;
-		}
-		*(struct mx_ctx **)(jobs[k] + 1) = &x;
-		jobs[k]->spec = o->kernels[k];
-		if (strcmp(o->kernels[k], "host") &&
-		    vm_kernel_resolve(o->kernels[k], jobs[k]->image, sizeof(jobs[k]->image))) {
-			snprintf(res->error, sizeof(res->error),
-				 "kernel '%s' not found (an image path, or a version"
-				 " fetched with 'bpfgauge kernels fetch %s')", o->kernels[k],
-				 o->kernels[k]);
-			err = -ENOENT;
-			goto out;
-		}
-		for (size_t b = 0; b < x.nbuilds; b++) {
-			res->cells++;
-			if (store_cell_exists(x.st, x.run_id, o->kernels[k], x.builds[b].clang,
-					      x.builds[b].mcpu, x.builds[b].object)) {
-				res->cells_skipped++;
-				continue;
-			}
-			jobs[k]->todo[jobs[k]->ntodo++] = &x.builds[b];
-		}
-		x.total += jobs[k]->ntodo;
-	}
+	err = plan_kernels(&x, jobs);
+	if (err)
+		goto out;
 	progress(&x);
-	for (size_t k = 0; k < o->nkernels; k++) {
-		started[k] = !pthread_create(&th[k], NULL, kernel_thread, jobs[k]);
-		if (!started[k]) /* no thread: this kernel's cells run here, in turn */
-			kernel_thread(jobs[k]);
-	}
-	for (size_t k = 0; k < o->nkernels; k++)
-		if (started[k])
-			pthread_join(th[k], NULL);
+	run_kernels(&x, jobs, th, started);
 	res->cells_done = x.done;
 	res->cells_failed = x.failed;
 	err = store_run_finish(x.st, x.run_id, x.done == x.total ? "complete" : "partial");
 out:
 	res->seconds = now_s() - x.t0;
-	for (size_t k = 0; jobs && k < o->nkernels; k++) {
-		if (jobs[k])
-			free(jobs[k]->todo);
-		free(jobs[k]);
-	}
-	free(jobs);
+	free_jobs(jobs, o->nkernels);
 	free(th);
 	free(started);
 	free_builds(&x);

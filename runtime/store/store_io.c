@@ -302,51 +302,49 @@ static const char *fld(char **fields, size_t n, int col)
 	return col >= 0 && (size_t)col < n ? fields[col] : "";
 }
 
-static int csv_cb(char **fields, size_t n, size_t line, void *ctx_)
+/* The header line: find each column by name; run_uuid and prog must be there. */
+static int csv_read_header(struct csv_ctx *ctx, char **fields, size_t n, size_t line)
 {
-	struct csv_ctx *ctx = ctx_;
-	struct store_cell *cell = NULL;
-	struct xrun *xr = NULL;
-	const char *uuid;
+	char name[64];
 	int i;
 
-	if (!ctx->header) {
-		char name[64];
-
-		if (n < 1 || strcmp(fields[0], "schema_version")) {
-			pr_warn("store: %s:%zu: not a bpfgauge history CSV (no schema_version column)",
-				ctx->name, line);
-			return -BPFGAUGE_EBADFORMAT;
-		}
-		i = 0;
-		for (const struct store_field *fl = store_run_fields; fl->name; fl++) {
-			snprintf(name, sizeof(name), "run_%s", fl->name);
-			ctx->col_run[i++] = find_col(fields, n, name);
-		}
-		i = 0;
-		for (const struct store_field *fl = store_cell_fields; fl->name; fl++) {
-			snprintf(name, sizeof(name), "cell_%s", fl->name);
-			ctx->col_cell[i++] = find_col(fields, n, name);
-		}
-		ctx->col_dirty = find_col(fields, n, "run_git_dirty");
-		ctx->col_btf = find_col(fields, n, "cell_btf");
-		ctx->col_sec = find_col(fields, n, "cell_seconds");
-		ctx->col_log = find_col(fields, n, "log");
-		for (int id = 0; id < VLOG_STAT_CNT; id++)
-			ctx->col_stat[id] = find_col(fields, n, vlog_stat_def(id)->name);
-		if (ctx->col_run[0] < 0 || ctx->col_stat[VLOG_STAT_PROG] < 0) {
-			pr_warn("store: %s:%zu: missing run_uuid or prog column", ctx->name, line);
-			return -BPFGAUGE_EBADFORMAT;
-		}
-		ctx->header = true;
-		return 0;
-	}
-	if (atoi(fields[0]) != STORE_SCHEMA_VERSION) {
-		pr_warn("store: %s:%zu: schema_version %s is not %d", ctx->name, line, fields[0],
-			STORE_SCHEMA_VERSION);
+	if (n < 1 || strcmp(fields[0], "schema_version")) {
+		pr_warn("store: %s:%zu: not a bpfgauge history CSV (no schema_version column)",
+			ctx->name, line);
 		return -BPFGAUGE_EBADFORMAT;
 	}
-	uuid = fld(fields, n, ctx->col_run[0]);
+	i = 0;
+	for (const struct store_field *fl = store_run_fields; fl->name; fl++) {
+		snprintf(name, sizeof(name), "run_%s", fl->name);
+		ctx->col_run[i++] = find_col(fields, n, name);
+	}
+	i = 0;
+	for (const struct store_field *fl = store_cell_fields; fl->name; fl++) {
+		snprintf(name, sizeof(name), "cell_%s", fl->name);
+		ctx->col_cell[i++] = find_col(fields, n, name);
+	}
+	ctx->col_dirty = find_col(fields, n, "run_git_dirty");
+	ctx->col_btf = find_col(fields, n, "cell_btf");
+	ctx->col_sec = find_col(fields, n, "cell_seconds");
+	ctx->col_log = find_col(fields, n, "log");
+	for (int id = 0; id < VLOG_STAT_CNT; id++)
+		ctx->col_stat[id] = find_col(fields, n, vlog_stat_def(id)->name);
+	if (ctx->col_run[0] < 0 || ctx->col_stat[VLOG_STAT_PROG] < 0) {
+		pr_warn("store: %s:%zu: missing run_uuid or prog column", ctx->name, line);
+		return -BPFGAUGE_EBADFORMAT;
+	}
+	ctx->header = true;
+	return 0;
+}
+
+/* The line's run (by uuid), added from the line's run columns when new. */
+static int csv_read_run(struct csv_ctx *ctx, char **fields, size_t n, size_t line,
+			struct xrun **out)
+{
+	const char *uuid = fld(fields, n, ctx->col_run[0]);
+	struct xrun *xr = NULL;
+	int i;
+
 	for (size_t k = 0; k < ctx->n && !xr; k++)
 		if (!strcmp(ctx->x[k].run.uuid, uuid))
 			xr = &ctx->x[k];
@@ -366,6 +364,17 @@ static int csv_cb(char **fields, size_t n, size_t line, void *ctx_)
 			return -BPFGAUGE_EBADFORMAT;
 		}
 	}
+	*out = xr;
+	return 0;
+}
+
+/* The line's cell of xr (by kernel, clang, mcpu, object), added when new. */
+static int csv_read_cell(struct csv_ctx *ctx, struct xrun *xr, char **fields, size_t n,
+			 size_t line, struct store_cell **out)
+{
+	struct store_cell *cell = NULL;
+	int i;
+
 	for (size_t k = 0; k < xr->ncells && !cell; k++) {
 		struct store_cell *c = &xr->cells[k];
 		bool same = true;
@@ -395,10 +404,19 @@ static int csv_cb(char **fields, size_t n, size_t line, void *ctx_)
 		}
 		cell->seconds = strtod(fld(fields, n, ctx->col_sec), NULL);
 	}
-	if (!*fld(fields, n, ctx->col_stat[VLOG_STAT_PROG]))
-		return 0; /* a cell without records */
-	struct vlog_record *r = vlog_record__new();
+	*out = cell;
+	return 0;
+}
 
+/* The line's program record, onto cell; a line without a prog is a cell without records. */
+static int csv_read_record(struct csv_ctx *ctx, struct store_cell *cell, char **fields,
+			   size_t n, size_t line)
+{
+	struct vlog_record *r;
+
+	if (!*fld(fields, n, ctx->col_stat[VLOG_STAT_PROG]))
+		return 0;
+	r = vlog_record__new();
 	if (!r)
 		return -ENOMEM;
 	for (int id = 0; id < VLOG_STAT_CNT; id++) {
@@ -416,6 +434,29 @@ static int csv_cb(char **fields, size_t n, size_t line, void *ctx_)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* One CSV line: the header first, then one program record of a run's cell a line. */
+static int csv_cb(char **fields, size_t n, size_t line, void *ctx_)
+{
+	struct csv_ctx *ctx = ctx_;
+	struct store_cell *cell = NULL;
+	struct xrun *xr = NULL;
+	int err;
+
+	if (!ctx->header)
+		return csv_read_header(ctx, fields, n, line);
+	if (atoi(fields[0]) != STORE_SCHEMA_VERSION) {
+		pr_warn("store: %s:%zu: schema_version %s is not %d", ctx->name, line, fields[0],
+			STORE_SCHEMA_VERSION);
+		return -BPFGAUGE_EBADFORMAT;
+	}
+	err = csv_read_run(ctx, fields, n, line, &xr);
+	if (!err)
+		err = csv_read_cell(ctx, xr, fields, n, line, &cell);
+	if (!err)
+		err = csv_read_record(ctx, cell, fields, n, line);
+	return err;
 }
 
 int store_import(struct store *st, const char *buf, size_t len, const char *name,

@@ -70,9 +70,44 @@ size_t vpolicy_rules(const struct vpolicy *p)
 	return p ? p->n : 0;
 }
 
+/* Parse a numeric RULE (+N%, +N, <=N, >=N, <N, >N) into r's kind and val; -1 if malformed. */
+static int parse_bound(const char *v, struct rule *r)
+{
+	char *end;
+
+	if (v[0] == '+') {
+		v++;
+		r->kind = VGATE_REL_ABS;
+	} else if (!strncmp(v, "<=", 2)) {
+		r->kind = VGATE_LE;
+		v += 2;
+	} else if (!strncmp(v, ">=", 2)) {
+		r->kind = VGATE_GE;
+		v += 2;
+	} else if (v[0] == '<') {
+		r->kind = VGATE_LT;
+		v++;
+	} else if (v[0] == '>') {
+		r->kind = VGATE_GT;
+		v++;
+	} else {
+		return -1;
+	}
+	r->val = strtod(v, &end);
+	if (end == v)
+		return -1;
+	if (*end == '%' && r->kind == VGATE_REL_ABS) {
+		r->kind = VGATE_REL_PCT;
+		end++;
+	}
+	if (*end)
+		return -1;
+	return 0;
+}
+
 static int parse_rule(const char *name, int line, char *text, struct rule *r)
 {
-	char *tok[5], *save = NULL, *end;
+	char *tok[5], *save = NULL;
 	int nt = 0;
 
 	for (char *t = strtok_r(text, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
@@ -97,39 +132,12 @@ static int parse_rule(const char *name, int line, char *text, struct rule *r)
 		}
 		r->kind = VGATE_NO_REGRESS;
 	} else {
-		const char *v = tok[2];
-
 		if (vlog_stat_def(r->stat)->kind == VLOG_KIND_STR ||
 		    vlog_stat_def(r->stat)->kind == VLOG_KIND_ENUM) {
 			pr_warn("verifier: %s:%d: metric '%s' is not numeric", name, line, tok[1]);
 			return -BPFGAUGE_EBADFORMAT;
 		}
-		if (v[0] == '+') {
-			v++;
-			r->kind = VGATE_REL_ABS;
-		} else if (!strncmp(v, "<=", 2)) {
-			r->kind = VGATE_LE;
-			v += 2;
-		} else if (!strncmp(v, ">=", 2)) {
-			r->kind = VGATE_GE;
-			v += 2;
-		} else if (v[0] == '<') {
-			r->kind = VGATE_LT;
-			v++;
-		} else if (v[0] == '>') {
-			r->kind = VGATE_GT;
-			v++;
-		} else {
-			goto bad;
-		}
-		r->val = strtod(v, &end);
-		if (end == v)
-			goto bad;
-		if (*end == '%' && r->kind == VGATE_REL_ABS) {
-			r->kind = VGATE_REL_PCT;
-			end++;
-		}
-		if (*end)
+		if (parse_bound(tok[2], r))
 			goto bad;
 	}
 	/* deterministic metrics fail the gate by default; noisy ones only ever warn */
@@ -361,6 +369,60 @@ static void fmt_num(char *buf, size_t size, int stat, double v)
 		snprintf(buf, size, "%.0f", v);
 }
 
+/* Judge row's NEW value of stat s by rule r, adding a finding if it breaks the rule. */
+static int judge_stat(struct vgate_result *res, size_t *cap, const struct vcompare_row *row,
+		      int s, const struct rule *r)
+{
+	const char *name = vlog_stat_def(s)->name;
+	double a = 0, b, pct;
+	char sa[32], sb[32], sl[32];
+	bool ha, hb, bad = false;
+
+	if (r->kind == VGATE_NO_REGRESS) {
+		int va = row->a ? vlog_record__int(row->a, VLOG_STAT_VERDICT) : -1;
+		int vb = vlog_record__int(row->b, VLOG_STAT_VERDICT);
+
+		if (vb == VLOG_VERDICT_FAIL && va != VLOG_VERDICT_FAIL)
+			return add(res, cap, row, s, &(struct judged){ r, va, vb },
+				   row->a ? "verdict pass -> fail (%s)" : "new program fails (%s)",
+				   vlog_class_str(vlog_record__int(row->b, VLOG_STAT_CLASS)));
+		return 0;
+	}
+	ha = vcompare_value(row, s, VCMP_A, &a);
+	hb = vcompare_value(row, s, VCMP_B, &b);
+	if (!hb)
+		return 0;
+	fmt_num(sb, sizeof(sb), s, b);
+	switch (r->kind) {
+	case VGATE_REL_PCT:
+	case VGATE_REL_ABS:
+		if (!ha)
+			return 0;
+		pct = vcompare_pct(a, b);
+		bad = r->kind == VGATE_REL_PCT ? pct > r->val + 1e-9 : b > a + r->val + 1e-9;
+		fmt_num(sa, sizeof(sa), s, a);
+		if (bad)
+			return add(res, cap, row, s, &(struct judged){ r, a, b },
+				   "%s %s -> %s (%+.2f%%), allowed +%g%s", name, sa, sb, pct, r->val,
+				   r->kind == VGATE_REL_PCT ? "%" : "");
+		return 0;
+	case VGATE_LE: bad = !(b <= r->val); break;
+	case VGATE_LT: bad = !(b < r->val); break;
+	case VGATE_GE: bad = !(b >= r->val); break;
+	case VGATE_GT: bad = !(b > r->val); break;
+	default: break;
+	}
+	if (bad) {
+		static const char *const opn[] = { [VGATE_LE] = "<=", [VGATE_LT] = "<",
+						   [VGATE_GE] = ">=", [VGATE_GT] = ">" };
+
+		fmt_num(sl, sizeof(sl), s, r->val);
+		return add(res, cap, row, s, &(struct judged){ r, a, b }, "%s %s, must be %s %s",
+			   name, sb, opn[r->kind], sl);
+	}
+	return 0;
+}
+
 int vgate_eval(const struct vpolicy *p, const struct vcompare_row *rows, size_t n,
 	       struct vgate_result *res)
 {
@@ -381,62 +443,10 @@ int vgate_eval(const struct vpolicy *p, const struct vcompare_row *rows, size_t 
 		for (size_t k = 0; k < p->n; k++)
 			if (glob_match(p->r[k].glob, key))
 				last[p->r[k].stat] = &p->r[k];
-		for (int s = 0; s < VLOG_STAT_CNT && !err; s++) {
-			const struct rule *r = last[s];
-			const char *name;
-			double a = 0, b, pct;
-			char sa[32], sb[32], sl[32];
-			bool ha, hb, bad = false;
-
-			if (!r)
-				continue;
-			name = vlog_stat_def(s)->name;
-			if (r->kind == VGATE_NO_REGRESS) {
-				int va = row->a ? vlog_record__int(row->a, VLOG_STAT_VERDICT) : -1;
-				int vb = vlog_record__int(row->b, VLOG_STAT_VERDICT);
-
-				if (vb == VLOG_VERDICT_FAIL && va != VLOG_VERDICT_FAIL)
-					err = add(res, &cap, row, s, &(struct judged){ r, va, vb },
-						  row->a ? "verdict pass -> fail (%s)"
-							 : "new program fails (%s)",
-						  vlog_class_str(vlog_record__int(row->b, VLOG_STAT_CLASS)));
-				continue;
-			}
-			ha = vcompare_value(row, s, VCMP_A, &a);
-			hb = vcompare_value(row, s, VCMP_B, &b);
-			if (!hb)
-				continue;
-			fmt_num(sb, sizeof(sb), s, b);
-			switch (r->kind) {
-			case VGATE_REL_PCT:
-			case VGATE_REL_ABS:
-				if (!ha)
-					continue;
-				pct = vcompare_pct(a, b);
-				bad = r->kind == VGATE_REL_PCT ? pct > r->val + 1e-9
-							      : b > a + r->val + 1e-9;
-				fmt_num(sa, sizeof(sa), s, a);
-				if (bad)
-					err = add(res, &cap, row, s, &(struct judged){ r, a, b },
-						  "%s %s -> %s (%+.2f%%), allowed +%g%s", name, sa, sb,
-						  pct, r->val, r->kind == VGATE_REL_PCT ? "%" : "");
-				continue;
-			case VGATE_LE: bad = !(b <= r->val); break;
-			case VGATE_LT: bad = !(b < r->val); break;
-			case VGATE_GE: bad = !(b >= r->val); break;
-			case VGATE_GT: bad = !(b > r->val); break;
-			default: break;
-			}
-			if (bad) {
-				static const char *const opn[] = { [VGATE_LE] = "<=", [VGATE_LT] = "<",
-								   [VGATE_GE] = ">=", [VGATE_GT] = ">" };
-
-				fmt_num(sl, sizeof(sl), s, r->val);
-				err = add(res, &cap, row, s, &(struct judged){ r, a, b },
-					  "%s %s, must be %s %s",
-					  name, sb, opn[r->kind], sl);
-			}
-		}
+		/* the last matching rule of each metric judges it */
+		for (int s = 0; s < VLOG_STAT_CNT && !err; s++)
+			if (last[s])
+				err = judge_stat(res, &cap, row, s, last[s]);
 	}
 	if (err) {
 		vgate_result_release(res);

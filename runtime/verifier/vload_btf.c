@@ -354,15 +354,64 @@ int vload_layout_apply_lines(const struct vload_layout *lay, struct vlog_parser 
 	return 0;
 }
 
+/*
+ * Walk .BTF.ext's line info for s's section: the last record at or before insn
+ * want, inside s. Sets *file (malloc'd) and *line; -ENOENT if no record fits.
+ */
+static int scan_line_info(const struct elf_view *v, struct btf *btf, const struct sym *s,
+			  uint32_t want, char **file, int *line)
+{
+	const struct ext_hdr *h = (const void *)v->ext;
+	const uint8_t *p = v->ext + h->hdr_len + h->line_info_off;
+	const uint8_t *end = p + h->line_info_len;
+	uint32_t rec_size, best = 0;
+	bool have = false;
+	int err = -ENOENT;
+
+	memcpy(&rec_size, p, 4);
+	p += 4;
+	while (rec_size >= sizeof(struct bpf_line_info) && end - p >= 8) {
+		uint32_t name_off, num;
+		const char *sec;
+
+		memcpy(&name_off, p, 4);
+		memcpy(&num, p + 4, 4);
+		p += 8;
+		if ((uint64_t)num * rec_size > (uint64_t)(end - p))
+			break;
+		sec = btf__name_by_offset(btf, name_off);
+		for (uint32_t i = 0; sec && !strcmp(sec, v->secnames[s->shndx]) && i < num; i++) {
+			struct bpf_line_info li;
+			uint32_t idx;
+			const char *fn;
+
+			memcpy(&li, p + (size_t)i * rec_size, sizeof(li));
+			idx = li.insn_off / sizeof(struct bpf_insn);
+			fn = btf__name_by_offset(btf, li.file_name_off);
+			if (idx < s->start || idx > want || (have && idx < best) || !fn || !*fn ||
+			    !BPF_LINE_INFO_LINE_NUM(li.line_col))
+				continue;
+			free(*file);
+			*file = strdup(fn);
+			if (!*file)
+				return -ENOMEM;
+			*line = BPF_LINE_INFO_LINE_NUM(li.line_col);
+			best = idx;
+			have = true;
+			err = 0;
+		}
+		p += (size_t)num * rec_size;
+	}
+	return err;
+}
+
 int vload_prog_source(const char *path, const char *prog, int insn, char **file, int *line)
 {
 	const struct sym *s = NULL;
 	struct btf *btf = NULL;
 	const struct ext_hdr *h;
-	const uint8_t *p, *end;
 	struct elf_view v;
-	uint32_t rec_size, want, best = 0;
-	bool have = false;
+	uint32_t want;
 	int err;
 
 	*file = NULL;
@@ -389,46 +438,7 @@ int vload_prog_source(const char *path, const char *prog, int insn, char **file,
 	}
 	/* insns past the function's own (appended subprogs) fall back to its start */
 	want = s->start + (insn >= 0 && (uint32_t)insn < s->cnt ? (uint32_t)insn : 0);
-	p = v.ext + h->hdr_len + h->line_info_off;
-	end = p + h->line_info_len;
-	memcpy(&rec_size, p, 4);
-	p += 4;
-	err = -ENOENT;
-	while (rec_size >= sizeof(struct bpf_line_info) && end - p >= 8) {
-		uint32_t name_off, num;
-		const char *sec;
-
-		memcpy(&name_off, p, 4);
-		memcpy(&num, p + 4, 4);
-		p += 8;
-		if ((uint64_t)num * rec_size > (uint64_t)(end - p))
-			break;
-		sec = btf__name_by_offset(btf, name_off);
-		/* the last record at or before the wanted insn, inside the function */
-		for (uint32_t i = 0; sec && !strcmp(sec, v.secnames[s->shndx]) && i < num; i++) {
-			struct bpf_line_info li;
-			uint32_t idx;
-			const char *fn;
-
-			memcpy(&li, p + (size_t)i * rec_size, sizeof(li));
-			idx = li.insn_off / sizeof(struct bpf_insn);
-			fn = btf__name_by_offset(btf, li.file_name_off);
-			if (idx < s->start || idx > want || (have && idx < best) || !fn || !*fn ||
-			    !BPF_LINE_INFO_LINE_NUM(li.line_col))
-				continue;
-			free(*file);
-			*file = strdup(fn);
-			if (!*file) {
-				err = -ENOMEM;
-				goto out;
-			}
-			*line = BPF_LINE_INFO_LINE_NUM(li.line_col);
-			best = idx;
-			have = true;
-			err = 0;
-		}
-		p += (size_t)num * rec_size;
-	}
+	err = scan_line_info(&v, btf, s, want, file, line);
 out:
 	if (err) {
 		free(*file);
