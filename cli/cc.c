@@ -76,7 +76,13 @@ static bool is_launcher(const char *cmd)
 	return false;
 }
 
-int do_cc(int argc, char **argv)
+struct cc_opts {
+	const char *mode, *section;
+	bool stats;
+};
+
+/* --mode, --section, --stats; 1 when --help was printed, -1 on a bad option. */
+static int parse_cc_opts(int argc, char **argv, struct cc_opts *o)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
@@ -85,34 +91,107 @@ int do_cc(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *mode = "hits", *section = "own";
-	bool stats = false;
-	char plugin[4096], modeopt[64], secopt[64];
-	const char *dir;
-	int opt, major, compiler;
-	char **nargv;
-	int n = 0;
+	int opt;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:m:h", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'm': mode = optarg; break;
-		case 's': stats = true; break;
-		case 'S': section = optarg; break;
-		case 'h': return cc_help();
+		case 'm': o->mode = optarg; break;
+		case 's': o->stats = true; break;
+		case 'S': o->section = optarg; break;
+		case 'h': cc_help(); return 1;
 		default:
 			p_opt_err("cc", opt, argv);
-			return EXIT_ERROR;
+			return -1;
 		}
 	}
-	if (strcmp(mode, "hits") && strcmp(mode, "counts")) {
-		p_err("cc: --mode must be hits or counts, not '%s'", mode);
+	if (strcmp(o->mode, "hits") && strcmp(o->mode, "counts")) {
+		p_err("cc: --mode must be hits or counts, not '%s'", o->mode);
+		return -1;
+	}
+	if (strcmp(o->section, "own") && strcmp(o->section, "data")) {
+		p_err("cc: --section must be own or data, not '%s'", o->section);
+		return -1;
+	}
+	return 0;
+}
+
+/* The plugin for clang's LLVM major into plugin; false (said why) if there is none. */
+static bool find_plugin(const char *clang, char *plugin, size_t size)
+{
+	int major = clang_major(clang);
+	const char *dir;
+
+	if (major < 0) {
+		p_err("cc: cannot run '%s --version' to find its LLVM major (is it a clang on PATH?)",
+		      clang);
+		return false;
+	}
+	dir = cli_pass_dir(major, plugin, size);
+	if (!dir) {
+		char have[256];
+		int newest = cli_pass_majors(have, sizeof(have));
+
+		if (newest > 0)
+			p_err("cc: no pass plugin for LLVM %d ('%s' is clang %d); the plugins found are "
+			      "for LLVM %s: use clang-%d, or build bpfgauge with -DBPFGAUGE_LLVM=%d",
+			      major, clang, major, have, newest, major);
+		else
+			p_err("cc: no pass plugin for LLVM %d ('%s'): none next to the bpfgauge binary "
+			      "and BPFGAUGE_PASS_DIR is %s", major, clang,
+			      getenv("BPFGAUGE_PASS_DIR") ? "set but has none" : "unset");
+		return false;
+	}
+	snprintf(plugin, size, "%s/libbpfgauge-pass-%d.so", dir, major);
+	return true;
+}
+
+/* The compiler command with the plugin and its options appended; exec'ed. */
+static int exec_with_plugin(int argc, char **argv, const char *plugin, const struct cc_opts *o)
+{
+	char modeopt[64], secopt[64], fplugin[4200], fpass[4200];
+	char **nargv = calloc(argc + 12, sizeof(*nargv));
+	int n = 0;
+
+	if (!nargv) {
+		p_err("cc: out of memory");
 		return EXIT_ERROR;
 	}
-	if (strcmp(section, "own") && strcmp(section, "data")) {
-		p_err("cc: --section must be own or data, not '%s'", section);
-		return EXIT_ERROR;
+	snprintf(modeopt, sizeof(modeopt), "-bpfgauge-mode=%s", o->mode);
+	snprintf(secopt, sizeof(secopt), "-bpfgauge-section=%s", o->section);
+	snprintf(fplugin, sizeof(fplugin), "-fplugin=%s", plugin);
+	snprintf(fpass, sizeof(fpass), "-fpass-plugin=%s", plugin);
+	for (int i = 0; i < argc; i++)
+		nargv[n++] = argv[i];
+	nargv[n++] = fplugin; /* loads early so -mllvm knows our options */
+	nargv[n++] = fpass;
+	nargv[n++] = "-mllvm";
+	nargv[n++] = modeopt;
+	if (strcmp(o->section, "own")) {
+		nargv[n++] = "-mllvm";
+		nargv[n++] = secopt;
 	}
+	if (o->stats) {
+		nargv[n++] = "-mllvm";
+		nargv[n++] = "-bpfgauge-stats";
+		nargv[n++] = "-Rremark-backend-plugin"; /* clang hides plugin remarks otherwise */
+	}
+	nargv[n] = NULL;
+	fflush(NULL);
+	execvp(nargv[0], nargv);
+	p_err("cc: cannot run '%s': %s", nargv[0], strerror(errno));
+	free(nargv);
+	return EXIT_ERROR;
+}
+
+int do_cc(int argc, char **argv)
+{
+	struct cc_opts o = { .mode = "hits", .section = "own" };
+	char plugin[4096];
+	int compiler, err = parse_cc_opts(argc, argv, &o);
+
+	if (err)
+		return err > 0 ? 0 : EXIT_ERROR;
 	if (optind >= argc) {
 		p_err("cc: missing compiler command (usage: %s cc [--mode M] -- clang-N ARGS)",
 		      bin_name);
@@ -127,58 +206,7 @@ int do_cc(int argc, char **argv)
 		}
 		compiler++;
 	}
-	major = clang_major(argv[compiler]);
-	if (major < 0) {
-		p_err("cc: cannot run '%s --version' to find its LLVM major (is it a clang on PATH?)",
-		      argv[compiler]);
+	if (!find_plugin(argv[compiler], plugin, sizeof(plugin)))
 		return EXIT_ERROR;
-	}
-	dir = cli_pass_dir(major, plugin, sizeof(plugin));
-	if (!dir) {
-		char have[256];
-		int newest = cli_pass_majors(have, sizeof(have));
-
-		if (newest > 0)
-			p_err("cc: no pass plugin for LLVM %d ('%s' is clang %d); the plugins found are "
-			      "for LLVM %s: use clang-%d, or build bpfgauge with -DBPFGAUGE_LLVM=%d",
-			      major, argv[compiler], major, have, newest, major);
-		else
-			p_err("cc: no pass plugin for LLVM %d ('%s'): none next to the bpfgauge binary "
-			      "and BPFGAUGE_PASS_DIR is %s", major, argv[compiler],
-			      getenv("BPFGAUGE_PASS_DIR") ? "set but has none" : "unset");
-		return EXIT_ERROR;
-	}
-	snprintf(plugin, sizeof(plugin), "%s/libbpfgauge-pass-%d.so", dir, major);
-	snprintf(modeopt, sizeof(modeopt), "-bpfgauge-mode=%s", mode);
-	snprintf(secopt, sizeof(secopt), "-bpfgauge-section=%s", section);
-
-	nargv = calloc(argc - optind + 12, sizeof(*nargv));
-	if (!nargv) {
-		p_err("cc: out of memory");
-		return EXIT_ERROR;
-	}
-	for (int i = optind; i < argc; i++)
-		nargv[n++] = argv[i];
-	char fplugin[4200], fpass[4200];
-	snprintf(fplugin, sizeof(fplugin), "-fplugin=%s", plugin);
-	snprintf(fpass, sizeof(fpass), "-fpass-plugin=%s", plugin);
-	nargv[n++] = fplugin; /* loads early so -mllvm knows our options */
-	nargv[n++] = fpass;
-	nargv[n++] = "-mllvm";
-	nargv[n++] = modeopt;
-	if (strcmp(section, "own")) {
-		nargv[n++] = "-mllvm";
-		nargv[n++] = secopt;
-	}
-	if (stats) {
-		nargv[n++] = "-mllvm";
-		nargv[n++] = "-bpfgauge-stats";
-		nargv[n++] = "-Rremark-backend-plugin"; /* clang hides plugin remarks otherwise */
-	}
-	nargv[n] = NULL;
-	fflush(NULL);
-	execvp(nargv[0], nargv);
-	p_err("cc: cannot run '%s': %s", nargv[0], strerror(errno));
-	free(nargv);
-	return EXIT_ERROR;
+	return exec_with_plugin(argc - optind, argv + optind, plugin, &o);
 }
