@@ -243,7 +243,7 @@ static int do_report(int argc, char **argv)
 	if (report_check(s, argc - optind == 1 ? argv[optind] : NULL, nsnaps))
 		goto out;
 	ret = cov_emit(w, cov_session__model(s), out, &wo);
-	if (!ret && out)
+	if (!ret && out && !quiet_output)
 		cov_print_summary(s, stderr);
 out:
 	cov_session__free(s);

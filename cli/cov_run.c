@@ -345,7 +345,8 @@ static int write_report(const struct cov_session *s, const struct run_opts *o, s
 	if (cov_emit(o->w, cov_session__model(s), o->out, &o->wo))
 		return -1;
 	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, st->used, o->out);
-	cov_print_summary(s, stderr);
+	if (!quiet_output)
+		cov_print_summary(s, stderr);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 bool json_output;
 bool pretty_output;
+bool quiet_output;
 const char *bin_name = "bpfgauge";
 
 /*
@@ -101,6 +102,8 @@ void p_info(const char *fmt, ...)
 	va_list ap;
 
 	flush_held();
+	if (quiet_output)
+		return;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -363,6 +366,7 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
+	quiet_output = quiet;
 	if (quiet)
 		bpfgauge_set_log_level(BPFGAUGE_LOG_ERROR);
 	else if (verbose)

@@ -24,6 +24,7 @@ struct cmd {
 
 extern bool json_output;   /* -j/--json */
 extern bool pretty_output; /* -p/--pretty (implies -j) */
+extern bool quiet_output;  /* -q/--quiet: errors only (no info lines, summaries, progress) */
 extern const char *bin_name;
 
 /*

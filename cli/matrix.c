@@ -342,7 +342,7 @@ static int run_setup(int argc, char **argv, struct mx_opts *o, const struct run_
 	o->clangs = a->clangs ? split_list(a->clangs, &o->nclangs) : NULL;
 	o->mcpus = a->mcpus ? split_list(a->mcpus, &o->nmcpus) : NULL;
 	o->kernels = split_list(a->kernels ? a->kernels : "host", &o->nkernels);
-	if (!a->no_progress && isatty(2))
+	if (!a->no_progress && !quiet_output && isatty(2))
 		o->progress = print_progress;
 	for (size_t i = 0; i < o->nclangs; i++) {
 		char bin[64];

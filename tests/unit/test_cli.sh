@@ -56,6 +56,16 @@ for c in "cov run" "cov report" "cov snapshot" "cov reset" "cov merge" "cov summ
 done
 rmdir "$hd"
 
+# -q: errors only; the same command says what it did without it
+qd=$(mktemp -d /tmp/bpfgauge-quiet.XXXXXX)
+err=$("$bg" history --db "$qd/a.db" import "$BPFGAUGE_SRC/tests/data/matrix/history-sample.json" 2>&1 >/dev/null)
+check quiet-off 0 $?
+[ -n "$err" ] && echo "ok   without -q: '$err'" || { echo "FAIL without -q nothing is said"; fail=1; }
+err=$("$bg" -q history --db "$qd/b.db" import "$BPFGAUGE_SRC/tests/data/matrix/history-sample.json" 2>&1 >/dev/null)
+check quiet-on 0 $?
+[ -z "$err" ] && echo "ok   -q: nothing on stderr" || { echo "FAIL -q still says: $err"; fail=1; }
+rm -rf "$qd"
+
 BPFGAUGE_LOG=shouty "$bg" version >/dev/null 2>&1; check bad-env 2 $?
 
 # cc without a matching plugin
