@@ -310,7 +310,8 @@ static int scan_kfuncs(struct elf_ctx *c)
 			const char *name;
 			const uint8_t *insn;
 
-			if (!gelf_getrel(d, i, &r) || !gelf_getsym(c->syms, GELF_R_SYM(r.r_info), &s))
+			if (!gelf_getrel(d, i, &r) ||
+			    !gelf_getsym(c->syms, GELF_R_SYM(r.r_info), &s))
 				continue;
 			if (s.st_shndx != SHN_UNDEF || r.r_offset + 8 > td->d_size)
 				continue;
