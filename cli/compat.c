@@ -83,7 +83,16 @@ static int do_help(void)
 	return 0;
 }
 
-static int compat_main(int argc, char **argv)
+/* The command line of compat, once parsed. */
+struct compat_args {
+	const char *spec, *fmt;
+	const struct compat_writer *w;
+	bool live, verbose, help;
+};
+
+/* Options into a and ko; 0, or EXIT_ERROR after a one-line error. */
+static int compat_parse(int argc, char **argv, struct compat_args *a,
+			struct compat_kernel_opts *ko)
 {
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -97,58 +106,123 @@ static int compat_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	LIBBPF_OPTS(compat_kernel_opts, ko);
-	const char *spec = "host", *fmt = NULL;
-	struct compat_prog **progs = NULL;
-	size_t *nprogs = NULL, nres = 0, nobj;
-	struct compat_result *results = NULL;
-	struct compat_kernel *k = NULL;
-	const struct compat_writer *w;
-	bool live = false, verbose = false, failed = false;
-	int opt, rc = EXIT_ERROR;
+	int opt;
 
-	if (argc > 1 && is_help(argv[1]))
-		return do_help();
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'k': spec = optarg; break;
-		case 'c': ko.config = optarg; break;
-		case 'a': ko.arch = optarg; break;
-		case 'b': ko.btf = optarg; break;
-		case 'L': live = true; break;
-		case 'o': fmt = optarg; break;
-		case 'A': verbose = true; break;
-		case 'P': ko.no_probe = true; break;
-		case 'h': return do_help();
+		case 'k': a->spec = optarg; break;
+		case 'c': ko->config = optarg; break;
+		case 'a': ko->arch = optarg; break;
+		case 'b': ko->btf = optarg; break;
+		case 'L': a->live = true; break;
+		case 'o': a->fmt = optarg; break;
+		case 'A': a->verbose = true; break;
+		case 'P': ko->no_probe = true; break;
+		case 'h': a->help = true; return 0;
 		default:
 			p_err("compat: unknown option '%s' (try '%s compat help')", argv[optind - 1],
 			      bin_name);
 			return EXIT_ERROR;
 		}
 	}
-	if (!fmt)
-		fmt = json_output ? "json" : "table";
-	w = compat_writer_find(fmt);
-	if (!w) {
-		p_err("compat: unknown output format '%s' (table, json, markdown)", fmt);
+	return 0;
+}
+
+/* The parsed options must make sense together; 0, or EXIT_ERROR after a one-line error. */
+static int compat_validate(int argc, struct compat_args *a)
+{
+	if (!a->fmt)
+		a->fmt = json_output ? "json" : "table";
+	a->w = compat_writer_find(a->fmt);
+	if (!a->w) {
+		p_err("compat: unknown output format '%s' (table, json, markdown)", a->fmt);
 		return EXIT_ERROR;
 	}
 	if (optind >= argc) {
 		p_err("compat: which objects? e.g. '%s compat prog.bpf.o'", bin_name);
 		return EXIT_ERROR;
 	}
-	if (live && strcmp(spec, "host")) {
+	if (a->live && strcmp(a->spec, "host")) {
 		p_err("compat: --live checks the running kernel; drop --kernel %s (or use --kernel host)",
-		      spec);
+		      a->spec);
 		return EXIT_ERROR;
 	}
-	if (live && geteuid() != 0) {
+	if (a->live && geteuid() != 0) {
 		p_err("compat: --live loads programs: run as root");
 		return EXIT_ERROR;
 	}
-	k = compat_kernel__load(spec, &ko);
+	return 0;
+}
+
+/* The programs of each object into progs[i] (nprogs[i] of them); their total in *nres. */
+static int compat_read_objects(char **paths, size_t nobj, struct compat_prog **progs,
+			       size_t *nprogs, size_t *nres)
+{
+	for (size_t i = 0; i < nobj; i++) {
+		const char *path = paths[i];
+
+		if (compat_object_read(path, &progs[i], &nprogs[i])) {
+			cerr(errno, "'%s'", path);
+			return -1;
+		}
+		*nres += nprogs[i];
+	}
+	return 0;
+}
+
+/* The prediction for every program, into results; *nres counts those filled in. */
+static int compat_check_objects(struct compat_kernel *k, struct compat_prog **progs,
+				const size_t *nprogs, size_t nobj,
+				struct compat_result *results, size_t *nres)
+{
+	for (size_t i = 0; i < nobj; i++)
+		for (size_t j = 0; j < nprogs[i]; j++) {
+			struct compat_result *res = &results[*nres];
+
+			if (compat_check(k, &progs[i][j], res)) {
+				cerr(errno, "checking %s failed", progs[i][j].name);
+				return -1;
+			}
+			(*nres)++;
+		}
+	return 0;
+}
+
+/* Predicted or seen to fail, or --live disagrees with the prediction. */
+static bool compat_any_failed(const struct compat_result *results, size_t nres, bool live)
+{
+	bool failed = false;
+
+	for (size_t i = 0; i < nres; i++)
+		if (compat_verdict_failed(results[i].verdict) ||
+		    (live && (compat_verdict_failed(results[i].live.verdict) ||
+			      !results[i].live.agrees)))
+			failed = true;
+	return failed;
+}
+
+static int compat_main(int argc, char **argv)
+{
+	LIBBPF_OPTS(compat_kernel_opts, ko);
+	struct compat_args a = { .spec = "host" };
+	struct compat_prog **progs = NULL;
+	size_t *nprogs = NULL, nres = 0, nobj;
+	struct compat_result *results = NULL;
+	struct compat_kernel *k = NULL;
+	bool failed;
+	int rc = EXIT_ERROR;
+
+	if (argc > 1 && is_help(argv[1]))
+		return do_help();
+	if (compat_parse(argc, argv, &a, &ko))
+		return EXIT_ERROR;
+	if (a.help)
+		return do_help();
+	if (compat_validate(argc, &a))
+		return EXIT_ERROR;
+	k = compat_kernel__load(a.spec, &ko);
 	if (!k) {
-		cerr(errno, "cannot use kernel '%s'", spec);
+		cerr(errno, "cannot use kernel '%s'", a.spec);
 		return EXIT_ERROR;
 	}
 	nobj = argc - optind;
@@ -156,31 +230,16 @@ static int compat_main(int argc, char **argv)
 	nprogs = calloc(nobj, sizeof(*nprogs));
 	if (!progs || !nprogs)
 		goto out;
-	for (size_t i = 0; i < nobj; i++) {
-		const char *path = argv[optind + i];
-
-		if (compat_object_read(path, &progs[i], &nprogs[i])) {
-			cerr(errno, "'%s'", path);
-			goto out;
-		}
-		nres += nprogs[i];
-	}
+	if (compat_read_objects(argv + optind, nobj, progs, nprogs, &nres))
+		goto out;
 	results = calloc(nres, sizeof(*results));
 	if (!results)
 		goto out;
 	nres = 0;
-	for (size_t i = 0; i < nobj; i++)
-		for (size_t j = 0; j < nprogs[i]; j++) {
-			struct compat_result *res = &results[nres];
-
-			if (compat_check(k, &progs[i][j], res)) {
-				cerr(errno, "checking %s failed", progs[i][j].name);
-				goto out;
-			}
-			nres++;
-		}
+	if (compat_check_objects(k, progs, nprogs, nobj, results, &nres))
+		goto out;
 	/* live: every program loaded and attached for real, several at once */
-	if (live) {
+	if (a.live) {
 		size_t bad = 0;
 
 		if (compat_live_check_all(results, nres, 0, &bad)) {
@@ -189,23 +248,20 @@ static int compat_main(int argc, char **argv)
 		}
 		compat_live_finish();
 	}
-	for (size_t i = 0; i < nres; i++)
-		if (compat_verdict_failed(results[i].verdict) ||
-		    (live && (compat_verdict_failed(results[i].live.verdict) ||
-			      !results[i].live.agrees)))
-			failed = true;
+	failed = compat_any_failed(results, nres, a.live);
 	{
 		struct compat_report r = { .kernel = k, .results = results, .n = nres,
-					   .live = live, .verbose = verbose, .pretty = pretty_output };
+					   .live = a.live, .verbose = a.verbose,
+					   .pretty = pretty_output };
 
-		if (w->write(stdout, &r)) {
+		if (a.w->write(stdout, &r)) {
 			p_err("compat: writing the report failed");
 			goto out;
 		}
 	}
 	rc = failed ? EXIT_GATE : 0;
 out:
-	if (live)
+	if (a.live)
 		compat_live_finish();
 	for (size_t i = 0; i < nres; i++)
 		compat_result_release(&results[i]);

@@ -184,7 +184,9 @@ static int fetch_one(const char *ver, const char *flavour, const char *arch, con
 	return 0;
 }
 
-static int do_fetch(int argc, char **argv)
+/* kernels fetch options; 0, or EXIT_ERROR after a one-line error. */
+static int fetch_parse(int argc, char **argv, const char **flavour, const char **arch,
+		       bool *force)
 {
 	static const struct option opts[] = {
 		{ "flavour", required_argument, NULL, 'f' },
@@ -192,19 +194,15 @@ static int do_fetch(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' },
 		{ 0 },
 	};
-	const char *flavour = NULL, *arch = "x86_64";
-	char cache[4096], path[4096];
-	bool force = false;
-	json_writer_t *jw = NULL;
-	int opt, rc = 0;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, ":f:Fa:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'f': flavour = optarg; break;
-		case 'F': force = true; break;
+		case 'f': *flavour = optarg; break;
+		case 'F': *force = true; break;
 		case 'a':
-			arch = vm_arch_norm(optarg);
-			if (!arch) {
+			*arch = vm_arch_norm(optarg);
+			if (!*arch) {
 				p_err("kernels fetch: unknown architecture '%s' (x86_64, arm64)", optarg);
 				return EXIT_ERROR;
 			}
@@ -218,12 +216,57 @@ static int do_fetch(int argc, char **argv)
 		p_err("kernels fetch: which versions? e.g. '%s kernels fetch 6.1 6.12'", bin_name);
 		return EXIT_ERROR;
 	}
-	if (!flavour)
-		flavour = strcmp(arch, "x86_64") ? "cloud-arm64" : "cloud-amd64";
-	if (!valid_word(flavour)) {
-		p_err("kernels fetch: bad flavour '%s'", flavour);
+	if (!*flavour)
+		*flavour = strcmp(*arch, "x86_64") ? "cloud-arm64" : "cloud-amd64";
+	if (!valid_word(*flavour)) {
+		p_err("kernels fetch: bad flavour '%s'", *flavour);
 		return EXIT_ERROR;
 	}
+	return 0;
+}
+
+/* One VERSION: the cached image (unless force) or a download; its line or JSON object. */
+static int fetch_version(const char *v, const char *flavour, const char *arch,
+			 const char *cache, bool force, json_writer_t *jw)
+{
+	char path[4096];
+	bool cached = false;
+
+	if (!valid_version(v)) {
+		p_err("kernels fetch: '%s' is not a version like 6.1 or 6.12", v);
+		return EXIT_ERROR;
+	}
+	if (!force && !vm_kernel_resolve_arch(v, arch, path, sizeof(path)))
+		cached = true;
+	else if (fetch_one(v, flavour, arch, cache, path, sizeof(path)))
+		return EXIT_ERROR;
+	if (jw) {
+		char rel[256];
+
+		vm_kernel_release(path, rel, sizeof(rel));
+		jw_start_object(jw);
+		jw_string_field(jw, "version", v);
+		jw_string_field(jw, "release", rel);
+		jw_string_field(jw, "arch", arch);
+		jw_string_field(jw, "path", path);
+		jw_bool_field(jw, "cached", cached);
+		jw_end_object(jw);
+	} else {
+		printf("%s\t%s%s\n", v, path, cached ? "\t(cached)" : "");
+	}
+	return 0;
+}
+
+static int do_fetch(int argc, char **argv)
+{
+	const char *flavour = NULL, *arch = "x86_64";
+	char cache[4096];
+	bool force = false;
+	json_writer_t *jw = NULL;
+	int rc = 0;
+
+	if (fetch_parse(argc, argv, &flavour, &arch, &force))
+		return EXIT_ERROR;
 	vm_kernel_cache_arch(arch, cache, sizeof(cache));
 	if (mkdirs(cache)) {
 		p_err("kernels: cannot create cache '%s': %s", cache, strerror(errno));
@@ -235,36 +278,9 @@ static int do_fetch(int argc, char **argv)
 		jw = jw_new(stdout, pretty_output);
 		jw_start_array(jw);
 	}
-	for (int i = optind; i < argc; i++) {
-		const char *v = argv[i];
-		bool cached = false;
-
-		if (!valid_version(v)) {
-			p_err("kernels fetch: '%s' is not a version like 6.1 or 6.12", v);
+	for (int i = optind; i < argc; i++)
+		if (fetch_version(argv[i], flavour, arch, cache, force, jw))
 			rc = EXIT_ERROR;
-			continue;
-		}
-		if (!force && !vm_kernel_resolve_arch(v, arch, path, sizeof(path)))
-			cached = true;
-		else if (fetch_one(v, flavour, arch, cache, path, sizeof(path))) {
-			rc = EXIT_ERROR;
-			continue;
-		}
-		if (jw) {
-			char rel[256];
-
-			vm_kernel_release(path, rel, sizeof(rel));
-			jw_start_object(jw);
-			jw_string_field(jw, "version", v);
-			jw_string_field(jw, "release", rel);
-			jw_string_field(jw, "arch", arch);
-			jw_string_field(jw, "path", path);
-			jw_bool_field(jw, "cached", cached);
-			jw_end_object(jw);
-		} else {
-			printf("%s\t%s%s\n", v, path, cached ? "\t(cached)" : "");
-		}
-	}
 	if (jw) {
 		jw_end_array(jw);
 		jw_free(jw);

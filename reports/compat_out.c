@@ -91,12 +91,70 @@ static void json_req(json_writer_t *jw, const struct compat_req *q)
 	jw_end_object(jw);
 }
 
+/* What loading it on this kernel did, beside the prediction. */
+static void json_live(json_writer_t *jw, const struct compat_live *l)
+{
+	jw_name(jw, "live");
+	jw_start_object(jw);
+	jw_string_field(jw, "verdict", compat_verdict_name(l->verdict));
+	jw_int_field(jw, "load_errno", l->load_err);
+	jw_bool_field(jw, "attach_tried", l->attach_tried);
+	jw_int_field(jw, "attach_errno", l->attach_err);
+	jw_string_field(jw, "detail", l->detail);
+	jw_bool_field(jw, "agrees", l->agrees);
+	jw_string_field(jw, "disagreement", l->disagreement);
+	jw_end_object(jw);
+}
+
+/* One element of "programs": the program, its verdict and requirements. */
+static void json_result(json_writer_t *jw, const struct compat_report *r,
+			const struct compat_result *res)
+{
+	const struct compat_prog *p = res->prog;
+	char buf[768];
+
+	jw_start_object(jw);
+	jw_string_field(jw, "object", p->object);
+	jw_string_field(jw, "name", p->name);
+	jw_string_field(jw, "section", p->section);
+	jw_string_field(jw, "prog_type", p->prog_type);
+	jw_string_field(jw, "attach_type", p->attach_type);
+	jw_string_field(jw, "kind", compat_kind_name(p->kind));
+	jw_string_field(jw, "target", p->target);
+	jw_string_field(jw, "flags", flags_str(p, buf, sizeof(buf)));
+	jw_name(jw, "helpers");
+	jw_start_array(jw);
+	for (size_t j = 0; j < p->nhelpers; j++)
+		jw_int(jw, p->helpers[j]);
+	jw_end_array(jw);
+	jw_name(jw, "kfuncs");
+	jw_start_array(jw);
+	for (size_t j = 0; j < p->nkfuncs; j++)
+		jw_string(jw, p->kfuncs[j]);
+	jw_end_array(jw);
+	jw_string_field(jw, "verdict", compat_verdict_name(res->verdict));
+	jw_string_field(jw, "stage", compat_stage_name(res->stage));
+	jw_int_field(jw, "errno", res->err);
+	jw_string_field(jw, "errno_name", res->err ? compat_errno_name(res->err) : "");
+	jw_string_field(jw, "reason", res->reason);
+	jw_string_field(jw, "hint", res->hint);
+	compat_summary(res, buf, sizeof(buf));
+	jw_string_field(jw, "summary", buf);
+	jw_name(jw, "requirements");
+	jw_start_array(jw);
+	for (size_t j = 0; j < res->nreqs; j++)
+		json_req(jw, &res->reqs[j]);
+	jw_end_array(jw);
+	if (r->live && res->live.done)
+		json_live(jw, &res->live);
+	jw_end_object(jw);
+}
+
 static int write_json(FILE *f, const struct compat_report *r)
 {
 	json_writer_t *jw = jw_new(f, r->pretty);
 	struct compat_fact_line facts[16];
 	size_t nf = compat_kernel__facts(r->kernel, facts, 16), failing = 0, unknown = 0, dis = 0;
-	char buf[768];
 
 	if (!jw)
 		return -ENOMEM;
@@ -113,57 +171,11 @@ static int write_json(FILE *f, const struct compat_report *r)
 	jw_start_array(jw);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct compat_result *res = &r->results[i];
-		const struct compat_prog *p = res->prog;
-		const struct compat_live *l = &res->live;
 
 		failing += compat_verdict_failed(res->verdict);
 		unknown += res->verdict == COMPAT_UNKNOWN;
-		dis += r->live && l->done && !l->agrees;
-		jw_start_object(jw);
-		jw_string_field(jw, "object", p->object);
-		jw_string_field(jw, "name", p->name);
-		jw_string_field(jw, "section", p->section);
-		jw_string_field(jw, "prog_type", p->prog_type);
-		jw_string_field(jw, "attach_type", p->attach_type);
-		jw_string_field(jw, "kind", compat_kind_name(p->kind));
-		jw_string_field(jw, "target", p->target);
-		jw_string_field(jw, "flags", flags_str(p, buf, sizeof(buf)));
-		jw_name(jw, "helpers");
-		jw_start_array(jw);
-		for (size_t j = 0; j < p->nhelpers; j++)
-			jw_int(jw, p->helpers[j]);
-		jw_end_array(jw);
-		jw_name(jw, "kfuncs");
-		jw_start_array(jw);
-		for (size_t j = 0; j < p->nkfuncs; j++)
-			jw_string(jw, p->kfuncs[j]);
-		jw_end_array(jw);
-		jw_string_field(jw, "verdict", compat_verdict_name(res->verdict));
-		jw_string_field(jw, "stage", compat_stage_name(res->stage));
-		jw_int_field(jw, "errno", res->err);
-		jw_string_field(jw, "errno_name", res->err ? compat_errno_name(res->err) : "");
-		jw_string_field(jw, "reason", res->reason);
-		jw_string_field(jw, "hint", res->hint);
-		compat_summary(res, buf, sizeof(buf));
-		jw_string_field(jw, "summary", buf);
-		jw_name(jw, "requirements");
-		jw_start_array(jw);
-		for (size_t j = 0; j < res->nreqs; j++)
-			json_req(jw, &res->reqs[j]);
-		jw_end_array(jw);
-		if (r->live && l->done) {
-			jw_name(jw, "live");
-			jw_start_object(jw);
-			jw_string_field(jw, "verdict", compat_verdict_name(l->verdict));
-			jw_int_field(jw, "load_errno", l->load_err);
-			jw_bool_field(jw, "attach_tried", l->attach_tried);
-			jw_int_field(jw, "attach_errno", l->attach_err);
-			jw_string_field(jw, "detail", l->detail);
-			jw_bool_field(jw, "agrees", l->agrees);
-			jw_string_field(jw, "disagreement", l->disagreement);
-			jw_end_object(jw);
-		}
-		jw_end_object(jw);
+		dis += r->live && res->live.done && !res->live.agrees;
+		json_result(jw, r, res);
 	}
 	jw_end_array(jw);
 	jw_name(jw, "summary");

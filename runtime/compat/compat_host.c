@@ -249,53 +249,36 @@ static void probe_trampoline(struct compat_kernel *k)
 		 log[0] ? log : "empty");
 }
 
-int compat_host_facts(struct compat_kernel *k, bool probe)
+/* kconfig: /proc/config.gz or /boot/config-<release>, where libbpf looks. */
+static void host_kconfig(struct compat_kernel *k, const char *release)
 {
-	struct private_mounts pm = { 0 };
-	char path[4096], line[512], val[256];
-	const char *tracing = NULL, *security = NULL;
-	struct utsname u;
-	int err;
+	const char *cands[2] = { "/proc/config.gz", NULL };
+	char path[4096];
 
-	k->host = true;
-	snprintf(k->source, sizeof(k->source), "host");
-	uname(&u);
-	snprintf(k->release, sizeof(k->release), "%s", u.release);
-	k->version = compat_parse_version(u.release);
-	snprintf(k->arch, sizeof(k->arch), "%s",
-		 compat_arch_norm(u.machine) ? compat_arch_norm(u.machine) : u.machine);
-
-	/* kconfig */
-	{
-		const char *cands[2] = { "/proc/config.gz", NULL };
-
-		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-		cands[1] = path;
-		/* where libbpf looks for CONFIG_* __kconfig externs, in its order */
-		k->kconfig_file = access(path, R_OK) && access("/proc/config.gz", R_OK) ? FACT_NO
-											: FACT_YES;
-		for (int i = 0; i < 2 && !k->have_config; i++) {
-			if (access(cands[i], R_OK))
-				continue;
-			if (!compat_load_config_file(k, cands[i]))
-				snprintf(k->source, sizeof(k->source), "host (%s)", cands[i]);
-		}
-		if (!k->have_config)
-			pr_info("compat: no /proc/config.gz or /boot/config-%s: kconfig rules are unknown",
-				u.release);
+	snprintf(path, sizeof(path), "/boot/config-%s", release);
+	cands[1] = path;
+	/* where libbpf looks for CONFIG_* __kconfig externs, in its order */
+	k->kconfig_file = access(path, R_OK) && access("/proc/config.gz", R_OK) ? FACT_NO
+										: FACT_YES;
+	for (int i = 0; i < 2 && !k->have_config; i++) {
+		if (access(cands[i], R_OK))
+			continue;
+		if (!compat_load_config_file(k, cands[i]))
+			snprintf(k->source, sizeof(k->source), "host (%s)", cands[i]);
 	}
+	if (!k->have_config)
+		pr_info("compat: no /proc/config.gz or /boot/config-%s: kconfig rules are unknown",
+			release);
+}
 
-	/* BTF */
-	k->btf = btf__load_vmlinux_btf();
-	if (!k->btf)
-		k->btf = NULL;
-	else
-		snprintf(k->btf_source, sizeof(k->btf_source), "/sys/kernel/btf/vmlinux");
-
-	k->kallsyms_lazy = true; /* 0.15 s to read: only when a rule needs it */
-
-	k->kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", F_OK) ? FACT_NO
-										      : FACT_YES;
+/*
+ * Where tracefs and securityfs are (NULL when absent): the host's mounts, else
+ * a private mount namespace started in pm (root only).
+ */
+static void host_fs_roots(struct compat_kernel *k, struct private_mounts *pm,
+			  const char **tracingp, const char **securityp)
+{
+	const char *tracing = NULL, *security = NULL;
 
 	/* where libbpf looks for tracefs */
 	if (!access("/sys/kernel/tracing/events", F_OK)) {
@@ -309,45 +292,63 @@ int compat_host_facts(struct compat_kernel *k, bool probe)
 	}
 	if (!access("/sys/kernel/security/lsm", F_OK))
 		security = "/sys/kernel/security";
-	if ((!tracing || !security) && geteuid() == 0 && !private_mounts_start(&pm)) {
+	if ((!tracing || !security) && geteuid() == 0 && !private_mounts_start(pm)) {
 		static char tbuf[128], sbuf[128];
 
 		if (!tracing) {
-			snprintf(tbuf, sizeof(tbuf), "%s/sys/kernel/tracing", pm.root);
+			snprintf(tbuf, sizeof(tbuf), "%s/sys/kernel/tracing", pm->root);
 			tracing = tbuf;
 		}
 		if (!security) {
-			snprintf(sbuf, sizeof(sbuf), "%s/sys/kernel/security", pm.root);
+			snprintf(sbuf, sizeof(sbuf), "%s/sys/kernel/security", pm->root);
 			security = sbuf;
 		}
 	}
-	if (tracing) {
-		snprintf(path, sizeof(path), "%s/events", tracing);
-		if (!read_events(path, &k->events))
-			k->have_events = k->events.n > 0;
-		snprintf(path, sizeof(path), "%s/available_filter_functions", tracing);
-		err = read_names(path, &k->ftrace, false);
-		if (!err && k->ftrace.n) {
-			k->have_ftrace = FACT_YES;
-		} else if (err) {
-			k->have_ftrace = FACT_NO;
-			k->ftrace_err = -err;
-			compat_strset_release(&k->ftrace);
-		}
+	*tracingp = tracing;
+	*securityp = security;
+}
+
+/* Tracepoint events and available_filter_functions from tracefs. */
+static void host_read_tracefs(struct compat_kernel *k, const char *tracing)
+{
+	char path[4096];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/events", tracing);
+	if (!read_events(path, &k->events))
+		k->have_events = k->events.n > 0;
+	snprintf(path, sizeof(path), "%s/available_filter_functions", tracing);
+	err = read_names(path, &k->ftrace, false);
+	if (!err && k->ftrace.n) {
+		k->have_ftrace = FACT_YES;
+	} else if (err) {
+		k->have_ftrace = FACT_NO;
+		k->ftrace_err = -err;
+		compat_strset_release(&k->ftrace);
 	}
-	if (security) {
-		snprintf(path, sizeof(path), "%s/lsm", security);
-		if (!read_line(path, line, sizeof(line))) {
-			snprintf(k->lsm, sizeof(k->lsm), "%s", line);
-			snprintf(k->lsm_source, sizeof(k->lsm_source), "securityfs");
-		}
-		snprintf(path, sizeof(path), "%s/lockdown", security);
-		if (!read_line(path, line, sizeof(line))) {
-			bracketed(line, k->lockdown, sizeof(k->lockdown));
-			snprintf(k->lockdown_source, sizeof(k->lockdown_source), "securityfs");
-		}
+}
+
+/* The active LSMs and the lockdown mode from securityfs. */
+static void host_read_securityfs(struct compat_kernel *k, const char *security)
+{
+	char path[4096], line[512];
+
+	snprintf(path, sizeof(path), "%s/lsm", security);
+	if (!read_line(path, line, sizeof(line))) {
+		snprintf(k->lsm, sizeof(k->lsm), "%s", line);
+		snprintf(k->lsm_source, sizeof(k->lsm_source), "securityfs");
 	}
-	private_mounts_stop(&pm);
+	snprintf(path, sizeof(path), "%s/lockdown", security);
+	if (!read_line(path, line, sizeof(line))) {
+		bracketed(line, k->lockdown, sizeof(k->lockdown));
+		snprintf(k->lockdown_source, sizeof(k->lockdown_source), "securityfs");
+	}
+}
+
+/* lsm= and lockdown= on the kernel command line, when securityfs told nothing. */
+static void host_cmdline_fallback(struct compat_kernel *k)
+{
+	char val[256];
 
 	if (!k->lsm[0]) {
 		cmdline_param("lsm", val, sizeof(val));
@@ -364,6 +365,44 @@ int compat_host_facts(struct compat_kernel *k, bool probe)
 				 "lockdown= on the command line");
 		}
 	}
+}
+
+int compat_host_facts(struct compat_kernel *k, bool probe)
+{
+	struct private_mounts pm = { 0 };
+	const char *tracing, *security;
+	struct utsname u;
+
+	k->host = true;
+	snprintf(k->source, sizeof(k->source), "host");
+	uname(&u);
+	snprintf(k->release, sizeof(k->release), "%s", u.release);
+	k->version = compat_parse_version(u.release);
+	snprintf(k->arch, sizeof(k->arch), "%s",
+		 compat_arch_norm(u.machine) ? compat_arch_norm(u.machine) : u.machine);
+
+	host_kconfig(k, u.release);
+
+	/* BTF */
+	k->btf = btf__load_vmlinux_btf();
+	if (!k->btf)
+		k->btf = NULL;
+	else
+		snprintf(k->btf_source, sizeof(k->btf_source), "/sys/kernel/btf/vmlinux");
+
+	k->kallsyms_lazy = true; /* 0.15 s to read: only when a rule needs it */
+
+	k->kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", F_OK) ? FACT_NO
+										      : FACT_YES;
+
+	host_fs_roots(k, &pm, &tracing, &security);
+	if (tracing)
+		host_read_tracefs(k, tracing);
+	if (security)
+		host_read_securityfs(k, security);
+	private_mounts_stop(&pm);
+
+	host_cmdline_fallback(k);
 	if (probe)
 		probe_trampoline(k);
 	return 0;

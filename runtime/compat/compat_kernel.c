@@ -382,81 +382,98 @@ static bool config_beside(const char *vmlinuz, char *out, size_t size, char *rel
 	return true;
 }
 
-struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_kernel_opts *opts)
+/* --btf FILE in place of the kernel's own BTF. */
+static int kernel_load_btf(struct compat_kernel *k, const char *btf)
 {
-	const char *config = OPTS_GET(opts, config, NULL);
-	const char *arch = OPTS_GET(opts, arch, NULL);
-	const char *btf = OPTS_GET(opts, btf, NULL);
-	bool probe = !OPTS_GET(opts, no_probe, false);
-	char cfgpath[4096] = "", rel[256] = "", image[4096];
-	struct compat_kernel *k;
-	int err = 0;
+	int err;
 
-	if (!OPTS_VALID(opts, compat_kernel_opts))
-		return bg_err_ptr(-EINVAL);
-	if (!spec || !*spec)
-		spec = "host";
-	k = kernel_new();
-	if (!k)
-		return bg_err_ptr(-ENOMEM);
-	if (!strcmp(spec, "host")) {
-		err = compat_host_facts(k, probe);
-		if (!err && config) {
-			compat_strset_release(&k->config);
-			k->have_config = false;
-			err = compat_load_config_file(k, config);
-			snprintf(k->source, sizeof(k->source), "host with config %s", config);
-		}
-		if (!err && arch)
-			err = finish(k, NULL, arch);
-		if (!err && btf) {
-			btf__free(k->btf);
-			k->btf = NULL;
-			goto load_btf;
-		}
-		goto out;
+	k->btf = btf__parse(btf, NULL);
+	if (!k->btf) {
+		err = -errno;
+		pr_warn("compat: cannot read BTF from '%s': %s", btf, bpfgauge_strerror(err));
+		return err;
 	}
-	if (config) {
-		/* --kernel VERSION --config FILE: a kernel given by hand */
+	snprintf(k->btf_source, sizeof(k->btf_source), "%s", btf);
+	return 0;
+}
+
+/* The running kernel, with --config, --arch and --btf overriding its own facts. */
+static int kernel_load_host(struct compat_kernel *k, const char *config, const char *arch,
+			    const char *btf, bool probe)
+{
+	int err = compat_host_facts(k, probe);
+
+	if (!err && config) {
+		compat_strset_release(&k->config);
+		k->have_config = false;
 		err = compat_load_config_file(k, config);
-		snprintf(k->source, sizeof(k->source), "%s", config);
-		if (!err)
-			err = finish(k, compat_parse_version(spec) ? spec : NULL, arch);
-		goto load_btf;
+		snprintf(k->source, sizeof(k->source), "host with config %s", config);
 	}
-	if (is_version(spec)) {
-		/* each architecture has its own cache: 6.1 with --arch arm64 is the arm64 6.1 */
-		if (arch && !compat_arch_norm(arch)) {
-			err = finish(k, NULL, arch); /* the unknown-arch message */
-			goto out;
-		}
-		if (arch && !vm_arch_norm(compat_arch_norm(arch))) {
-			pr_warn("compat: no cached %s kernels (kernels fetch gets x86_64 and arm64);"
-				" give --config FILE", compat_arch_norm(arch));
-			err = -ENOENT;
-			goto out;
-		}
-		if (vm_kernel_resolve_arch(spec, arch ? compat_arch_norm(arch) : NULL, image,
-					   sizeof(image))) {
-			const char *a = arch ? compat_arch_norm(arch) : "x86_64";
-			bool other = strcmp(a, "x86_64");
+	if (!err && arch)
+		err = finish(k, NULL, arch);
+	if (!err && btf) {
+		btf__free(k->btf);
+		k->btf = NULL;
+		err = kernel_load_btf(k, btf);
+	}
+	return err;
+}
 
-			pr_warn("compat: kernel %s is not cached%s%s (try 'bpfgauge kernels fetch%s%s %s',"
-				" or give --config FILE)", spec, other ? " for " : "", other ? a : "",
-				other ? " --arch " : "", other ? a : "", spec);
-			err = -ENOENT;
-			goto out;
-		}
-		spec = image;
+/* --kernel VERSION --config FILE: a kernel given by hand. */
+static int kernel_load_given(struct compat_kernel *k, const char *spec, const char *config,
+			     const char *arch, const char *btf)
+{
+	int err = compat_load_config_file(k, config);
+
+	snprintf(k->source, sizeof(k->source), "%s", config);
+	if (!err)
+		err = finish(k, compat_parse_version(spec) ? spec : NULL, arch);
+	if (!err && btf)
+		err = kernel_load_btf(k, btf);
+	return err;
+}
+
+/* A cached kernel VERSION (of --arch) -> the path of its image, in image. */
+static int kernel_resolve_version(struct compat_kernel *k, const char *spec, const char *arch,
+				  char *image, size_t size)
+{
+	/* each architecture has its own cache: 6.1 with --arch arm64 is the arm64 6.1 */
+	if (arch && !compat_arch_norm(arch))
+		return finish(k, NULL, arch); /* the unknown-arch message */
+	if (arch && !vm_arch_norm(compat_arch_norm(arch))) {
+		pr_warn("compat: no cached %s kernels (kernels fetch gets x86_64 and arm64);"
+			" give --config FILE", compat_arch_norm(arch));
+		return -ENOENT;
 	}
+	if (vm_kernel_resolve_arch(spec, arch ? compat_arch_norm(arch) : NULL, image, size)) {
+		const char *a = arch ? compat_arch_norm(arch) : "x86_64";
+		bool other = strcmp(a, "x86_64");
+
+		pr_warn("compat: kernel %s is not cached%s%s (try 'bpfgauge kernels fetch%s%s %s',"
+			" or give --config FILE)", spec, other ? " for " : "", other ? a : "",
+			other ? " --arch " : "", other ? a : "", spec);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * A vmlinuz-<rel> (its config and BTF beside it) or a config file: its facts,
+ * with --arch and --btf.
+ */
+static int kernel_load_files(struct compat_kernel *k, const char *spec, const char *arch,
+			     const char *btf)
+{
+	char cfgpath[4096] = "", rel[256] = "";
+	int err;
+
 	if (config_beside(spec, cfgpath, sizeof(cfgpath), rel, sizeof(rel))) {
 		struct stat st;
 
 		if (stat(cfgpath, &st)) {
 			pr_warn("compat: no config beside '%s' (looked for %s); give --config FILE",
 				spec, cfgpath);
-			err = -ENOENT;
-			goto out;
+			return -ENOENT;
 		}
 		if (!btf) {
 			char bpath[4200];
@@ -483,17 +500,41 @@ struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_
 	snprintf(k->source, sizeof(k->source), "%s", cfgpath);
 	if (!err)
 		err = finish(k, rel[0] ? rel : NULL, arch);
-load_btf:
-	if (!err && btf) {
-		k->btf = btf__parse(btf, NULL);
-		if (!k->btf) {
-			err = -errno;
-			pr_warn("compat: cannot read BTF from '%s': %s", btf, bpfgauge_strerror(err));
-		} else {
-			snprintf(k->btf_source, sizeof(k->btf_source), "%s", btf);
+	if (!err && btf)
+		err = kernel_load_btf(k, btf);
+	return err;
+}
+
+struct compat_kernel *compat_kernel__load(const char *spec, const struct compat_kernel_opts *opts)
+{
+	const char *config = OPTS_GET(opts, config, NULL);
+	const char *arch = OPTS_GET(opts, arch, NULL);
+	const char *btf = OPTS_GET(opts, btf, NULL);
+	bool probe = !OPTS_GET(opts, no_probe, false);
+	char image[4096];
+	struct compat_kernel *k;
+	int err = 0;
+
+	if (!OPTS_VALID(opts, compat_kernel_opts))
+		return bg_err_ptr(-EINVAL);
+	if (!spec || !*spec)
+		spec = "host";
+	k = kernel_new();
+	if (!k)
+		return bg_err_ptr(-ENOMEM);
+	if (!strcmp(spec, "host")) {
+		err = kernel_load_host(k, config, arch, btf, probe);
+	} else if (config) {
+		err = kernel_load_given(k, spec, config, arch, btf);
+	} else {
+		if (is_version(spec)) {
+			err = kernel_resolve_version(k, spec, arch, image, sizeof(image));
+			if (!err)
+				spec = image;
 		}
+		if (!err)
+			err = kernel_load_files(k, spec, arch, btf);
 	}
-out:
 	if (!err && !k->arch[0]) {
 		pr_warn("compat: cannot tell the architecture of '%s'; give --arch", spec);
 		err = -EINVAL;

@@ -291,6 +291,60 @@ static void compare(struct compat_result *res)
 /* kept for the thread: one per run, not per program */
 static __thread char *logbuf;
 
+/* The load failed: the verifier's last line says most; else libbpf's. */
+static void live_load_failed(struct compat_live *l, int err)
+{
+	char *end, *line;
+
+	if (!logbuf) {
+		l->load_err = -err;
+		snprintf(l->detail, sizeof(l->detail), "%s", lb_last);
+		return;
+	}
+	end = logbuf + strlen(logbuf);
+	while (end > logbuf && end[-1] == '\n')
+		*--end = 0;
+	line = strrchr(logbuf, '\n');
+	line = line ? line + 1 : logbuf;
+	if (!strncmp(line, "processed ", 10) && line > logbuf) {
+		/* the stats line follows the error: take the line before it */
+		line[-1] = 0;
+		line = strrchr(logbuf, '\n');
+		line = line ? line + 1 : logbuf;
+	}
+	l->load_err = -err;
+	snprintf(l->detail, sizeof(l->detail), "%s", *line ? line : lb_last);
+}
+
+/* It loaded: attach where no target is needed; the link (or NULL) is the caller's. */
+static struct bpf_link *live_attach(struct compat_live *l, const struct compat_prog *p,
+				    struct bpf_program *prog)
+{
+	struct bpf_link *link = NULL;
+
+	if ((p->kind == COMPAT_KIND_XDP && !p->target[0]) || p->kind == COMPAT_KIND_TC) {
+		/* (xdp/cpumap and xdp/devmap programs attach to map entries instead) */
+		l->attach_tried = true;
+		l->attach_err = attach_in_netns(prog, p->kind);
+		snprintf(l->detail, sizeof(l->detail), "%s lo in a private network namespace%s%s",
+			 l->attach_err ? "attaching to" : "attached to", l->attach_err ? ": " : "",
+			 l->attach_err ? compat_errno_name(l->attach_err) : "");
+	} else if (auto_attach(p)) {
+		lb_last[0] = 0;
+		l->attach_tried = true;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			l->attach_err = errno;
+			snprintf(l->detail, sizeof(l->detail), "%s", lb_last);
+		} else {
+			snprintf(l->detail, sizeof(l->detail), "attached and detached");
+		}
+	} else {
+		snprintf(l->detail, sizeof(l->detail), "loaded; not attached (needs a target)");
+	}
+	return link;
+}
+
 /* One check; libbpf's print callback is libbpf_last already. */
 static int live_check(struct compat_result *res)
 {
@@ -338,49 +392,10 @@ static int live_check(struct compat_result *res)
 	}
 	err = bpf_object__load(obj);
 	l->done = true;
-	if (err) {
-		/* the verifier's last line says most; else libbpf's */
-		char *end, *line;
-
-		if (!logbuf) {
-			l->load_err = -err;
-			snprintf(l->detail, sizeof(l->detail), "%s", lb_last);
-			goto loaded;
-		}
-		end = logbuf + strlen(logbuf);
-		while (end > logbuf && end[-1] == '\n')
-			*--end = 0;
-		line = strrchr(logbuf, '\n');
-		line = line ? line + 1 : logbuf;
-		if (!strncmp(line, "processed ", 10) && line > logbuf) {
-			/* the stats line follows the error: take the line before it */
-			line[-1] = 0;
-			line = strrchr(logbuf, '\n');
-			line = line ? line + 1 : logbuf;
-		}
-		l->load_err = -err;
-		snprintf(l->detail, sizeof(l->detail), "%s", *line ? line : lb_last);
-	} else if ((p->kind == COMPAT_KIND_XDP && !p->target[0]) || p->kind == COMPAT_KIND_TC) {
-		/* (xdp/cpumap and xdp/devmap programs attach to map entries instead) */
-		l->attach_tried = true;
-		l->attach_err = attach_in_netns(prog, p->kind);
-		snprintf(l->detail, sizeof(l->detail), "%s lo in a private network namespace%s%s",
-			 l->attach_err ? "attaching to" : "attached to", l->attach_err ? ": " : "",
-			 l->attach_err ? compat_errno_name(l->attach_err) : "");
-	} else if (auto_attach(p)) {
-		lb_last[0] = 0;
-		l->attach_tried = true;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			l->attach_err = errno;
-			snprintf(l->detail, sizeof(l->detail), "%s", lb_last);
-		} else {
-			snprintf(l->detail, sizeof(l->detail), "attached and detached");
-		}
-	} else {
-		snprintf(l->detail, sizeof(l->detail), "loaded; not attached (needs a target)");
-	}
-loaded:
+	if (err)
+		live_load_failed(l, err);
+	else
+		link = live_attach(l, p, prog);
 	release_async(link, obj);
 	compare(res);
 	return 0;

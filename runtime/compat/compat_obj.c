@@ -204,34 +204,22 @@ static bool is_text(Elf *elf, size_t shstrndx, GElf_Shdr *sh)
 	return n && !strcmp(n, ".text");
 }
 
-static int scan_elf(const char *path, struct compat_prog *progs, size_t nprogs, bool *gpl,
-		    bool *core)
+/* First pass: the symbol table, the license and whether .BTF.ext has CO-RE relocations. */
+static void scan_sections(struct elf_ctx *c, size_t shstrndx, bool *gpl, bool *core)
 {
-	struct elf_ctx c = { .progs = progs, .nprogs = nprogs };
-	size_t shstrndx;
 	Elf_Scn *scn = NULL;
-	int fd, err = 0;
 
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	c.elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!c.elf || elf_getshdrstrndx(c.elf, &shstrndx)) {
-		err = -BPFGAUGE_ENOTBPF;
-		goto out;
-	}
-	while ((scn = elf_nextscn(c.elf, scn))) {
+	while ((scn = elf_nextscn(c->elf, scn))) {
 		GElf_Shdr sh;
 		const char *n;
 
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		n = elf_strptr(c.elf, shstrndx, sh.sh_name);
+		n = elf_strptr(c->elf, shstrndx, sh.sh_name);
 		if (sh.sh_type == SHT_SYMTAB) {
-			c.syms = elf_getdata(scn, NULL);
-			c.nsyms = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-			c.strtab = sh.sh_link;
+			c->syms = elf_getdata(scn, NULL);
+			c->nsyms = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+			c->strtab = sh.sh_link;
 		} else if (n && !strcmp(n, "license")) {
 			Elf_Data *d = elf_getdata(scn, NULL);
 
@@ -253,11 +241,15 @@ static int scan_elf(const char *path, struct compat_prog *progs, size_t nprogs, 
 			}
 		}
 	}
-	if (!c.syms)
-		goto out;
-	/* helper calls: every call insn with src_reg 0 */
-	scn = NULL;
-	while ((scn = elf_nextscn(c.elf, scn))) {
+}
+
+/* Helper calls: every call insn with src_reg 0, to its program (.text: to all). */
+static int scan_helpers(struct elf_ctx *c, size_t shstrndx)
+{
+	Elf_Scn *scn = NULL;
+	int err;
+
+	while ((scn = elf_nextscn(c->elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
 		size_t idx = elf_ndxscn(scn);
@@ -277,28 +269,35 @@ static int scan_elf(const char *path, struct compat_prog *progs, size_t nprogs, 
 			memcpy(&imm, insn + 4, 4);
 			if (imm <= 0)
 				continue;
-			if (is_text(c.elf, shstrndx, &sh)) {
-				for (size_t j = 0; j < nprogs; j++)
-					if ((err = add_helper(&progs[j], imm)))
-						goto out;
+			if (is_text(c->elf, shstrndx, &sh)) {
+				for (size_t j = 0; j < c->nprogs; j++)
+					if ((err = add_helper(&c->progs[j], imm)))
+						return err;
 			} else {
-				struct compat_prog *p = prog_at(&c, idx, off);
+				struct compat_prog *p = prog_at(c, idx, off);
 
 				if (p && (err = add_helper(p, imm)))
-					goto out;
+					return err;
 			}
 		}
 	}
-	/* kfunc calls: relocations of call insns against undefined symbols */
-	scn = NULL;
-	while ((scn = elf_nextscn(c.elf, scn))) {
+	return 0;
+}
+
+/* Kfunc calls: relocations of call insns against undefined symbols. */
+static int scan_kfuncs(struct elf_ctx *c)
+{
+	Elf_Scn *scn = NULL;
+	int err;
+
+	while ((scn = elf_nextscn(c->elf, scn))) {
 		GElf_Shdr sh, tsh;
 		Elf_Scn *target;
 		Elf_Data *d, *td;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL)
 			continue;
-		target = elf_getscn(c.elf, sh.sh_info);
+		target = elf_getscn(c->elf, sh.sh_info);
 		if (!target || !gelf_getshdr(target, &tsh) || !(tsh.sh_flags & SHF_EXECINSTR))
 			continue;
 		d = elf_getdata(scn, NULL);
@@ -311,14 +310,15 @@ static int scan_elf(const char *path, struct compat_prog *progs, size_t nprogs, 
 			const char *name;
 			const uint8_t *insn;
 
-			if (!gelf_getrel(d, i, &r) || !gelf_getsym(c.syms, GELF_R_SYM(r.r_info), &s))
+			if (!gelf_getrel(d, i, &r) ||
+			    !gelf_getsym(c->syms, GELF_R_SYM(r.r_info), &s))
 				continue;
 			if (s.st_shndx != SHN_UNDEF || r.r_offset + 8 > td->d_size)
 				continue;
 			insn = (const uint8_t *)td->d_buf + r.r_offset;
 			if (insn[0] != (BPF_JMP | BPF_CALL))
 				continue;
-			name = elf_strptr(c.elf, c.strtab, s.st_name);
+			name = elf_strptr(c->elf, c->strtab, s.st_name);
 			if (!name || !*name)
 				continue;
 			/*
@@ -327,11 +327,37 @@ static int scan_elf(const char *path, struct compat_prog *progs, size_t nprogs, 
 			 * fails them all (a 6.1 guest showed it), so each program
 			 * needs all of them.
 			 */
-			for (size_t j = 0; j < nprogs; j++)
-				if ((err = add_kfunc(&progs[j], name, GELF_ST_BIND(s.st_info) == STB_WEAK)))
-					goto out;
+			for (size_t j = 0; j < c->nprogs; j++)
+				if ((err = add_kfunc(&c->progs[j], name,
+						     GELF_ST_BIND(s.st_info) == STB_WEAK)))
+					return err;
 		}
 	}
+	return 0;
+}
+
+static int scan_elf(const char *path, struct compat_prog *progs, size_t nprogs, bool *gpl,
+		    bool *core)
+{
+	struct elf_ctx c = { .progs = progs, .nprogs = nprogs };
+	size_t shstrndx;
+	int fd, err = 0;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	c.elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!c.elf || elf_getshdrstrndx(c.elf, &shstrndx)) {
+		err = -BPFGAUGE_ENOTBPF;
+		goto out;
+	}
+	scan_sections(&c, shstrndx, gpl, core);
+	if (!c.syms)
+		goto out;
+	err = scan_helpers(&c, shstrndx);
+	if (!err)
+		err = scan_kfuncs(&c);
 out:
 	if (c.elf)
 		elf_end(c.elf);

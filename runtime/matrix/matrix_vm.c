@@ -15,45 +15,43 @@
 #include "bpfgauge/vm.h"
 #include "bpfgauge_internal.h"
 
-int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
-		  const struct mx_vm_opts *o, struct mx_capture *out, struct vm_result *vr)
+/* The options name a guest command and a static CLI exists (into cli); else vr->error. */
+static int capture_vm_check(const struct mx_vm_opts *o, char *cli, size_t size,
+			    struct vm_result *vr)
 {
-	char cli[4096], initrd[4200], nonce[17];
-	struct vm_file *files;
-	char **dsts;
-	char *cmd = NULL;
-	size_t cmdlen = 0;
-	FILE *m;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	memset(vr, 0, sizeof(*vr));
-	vr->guest_rc = -1;
 	if (!o || !OPTS_VALID(o, mx_vm_opts)) {
 		snprintf(vr->error, sizeof(vr->error), "invalid struct mx_vm_opts");
 		vr->console_tail = strdup("");
-		return bg_err(-EINVAL);
+		return -EINVAL;
 	}
 	if (!OPTS_GET(o, guest_cmd, NULL) || !*o->guest_cmd) {
 		snprintf(vr->error, sizeof(vr->error), "no guest command (mx_vm_opts.guest_cmd)");
 		vr->console_tail = strdup("");
-		return bg_err(-EINVAL);
+		return -EINVAL;
 	}
-	if (!vm_static_cli(cli, sizeof(cli))) {
+	if (!vm_static_cli(cli, size)) {
 		snprintf(vr->error, sizeof(vr->error),
 			 "no static bpfgauge for the guest (build target bpfgauge-static or set"
 			 " BPFGAUGE_STATIC)");
 		vr->console_tail = strdup("");
-		return bg_err(-ENOENT);
+		return -ENOENT;
 	}
-	files = calloc(n + 1, sizeof(*files));
-	dsts = calloc(n + 1, sizeof(*dsts));
-	m = open_memstream(&cmd, &cmdlen);
-	if (!files || !dsts || !m) {
-		err = -ENOMEM;
-		goto out;
-	}
-	fputs(o->guest_cmd, m);
+	return 0;
+}
+
+/*
+ * The guest's files (the CLI, then each object under /objs/<i>/, its path in
+ * dsts[i]) and its command line in *cmd; the caller frees dsts[i] and *cmd.
+ */
+static int capture_vm_files(const char *guest_cmd, const char *cli, char *const *paths,
+			    size_t n, struct vm_file *files, char **dsts, char **cmd)
+{
+	size_t cmdlen = 0;
+	FILE *m = open_memstream(cmd, &cmdlen);
+
+	if (!m)
+		return -ENOMEM;
+	fputs(guest_cmd, m);
 	files[0] = (struct vm_file){ .src = cli, .dst = MX_GUEST_CLI, .mode = 0755 };
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(paths[i], '/');
@@ -62,16 +60,54 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 		/* one directory per object: names repeat across clang versions */
 		if (asprintf(&dsts[i], "/objs/%zu/%s", i, base) < 0) {
 			dsts[i] = NULL;
-			err = -ENOMEM;
 			fclose(m);
-			m = NULL;
-			goto out;
+			return -ENOMEM;
 		}
 		files[i + 1] = (struct vm_file){ .src = paths[i], .dst = dsts[i] };
 		fprintf(m, " %s", dsts[i]);
 	}
 	fclose(m);
-	m = NULL;
+	return 0;
+}
+
+/* Map the guest paths of the records back to the host paths the caller gave. */
+static void capture_vm_unmap(struct mx_capture *out, char *const *paths, char **dsts, size_t n)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		const char *f = vlog_record__str(out->recs[i], VLOG_STAT_FILE);
+
+		for (size_t k = 0; f && k < n; k++)
+			if (!strcmp(f, dsts[k])) {
+				vlog_record__set_str(out->recs[i], VLOG_STAT_FILE, paths[k]);
+				break;
+			}
+	}
+}
+
+int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
+		  const struct mx_vm_opts *o, struct mx_capture *out, struct vm_result *vr)
+{
+	char cli[4096], initrd[4200], nonce[17];
+	struct vm_file *files;
+	char **dsts;
+	char *cmd = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(vr, 0, sizeof(*vr));
+	vr->guest_rc = -1;
+	err = capture_vm_check(o, cli, sizeof(cli), vr);
+	if (err)
+		return bg_err(err);
+	files = calloc(n + 1, sizeof(*files));
+	dsts = calloc(n + 1, sizeof(*dsts));
+	if (!files || !dsts) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = capture_vm_files(o->guest_cmd, cli, paths, n, files, dsts, &cmd);
+	if (err)
+		goto out;
 	vm_nonce(nonce);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio.gz", o->workdir);
 	err = vm_initramfs_write(initrd, o->busybox, files, n + 1, cmd, nonce);
@@ -100,19 +136,8 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 			 "guest command exited %d without a usable capture", vr->guest_rc);
 		goto out;
 	}
-	/* map guest paths back to the host paths the caller gave */
-	for (size_t i = 0; i < out->n; i++) {
-		const char *f = vlog_record__str(out->recs[i], VLOG_STAT_FILE);
-
-		for (size_t k = 0; f && k < n; k++)
-			if (!strcmp(f, dsts[k])) {
-				vlog_record__set_str(out->recs[i], VLOG_STAT_FILE, paths[k]);
-				break;
-			}
-	}
+	capture_vm_unmap(out, paths, dsts, n);
 out:
-	if (m)
-		fclose(m);
 	free(cmd);
 	for (size_t i = 0; dsts && i < n; i++)
 		free(dsts[i]);

@@ -323,39 +323,25 @@ static void kill_guest(pid_t pid, int *status)
 		;
 }
 
-static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res)
-{
+/* qemu's command line for one guest: argv points into the buffers. */
+struct qemu_cmd {
 	char con[4200], dat[4200], qlog[4200], mem[16], smp[16], append[1024];
-	const char *qemu, *extra, *panic, *arch = vm_arch_norm(opts->arch);
-	bool arm64 = arch && !strcmp(arch, "arm64");
 	const char *argv[40];
-	int argc = 0, timeout, status = 0, err;
-	bool kvm_stopped = false;
-	double t0, deadline, next_check;
-	off_t qlog_seen = -1;
-	sigset_t stop, old_mask;
-	pid_t pid, parent = getpid();
+};
 
-	memset(res, 0, sizeof(*res));
-	res->guest_rc = -1;
-	if (!opts || !opts->kernel || !opts->initrd || !opts->nonce || !opts->workdir || !arch)
-		return bg_err(-EINVAL);
-	if (access(opts->kernel, R_OK)) {
-		snprintf(res->error, sizeof(res->error), "kernel image '%s': %s", opts->kernel,
-			 strerror(errno));
-		res->console_tail = strdup("");
-		return bg_err(-ENOENT);
-	}
-	qemu = opts->qemu ? opts->qemu : getenv(arm64 ? "BPFGAUGE_QEMU_ARM64" : "BPFGAUGE_QEMU");
-	if (!qemu || !*qemu)
-		qemu = arm64 ? "qemu-system-aarch64" : "qemu-system-x86_64";
-	snprintf(res->accel, sizeof(res->accel), "%s", accel);
-	timeout = opts->timeout_s > 0 ? opts->timeout_s : 300;
-	snprintf(mem, sizeof(mem), "%d", opts->mem_mb > 0 ? opts->mem_mb : 1024);
-	snprintf(smp, sizeof(smp), "%d", opts->cpus > 0 ? opts->cpus : 1);
-	snprintf(con, sizeof(con), "file,id=con,path=%s/console.log", opts->workdir);
-	snprintf(dat, sizeof(dat), "file,id=dat,path=%s/data.log", opts->workdir);
-	snprintf(qlog, sizeof(qlog), "%s/qemu.log", opts->workdir);
+/* The machine, accelerator, memory, CPUs, kernel, initrd, command line and ports. */
+static void qemu_cmd_init(struct qemu_cmd *c, const struct vm_opts *opts, const char *qemu,
+			  const char *accel, bool arm64)
+{
+	const char **argv = c->argv;
+	const char *extra;
+	int argc = 0;
+
+	snprintf(c->mem, sizeof(c->mem), "%d", opts->mem_mb > 0 ? opts->mem_mb : 1024);
+	snprintf(c->smp, sizeof(c->smp), "%d", opts->cpus > 0 ? opts->cpus : 1);
+	snprintf(c->con, sizeof(c->con), "file,id=con,path=%s/console.log", opts->workdir);
+	snprintf(c->dat, sizeof(c->dat), "file,id=dat,path=%s/data.log", opts->workdir);
+	snprintf(c->qlog, sizeof(c->qlog), "%s/qemu.log", opts->workdir);
 	/*
 	 * panic=-1 + -no-reboot: a panicking guest ends qemu at once. The
 	 * extra command line comes last so that it overrides ours; the
@@ -367,7 +353,8 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	 * (vm_initramfs_write_arch): loglevel=1 keeps all but emergencies (a
 	 * panic) off it.
 	 */
-	snprintf(append, sizeof(append), "console=%s panic=-1 oops=panic quiet loglevel=%d %s",
+	snprintf(c->append, sizeof(c->append),
+		 "console=%s panic=-1 oops=panic quiet loglevel=%d %s",
 		 arm64 ? "ttyAMA0" : "ttyS0", arm64 ? 1 : 4, extra ? extra : "");
 
 	argv[argc++] = qemu;
@@ -382,32 +369,42 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	 * implementation-defined algorithm is the cheap one */
 	argv[argc++] = arm64 ? "max,pauth-impdef=on" : strcmp(accel, "kvm") ? "max" : "host";
 	argv[argc++] = "-m";
-	argv[argc++] = mem;
+	argv[argc++] = c->mem;
 	argv[argc++] = "-smp";
-	argv[argc++] = smp;
+	argv[argc++] = c->smp;
 	argv[argc++] = "-kernel";
 	argv[argc++] = opts->kernel;
 	argv[argc++] = "-initrd";
 	argv[argc++] = opts->initrd;
 	argv[argc++] = "-append";
-	argv[argc++] = append;
+	argv[argc++] = c->append;
 	argv[argc++] = "-nodefaults";
 	argv[argc++] = "-display";
 	argv[argc++] = "none";
 	argv[argc++] = "-no-reboot";
 	argv[argc++] = "-chardev";
-	argv[argc++] = con;
+	argv[argc++] = c->con;
 	argv[argc++] = "-serial";
 	argv[argc++] = "chardev:con";
 	if (!arm64) {
 		argv[argc++] = "-chardev";
-		argv[argc++] = dat;
+		argv[argc++] = c->dat;
 		argv[argc++] = "-serial";
 		argv[argc++] = "chardev:dat";
 	}
 	argv[argc] = NULL;
+}
 
-	t0 = now_s();
+/*
+ * Start qemu in its own process group, its output into c->qlog; the pid
+ * (registered for vm_kill_all()), or -errno if fork failed.
+ */
+static pid_t guest_spawn(const char *qemu, const struct qemu_cmd *c)
+{
+	sigset_t stop, old_mask;
+	pid_t pid, parent = getpid();
+	int err;
+
 	/*
 	 * Signals that end the program stay blocked from fork until the guest
 	 * is registered, so that vm_kill_all() in a handler never misses it.
@@ -422,10 +419,10 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	if (pid < 0) {
 		err = -errno;
 		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-		return bg_err(err);
+		return err;
 	}
 	if (pid == 0) {
-		int fd = open(qlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int fd = open(c->qlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int nul = open("/dev/null", O_RDONLY);
 
 		if (nul >= 0)
@@ -443,7 +440,7 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 		if (getppid() != parent)
 			_exit(127);
 		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-		execvp(qemu, (char **)argv);
+		execvp(qemu, (char **)c->argv);
 		fprintf(stderr, "cannot run %s: %s\n", qemu, strerror(errno));
 		_exit(127);
 	}
@@ -451,8 +448,19 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 	setpgid(pid, pid);
 	guest_add(pid);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-	deadline = t0 + timeout;
-	next_check = t0;
+	return pid;
+}
+
+/*
+ * Wait for qemu to exit, KVM to stop the guest (*kvm_stopped) or the
+ * deadline (res->timed_out); qemu is killed and reaped in every case.
+ */
+static void guest_wait(pid_t pid, const char *accel, const char *qlog, double t0,
+		       double deadline, int *status, bool *kvm_stopped, struct vm_result *res)
+{
+	double next_check = t0;
+	off_t qlog_seen = -1;
+
 	for (;;) {
 		siginfo_t si = { 0 };
 		double t = now_s();
@@ -460,39 +468,36 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 		/* WNOWAIT: the zombie keeps its pid and group while we kill the group */
 		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) && errno != EINTR) {
 			guest_del(pid);
-			status = 0;
+			*status = 0;
 			break;
 		}
 		if (si.si_pid == pid) {
-			kill_guest(pid, &status);
+			kill_guest(pid, status);
 			break;
 		}
 		if (!strcmp(accel, "kvm") && t >= next_check) {
 			next_check = t + 0.25;
 			if (kvm_failed(qlog, &qlog_seen)) {
-				kill_guest(pid, &status);
-				kvm_stopped = true;
+				kill_guest(pid, status);
+				*kvm_stopped = true;
 				break;
 			}
 		}
 		if (t > deadline) {
-			kill_guest(pid, &status);
+			kill_guest(pid, status);
 			res->timed_out = true;
 			break;
 		}
 		usleep(50 * 1000);
 	}
-	res->boot_s = now_s() - t0;
-	if (kvm_stopped) {
-		fill_tail(opts->workdir, res);
-		snprintf(res->error, sizeof(res->error),
-			 "KVM stopped the guest after %.1f s (KVM internal error)", res->boot_s);
-		return -VM_EKVM;
-	}
-	err = extract(opts->workdir, arm64 ? "console.log" : "data.log", opts->nonce, res);
-	if (!err && !res->timed_out)
-		return 0;
-	fill_tail(opts->workdir, res);
+}
+
+/* Why a guest gave no output (a hang, no qemu, a panic, qemu's exit), into res->error. */
+static int guest_failure(struct vm_result *res, int status, int timeout, const char *qemu,
+			 bool arm64)
+{
+	const char *panic;
+
 	if (res->timed_out) {
 		snprintf(res->error, sizeof(res->error),
 			 "VM did not finish within %d s (hung guest?); killed", timeout);
@@ -516,6 +521,52 @@ static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	}
 	return bg_err(-EIO);
+}
+
+static int vm_run_accel(const struct vm_opts *opts, const char *accel, struct vm_result *res)
+{
+	const char *qemu, *arch = vm_arch_norm(opts->arch);
+	bool arm64 = arch && !strcmp(arch, "arm64");
+	struct qemu_cmd cmd;
+	int timeout, status = 0, err;
+	bool kvm_stopped = false;
+	double t0;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->guest_rc = -1;
+	if (!opts || !opts->kernel || !opts->initrd || !opts->nonce || !opts->workdir || !arch)
+		return bg_err(-EINVAL);
+	if (access(opts->kernel, R_OK)) {
+		snprintf(res->error, sizeof(res->error), "kernel image '%s': %s", opts->kernel,
+			 strerror(errno));
+		res->console_tail = strdup("");
+		return bg_err(-ENOENT);
+	}
+	qemu = opts->qemu ? opts->qemu : getenv(arm64 ? "BPFGAUGE_QEMU_ARM64" : "BPFGAUGE_QEMU");
+	if (!qemu || !*qemu)
+		qemu = arm64 ? "qemu-system-aarch64" : "qemu-system-x86_64";
+	snprintf(res->accel, sizeof(res->accel), "%s", accel);
+	timeout = opts->timeout_s > 0 ? opts->timeout_s : 300;
+	qemu_cmd_init(&cmd, opts, qemu, accel, arm64);
+
+	t0 = now_s();
+	pid = guest_spawn(qemu, &cmd);
+	if (pid < 0)
+		return bg_err(pid);
+	guest_wait(pid, accel, cmd.qlog, t0, t0 + timeout, &status, &kvm_stopped, res);
+	res->boot_s = now_s() - t0;
+	if (kvm_stopped) {
+		fill_tail(opts->workdir, res);
+		snprintf(res->error, sizeof(res->error),
+			 "KVM stopped the guest after %.1f s (KVM internal error)", res->boot_s);
+		return -VM_EKVM;
+	}
+	err = extract(opts->workdir, arm64 ? "console.log" : "data.log", opts->nonce, res);
+	if (!err && !res->timed_out)
+		return 0;
+	fill_tail(opts->workdir, res);
+	return guest_failure(res, status, timeout, qemu, arm64);
 }
 
 void vm_result_release(struct vm_result *res)

@@ -137,21 +137,18 @@ int vm_initramfs_write(const char *out, const char *busybox, const struct vm_fil
 	return vm_initramfs_write_arch(out, busybox, files, nfiles, guest_cmd, nonce, NULL);
 }
 
-int vm_initramfs_write_arch(const char *out, const char *busybox, const struct vm_file *files,
-			    size_t nfiles, const char *guest_cmd, const char *nonce,
-			    const char *arch)
+/*
+ * The /init script for arch a (normalised): run guest_cmd, its output between
+ * the nonce's markers. *init is malloc'ed (the caller frees); 0 or -ENOMEM.
+ */
+static int init_script(const char *a, const char *guest_cmd, const char *nonce, char **init,
+		       size_t *init_len)
 {
-	struct cpio c = { 0 };
-	const char *a = vm_arch_norm(arch);
-	char *init = NULL;
-	size_t init_len;
 	FILE *m;
 
-	if (!a)
-		return bg_err(-EINVAL);
-	m = open_memstream(&init, &init_len);
+	m = open_memstream(init, init_len);
 	if (!m)
-		return bg_err(-ENOMEM);
+		return -ENOMEM;
 	/*
 	 * x86_64: ttyS0 is the console (kernel messages, stderr); ttyS1
 	 * carries only our output, so printk lines can never interleave with
@@ -203,9 +200,26 @@ int vm_initramfs_write_arch(const char *out, const char *busybox, const struct v
 			"poweroff -f\n",
 			nonce, guest_cmd, nonce);
 	if (fclose(m)) {
-		free(init);
-		return bg_err(-ENOMEM);
+		free(*init);
+		*init = NULL;
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+int vm_initramfs_write_arch(const char *out, const char *busybox, const struct vm_file *files,
+			    size_t nfiles, const char *guest_cmd, const char *nonce,
+			    const char *arch)
+{
+	struct cpio c = { 0 };
+	const char *a = vm_arch_norm(arch);
+	char *init = NULL;
+	size_t init_len;
+
+	if (!a)
+		return bg_err(-EINVAL);
+	if (init_script(a, guest_cmd, nonce, &init, &init_len))
+		return bg_err(-ENOMEM);
 
 	c.gz = gzopen(out, "wb6");
 	if (!c.gz) {
