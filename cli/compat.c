@@ -263,7 +263,8 @@ static int compat_main(int argc, char **argv)
 out:
 	if (a.live)
 		compat_live_finish();
-	for (size_t i = 0; i < nres; i++)
+	/* nres counts the programs read before results exist: only these are filled */
+	for (size_t i = 0; results && i < nres; i++)
 		compat_result_release(&results[i]);
 	free(results);
 	for (size_t i = 0; progs && i < nobj; i++)

@@ -400,6 +400,7 @@ table=$(cat <<'EOF'
 2|is not a version like 6.1|-|kernels fetch 6.x
 2|which versions|-|kernels fetch
 2|unknown architecture 'mips'|-|kernels fetch --arch mips 6.1
+2|'/etc/passwd'.*not a BPF ELF|-|compat $OBJ /etc/passwd
 EOF
 )
 
