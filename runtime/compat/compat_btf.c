@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include <bpf/btf.h>
-#include <zlib.h>
 
 #include "bpfgauge_internal.h"
 #include "compat_internal.h"
@@ -123,46 +122,6 @@ static bool is_arm64_image(const uint8_t *buf, size_t len)
 	return len > 0x40 && !memcmp(buf + 0x38, "ARM\x64", 4);
 }
 
-/* A whole file through zlib (plain or gzip); NULL + errno. */
-static uint8_t *read_image(const char *path, size_t *len)
-{
-	gzFile f = gzopen(path, "rb");
-	size_t cap = 64u << 20, n = 0;
-	uint8_t *buf;
-	int r;
-
-	if (!f)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		if (n == cap) {
-			uint8_t *b = cap < (512u << 20) ? realloc(buf, cap * 2) : NULL;
-
-			if (!b) {
-				free(buf);
-				buf = NULL;
-				errno = ENOMEM;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		r = gzread(f, buf + n, (unsigned int)(cap - n < (1u << 30) ? cap - n : 1u << 30));
-		if (r < 0) {
-			free(buf);
-			buf = NULL;
-			errno = EIO;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	gzclose(f);
-	*len = n;
-	return buf;
-}
-
 /*
  * The vmlinux BTF inside an arm64 Image: the first raw BTF header (magic
  * 0xeb9f, version 1, header length 24) whose blob libbpf accepts with the
@@ -244,7 +203,7 @@ int compat_btf_from_image(const char *image, const char *cache_path, struct btf 
 		arm64 = hn == sizeof(head) && !memcmp(head + 0x38, "ARM\x64", 4);
 		if (gz || arm64) {
 			size_t len;
-			uint8_t *buf = read_image(image, &len);
+			uint8_t *buf = compat_read_gz(image, 1u << 30, &len);
 
 			if (!buf)
 				return -errno;

@@ -59,12 +59,19 @@ void compat_strset_release(struct compat_strset *s);
 
 /* Parse kconfig text into k->config; -BPFGAUGE_EBADFORMAT if it is not a kconfig. */
 int compat_parse_config(struct compat_kernel *k, const char *text);
+/* Why the last compat_parse_config() of this thread refused its text. */
+const char *compat_parse_why(void);
 /* Read a kconfig file (plain or gzip) into k; -errno or -BPFGAUGE_EBADFORMAT, with a pr_warn. */
 int compat_load_config_file(struct compat_kernel *k, const char *path);
 /* "6.1.0-27-cloud-amd64" -> KVER(6, 1); 0 if unparsable. */
 int compat_parse_version(const char *release);
 /* Normalise an architecture name (aarch64 -> arm64); NULL if unknown. */
 const char *compat_arch_norm(const char *arch);
+/*
+ * All of path, plain or gzip, NUL-terminated (*len bytes before the NUL);
+ * NULL with errno set (EFBIG above max bytes). free() it.
+ */
+void *compat_read_gz(const char *path, size_t max, size_t *len);
 
 /*
  * Read /proc/kallsyms into k if it is still pending (host kernels read it on

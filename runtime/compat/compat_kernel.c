@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -20,183 +19,6 @@
 #include "bpfgauge_internal.h"
 #include "compat_internal.h"
 
-int compat_strset_add(struct compat_strset *s, const char *str)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		char **v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n] = strdup(str);
-	if (!s->v[s->n])
-		return -ENOMEM;
-	s->n++;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void compat_strset_sort(struct compat_strset *s)
-{
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
-}
-
-bool compat_strset_has(const struct compat_strset *s, const char *str)
-{
-	return s->n && bsearch(&str, s->v, s->n, sizeof(*s->v), cmp_str);
-}
-
-void compat_strset_release(struct compat_strset *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-/* config entries are "SYM=value": compare by SYM only */
-static int cmp_sym(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		char ca = *a == '=' ? 0 : *a, cb = *b == '=' ? 0 : *b;
-
-		if (ca != cb || !ca)
-			return (unsigned char)ca - (unsigned char)cb;
-	}
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-	return cmp_sym(*(char *const *)a, *(char *const *)b);
-}
-
-int compat_parse_version(const char *release)
-{
-	int a, b;
-
-	if (!release || sscanf(release, "%d.%d", &a, &b) != 2 || a < 2 || a > 99 || b < 0 ||
-	    b > 999)
-		return 0;
-	return KVER(a, b);
-}
-
-const char *compat_arch_norm(const char *arch)
-{
-	static const struct { const char *in, *out; } names[] = {
-		{ "x86_64", "x86_64" }, { "amd64", "x86_64" }, { "x86", "x86_64" },
-		{ "arm64", "arm64" },   { "aarch64", "arm64" }, { "riscv64", "riscv64" },
-		{ "riscv", "riscv64" }, { "s390x", "s390x" },  { "s390", "s390x" },
-	};
-
-	if (!arch)
-		return NULL;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(arch, names[i].in))
-			return names[i].out;
-	return NULL;
-}
-
-/* why the last compat_parse_config() refused its text */
-static __thread char parse_why[160];
-
-/*
- * A kconfig is "CONFIG_X=value" lines and comments; anything else means the
- * file is something else. The header comment "# Linux/x86 6.1.0 Kernel
- * Configuration" gives the version.
- */
-int compat_parse_config(struct compat_kernel *k, const char *text)
-{
-	const char *p = text;
-	int lineno = 0, nsyms = 0, err;
-
-	while (*p) {
-		const char *e = strchr(p, '\n');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		char line[1024];
-
-		lineno++;
-		if (len >= sizeof(line))
-			len = sizeof(line) - 1;
-		memcpy(line, p, len);
-		line[len] = 0;
-		while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
-			line[--len] = 0;
-		p = e ? e + 1 : p + strlen(p);
-		if (!len)
-			continue;
-		if (line[0] == '#') {
-			char ver[64];
-
-			if (!k->version && sscanf(line, "# Linux/%*s %63s Kernel Configuration", ver) == 1) {
-				k->version = compat_parse_version(ver);
-				if (!k->release[0])
-					snprintf(k->release, sizeof(k->release), "%s", ver);
-			}
-			if (!strncmp(line, "# CONFIG_", 9) && strstr(line, " is not set"))
-				nsyms++;
-			continue;
-		}
-		if (strncmp(line, "CONFIG_", 7) || !strchr(line, '=')) {
-			snprintf(parse_why, sizeof(parse_why), "line %d is not a kconfig line: '%.60s'",
-				 lineno, line);
-			return -BPFGAUGE_EBADFORMAT;
-		}
-		for (const char *s = line + 7; *s != '='; s++)
-			if (!isalnum((unsigned char)*s) && *s != '_') {
-				snprintf(parse_why, sizeof(parse_why),
-					 "line %d is not a kconfig line: '%.60s'", lineno, line);
-				return -BPFGAUGE_EBADFORMAT;
-			}
-		/* strip quotes of string values */
-		{
-			char *v = strchr(line, '=') + 1;
-			size_t vl = strlen(v);
-
-			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
-				memmove(v, v + 1, vl - 2);
-				v[vl - 2] = 0;
-			}
-		}
-		if (strcmp(strchr(line, '=') + 1, "n")) {
-			err = compat_strset_add(&k->config, line + 7);
-			if (err)
-				return err;
-		}
-		nsyms++;
-	}
-	if (nsyms == 0) {
-		snprintf(parse_why, sizeof(parse_why), "no CONFIG_ line in it");
-		return -BPFGAUGE_EBADFORMAT;
-	}
-	qsort(k->config.v, k->config.n, sizeof(*k->config.v), cmp_entry);
-	k->have_config = true;
-	return 0;
-}
-
-const char *compat_kernel__kconfig(const struct compat_kernel *k, const char *sym)
-{
-	char **hit;
-
-	if (!k || !k->have_config || !k->config.n)
-		return NULL;
-	if (!strncmp(sym, "CONFIG_", 7))
-		sym += 7;
-	hit = bsearch(&sym, k->config.v, k->config.n, sizeof(*k->config.v), cmp_entry);
-	return hit ? strchr(*hit, '=') + 1 : NULL;
-}
-
-bool compat_kernel__has_config(const struct compat_kernel *k)
-{
-	return k && k->have_config;
-}
 
 static const char *arch_from_config(const struct compat_kernel *k)
 {
@@ -209,59 +31,6 @@ static const char *arch_from_config(const struct compat_kernel *k)
 	if (compat_kernel__kconfig(k, "S390"))
 		return "s390x";
 	return NULL;
-}
-
-/* Whole file (gzip or plain) into a NUL-terminated buffer; NULL + errno. */
-static char *read_config_file(const char *path)
-{
-	gzFile f = gzopen(path, "rb");
-	size_t len = 0, cap = 1 << 16;
-	char *buf;
-	int n;
-
-	if (!f)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		if (len + 4096 + 1 > cap) {
-			char *b = realloc(buf, cap * 2);
-
-			if (!b) {
-				free(buf);
-				buf = NULL;
-				errno = ENOMEM;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		n = gzread(f, buf + len, 4096);
-		if (n < 0) {
-			free(buf);
-			buf = NULL;
-			errno = EIO;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += n;
-		if (len > (64u << 20)) { /* no kconfig is this big */
-			free(buf);
-			buf = NULL;
-			errno = EFBIG;
-			break;
-		}
-	}
-	gzclose(f);
-	if (buf) {
-		buf[len] = 0;
-		if (memchr(buf, 0, len)) { /* binary: not a kconfig */
-			free(buf);
-			errno = BPFGAUGE_EBADFORMAT;
-			return NULL;
-		}
-	}
-	return buf;
 }
 
 static struct compat_kernel *kernel_new(void)
@@ -326,7 +95,7 @@ struct compat_kernel *compat_kernel__from_config_text(const char *text, const ch
 		return bg_err_ptr(-ENOMEM);
 	err = compat_parse_config(k, text);
 	if (err == -BPFGAUGE_EBADFORMAT)
-		pr_warn("compat: not a kernel config: %s", parse_why);
+		pr_warn("compat: not a kernel config: %s", compat_parse_why());
 	if (!err)
 		err = finish(k, release, arch);
 	if (err) {
@@ -335,26 +104,6 @@ struct compat_kernel *compat_kernel__from_config_text(const char *text, const ch
 	}
 	snprintf(k->source, sizeof(k->source), "config text");
 	return k;
-}
-
-int compat_load_config_file(struct compat_kernel *k, const char *path)
-{
-	char *text = read_config_file(path);
-	int err;
-
-	if (!text) {
-		err = errno;
-		if (err == BPFGAUGE_EBADFORMAT)
-			pr_warn("compat: '%s' is not a kernel config (binary data)", path);
-		else
-			pr_warn("compat: cannot read config '%s': %s", path, bpfgauge_strerror(err));
-		return -err;
-	}
-	err = compat_parse_config(k, text);
-	free(text);
-	if (err == -BPFGAUGE_EBADFORMAT)
-		pr_warn("compat: '%s' is not a kernel config: %s", path, parse_why);
-	return err;
 }
 
 static bool is_version(const char *s)

@@ -979,3 +979,41 @@ bool cov_mapping__matches_value(const struct cov_mapping *m, const void *value, 
 
 	return !cov_segments_walk(value, size, match_seg, &c) && c.found;
 }
+
+static int zero_probes(const struct bpfgauge_seg_hdr *hdr, const void *probes, void *ctx)
+{
+	uint64_t n = bpfgauge_seg_size(hdr->mode, hdr->nprobes) - sizeof(*hdr);
+
+	memset((void *)probes, 0, n);
+	return 0;
+}
+
+/* Zero every segment's probes in a map value, keeping the headers. */
+int cov_value_reset(void *value, size_t size)
+{
+	return cov_segments_walk(value, size, zero_probes, NULL);
+}
+
+struct hashes_ctx {
+	uint64_t *out;
+	size_t max, n;
+};
+
+static int add_hash(const struct bpfgauge_seg_hdr *hdr, const void *probes, void *ctx)
+{
+	struct hashes_ctx *c = ctx;
+
+	if (c->n < c->max)
+		c->out[c->n] = hdr->hash;
+	c->n++;
+	return 0;
+}
+
+int cov_value_hashes(const void *value, size_t size, uint64_t *hashes, size_t max, size_t *n)
+{
+	struct hashes_ctx c = { hashes, max, 0 };
+	int err = cov_segments_walk(value, size, add_hash, &c);
+
+	*n = err ? 0 : c.n;
+	return err;
+}
