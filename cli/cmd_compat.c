@@ -19,35 +19,22 @@
 #include "compat_report.h"
 #include "main.h"
 
-static char last_warn[1024];
-static bpfgauge_print_fn_t prev_print;
-
-/* Library warnings become the one-line error (p_err) instead of extra lines. */
-static void capture_print(enum bpfgauge_log_level level, const char *fmt, va_list ap)
-{
-	if (level <= BPFGAUGE_LOG_WARN) {
-		vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
-		return;
-	}
-	if (prev_print)
-		prev_print(level, fmt, ap);
-}
-
 /* The library's reason if it gave one, else ours with the error's text. */
 static void cerr(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void cerr(int err, const char *fmt, ...)
 {
+	const char *w;
 	char msg[768];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (last_warn[0])
-		p_err("%s", last_warn);
+	w = cli_take_warning();
+	if (w)
+		p_err("%s", w);
 	else
 		p_err("compat: %s: %s", msg, bpfgauge_strerror(err));
-	last_warn[0] = 0;
 }
 
 static int do_help(void)
@@ -279,8 +266,8 @@ int do_compat(int argc, char **argv)
 {
 	int ret;
 
-	prev_print = bpfgauge_set_print(capture_print);
+	cli_warn_capture(true);
 	ret = compat_main(argc, argv);
-	bpfgauge_set_print(prev_print);
+	cli_warn_capture(false);
 	return ret;
 }

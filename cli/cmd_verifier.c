@@ -14,35 +14,22 @@
 #include "verifier_cli.h"
 
 /*
- * The library's last warning, for vcli_err. Only the main thread logs
- * warnings: `verifier stats` loads on worker threads through vload_batch,
- * which logs none and hands each failed job's reason back instead.
+ * The library's last warning (cli_take_warning), for vcli_err. Only the
+ * main thread logs warnings: `verifier stats` loads on worker threads
+ * through vload_batch, which logs none and hands each failed job's reason
+ * back instead.
  */
-static char last_warn[1024];
-static bpfgauge_print_fn_t prev_print;
-
-/* Library warnings become the CLI's one-line error (p_err) instead of extra lines. */
-static void capture_print(enum bpfgauge_log_level level, const char *fmt, va_list ap)
-{
-	if (level <= BPFGAUGE_LOG_WARN) {
-		vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
-		return;
-	}
-	if (prev_print)
-		prev_print(level, fmt, ap);
-}
-
 void vcli_err(int err, const char *fmt, ...)
 {
+	const char *w;
 	char msg[768];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (last_warn[0]) {
-		const char *w = last_warn;
-
+	w = cli_take_warning();
+	if (w) {
 		if (!strncmp(w, "verifier: ", 10))
 			w += 10;
 		p_err("verifier: %s", w);
@@ -51,12 +38,11 @@ void vcli_err(int err, const char *fmt, ...)
 	} else {
 		p_err("verifier: %s", msg);
 	}
-	last_warn[0] = 0;
 }
 
 void vcli_clear_warn(void)
 {
-	last_warn[0] = 0;
+	cli_take_warning();
 }
 
 static const int default_table[] = {
@@ -189,11 +175,11 @@ int do_verifier(int argc, char **argv)
 
 	argc--;
 	argv++;
-	prev_print = bpfgauge_set_print(capture_print);
+	cli_warn_capture(true);
 	/* libbpf's CO-RE and BTF messages classify failed loads */
 	vload_capture_libbpf_log(true);
 	ret = cmd_select(cmds, "verifier", argc, argv, do_help);
 	vload_capture_libbpf_log(false);
-	bpfgauge_set_print(prev_print);
+	cli_warn_capture(false);
 	return ret;
 }

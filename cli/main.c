@@ -97,6 +97,39 @@ void p_opt_err(const char *cmd, int opt, char **argv)
 		p_err("%s: unknown option '%s'", cmd, arg);
 }
 
+static char last_warn[1024];
+static bpfgauge_print_fn_t warn_prev;
+
+static void warn_print(enum bpfgauge_log_level level, const char *fmt, va_list ap)
+{
+	if (level <= BPFGAUGE_LOG_WARN) {
+		vsnprintf(last_warn, sizeof(last_warn), fmt, ap);
+		return;
+	}
+	if (warn_prev)
+		warn_prev(level, fmt, ap);
+}
+
+void cli_warn_capture(bool on)
+{
+	last_warn[0] = 0;
+	if (on)
+		warn_prev = bpfgauge_set_print(warn_print);
+	else
+		bpfgauge_set_print(warn_prev);
+}
+
+const char *cli_take_warning(void)
+{
+	static char taken[sizeof(last_warn)];
+
+	if (!last_warn[0])
+		return NULL;
+	memcpy(taken, last_warn, sizeof(taken));
+	last_warn[0] = 0;
+	return taken;
+}
+
 void p_info(const char *fmt, ...)
 {
 	va_list ap;

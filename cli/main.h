@@ -43,6 +43,15 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * an argument".
  */
 void p_opt_err(const char *cmd, int opt, char **argv);
+/*
+ * Library warnings become the command's one-line error instead of extra
+ * lines: between cli_warn_capture(true) and (false) (they nest with the
+ * previous print callback: other levels go on to it), the last warning is
+ * kept; cli_take_warning() returns it (or NULL) and forgets it.
+ */
+void cli_warn_capture(bool on);
+const char *cli_take_warning(void);
+
 /* Informational line on stderr (never stdout: stdout is for data). */
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
