@@ -6,6 +6,7 @@
  * optional per-insn counters, and turns them into a vlog_record.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,7 +314,8 @@ static void on_comment(struct vlog_parser *p, const char *line)
 	{
 		const char *d = colon + 1;
 
-		if (!parse_u64(&d, &ln) || (*d && !isspace((unsigned char)*d)))
+		/* a line number past INT_MAX is not a source line (and would wrap) */
+		if (!parse_u64(&d, &ln) || (*d && !isspace((unsigned char)*d)) || ln > INT_MAX)
 			return;
 	}
 	{

@@ -215,5 +215,12 @@ if [ -n "$cl" ]; then
   err=$("$bg" verifier stats --allow-failures "$tmp/ext.o" 2>&1 >/dev/null); check stats-skip-unopenable 0 $?
   has stats-skip-warning "skipping '$tmp/ext.o': libbpf cannot open this BPF object" "$err"
 fi
+# a source line past INT_MAX in a log comment is no line (fuzz finding: it
+# wrapped to a negative line, prog.bpf.c:-2110113565); the insn counts
+# without a source line
+printf 'func#0 @0\n; int x = 1; @ prog.bpf.c:65555555555555555554\n0: (b7) r0 = 0\n; return 0; @ prog.bpf.c:7\n1: (95) exit\nprocessed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n' >"$tmp/bigline.log"
+out=$("$bg" verifier hotspots "$tmp/bigline.log" 2>&1); check hotspots-bigline 0 $?
+has hotspots-bigline-unplaced "1 without a source line" "$out"
+grep -q 'prog.bpf.c:-' <<<"$out" && bad "hotspots-bigline: a negative line: $out" || ok "hotspots-bigline: no negative line"
 [ $fail = 0 ] && echo "verifier cli: all passed"
 exit $fail
