@@ -27,11 +27,17 @@ struct held {
 	int fd;
 };
 
+struct stopped {
+	uint32_t tgid, tid;
+};
+
 struct cov_tracer {
 	struct cov_tracer_bpf *skel;
 	struct ring_buffer *rb;
 	struct held *held;
-	size_t nheld;
+	size_t nheld, nchecked; /* held[nchecked..] not yet checked for counters */
+	struct stopped *stopped; /* creators waiting for their map to be taken */
+	size_t nstopped, cstopped;
 	size_t missed; /* maps gone before we could take them (should not happen) */
 	int err;
 };
@@ -56,18 +62,13 @@ static bool thread_stopped(uint32_t tgid, uint32_t tid)
 	return !p || p[1] != ' ' || p[2] == 'T' || p[2] == 't' || p[2] == 'Z' || p[2] == 'X';
 }
 
-/*
- * Resume the creator. SIGCONT discards a stop that is not queued yet, so
- * wait until the thread has really stopped (it does so on its way back to
- * user space), at most ~200 ms.
- */
-static void release(uint32_t tgid, uint32_t tid)
+/* Wait (at most ~200 ms) until thread tid of tgid has really stopped. */
+static void wait_stopped(uint32_t tgid, uint32_t tid)
 {
 	struct timespec ts = { 0, 20000 };
 
 	for (int i = 0; i < 10000 && !thread_stopped(tgid, tid); i++)
 		nanosleep(&ts, NULL);
-	kill(tgid, SIGCONT);
 }
 
 static bool is_counter_map(int fd)
@@ -84,6 +85,13 @@ static bool is_counter_map(int fd)
 	return ret > 0;
 }
 
+/*
+ * One map created by the tree: take our reference at once (the creator is
+ * stopping), and note the creator to resume. Nothing slower happens here:
+ * SIGSTOP stops the creator's whole process, so one SIGCONT resumes all its
+ * threads, also those whose event is still queued; every fd is taken before
+ * any of them is resumed (resume_stopped).
+ */
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct cov_tracer_event *e = data;
@@ -93,15 +101,22 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	fd = bpf_map_get_fd_by_id(e->id);
-	/* the creator waits stopped until here; let it go whatever happened */
-	release(e->tgid, e->tid);
+	if (t->nstopped == t->cstopped) {
+		size_t cap = t->cstopped ? t->cstopped * 2 : 16;
+		void *n = realloc(t->stopped, cap * sizeof(*t->stopped));
+
+		if (!n) {
+			kill(e->tgid, SIGCONT); /* never leave it stopped */
+			if (fd >= 0)
+				close(fd);
+			return t->err = -ENOMEM;
+		}
+		t->stopped = n;
+		t->cstopped = cap;
+	}
+	t->stopped[t->nstopped++] = (struct stopped){ e->tgid, e->tid };
 	if (fd < 0) {
 		t->missed++;
-		return 0;
-	}
-	/* a global-data map (any DATASEC value) may hold no counters: keep only those that do */
-	if (!is_counter_map(fd)) {
-		close(fd);
 		return 0;
 	}
 	void *n = realloc(t->held, (t->nheld + 1) * sizeof(*t->held));
@@ -112,6 +127,43 @@ static int on_event(void *ctx, void *data, size_t size)
 	t->held = n;
 	t->held[t->nheld++] = (struct held){ e->id, fd };
 	return 0;
+}
+
+/*
+ * Resume the creators once every queued map is ours: wait until each has
+ * really stopped (SIGCONT discards a stop that is not queued yet), take the
+ * maps of events that came meanwhile (a thread stops only after its event
+ * is submitted), then resume.
+ */
+static void resume_stopped(struct cov_tracer *t)
+{
+	size_t done = 0;
+
+	while (done < t->nstopped) {
+		size_t n = t->nstopped;
+
+		for (size_t i = done; i < n; i++)
+			wait_stopped(t->stopped[i].tgid, t->stopped[i].tid);
+		done = n;
+		ring_buffer__consume(t->rb); /* may add more */
+	}
+	for (size_t i = 0; i < t->nstopped; i++)
+		kill(t->stopped[i].tgid, SIGCONT);
+	t->nstopped = 0;
+}
+
+/* A global-data map (any DATASEC value) may hold no counters: keep only those that do. */
+static void drop_non_counters(struct cov_tracer *t)
+{
+	size_t k = t->nchecked;
+
+	for (size_t i = t->nchecked; i < t->nheld; i++) {
+		if (is_counter_map(t->held[i].fd))
+			t->held[k++] = t->held[i];
+		else
+			close(t->held[i].fd);
+	}
+	t->nheld = t->nchecked = k;
 }
 
 static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -165,6 +217,8 @@ int cov_tracer__poll(struct cov_tracer *t, int timeout_ms)
 {
 	int n = ring_buffer__poll(t->rb, timeout_ms);
 
+	resume_stopped(t);
+	drop_non_counters(t);
 	if (n < 0 && n != -EINTR)
 		return bg_err(n);
 	return bg_err(t->err);
@@ -180,6 +234,8 @@ int cov_tracer__finish(struct cov_tracer *t, struct cov_snapshot **out, size_t *
 	*nmaps = 0;
 	cov_tracer_bpf__detach(t->skel);
 	ring_buffer__consume(t->rb);
+	resume_stopped(t);
+	drop_non_counters(t);
 	*nmissed = t->missed;
 	if (t->err)
 		return bg_err(t->err);
@@ -217,6 +273,9 @@ void cov_tracer__free(struct cov_tracer *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->nstopped; i++) /* never leave a creator stopped */
+		kill(t->stopped[i].tgid, SIGCONT);
+	free(t->stopped);
 	ring_buffer__free(t->rb);
 	cov_tracer_bpf__destroy(t->skel);
 	for (size_t i = 0; i < t->nheld; i++)
