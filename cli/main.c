@@ -407,6 +407,19 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* subcommands re-run getopt_long on their own argv */
+	/* --json and --pretty also after the object and command (before "--");
+	 * no command takes them, so they are the global options wherever they are */
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		bool json = !strcmp(argv[i], "--json"), pretty = !strcmp(argv[i], "--pretty");
+
+		if (!json && !pretty)
+			continue;
+		json_output = true;
+		pretty_output |= pretty;
+		memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(*argv)); /* keeps the NULL */
+		argc--;
+		i--;
+	}
 	if (argc < 1) {
 		print_usage(stderr);
 		return EXIT_ERROR;

@@ -37,6 +37,12 @@ out=$("$bg" -j kernels fetch bogus bogus2 2>/dev/null); check json-errors 2 $?
 n=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum("bogus" in e["error"] for e in d))' 2>/dev/null)
 [ "$n" = 2 ] && echo "ok   json-errors: one array holding both errors" ||
   { echo "FAIL json-errors: not one document with two errors: $out"; fail=1; }
+# --json/--pretty also after the object and command; after "--" they belong to CMD
+out=$("$bg" version --json 2>&1); check json-after 0 $?
+expect_line json-after '^{"version":' "$out"
+out=$("$bg" kernels list --pretty 2>&1); check pretty-after 0 $?
+printf '%s' "$out" | python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null &&
+  echo "ok   pretty-after: one JSON document" || { echo "FAIL pretty-after: $out"; fail=1; }
 # prefixes as in bpftool: the first command in table order that starts so
 out=$("$bg" ver stats --help 2>&1); check prefix-verifier 0 $?
 expect_line prefix-verifier "verifier stats" "$out"
