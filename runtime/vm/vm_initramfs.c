@@ -156,49 +156,40 @@ static int init_script(const char *a, const char *guest_cmd, const char *nonce, 
 	 * waits in /tmp and goes out whole after the command (vm_run keeps
 	 * printk quiet there).
 	 */
-	if (!strcmp(a, "arm64"))
+	bool arm64 = !strcmp(a, "arm64");
+	const char *con = arm64 ? "/dev/ttyAMA0" : "/dev/ttyS0";
+
+	fprintf(m,
+		"#!/bin/busybox sh\n"
+		"/bin/busybox --install -s /bin\n"
+		"export PATH=/bin\n"
+		"mkdir -p /proc /sys /dev /tmp\n"
+		"mount -t proc proc /proc\n"
+		"mount -t sysfs sys /sys\n"
+		"mount -t devtmpfs dev /dev\n"
+		"mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
+		"mount -t tmpfs tmp /tmp\n"
+		"echo 'bpfgauge-guest: running' > %s\n", con);
+	if (arm64)
 		fprintf(m,
-			"#!/bin/busybox sh\n"
-			"/bin/busybox --install -s /bin\n"
-			"export PATH=/bin\n"
-			"mkdir -p /proc /sys /dev /tmp\n"
-			"mount -t proc proc /proc\n"
-			"mount -t sysfs sys /sys\n"
-			"mount -t devtmpfs dev /dev\n"
-			"mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
-			"mount -t tmpfs tmp /tmp\n"
-			"echo 'bpfgauge-guest: running' > /dev/ttyAMA0\n"
-			"( %s ) > /tmp/.bpfgauge-out 2>/dev/ttyAMA0\n"
+			"( %s ) > /tmp/.bpfgauge-out 2>%s\n"
 			"rc=$?\n"
 			"{ echo '@@BPFGAUGE-BEGIN %s@@'\n"
 			"  cat /tmp/.bpfgauge-out\n"
 			"  echo\n"
 			"  echo \"@@BPFGAUGE-END %s rc=$rc@@\"\n"
-			"} > /dev/ttyAMA0\n"
-			"sync\n"
-			"poweroff -f\n",
-			guest_cmd, nonce, nonce);
+			"} > %s\n",
+			guest_cmd, con, nonce, nonce, con);
 	else
 		fprintf(m,
-			"#!/bin/busybox sh\n"
-			"/bin/busybox --install -s /bin\n"
-			"export PATH=/bin\n"
-			"mkdir -p /proc /sys /dev /tmp\n"
-			"mount -t proc proc /proc\n"
-			"mount -t sysfs sys /sys\n"
-			"mount -t devtmpfs dev /dev\n"
-			"mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
-			"mount -t tmpfs tmp /tmp\n"
-			"echo 'bpfgauge-guest: running' > /dev/ttyS0\n"
 			"{ echo '@@BPFGAUGE-BEGIN %s@@'\n"
-			"  ( %s ) 2>/dev/ttyS0\n"
+			"  ( %s ) 2>%s\n"
 			"  rc=$?\n"
 			"  echo\n"
 			"  echo \"@@BPFGAUGE-END %s rc=$rc@@\"\n"
-			"} > /dev/ttyS1\n"
-			"sync\n"
-			"poweroff -f\n",
-			nonce, guest_cmd, nonce);
+			"} > /dev/ttyS1\n",
+			nonce, guest_cmd, con, nonce);
+	fputs("sync\npoweroff -f\n", m);
 	if (fclose(m)) {
 		free(*init);
 		*init = NULL;
