@@ -58,13 +58,25 @@ static void check_maps(const struct ex_loaded *l)
 	ASSERT_EQ_INT(data, 1);
 }
 
+/* After a reset: collection still finds every line, none of them run. */
+static void check_zeroed(struct ex_loaded *l, const char *name)
+{
+	struct cov_model *m = e2e_collect(l, name);
+	struct cov_summary s;
+
+	ASSERT_TRUE(m != NULL);
+	cov_model__summary(m, &s);
+	ASSERT_TRUE(s.lines_found > 0);
+	ASSERT_EQ_U64(s.lines_hit, 0);
+	cov_model__free(m);
+}
+
 TEST(test_reset_shared_data)
 {
 	for (int i = 0; i < e2e.nmajors; i++) {
 		const struct example *ex = ex_find("xdp_parse");
 		struct ex_loaded l;
 		struct cov_model *m;
-		struct cov_summary s;
 		char dir[4096], err[512];
 
 		if (!e2e_have(e2e.majors[i], "data"))
@@ -84,12 +96,7 @@ TEST(test_reset_shared_data)
 		cov_model__free(m);
 		/* Reset keeps the segment headers (collect still finds them). */
 		ASSERT_EQ_INT(bpfgauge_cov_reset(l.obj), 0);
-		m = e2e_collect(&l, ex->name);
-		ASSERT_TRUE(m != NULL);
-		cov_model__summary(m, &s);
-		ASSERT_TRUE(s.lines_found > 0);
-		ASSERT_EQ_U64(s.lines_hit, 0);
-		cov_model__free(m);
+		check_zeroed(&l, ex->name);
 		if (ex_run(&l, 1, err, sizeof(err))) {
 			ex_unload(&l);
 			BG_FAIL("%s", err);
@@ -199,7 +206,6 @@ TEST(test_program_global_shares_data)
 	const struct example *ex = ex_find("xdp_parse");
 	struct ex_loaded l;
 	struct cov_model *m;
-	struct cov_summary s;
 	int major = 0;
 	FILE *f;
 
@@ -236,12 +242,7 @@ TEST(test_program_global_shares_data)
 		check_own_global(&l, mm);
 		ASSERT_EQ_INT(bpfgauge_cov_reset(l.obj), 0);
 		check_own_global(&l, mm);
-		m = e2e_collect(&l, ex->name);
-		ASSERT_TRUE(m != NULL);
-		cov_model__summary(m, &s);
-		ASSERT_TRUE(s.lines_found > 0);
-		ASSERT_EQ_U64(s.lines_hit, 0);
-		cov_model__free(m);
+		check_zeroed(&l, ex->name);
 		if (ex_run(&l, 2, err, sizeof(err))) {
 			ex_unload(&l);
 			BG_FAIL("%s", err);
