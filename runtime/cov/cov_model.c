@@ -18,15 +18,54 @@
 #include "bpfgauge_internal.h"
 #include "cov_internal.h"
 
+/*
+ * A string -> index table, open addressing, at most half full: finds a file
+ * by path and a function by name in O(1). Keys point into the records.
+ */
+struct sidx {
+	struct sslot { const char *key; size_t idx; } *slot;
+	size_t cap;
+};
+
+static struct sslot *sidx_find(const struct sidx *x, const char *key)
+{
+	size_t i = (size_t)bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, key, strlen(key)) & (x->cap - 1);
+
+	while (x->slot[i].key && strcmp(x->slot[i].key, key))
+		i = (i + 1) & (x->cap - 1);
+	return &x->slot[i];
+}
+
+/* Room for n keys; -ENOMEM leaves the table as it was. */
+static int sidx_reserve(struct sidx *x, size_t n)
+{
+	struct sslot *old = x->slot;
+	size_t oldcap = x->cap, cap = oldcap ? oldcap : 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap == oldcap)
+		return 0;
+	x->slot = calloc(cap, sizeof(*x->slot));
+	if (!x->slot) {
+		x->slot = old;
+		return -ENOMEM;
+	}
+	x->cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].key)
+			*sidx_find(x, old[i].key) = old[i];
+	free(old);
+	return 0;
+}
+
 struct mfile {
 	char *path;
 	struct cov_line_rec *lines;
 	size_t nlines, clines;
 	struct cov_func_rec *funcs; /* name owned */
 	size_t nfuncs, cfuncs;
-	/* name -> index in funcs[], open addressing: finds a function in O(1) */
-	struct fslot { const char *name; size_t idx; } *fh;
-	size_t fhcap;
+	struct sidx fh; /* name -> index in funcs[] */
 	struct cov_branch_rec *brs;
 	size_t nbrs, cbrs;
 	/* an array got a record below its last one: settle() sorts it */
@@ -37,9 +76,7 @@ struct cov_model {
 	char *test_name;
 	struct mfile *files;
 	size_t nfiles, cfiles;
-	/* path -> index in files[], open addressing */
-	struct pslot { const char *path; size_t idx; } *ph;
-	size_t phcap;
+	struct sidx ph; /* path -> index in files[] */
 	bool files_unsorted, dirty; /* dirty: some array may need settle() */
 };
 
@@ -93,7 +130,7 @@ static void mfile_release(struct mfile *f)
 	for (size_t i = 0; i < f->nfuncs; i++)
 		free((char *)f->funcs[i].name);
 	free(f->funcs);
-	free(f->fh);
+	free(f->fh.slot);
 	free(f->lines);
 	free(f->brs);
 	free(f->path);
@@ -106,7 +143,7 @@ void cov_model__free(struct cov_model *m)
 	for (size_t i = 0; i < m->nfiles; i++)
 		mfile_release(&m->files[i]);
 	free(m->files);
-	free(m->ph);
+	free(m->ph.slot);
 	free(m->test_name);
 	free(m);
 }
@@ -130,51 +167,17 @@ const char *cov_model__test_name(const struct cov_model *m)
 	return m->test_name;
 }
 
-static size_t str_hash(const char *s)
-{
-	return (size_t)bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, s, strlen(s));
-}
-
-static struct pslot *ph_find(const struct cov_model *m, const char *path)
-{
-	size_t i = str_hash(path) & (m->phcap - 1);
-
-	while (m->ph[i].path && strcmp(m->ph[i].path, path))
-		i = (i + 1) & (m->phcap - 1);
-	return &m->ph[i];
-}
-
-/* (Re)build the path index for n files, at most half full. */
-static int ph_rebuild(struct cov_model *m, size_t n)
-{
-	size_t cap = m->phcap ? m->phcap : 16;
-	struct pslot *old = m->ph;
-
-	while (cap < 2 * n)
-		cap *= 2;
-	m->ph = calloc(cap, sizeof(*m->ph));
-	if (!m->ph) {
-		m->ph = old;
-		return -ENOMEM;
-	}
-	free(old);
-	m->phcap = cap;
-	for (size_t i = 0; i < m->nfiles; i++)
-		*ph_find(m, m->files[i].path) = (struct pslot){ m->files[i].path, i };
-	return 0;
-}
-
 /* The file record for path, appended if missing; NULL on ENOMEM. */
 static struct mfile *model_file(struct cov_model *m, const char *path)
 {
 	struct mfile nf = { 0 };
-	struct pslot *slot;
+	struct sslot *slot;
 
-	if ((m->phcap < 2 * (m->nfiles + 1)) && ph_rebuild(m, m->nfiles + 1))
+	if (sidx_reserve(&m->ph, m->nfiles + 1))
 		return NULL;
-	slot = ph_find(m, path);
+	slot = sidx_find(&m->ph, path);
 	m->dirty = true;
-	if (slot->path)
+	if (slot->key)
 		return &m->files[slot->idx];
 	if (grow((void **)&m->files, &m->cfiles, m->nfiles + 1, sizeof(*m->files)))
 		return NULL;
@@ -183,7 +186,7 @@ static struct mfile *model_file(struct cov_model *m, const char *path)
 	if (m->nfiles && strcmp(m->files[m->nfiles - 1].path, path) > 0)
 		m->files_unsorted = true;
 	m->files[m->nfiles] = nf;
-	*slot = (struct pslot){ nf.path, m->nfiles };
+	*slot = (struct sslot){ nf.path, m->nfiles };
 	return &m->files[m->nfiles++];
 }
 
@@ -210,48 +213,16 @@ static int func_cmp(uint32_t la, const char *na, uint32_t lb, const char *nb)
 	return strcmp(na, nb);
 }
 
-static struct fslot *fh_find(const struct mfile *f, const char *name)
-{
-	size_t i = bpfgauge_fnv1a(BPFGAUGE_FNV_OFFSET, name, strlen(name)) & (f->fhcap - 1);
-
-	while (f->fh[i].name && strcmp(f->fh[i].name, name))
-		i = (i + 1) & (f->fhcap - 1);
-	return &f->fh[i];
-}
-
-/* Keep the name index at most half full; -ENOMEM leaves it as it was. */
-static int fh_reserve(struct mfile *f, size_t n)
-{
-	struct fslot *old = f->fh;
-	size_t oldcap = f->fhcap, cap = oldcap ? oldcap : 16;
-
-	while (cap < 2 * n)
-		cap *= 2;
-	if (cap == oldcap)
-		return 0;
-	f->fh = calloc(cap, sizeof(*f->fh));
-	if (!f->fh) {
-		f->fh = old;
-		return -ENOMEM;
-	}
-	f->fhcap = cap;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].name)
-			*fh_find(f, old[i].name) = old[i];
-	free(old);
-	return 0;
-}
-
 static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t count)
 {
-	struct fslot *slot;
+	struct sslot *slot;
 	size_t i = f->nfuncs;
 
-	if (fh_reserve(f, f->nfuncs + 1))
+	if (sidx_reserve(&f->fh, f->nfuncs + 1))
 		return -ENOMEM;
 	/* lcov keys functions by name: a re-declared line keeps the first one */
-	slot = fh_find(f, name);
-	if (slot->name) {
+	slot = sidx_find(&f->fh, name);
+	if (slot->key) {
 		f->funcs[slot->idx].count = cov_sat_add(f->funcs[slot->idx].count, count);
 		return 0;
 	}
@@ -265,7 +236,7 @@ static int add_func(struct mfile *f, const char *name, uint32_t line, uint64_t c
 	if (i && func_cmp(f->funcs[i - 1].line, f->funcs[i - 1].name, line, name) > 0)
 		f->funcs_unsorted = true;
 	f->nfuncs++;
-	*slot = (struct fslot){ f->funcs[i].name, i };
+	*slot = (struct sslot){ f->funcs[i].name, i };
 	return 0;
 }
 
@@ -375,7 +346,7 @@ static void settle_file(struct mfile *f)
 	if (f->funcs_unsorted) { /* names are unique already (the index) */
 		qsort(f->funcs, f->nfuncs, sizeof(*f->funcs), func_qcmp);
 		for (size_t i = 0; i < f->nfuncs; i++)
-			fh_find(f, f->funcs[i].name)->idx = i;
+			sidx_find(&f->fh, f->funcs[i].name)->idx = i;
 		f->funcs_unsorted = false;
 	}
 }
@@ -396,7 +367,7 @@ static void settle(const struct cov_model *cm)
 	if (m->files_unsorted) {
 		qsort(m->files, m->nfiles, sizeof(*m->files), file_qcmp);
 		for (size_t i = 0; i < m->nfiles; i++)
-			ph_find(m, m->files[i].path)->idx = i;
+			sidx_find(&m->ph, m->files[i].path)->idx = i;
 		m->files_unsorted = false;
 	}
 	m->dirty = false;
