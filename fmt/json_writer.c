@@ -18,6 +18,7 @@ struct json_writer {
 	char closer[JW_MAX_DEPTH]; /* '}' or ']' for each open container */
 	bool after_name;
 	int users; /* the stdout writer: jw_new()s not yet jw_free()d */
+	bool line_ended; /* the stdout writer: the last top-level value has its newline */
 };
 
 /* The one writer of stdout, shared by every jw_new(stdout) of the process. */
@@ -51,10 +52,14 @@ void jw_free(json_writer_t *jw)
 	if (!jw)
 		return;
 	if (jw == stdout_jw) {
-		/* the end of a document; the writer lives on until jw_stdout_end() */
+		/* the end of a document: its line ends now (before any stderr
+		 * line); the writer lives on until jw_stdout_end() */
 		jw->users--;
-		if (jw->depth == 0 && !jw->first[0])
+		if (jw->depth == 0 && !jw->first[0] && !jw->line_ended) {
+			fputc('\n', jw->f);
+			jw->line_ended = true;
 			fflush(jw->f);
+		}
 		return;
 	}
 	if (jw->depth == 0 && !jw->first[0])
@@ -85,7 +90,7 @@ void jw_stdout_end(void)
 		jw->depth--;
 		fputc(jw->closer[jw->depth + 1], jw->f);
 	}
-	if (!jw->first[0])
+	if (!jw->first[0] && !jw->line_ended)
 		fputc('\n', jw->f);
 	stdout_jw = NULL;
 	free(jw);
@@ -107,9 +112,10 @@ static void jw_sep(json_writer_t *jw)
 		jw->after_name = false;
 		return;
 	}
-	if (!jw->first[jw->depth])
-		/* a second top-level value (JSON lines) goes on a line of its own */
+	/* a second top-level value (JSON lines) goes on a line of its own */
+	if (!jw->first[jw->depth] && (jw->depth || !jw->line_ended))
 		fputc(jw->depth ? ',' : '\n', jw->f);
+	jw->line_ended = false;
 	if (jw->depth > 0)
 		jw_indent(jw);
 	jw->first[jw->depth] = false;
