@@ -6,6 +6,7 @@
 #include "bg_test.h"
 #include "bpfgauge/bpfgauge.h"
 #include "bpfgauge/vlog.h"
+#include "version.h"
 
 static char last_msg[256];
 static int last_level = -1;
@@ -114,11 +115,31 @@ TEST(opts_structs_follow_libbpf_rules)
 	bpfgauge_set_print(old);
 }
 
+TEST(version_labels_order_as_versions)
+{
+	/* the kernels: 6.18, 6.1, 6.12 must come out 6.1, 6.12, 6.18 */
+	ASSERT_TRUE(bpfgauge_version_cmp("6.1", "6.12") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("6.12", "6.18") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("6.18", "6.1") > 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("5.15", "6.1") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("14", "22") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("9", "14") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("6.01", "6.1") == 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("6.1", "6.1.0-57-cloud-arm64") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("6.1.0-9", "6.1.0-57") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("6.1", "host") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("host", "host") == 0);
+	ASSERT_TRUE(bpfgauge_version_cmp(NULL, "6.1") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("v1", "v2") < 0);
+	ASSERT_TRUE(bpfgauge_version_cmp("99999999999999999999999", "100000000000000000000000") < 0);
+}
+
 int main(void)
 {
 	RUN_TEST(strerror_covers_errno_and_project_codes);
 	RUN_TEST(print_callback_receives_messages_and_errno_is_kept);
 	RUN_TEST(log_level_parse_and_env);
 	RUN_TEST(opts_structs_follow_libbpf_rules);
+	RUN_TEST(version_labels_order_as_versions);
 	return bg_test_summary();
 }
