@@ -50,6 +50,7 @@ struct dash_res {
 	int err;           /* positive errno of the load */
 	long long insns, states, stack;
 	double insns_pct, stack_pct;
+	char fail[48];     /* "complexity (E2BIG)" when it failed */
 };
 
 /* One run of one program: the worst passing cell, and the failures. */

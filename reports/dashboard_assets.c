@@ -192,7 +192,7 @@ const char dash_page_js[] =
 	"    if (!c) return '<td class=\"cell empty\">&ndash;</td>';\n"
 	"    if (c.cell_error) return '<td class=\"cell cell-error\" style=\"background:#c4c4c4\">not measured</td>';\n"
 	"    if (c.verdict !== 'pass')\n"
-	"      return '<td class=\"cell cell-fail\" style=\"background:#d73027;color:#fff\">FAIL<br><small>' + esc(c['class']) + '</small></td>';\n"
+	"      return '<td class=\"cell cell-fail\" style=\"background:#d73027;color:#fff\">FAIL<br><small>' + esc(c.failure) + '</small></td>';\n"
 	"    var bg = { ok: '#a6d96a', warn: '#fee08b', error: '#fc8d59' }[level(c.insns_pct)];\n"
 	"    return '<td class=\"cell cell-pass\" data-v=\"' + c.insns + '\" style=\"background:' + bg + '\">' + fmt(c.insns) + '<br><small>' + pct(c.insns_pct) + '</small></td>';\n"
 	"  }\n"

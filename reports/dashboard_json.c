@@ -113,6 +113,7 @@ static void write_res(json_writer_t *jw, const struct dash_res *d)
 	} else {
 		jw_string_field(jw, "class", vlog_class_str(d->cls));
 		jw_int_field(jw, "errno", d->err);
+		jw_string_field(jw, "failure", d->fail);
 	}
 	jw_end_object(jw);
 }

@@ -184,6 +184,17 @@ static int progs_collect(struct dash_model *m, const struct dash_run *last)
 	return 0;
 }
 
+/* "complexity (E2BIG)" */
+static void fail_text(const struct dash_res *d, char *buf, size_t size)
+{
+	const char *en = d->err > 0 ? strerrorname_np(d->err) : NULL;
+
+	if (en)
+		snprintf(buf, size, "%s (%s)", vlog_class_str(d->cls), en);
+	else
+		snprintf(buf, size, "%s", vlog_class_str(d->cls));
+}
+
 /* A record's numbers as the page shows them: % of the record's own limit (1M by default). */
 static void res_fill(struct dash_res *d, const struct vlog_record *r)
 {
@@ -201,23 +212,13 @@ static void res_fill(struct dash_res *d, const struct vlog_record *r)
 							   : vlog_record__int(r, VLOG_STAT_STACK_SUM);
 	d->insns_pct = 100.0 * (double)d->insns / (double)limit;
 	d->stack_pct = 100.0 * (double)d->stack / DASH_STACK_LIMIT;
-}
-
-/* "complexity (E2BIG)" */
-static void fail_text(const struct dash_res *d, char *buf, size_t size)
-{
-	const char *en = d->err > 0 ? strerrorname_np(d->err) : NULL;
-
-	if (en)
-		snprintf(buf, size, "%s (%s)", vlog_class_str(d->cls), en);
-	else
-		snprintf(buf, size, "%s", vlog_class_str(d->cls));
+	if (d->verdict != VLOG_VERDICT_PASS)
+		fail_text(d, d->fail, sizeof(d->fail));
 }
 
 /* Add one cell's record of a program to its run's point. */
 static void point_add(struct dash_point *p, const struct dash_res *d, const char *where)
 {
-	char why[64];
 	size_t len;
 
 	p->ncells++;
@@ -229,11 +230,10 @@ static void point_add(struct dash_point *p, const struct dash_res *d, const char
 		return;
 	}
 	p->nfail++;
-	fail_text(d, why, sizeof(why));
 	len = strlen(p->fail);
 	if (len + 8 < sizeof(p->fail))
 		snprintf(p->fail + len, sizeof(p->fail) - len, "%s%s: %s", len ? "; " : "", where,
-			 why);
+			 d->fail);
 }
 
 /* "6.12 clang 22" for a cell of run. */
@@ -299,6 +299,17 @@ static void latest_fill(struct dash_model *m, const struct dash_run *last)
 	}
 }
 
+/* Append "6.12 clang 14: complexity (E2BIG)" to a failure list. */
+static void fail_add(char *buf, size_t size, const struct dash_axis *k, const struct dash_axis *c,
+		     const char *why)
+{
+	size_t len = strlen(buf);
+
+	if (len + 8 < size)
+		snprintf(buf + len, size - len, "%s%s %s: %s", len ? "; " : "", k->label, c->label,
+			 why);
+}
+
 /* Headroom of the latest run: the worst passing cell's numbers. */
 static void headroom_fill(struct dash_model *m)
 {
@@ -315,6 +326,8 @@ static void headroom_fill(struct dash_model *m)
 				continue;
 			p->ncells++;
 			if (d->verdict != VLOG_VERDICT_PASS) {
+				fail_add(p->fail, sizeof(p->fail), &m->kernels[k / m->ncomps],
+					 &m->comps[k % m->ncomps], d->fail);
 				p->nfail++;
 				continue;
 			}
@@ -329,8 +342,6 @@ static void headroom_fill(struct dash_model *m)
 			if (d->states > p->states)
 				p->states = d->states;
 		}
-		if (m->nruns)
-			snprintf(p->fail, sizeof(p->fail), "%s", p->trend[m->nruns - 1].fail);
 	}
 }
 

@@ -137,7 +137,7 @@
     if (!c) return '<td class="cell empty">&ndash;</td>';
     if (c.cell_error) return '<td class="cell cell-error" style="background:#c4c4c4">not measured</td>';
     if (c.verdict !== 'pass')
-      return '<td class="cell cell-fail" style="background:#d73027;color:#fff">FAIL<br><small>' + esc(c['class']) + '</small></td>';
+      return '<td class="cell cell-fail" style="background:#d73027;color:#fff">FAIL<br><small>' + esc(c.failure) + '</small></td>';
     var bg = { ok: '#a6d96a', warn: '#fee08b', error: '#fc8d59' }[level(c.insns_pct)];
     return '<td class="cell cell-pass" data-v="' + c.insns + '" style="background:' + bg + '">' + fmt(c.insns) + '<br><small>' + pct(c.insns_pct) + '</small></td>';
   }
