@@ -124,7 +124,7 @@
       '<td data-col="status">' + statusCell(p) + '</td>' +
       '<td data-col="change">' + changeCell(p) + '</td>' +
       '<td data-col="flags">' + p.flags.map(function (f) {
-        return '<span class="flagtxt" title="' + esc(f.cells) + '">' + esc(f.axis) + (f.detail ? ' (' + esc(f.detail) + ')' : '') + '</span>';
+        return '<span class="flagtxt" title="' + esc(f.kind + ': ' + f.detail + '; ' + f.cells) + '">' + esc(f.axis) + '</span>';
       }).join('') + '</td></tr>';
   }
 
@@ -230,11 +230,13 @@
       (D.runs.some(function (r) { return r.status !== 'complete'; }) ? '; * partial run' : '') + ')</text>');
   }
   function series(s, p, x, y) {
+    /* the line joins runs where every cell passed: where some failed, the worst passing cell is another one */
     var pts = [], prev = -2;
     p.trend.forEach(function (t) {
       var i = runIndex[t.run];
       if (t.insns == null) { prev = -2; return; }
-      if (prev !== i - 1 || !pts.length) pts.push([]);
+      if (prev !== i - 1 || !pts.length || t.failed) pts.push([]);
+      if (t.failed) { pts[pts.length - 1].push(x(i) + ',' + y(t.insns)); prev = -2; return; }
       pts[pts.length - 1].push(x(i) + ',' + y(t.insns));
       prev = i;
     });
@@ -323,9 +325,9 @@
       '<p class="legend">Headroom on the latest run: the worst passing cell (kernel &times; compiler) of each program; insns as % of the ' + short(LIMIT) +
       ' limit, stack as % of ' + D.limits.stack + ' bytes. Green up to ' + D.levels.warn_pct + '%, yellow up to ' + D.levels.error_pct + '% (the policy), orange above; failures in red. ' +
       'Change: the cell that moved most since the baseline run.</p>' +
-      '<table class="progs" id="programs"><thead><tr>' + th + '</tr></thead><tbody id="prog-body"></tbody></table>' +
+      '<div class="scroll"><table class="progs" id="programs"><thead><tr>' + th + '</tr></thead><tbody id="prog-body"></tbody></table></div>' +
       '<h2>Kernel &times; compiler overview (latest run)</h2>' + overview() +
-      '<h2>Programs: heatmap and trend</h2><p class="legend">Trend: processed insns of the worst passing cell per run; a red &times; in the top band marks a run where the program failed on some cell (its insns are not plotted). Dashed red: the ' +
+      '<h2>Programs: heatmap and trend</h2><p class="legend">Trend: processed insns of the worst passing cell per run; a red &times; in the top band marks a run where the program failed on some cell (its insns are not plotted; the line breaks there). Dashed red: the ' +
       short(LIMIT) + ' limit.</p><div class="cards" id="cards"></div><div class="more" id="more"></div>' +
       '<h2>Flagged regressions (' + D.flags.length + ')</h2><div id="flags">' + flagsHtml() + '</div>' +
       '<h2>Coverage</h2><div id="coverage">' + covHtml() + '</div>' +
