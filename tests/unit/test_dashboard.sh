@@ -201,6 +201,28 @@ assert "xdp_parse/xdp_parse" in names and "loop/loop_main" in names, names
 assert [k["version"] for k in d["kernels"]] == ["6.1", "6.18"], d["kernels"]
 assert [c["clang"] for c in d["compilers"]] == ["14", "19"], d["compilers"]'
 
+# an arm64 kernel (its Debian release says so) is its own row, after the x86_64 ones
+python3 - "$DATA/matrix/history-sample.json" > "$tmp/arm.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["runs"][-1]["cells"]:
+    if c["kernel"] != "host":
+        c["kernel_release"] = "6.1.0-27-cloud-arm64"
+print(json.dumps(d))
+EOF
+"$B" -q history --db "$tmp/arm.db" import "$tmp/arm.json"
+"$B" -j dashboard --db "$tmp/arm.db" | python3 -c '
+import json, sys
+k = [(x["arch"], x["label"]) for x in json.load(sys.stdin)["kernels"]]
+assert k == [("arm64", "6.1"), ("x86_64", "host 6.18")], k'
+# a store without runs is a page that says so, and empty JSON lists
+echo '{"schema_version":1,"kind":"bpfgauge-history","runs":[]}' > "$tmp/empty.json"
+"$B" -q history --db "$tmp/e.db" import "$tmp/empty.json"
+"$B" -q dashboard --db "$tmp/e.db" -o "$tmp/empty" -j | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["programs"] == [] and d["runs"] == [] and d["latest_run"] is None, d'
+
 chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chrome" ]; then
   echo "SKIP: chromium is not installed (scripts/setup.sh installs it); JSON and static checks passed"
@@ -279,6 +301,9 @@ want "sort=stack_pct" "$(q rows)" "tc_guard/tc_ingress xdp_lb/balancer strobemet
 dom "sort=name&filter=STROBE&prog=strobemeta/on_event"
 want "filter is case-insensitive" "$(q rows)" "strobemeta/on_event"
 want "one program's card" "$(q cards)" "strobemeta/on_event"
+
+chrome_run --dump-dom "file://$tmp/empty/index.html" > "$tmp/dom"
+grep -q 'The store holds no runs.' "$tmp/dom" || fail "the empty store's page does not say so"
 
 # the picture: decode the PNG (zlib + PNG filters) and look for ink and colours
 chrome_run --screenshot="$tmp/shot.png" --window-size=1280,2000 "file://$html" > /dev/null
