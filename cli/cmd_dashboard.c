@@ -71,6 +71,8 @@ static int dash_parse(int argc, char **argv, struct dash_opts *o)
 	};
 	int opt;
 
+	if (argc > 1 && is_help(argv[1]))
+		return dash_help() + 1;
 	while ((opt = getopt_long(argc, argv, ":d:o:P:jph", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'd': o->db = optarg; break;

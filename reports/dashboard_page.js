@@ -36,7 +36,8 @@
 
   function readHash() {
     location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
-      var i = kv.indexOf('='), k = i < 0 ? kv : kv.slice(0, i), v = i < 0 ? '1' : decodeURIComponent(kv.slice(i + 1));
+      var i = kv.indexOf('='), k = i < 0 ? kv : kv.slice(0, i), v = i < 0 ? '1' : kv.slice(i + 1);
+      try { v = decodeURIComponent(v); } catch (e) { /* a malformed escape stays as typed */ }
       if (k === 'sort' || k === 'dir' || k === 'filter' || k === 'scale' || k === 'prog') S[k] = v;
       if (k === 'flagged') S.flagged = v === '1';
     });
