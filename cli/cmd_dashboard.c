@@ -160,6 +160,9 @@ static int genhtml_href(const char *dir, const char *out, char **href)
 		      "output directory)", dir);
 		return -ENOENT;
 	}
+	/* the page's directory must exist to say where DIR is from it */
+	if (out && mkdir(out, 0755) && errno != EEXIST)
+		out = NULL;
 	if (!out || !realpath(idx, real) || !realpath(out, outreal)) {
 		*href = strdup(idx);
 		return *href ? 0 : -ENOMEM;
@@ -233,10 +236,6 @@ static int genhtml_arg(struct store *st, const struct store_run *runs, size_t n,
 static int dash_coverage(struct store *st, const struct store_run *runs, size_t n,
 			 const struct dash_opts *o, struct dash_cov *cov, size_t *ncov, char **hrefs)
 {
-	if (o->out && mkdir(o->out, 0755) && errno != EEXIST) {
-		p_err("dashboard: cannot create '%s': %s", o->out, strerror(errno));
-		return -errno;
-	}
 	for (size_t i = 0; i < o->nargs; i++) {
 		int err = o->args[i].genhtml
 				  ? genhtml_arg(st, runs, n, o->args[i].arg, o->out, cov, *ncov, hrefs)
