@@ -351,7 +351,7 @@ const char dash_page_js[] =
 	"    if (!D.flags.length) return '<p>None.</p>';\n"
 	"    return D.flags.map(function (f) {\n"
 	"      return '<div class=\"flag\"><b>' + esc(f.object + '/' + f.prog) + '</b>: ' + esc(f.axis) + ' <code>' + esc(f.kind) + '</code><br>' + esc(f.detail) +\n"
-	"        '<br><small>' + esc(f.cells) + '</small>' + (f.log ? '<pre>' + esc(f.log) + '</pre>' : '') + '</div>';\n"
+	"        '<br><small>' + esc(f.cells) + '</small>' + (f.log ? '<details><summary>verifier log excerpt</summary><pre>' + esc(f.log) + '</pre></details>' : '') + '</div>';\n"
 	"    }).join('');\n"
 	"  }\n"
 	"  function covHtml() {\n"

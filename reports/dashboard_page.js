@@ -295,7 +295,7 @@
     if (!D.flags.length) return '<p>None.</p>';
     return D.flags.map(function (f) {
       return '<div class="flag"><b>' + esc(f.object + '/' + f.prog) + '</b>: ' + esc(f.axis) + ' <code>' + esc(f.kind) + '</code><br>' + esc(f.detail) +
-        '<br><small>' + esc(f.cells) + '</small>' + (f.log ? '<pre>' + esc(f.log) + '</pre>' : '') + '</div>';
+        '<br><small>' + esc(f.cells) + '</small>' + (f.log ? '<details><summary>verifier log excerpt</summary><pre>' + esc(f.log) + '</pre></details>' : '') + '</div>';
     }).join('');
   }
   function covHtml() {
