@@ -81,7 +81,13 @@ struct dash_prog {
 	size_t *flags, nflags;           /* indices into the model's flags */
 	struct dash_res *res;            /* [k * ncomp + c] over the model's axes */
 	struct dash_point *trend;        /* [run] over all runs */
+	/* [run * ncells + k * ncomp + c]: insns of each heatmap cell in each run,
+	 * DASH_ABSENT or DASH_FAILED (a failed load is never a value) */
+	long long *by_cell;
 };
+
+#define DASH_ABSENT (-1LL)
+#define DASH_FAILED (-2LL)
 
 struct dash_model {
 	const struct dash_run *runs;     /* oldest first; not owned */

@@ -131,6 +131,28 @@ static void write_heatmap(json_writer_t *jw, const struct dash_model *m, const s
 	jw_end_array(jw);
 }
 
+/*
+ * A run's value on each heatmap cell (k * ncomps + c): insns, or null when
+ * the cell failed or lacks the program; the failed cells' indexes apart.
+ */
+static void write_by_cell(json_writer_t *jw, const long long *v, size_t n)
+{
+	jw_name(jw, "by_cell");
+	jw_start_array(jw);
+	for (size_t q = 0; q < n; q++)
+		if (v[q] >= 0)
+			jw_int(jw, v[q]);
+		else
+			jw_null(jw);
+	jw_end_array(jw);
+	jw_name(jw, "failed_on");
+	jw_start_array(jw);
+	for (size_t q = 0; q < n; q++)
+		if (v[q] == DASH_FAILED)
+			jw_uint(jw, q);
+	jw_end_array(jw);
+}
+
 /* One run of one program; runs without the program are left out. */
 static void write_trend(json_writer_t *jw, const struct dash_model *m, const struct dash_prog *p)
 {
@@ -148,6 +170,7 @@ static void write_trend(json_writer_t *jw, const struct dash_model *m, const str
 		int_or_null(jw, "insns", t->insns);
 		int_or_null(jw, "states", t->states);
 		str_or_null(jw, "failure", t->fail);
+		write_by_cell(jw, &p->by_cell[i * m->nkernels * m->ncomps], m->nkernels * m->ncomps);
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);

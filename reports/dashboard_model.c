@@ -254,6 +254,7 @@ static void trends_fill(struct dash_model *m)
 		const struct dash_run *dr = &m->runs[i];
 
 		for (size_t c = 0; c < dr->ncells; c++) {
+			ssize_t pos = cell_pos(m, dr->run, &dr->cells[c]);
 			char where[200];
 
 			where_of(dr->run, &dr->cells[c], where, sizeof(where));
@@ -267,6 +268,9 @@ static void trends_fill(struct dash_model *m)
 					continue;
 				res_fill(&d, r);
 				point_add(&p->trend[i], &d, where);
+				if (pos >= 0)
+					p->by_cell[i * m->nkernels * m->ncomps + (size_t)pos] =
+						d.verdict == VLOG_VERDICT_PASS ? d.insns : DASH_FAILED;
 			}
 		}
 	}
@@ -421,8 +425,11 @@ static int progs_alloc(struct dash_model *m)
 	for (size_t i = 0; i < m->nprogs; i++) {
 		m->progs[i].res = calloc(ncell + 1, sizeof(*m->progs[i].res));
 		m->progs[i].trend = calloc(m->nruns + 1, sizeof(*m->progs[i].trend));
-		if (!m->progs[i].res || !m->progs[i].trend)
+		m->progs[i].by_cell = malloc((m->nruns * ncell + 1) * sizeof(*m->progs[i].by_cell));
+		if (!m->progs[i].res || !m->progs[i].trend || !m->progs[i].by_cell)
 			return -ENOMEM;
+		for (size_t k = 0; k < m->nruns * ncell; k++)
+			m->progs[i].by_cell[k] = DASH_ABSENT;
 		for (size_t r = 0; r < m->nruns; r++)
 			m->progs[i].trend[r].insns = m->progs[i].trend[r].states = -1;
 	}
@@ -467,6 +474,7 @@ void dash_model_release(struct dash_model *m)
 		free(m->progs[i].flags);
 		free(m->progs[i].res);
 		free(m->progs[i].trend);
+		free(m->progs[i].by_cell);
 	}
 	free(m->progs);
 	free(m->kernels);

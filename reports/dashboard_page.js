@@ -3,7 +3,7 @@
  * The dashboard page's script (embedded by scripts/embed-dashboard.py): it
  * renders the bpfgauge-dashboard JSON block of the page, offline. The URL
  * fragment holds the view (#sort=insns&dir=desc&filter=xdp&flagged=1&
- * scale=linear&prog=OBJ/PROG), so a view can be linked and reloaded.
+ * scale=linear&cells=1&prog=OBJ/PROG), so a view can be linked and reloaded.
  */
 (function () {
   'use strict';
@@ -11,7 +11,8 @@
   var LIMIT = D.limits.insns;
   var runIndex = {};
   D.runs.forEach(function (r, i) { runIndex[r.id] = i; });
-  var S = { sort: 'insns_pct', dir: '', filter: '', flagged: false, scale: 'log', prog: '', limit: 40 };
+  var S = { sort: 'insns_pct', dir: '', filter: '', flagged: false, scale: 'log', cells: false, prog: '', limit: 40 };
+  var PALETTE = ['#2f6fdd', '#e07b00', '#2a9d4b', '#9b3fc8', '#00a0b0', '#c2185b', '#7a6a00', '#4a5a7a', '#d4a000', '#1b5e20'];
   var COLS = [
     ['name', 'program', 'asc'], ['type', 'type', 'asc'], ['insns', 'insns', 'desc'],
     ['insns_pct', '% of 1M', 'desc'], ['stack', 'stack', 'desc'], ['stack_pct', '% of 512', 'desc'],
@@ -40,6 +41,7 @@
       try { v = decodeURIComponent(v); } catch (e) { /* a malformed escape stays as typed */ }
       if (k === 'sort' || k === 'dir' || k === 'filter' || k === 'scale' || k === 'prog') S[k] = v;
       if (k === 'flagged') S.flagged = v === '1';
+      if (k === 'cells') S.cells = v === '1';
     });
   }
   function writeHash() {
@@ -48,6 +50,7 @@
     if (S.filter) h.push('filter=' + encodeURIComponent(S.filter));
     if (S.flagged) h.push('flagged=1');
     if (S.scale !== 'log') h.push('scale=' + S.scale);
+    if (S.cells) h.push('cells=1');
     if (S.prog) h.push('prog=' + encodeURIComponent(S.prog));
     history.replaceState(null, '', '#' + h.join('&'));
   }
@@ -178,7 +181,10 @@
   function trend(p) {
     var W = 600, H = 230, ml = 62, mr = 14, mt = 34, mb = 58, pw = W - ml - mr, ph = H - mt - mb;
     var n = D.runs.length, vals = [], s = [];
-    p.trend.forEach(function (t) { if (t.insns != null) vals.push(t.insns); });
+    p.trend.forEach(function (t) {
+      if (!S.cells && t.insns != null) vals.push(t.insns);
+      if (S.cells) t.by_cell.forEach(function (v) { if (v != null) vals.push(v); });
+    });
     var lin = S.scale === 'linear';
     var vmax = vals.length ? Math.max.apply(null, vals) : 1, vmin = vals.length ? Math.min.apply(null, vals) : 100;
     var lo = lin ? 0 : Math.pow(10, Math.floor(Math.log10(Math.max(1, vmin)))), hi = lin ? niceCeil(vmax * 1.15) : LIMIT * 1.6;
@@ -198,8 +204,8 @@
     else s.push('<text x="' + (ml + pw - 2) + '" y="' + (mt + 10) + '" text-anchor="end" fill="#c62828">limit ' + short(LIMIT) + ' above</text>');
     xTicks(s, x, mt + ph, n);
     s.push('<text x="' + (ml - 5) + '" y="' + (mt - 14) + '" text-anchor="end" fill="#c62828">failed</text>');
-    s.push('<text transform="rotate(-90)" x="' + -(mt + ph / 2) + '" y="12" text-anchor="middle">insns (worst passing cell)</text>');
-    series(s, p, x, y);
+    s.push('<text transform="rotate(-90)" x="' + -(mt + ph / 2) + '" y="12" text-anchor="middle">' + (S.cells ? 'insns per cell' : 'insns (worst passing cell)') + '</text>');
+    if (S.cells) cellSeries(s, p, x, y); else series(s, p, x, y);
     failures(s, p, x, mt - 18);
     s.push('</svg>');
     return s.join('');
@@ -249,6 +255,37 @@
         '<title>' + esc(runName(runById(t.run))) + ': ' + fmt(t.insns) + ' insns, ' + fmt(t.states) + ' states (worst of ' + (t.cells - t.failed) + ' passing cells)</title></circle>');
     });
   }
+  /* one line per heatmap cell (kernel x compiler of the latest run); a failed cell has no value */
+  function cellName(q) { return kernelLabel(D.kernels[Math.floor(q / D.compilers.length)]) + ' ' + D.compilers[q % D.compilers.length].label; }
+  function cellSeries(s, p, x, y) {
+    var n = D.kernels.length * D.compilers.length;
+    for (var q = 0; q < n; q++) {
+      var col = PALETTE[q % PALETTE.length], seg = [], segs = [seg], prev = -2;
+      p.trend.forEach(function (t) {
+        var i = runIndex[t.run], v = t.by_cell[q];
+        if (v == null) { prev = -2; return; }
+        if (prev !== i - 1 && seg.length) { seg = []; segs.push(seg); }
+        seg.push([i, v, t.run]);
+        prev = i;
+      });
+      segs.forEach(function (g) {
+        if (g.length > 1) s.push('<polyline fill="none" stroke-width="1.8" stroke="' + col + '" points="' + g.map(function (e) { return x(e[0]) + ',' + y(e[1]); }).join(' ') + '"/>');
+        g.forEach(function (e) {
+          s.push('<circle class="pt cellpt" r="3" fill="' + col + '" cx="' + x(e[0]) + '" cy="' + y(e[1]) + '" data-run="' + e[2] + '" data-cell="' + q + '" data-v="' + e[1] + '">' +
+            '<title>' + esc(runName(runById(e[2])) + ', ' + cellName(q)) + ': ' + fmt(e[1]) + ' insns</title></circle>');
+        });
+      });
+    }
+  }
+  function cellLegend(p) {
+    if (!S.cells) return '';
+    var n = D.kernels.length * D.compilers.length, out = [];
+    for (var q = 0; q < n; q++) {
+      var has = p.trend.some(function (t) { return t.by_cell[q] != null || t.failed_on.indexOf(q) >= 0; });
+      if (has) out.push('<span style="white-space:nowrap"><i style="display:inline-block;width:10px;height:10px;background:' + PALETTE[q % PALETTE.length] + '"></i> ' + esc(cellName(q)) + '</span>');
+    }
+    return '<div class="legend">' + out.join(' &nbsp; ') + '</div>';
+  }
   function failures(s, p, x, yf) {
     p.trend.forEach(function (t) {
       if (!t.failed) return;
@@ -264,7 +301,7 @@
     return '<div class="card" id="card-' + esc(k) + '" data-key="' + esc(k) + '"><h3>' + esc(k) + ' <small class="muted">' + esc(p.prog_type) + '</small></h3>' +
       (p.failure ? '<div class="fail">latest run: ' + esc(p.failure) + '</div>' : '') +
       p.flags.map(function (f) { return '<div class="flagtxt">&#9873; ' + esc(f.axis) + (f.detail ? ' (' + esc(f.detail) + ')' : '') + '</div>'; }).join('') +
-      heatmap(p) + trend(p) + '</div>';
+      heatmap(p) + trend(p) + cellLegend(p) + '</div>';
   }
 
   function renderTable() {
@@ -280,6 +317,7 @@
     el('cards').innerHTML = shown.map(card).join('');
     el('more').innerHTML = !S.prog && rows.length > S.limit ? '<button id="more-btn">show ' + Math.min(40, rows.length - S.limit) + ' more of ' + (rows.length - S.limit) + '</button>' : '';
     el('scale').value = S.scale;
+    el('lines').value = S.cells ? 'cells' : 'worst';
     writeHash();
   }
 
@@ -322,13 +360,14 @@
     el('app').innerHTML =
       '<h2>Programs</h2><div class="controls"><input type="search" id="filter" placeholder="filter: name, type, flag text"> ' +
       '<label><input type="checkbox" id="flagged"> flagged or failing only</label> <label>trend scale <select id="scale"><option value="log">log</option>' +
-      '<option value="linear">linear</option></select></label> <span id="count" class="muted"></span></div>' +
+      '<option value="linear">linear</option></select></label> <label>lines <select id="lines"><option value="worst">worst passing cell</option>' +
+      '<option value="cells">every kernel &times; compiler</option></select></label> <span id="count" class="muted"></span></div>' +
       '<p class="legend">Headroom on the latest run: the worst passing cell (kernel &times; compiler) of each program; insns as % of the ' + short(LIMIT) +
       ' limit, stack as % of ' + D.limits.stack + ' bytes. Green up to ' + D.levels.warn_pct + '%, yellow up to ' + D.levels.error_pct + '% (the policy), orange above; failures in red. ' +
       'Change: the cell that moved most since the baseline run.</p>' +
       '<div class="scroll"><table class="progs" id="programs"><thead><tr>' + th + '</tr></thead><tbody id="prog-body"></tbody></table></div>' +
       '<h2>Kernel &times; compiler overview (latest run)</h2>' + overview() +
-      '<h2>Programs: heatmap and trend</h2><p class="legend">Trend: processed insns of the worst passing cell per run; a red &times; in the top band marks a run where the program failed on some cell (its insns are not plotted; the line breaks there). Dashed red: the ' +
+      '<h2>Programs: heatmap and trend</h2><p class="legend">Trend: processed insns of the worst passing cell per run (or of every kernel &times; compiler cell: <i>lines</i> above); a red &times; in the top band marks a run where the program failed on some cell (its insns are not plotted; the line breaks there). Dashed red: the ' +
       short(LIMIT) + ' limit.</p><div class="cards" id="cards"></div><div class="more" id="more"></div>' +
       '<h2>Flagged regressions (' + D.flags.length + ')</h2><div id="flags">' + flagsHtml() + '</div>' +
       '<h2>Coverage</h2><div id="coverage">' + covHtml() + '</div>' +
@@ -341,6 +380,7 @@
     el('filter').addEventListener('input', function (e) { S.filter = e.target.value; S.prog = ''; renderTable(); });
     el('flagged').addEventListener('change', function (e) { S.flagged = e.target.checked; renderTable(); });
     el('scale').addEventListener('change', function (e) { S.scale = e.target.value; renderTable(); });
+    el('lines').addEventListener('change', function (e) { S.cells = e.target.value === 'cells'; renderTable(); });
     document.querySelector('.progs thead').addEventListener('click', function (e) {
       var k = e.target.getAttribute('data-sort');
       if (!k) return;

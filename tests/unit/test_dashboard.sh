@@ -162,6 +162,10 @@ eq("strobemeta trend runs", [p["run"] for p in t], [1, 2, 3, 4, 5])
 eq("strobemeta trend insns", [p["insns"] for p in t], [900000, 905000, 910000, 1270, 1270])
 eq("strobemeta trend failed", [(p["failed"], p["cells"]) for p in t], [(0, 6), (0, 6), (0, 6), (2, 4), (4, 6)])
 eq("no failed load plotted", any(p["insns"] == 1000001 for q in P.values() for p in q["trend"]), False)
+# per heatmap cell (6.1, 6.12, host 6.18) x (14, 22): 6.1 passes, the rest from run 4 on fail
+eq("strobemeta run 3 by cell", t[2]["by_cell"], [1270, 1180, 880000, 840000, 910000, 870000])
+eq("strobemeta run 4 by cell", (t[3]["by_cell"], t[3]["failed_on"]), ([1270, 1180, None, None, None, None], [4, 5]))
+eq("strobemeta run 5 failed cells", t[4]["failed_on"], [2, 3, 4, 5])
 tc = P["tc_guard/tc_ingress"]
 eq("tc_guard new", (tc["change"]["in_baseline"], [p["run"] for p in tc["trend"]]), (False, [5]))
 near("tc_guard stack %", tc["stack_pct"], 96.875)
@@ -291,6 +295,11 @@ want "coverage rows" "$(q cov)" "5:8/5 3:2/1"
 grep -q 'class="genhtml" href="' "$tmp/dom" || fail "no genhtml link"
 grep -q 'class="limit"' "$tmp/dom" || fail "no limit line"
 grep -q 'E2BIG' "$tmp/dom" || fail "the E2BIG failure is not shown"
+# one line per cell: 6.1's values in every run, the others until run 3, no 1000001
+dom "prog=strobemeta/on_event&cells=1"
+want "per-cell points" "$(q points strobemeta/on_event | tr ' ' '\n' | sort -n | paste -sd' ')" \
+  "1180 1180 1180 1180 1180 1270 1270 1270 1270 1270 830000 835000 840000 860000 865000 870000 870000 875000 880000 900000 905000 910000"
+want "per-cell failure markers" "$(q fails strobemeta/on_event)" "4 5"
 # sort and filter from the URL fragment
 dom "sort=insns&filter=xdp"
 want "sort=insns filter=xdp" "$(q rows)" "xdp_lb/balancer xdp_parse/xdp_parse"
