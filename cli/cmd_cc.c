@@ -94,7 +94,9 @@ static int parse_cc_opts(int argc, char **argv, struct cc_opts *o)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:m:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "+:m:hjp", opts, NULL)) >= 0) {
+		if (cli_json_opt(opt))
+			continue;
 		switch (opt) {
 		case 'm': o->mode = optarg; break;
 		case 's': o->stats = true; break;

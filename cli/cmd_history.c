@@ -176,7 +176,7 @@ static int export_cb(void *ctx, void *file)
 static int do_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ 0 },
 	};
@@ -186,9 +186,9 @@ static int do_export(int argc, char **argv)
 	struct store *st;
 	int opt, err, rc = 0;
 
-	while ((opt = getopt_long(argc, argv, ":f:o:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'f': fmt = optarg; break;
+		case 'F': fmt = optarg; break;
 		case 'o': out = optarg; break;
 		default:
 			p_opt_err("history export", opt, argv);
@@ -267,7 +267,7 @@ static int do_help(int argc, char **argv)
 {
 	printf("Usage: %s history [--db PATH] { list | show [RUN] [--baseline RUN] [--policy F] [-o DIR]\n"
 	       "                     | diff RUN_A RUN_B [--policy F] | trend PROG\n"
-	       "                     | export [-f json|csv] [-o FILE] [RUN...] | import FILE... }\n"
+	       "                     | export [--format json|csv] [-o FILE] [RUN...] | import FILE... }\n"
 	       "\n"
 	       "RUN := latest | latest~N | ID | UUID-PREFIX\n"
 	       "The store defaults to %s. Exports carry schema_version %d and import\n"

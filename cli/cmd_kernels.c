@@ -189,16 +189,16 @@ static int fetch_parse(int argc, char **argv, const char **flavour, const char *
 		       bool *force)
 {
 	static const struct option opts[] = {
-		{ "flavour", required_argument, NULL, 'f' },
+		{ "flavour", required_argument, NULL, 'L' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ 0 },
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, ":f:Fa:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":Fa:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'f': *flavour = optarg; break;
+		case 'L': *flavour = optarg; break;
 		case 'F': *force = true; break;
 		case 'a':
 			*arch = vm_arch_norm(optarg);

@@ -6,6 +6,7 @@
  * lives in cli/verifier_*.c.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,167 @@ void vcli_err(int err, const char *fmt, ...)
 void vcli_clear_warn(void)
 {
 	cli_take_warning();
+}
+
+static void filter_free(struct vcli_filter *f)
+{
+	free(f->any);
+	free(f->obj);
+	free(f->prog);
+}
+
+/* One filter (no '@'); 0 or EXIT_ERROR (said). */
+static int filter_add_one(struct vcli_filters *fs, const char *cmd, const char *arg,
+			  bool compare_mode)
+{
+	struct vcli_filter f = { .deny = arg[0] == '!' };
+	const char *e = f.deny ? arg + 1 : arg, *slash;
+	void *tmp;
+
+	/* as veristat: an expression has an operator, anything else is a name glob */
+	if (!*e) {
+		p_err("verifier %s: empty filter '%s'", cmd, arg);
+		return EXIT_ERROR;
+	}
+	if (strpbrk(e, "=!<>")) {
+		if (vfilter_parse(e, compare_mode, &f.expr)) {
+			vcli_err(0, "bad filter '%s'", arg);
+			return EXIT_ERROR;
+		}
+	} else {
+		f.is_name = true;
+		slash = strchr(e, '/');
+		if (!slash) {
+			f.any = strdup(e);
+		} else {
+			if (slash > e)
+				f.obj = strndup(e, slash - e);
+			if (slash[1])
+				f.prog = strdup(slash + 1);
+		}
+		if ((!slash && !f.any) || (slash > e && !f.obj) || (slash && slash[1] && !f.prog)) {
+			filter_free(&f);
+			p_err("verifier %s: out of memory", cmd);
+			return EXIT_ERROR;
+		}
+	}
+	tmp = realloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
+	if (!tmp) {
+		filter_free(&f);
+		p_err("verifier %s: out of memory", cmd);
+		return EXIT_ERROR;
+	}
+	fs->v = tmp;
+	fs->v[fs->n++] = f;
+	fs->has_allow_names |= f.is_name && !f.deny;
+	return 0;
+}
+
+int vcli_filters_add(struct vcli_filters *fs, const char *cmd, const char *arg, bool compare_mode)
+{
+	char line[1024];
+	FILE *f;
+	int ret = 0, lineno = 0;
+
+	if (arg[0] != '@')
+		return filter_add_one(fs, cmd, arg, compare_mode);
+	f = fopen(arg + 1, "r");
+	if (!f) {
+		p_err("verifier %s: cannot read filters from '%s': %s", cmd, arg + 1, strerror(errno));
+		return EXIT_ERROR;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		char *s = line, *end;
+
+		lineno++;
+		s += strspn(s, " \t");
+		end = s + strcspn(s, "\r\n");
+		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		*end = 0;
+		if (!*s || *s == '#')
+			continue;
+		if (*s == '@') {
+			p_err("verifier %s: %s:%d: a filter file cannot name another ('%s')", cmd,
+			      arg + 1, lineno, s);
+			ret = EXIT_ERROR;
+			break;
+		}
+		ret = filter_add_one(fs, cmd, s, compare_mode);
+	}
+	if (!ret && ferror(f)) {
+		p_err("verifier %s: cannot read filters from '%s'", cmd, arg + 1);
+		ret = EXIT_ERROR;
+	}
+	fclose(f);
+	return ret;
+}
+
+void vcli_filters_release(struct vcli_filters *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		filter_free(&fs->v[i]);
+	free(fs->v);
+	*fs = (struct vcli_filters){ 0 };
+}
+
+static bool glob_ok(const char *glob, const char *s)
+{
+	return !glob || (s && !fnmatch(glob, s, 0));
+}
+
+static bool name_match(const struct vcli_filter *f, const char *base, const char *prog)
+{
+	if (f->any)
+		return glob_ok(f->any, base) || glob_ok(f->any, prog);
+	/* both parts must match ("!obj.o/prog" drops that program, not all of obj.o) */
+	return glob_ok(f->obj, base) && glob_ok(f->prog, prog);
+}
+
+bool vcli_filters_names(const struct vcli_filters *fs, const char *obj, const char *prog)
+{
+	const char *base = obj ? strrchr(obj, '/') : NULL;
+	bool allowed = !fs->has_allow_names;
+
+	base = base ? base + 1 : obj;
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct vcli_filter *f = &fs->v[i];
+
+		if (!f->is_name || !name_match(f, base, prog))
+			continue;
+		if (f->deny)
+			return false;
+		allowed = true;
+	}
+	return allowed;
+}
+
+static bool record_names(const struct vcli_filters *fs, const struct vlog_record *r)
+{
+	return vcli_filters_names(fs, vlog_record__str(r, VLOG_STAT_FILE),
+				  vlog_record__str(r, VLOG_STAT_PROG));
+}
+
+bool vcli_filters_record(const struct vcli_filters *fs, const struct vlog_record *r)
+{
+	if (!record_names(fs, r))
+		return false;
+	for (size_t i = 0; i < fs->n; i++)
+		if (!fs->v[i].is_name && vfilter_match(&fs->v[i].expr, r) == fs->v[i].deny)
+			return false;
+	return true;
+}
+
+bool vcli_filters_row(const struct vcli_filters *fs, const struct vcompare_row *row)
+{
+	if ((row->a && !record_names(fs, row->a)) || (row->b && !record_names(fs, row->b)))
+		return false;
+	if (!row->a || !row->b) /* new and removed programs are always listed */
+		return true;
+	for (size_t i = 0; i < fs->n; i++)
+		if (!fs->v[i].is_name && vfilter_match_row(&fs->v[i].expr, row) == fs->v[i].deny)
+			return false;
+	return true;
 }
 
 static const int default_table[] = {
