@@ -385,6 +385,21 @@ static int tests_cb(void *ctx, void *file)
 	return err;
 }
 
+/* The tests summed into one model (no test name); NULL (said) on ENOMEM. */
+static struct cov_model *merge_sum(struct cov_model **tests, size_t ntests)
+{
+	struct cov_model *m = cov_model__new(NULL);
+
+	for (size_t i = 0; m && i < ntests; i++)
+		if (cov_model__merge(m, tests[i])) {
+			cov_model__free(m);
+			m = NULL;
+		}
+	if (!m)
+		p_err("cov merge: out of memory");
+	return m;
+}
+
 static int do_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -441,15 +456,8 @@ static int do_merge(int argc, char **argv)
 	}
 	/* the other formats, and the -j totals, take the tests summed */
 	if (w != &cov_writer_lcov || json_output) {
-		m = cov_model__new(NULL);
-		for (size_t i = 0; m && i < ntests; i++)
-			if (cov_model__merge(m, tests[i])) {
-				p_err("cov merge: out of memory");
-				ret = EXIT_ERROR;
-				goto out;
-			}
+		m = merge_sum(tests, ntests);
 		if (!m) {
-			p_err("cov merge: out of memory");
 			ret = EXIT_ERROR;
 			goto out;
 		}
@@ -462,9 +470,6 @@ static int do_merge(int argc, char **argv)
 			.inputs = (const char *const *)argv + optind, .ninputs = argc - optind,
 		};
 
-		/* one test name for every block or none: the totals' test name */
-		if (ntests == 1 && cov_model__test_name(tests[0]))
-			cov_model__set_test_name(m, cov_model__test_name(tests[0]));
 		cov_print_result(&info, m);
 	}
 out:

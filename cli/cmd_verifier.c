@@ -53,6 +53,36 @@ static void filter_free(struct vcli_filter *f)
 	free(f->prog);
 }
 
+/*
+ * A name glob that starts with a stat's name and goes on with what is
+ * neither a name nor a glob character ("insns ~ 5", "insns_pct~5") is an
+ * expression with an unknown operator, not a glob.
+ */
+static bool looks_like_expr(const char *e)
+{
+	static const char *const sfx[] = { "_a", "_b", "_diff", "_pct" };
+	size_t n = strspn(e, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	char name[64];
+
+	if (!n || n >= sizeof(name) || !e[n] || strchr(".-*?[/", e[n]))
+		return false;
+	memcpy(name, e, n);
+	name[n] = 0;
+	if (vlog_stat_find(name) >= 0)
+		return true;
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t l = strlen(sfx[i]);
+
+		if (n > l && !strcmp(name + n - l, sfx[i])) {
+			name[n - l] = 0;
+			if (vlog_stat_find(name) >= 0)
+				return true;
+			name[n - l] = sfx[i][0];
+		}
+	}
+	return false;
+}
+
 /* One filter (no '@'); 0 or EXIT_ERROR (said). */
 static int filter_add_one(struct vcli_filters *fs, const char *cmd, const char *arg,
 			  bool compare_mode)
@@ -64,6 +94,11 @@ static int filter_add_one(struct vcli_filters *fs, const char *cmd, const char *
 	/* as veristat: an expression has an operator, anything else is a name glob */
 	if (!*e) {
 		p_err("verifier %s: empty filter '%s'", cmd, arg);
+		return EXIT_ERROR;
+	}
+	if (!strpbrk(e, "=!<>") && looks_like_expr(e)) {
+		p_err("verifier %s: bad filter '%s' (want NAME OP VALUE with OP one of == = != < <= > "
+		      ">=, or a GLOB, OBJ/PROG)", cmd, arg);
 		return EXIT_ERROR;
 	}
 	if (strpbrk(e, "=!<>")) {
@@ -264,18 +299,20 @@ static void print_help(FILE *f)
 		"Usage: %1$s verifier { stats | parse | compare | gate | hotspots | help }\n"
 		"\n"
 		"  %1$s verifier stats OBJ... [-o FMT] [-e FIELDS] [-f FILTER]... [-s SORT]\n"
-		"                 [-j N] [--allow-failures] [--log-level 1|2] [--log-size BYTES]\n"
+		"                 [-J N] [--allow-failures] [--log-level 1|2] [--log-size BYTES]\n"
 		"                 [--no-retry] [--log-dir DIR]\n"
+		"  %1$s verifier stats -C BASE NEW [...]   (veristat's -C: the same as compare)\n"
 		"      Load each program of each BPF object on its own (fresh object, only it\n"
 		"      autoloaded, pinning off, max_entries 0 set to 1 except local-storage\n"
-		"      maps) in -j N parallel workers (default: number of CPUs). By default a\n"
+		"      maps) in -J N (--jobs N) parallel workers (default: number of CPUs); the\n"
+		"      programs that -f's name globs leave out are never loaded. By default a\n"
 		"      program loads with BPF_LOG_STATS only (fastest, like veristat) and a\n"
 		"      failed one is loaded again at log level 1 for its error; --log-level\n"
 		"      forces a level for every load. A truncated log (ENOSPC) is retried\n"
 		"      with an 8x larger buffer unless --no-retry.\n"
 		"      --log-dir saves each log as DIR/OBJ.PROG.log plus OBJ.PROG.info.\n"
 		"      Exit 1 if any program fails verification, unless --allow-failures.\n"
-		"  %1$s verifier parse LOG... [-o FMT] [-e FIELDS]\n"
+		"  %1$s verifier parse LOG... [-o FMT] [-e FIELDS] [-f FILTER]...\n"
 		"      Parse saved verifier logs (files or - for stdin), including logs pasted\n"
 		"      with libbpf's -- BEGIN PROG LOAD LOG -- wrapper and prefixes.\n"
 		"  %1$s verifier compare BASE NEW [-o table|csv|json] [-e FIELDS] [-f FILTER]...\n"
@@ -286,7 +323,7 @@ static void print_help(FILE *f)
 		"      Check NEW against BASE with per-metric, per-program-glob rules; exit 1\n"
 		"      on an error-level violation. Policy lines: GLOB METRIC RULE [warn|error]\n"
 		"      with RULE one of +N%%, +N, <=N, <N, >=N, >N, no-regress (verdict).\n"
-		"  %1$s verifier hotspots OBJ|LOG [-p PROG] [-n N] [--lcov FILE] [--obj OBJ]\n"
+		"  %1$s verifier hotspots OBJ|LOG [--prog PROG] [-n N] [--lcov FILE] [--obj OBJ]\n"
 		"      Attribute processed insns to source lines from a level-2 log (an object\n"
 		"      is loaded at log level 2) and print the top N (default 20); --lcov\n"
 		"      writes DA:<line>,<insns> records for genhtml. Logs before 6.9 have no\n"
@@ -301,8 +338,14 @@ static void print_help(FILE *f)
 		fprintf(f, "%s%s", vlog_stat_def(i)->name,
 			i + 1 < VLOG_STAT_CNT ? ((i + 1) % 8 ? " " : "\n      ") : "\n");
 	fprintf(f,
-		"FILTER := NAME OP VALUE, OP := { == | = | != | < | <= | > | >= }; string\n"
-		"      values match as globs (e.g. -f 'prog=xdp_*' -f 'insns>=1000').\n"
+		"FILTER := [!]{ GLOB | OBJ_GLOB/PROG_GLOB | NAME OP VALUE } | @FILE (veristat's)\n"
+		"      GLOB matches the object's file name or the program; OBJ/PROG both ('obj.o/'\n"
+		"      any program of obj.o, '/xdp_*' any object); one allowing glob must match\n"
+		"      when any is given. NAME OP VALUE, OP := { == | = | != | < | <= | > | >= }:\n"
+		"      every one must hold (a range: -f 'insns>=1000' -f 'insns<5000'); string\n"
+		"      values match as globs (-f 'class=mem*'). '!' excludes what follows;\n"
+		"      @FILE reads one filter a line ('#' comments). compare always lists new and\n"
+		"      removed programs unless a name filter leaves them out.\n"
 		"SORT := NAME[:asc|:desc][,NAME...] (numbers default to descending).\n"
 		"Stack: stack = sum of the frames in stack_depths (veristat); stack_max =\n"
 		"      deepest BPF-to-BPF call chain of frames (Cilium), from the object's\n"

@@ -23,9 +23,9 @@ done
 declare -A want=([pass_subprog]=none [fail_complexity]=complexity [fail_jmp_seq]=jump_seq
   [fail_stack]=stack [fail_loop]=loop [fail_mem]=mem_access [fail_ref]=ref_leak
   [fail_helper]=helper [fail_core]=btf_core [pass_stack_chain]=none)
-"$bg" verifier stats -j 2 -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
+"$bg" verifier stats -J 2 -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
 rc=$?; [ $rc = 1 ] && ok "stats exits 1 when programs fail" || bad "stats exit $rc, want 1"
-"$bg" verifier stats -j 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
+"$bg" verifier stats -J 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
 rc=$?; [ $rc = 0 ] && ok "--allow-failures exits 0" || bad "--allow-failures exit $rc"
 # attach type 0 means cgroup_inet_ingress only for cgroup_skb programs: a
 # tracepoint has none (it was reported as cgroup_inet_ingress)
