@@ -400,6 +400,28 @@ static struct cov_model *merge_sum(struct cov_model **tests, size_t ntests)
 	return m;
 }
 
+static void merge_result(const char *out, const struct cov_writer *w, char **inputs, int ninputs,
+			 struct cov_model **tests, size_t ntests, const struct cov_model *m)
+{
+	const char **names = calloc(ntests + 1, sizeof(*names));
+	struct cov_result_info info = {
+		.command = "merge", .output = out, .format = w->name,
+		.inputs = (const char *const *)inputs, .ninputs = ninputs,
+		.test_names = names,
+	};
+
+	if (!names) {
+		p_err("cov merge: out of memory");
+		return;
+	}
+	/* one block per test name in the tracefiles: their names, in order */
+	for (size_t i = 0; i < ntests; i++)
+		if (cov_model__test_name(tests[i]) && *cov_model__test_name(tests[i]))
+			names[info.ntest_names++] = cov_model__test_name(tests[i]);
+	cov_print_result(&info, m);
+	free(names);
+}
+
 static int do_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -464,14 +486,8 @@ static int do_merge(int argc, char **argv)
 	}
 	if (w != &cov_writer_lcov)
 		ret = cov_emit(w, m, out, &wo);
-	if (!ret && json_output) {
-		struct cov_result_info info = {
-			.command = "merge", .output = out, .format = w->name,
-			.inputs = (const char *const *)argv + optind, .ninputs = argc - optind,
-		};
-
-		cov_print_result(&info, m);
-	}
+	if (!ret && json_output)
+		merge_result(out, w, argv + optind, argc - optind, tests, ntests, m);
 out:
 	cov_model__free(m);
 	cov_tests__free(tests, ntests);

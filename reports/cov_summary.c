@@ -118,7 +118,13 @@ void cov_result_write_json(json_writer_t *jw, const struct cov_result_info *info
 	}
 	jw_string_field(jw, "output", info->output);
 	jw_string_field(jw, "format", info->format);
-	jw_string_field(jw, "test_name", cov_model__test_name(m));
+	if (info->test_names) {
+		write_strings(jw, "test_names", info->test_names, info->ntest_names);
+	} else {
+		const char *tn = cov_model__test_name(m);
+
+		write_strings(jw, "test_names", &tn, tn ? 1 : 0);
+	}
 	write_strings(jw, "inputs", info->inputs, info->ninputs);
 	write_strings(jw, "snapshots", info->snapshots, info->nsnapshots);
 	jw_uint_field(jw, "counter_maps", info->counter_maps);

@@ -59,6 +59,8 @@ struct cov_result_info {
 	size_t ninputs;
 	const char *const *snapshots; /* report --snapshot files */
 	size_t nsnapshots;
+	const char *const *test_names; /* merge: the inputs' test names; NULL: the model's */
+	size_t ntest_names;
 	size_t counter_maps;       /* counter map values read (run, report) */
 	size_t objects_used;       /* run: objects found that own a captured map */
 	size_t unmatched_maps;     /* counter map values with a segment of no object */
