@@ -303,7 +303,7 @@ int do_history(int argc, char **argv)
 		i += 2;
 	}
 	for (int k = i + 1; k + 1 < argc; k++)
-		if (!strcmp(argv[k], "--db")) {
+		if (!strcmp(argv[k], "--db") || !strcmp(argv[k], "-d")) {
 			db_path = argv[k + 1];
 			memmove(&argv[k], &argv[k + 2], (argc - k - 2) * sizeof(*argv));
 			argc -= 2;

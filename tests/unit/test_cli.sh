@@ -115,6 +115,33 @@ old_flag "matrix capture -t" "use --timeout" matrix capture -t 5 x.bpf.o
 [ -z "$(ls -A "$od")" ] && echo "ok   old spellings left nothing behind" || { echo "FAIL old spellings left $(ls -A "$od")"; fail=1; }
 rm -rf "$od"
 
+# bash completion offers the spellings of today: no -f/-s in cov, -J and -C
+# in verifier stats, --prog in hotspots, formats after --format and -o
+comp() { # the words offered for the command line "$*" (the last word being completed)
+  bash -c '. "$1/packaging/bpfgauge.bash-completion"; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _bpfgauge; printf "%s\n" "${COMPREPLY[@]}"' \
+    _ "$BPFGAUGE_SRC" "$@" | sort | tr '\n' ' '
+}
+has_words() { # name, offered, words that must be there, then -- and words that must not
+  local name=$1 got=$2 w miss=""; shift 2
+  local want=1
+  for w in "$@"; do
+    [ "$w" = -- ] && { want=0; continue; }
+    if [ $want = 1 ]; then grep -qw -- "$w" <<<" $got " || miss="$miss +$w"
+    else grep -q -- " $w " <<<" $got " && miss="$miss -$w"; fi
+  done
+  [ -z "$miss" ] && echo "ok   completion $name" || { echo "FAIL completion $name:$miss in: $got"; fail=1; }
+}
+has_words "cov report" "$(comp bpfgauge cov report -)" --format --snapshot -t -j -p -- -f -s
+has_words "verifier stats" "$(comp bpfgauge verifier stats -)" -J --jobs -C -f --filter -e -s -j -p
+has_words "verifier hotspots" "$(comp bpfgauge verifier hotspots -)" --prog -n -j -p
+has_words "kernels fetch" "$(comp bpfgauge kernels fetch -)" --flavour -F -a -- -f
+has_words "cov merge --format" "$(comp bpfgauge cov merge --format '')" lcov cobertura json
+has_words "verifier stats -o" "$(comp bpfgauge verifier stats -o '')" table csv json veristat-csv
+ct=$(mktemp -d /tmp/bpfgauge-comp.XXXXXX); : >"$ct/filters.txt"
+has_words "-f @FILE" "$(cd "$ct" && comp bpfgauge verifier stats -f @fil)" @filters.txt
+rm -rf "$ct"
+
 # prefixes as in bpftool: the first command in table order that starts so
 out=$("$bg" ver stats --help 2>&1); check prefix-verifier 0 $?
 expect_line prefix-verifier "verifier stats" "$out"
