@@ -89,6 +89,8 @@ static int parse_cc_opts(int argc, char **argv, struct cc_opts *o)
 		{ "stats", no_argument, NULL, 's' },
 		{ "section", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ 0 },
 	};
 	int opt;

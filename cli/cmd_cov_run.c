@@ -118,6 +118,9 @@ static int run_help(void)
 	       "                      in the tree (no symlinks out, no /proc, /sys, /dev)\n"
 	       "                      and skips an unreadable object with a warning\n"
 	       "  -t, --test-name TN  lcov TN for this run\n"
+	       "  -j, -p              (before CMD) the result as one JSON document on stdout:\n"
+	       "                      the file written, per-file and total lines/functions/\n"
+	       "                      branches found and hit, unmatched maps, CMD's exit code\n"
 	       "  --root DIR          Cobertura: the <source> root, file names relative to it\n"
 	       "                      (default: the git top level, else the current directory)\n"
 	       "\n"
@@ -153,6 +156,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "test-name", required_argument, NULL, 't' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ 0 },
 	};
 	const char *fmt = "lcov", *root = NULL;

@@ -367,13 +367,15 @@ static void print_usage(FILE *f)
 		"\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -v|--verbose | -q|--quiet |\n"
 		"             -V|--version | -h|--help }\n"
-		"  -j, --json     machine output as JSON on stdout (errors become {\"error\":...})\n"
+		"  -j, --json     machine output as JSON on stdout (errors become {\"error\":...});\n"
+		"                 also after the object or command, before --\n"
 		"  -p, --pretty   pretty-printed JSON (implies -j)\n"
 		"  -v, --verbose  more diagnostics on stderr (repeat for debug)\n"
 		"  -q, --quiet    only errors on stderr\n"
 		"\n"
 		"Environment: BPFGAUGE_LOG=error|warn|info|debug, BPFGAUGE_PASS_DIR=DIR\n"
-		"Exit codes: 0 ok, 1 a gate or threshold failed, 2 usage or runtime error.\n",
+		"Exit codes: 0 ok, 1 a gate or threshold failed, 2 usage or runtime error.\n"
+		"Every short flag means one thing in every command (see README's table).\n",
 		bin_name, bin_name, bin_name);
 }
 

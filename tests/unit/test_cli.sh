@@ -83,6 +83,8 @@ c=$("$bg" -j version); p=$("$bg" version -p)
 out=$("$bg" cov run -j -o - -- sh -c 'echo ran >&2' 2>"$jd/err"); check cov-run-j-stdout 2 $?
 expect_line cov-run-j-error '^{"error":"cov run: under -j stdout holds the result document' "$out"
 [ "$(grep -c ran "$jd/err")" = 0 ] && echo "ok   cov run -j -o -: CMD never ran" || { echo "FAIL cov run ran CMD"; fail=1; }
+same_docs "cov run -j before CMD" "-j cov run -o - -- true|cov -j run -o - -- true|cov run -j -o - -- true|cov run --json -o - -- true|cov run -o - -j -- true"
+same_docs "cc -p before CMD" "-p cc --mode x -- clang|cc -p --mode x -- clang|cc --mode x --pretty -- clang"
 out=$("$bg" cov run -o - -p -- sh -c 'echo ran >&2' 2>"$jd/err"); check cov-run-p-stdout 2 $?
 printf '%s' "$out" | python3 -c 'import json,sys; assert "error" in json.load(sys.stdin)' 2>/dev/null &&
   echo "ok   cov run -p: one pretty error document" || { echo "FAIL cov run -p: $out"; fail=1; }
