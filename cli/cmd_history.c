@@ -37,12 +37,35 @@ static int open_db(struct store **st)
 	return open_db_mode(st, false);
 }
 
+/*
+ * A command without options of its own (list, trend, import): an argument
+ * that looks like one is refused before the store is opened. 0 or EXIT_ERROR.
+ */
+static int no_options(const char *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (argv[i][0] == '-' && argv[i][1]) {
+			p_err("history %s: unknown option '%s'", cmd, argv[i]);
+			return EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
 static int do_list(int argc, char **argv)
 {
 	struct store_run *runs;
 	struct store *st;
 	size_t n;
 
+	if (no_options("list", argc, argv))
+		return EXIT_ERROR;
+	if (argc > 1) {
+		p_err("history list: unexpected argument '%s'", argv[1]);
+		return EXIT_ERROR;
+	}
 	if (open_db(&st))
 		return EXIT_ERROR;
 	if (store_runs(st, &runs, &n)) {
@@ -144,6 +167,8 @@ static int do_trend(int argc, char **argv)
 	size_t n;
 	int err;
 
+	if (no_options("trend", argc, argv))
+		return EXIT_ERROR;
 	if (argc < 2) {
 		p_err("history trend: usage: %s history trend PROG", bin_name);
 		return EXIT_ERROR;
@@ -233,6 +258,8 @@ static int do_import(int argc, char **argv)
 	struct store *st;
 	int rc = 0;
 
+	if (no_options("import", argc, argv))
+		return EXIT_ERROR;
 	if (argc < 2) {
 		p_err("history import: usage: %s history [--db DB] import FILE...", bin_name);
 		return EXIT_ERROR;
@@ -302,6 +329,11 @@ int do_history(int argc, char **argv)
 		db_path = argv[i + 1];
 		i += 2;
 	}
+	for (int k = i; k < argc; k++)
+		if ((!strcmp(argv[k], "--db") || !strcmp(argv[k], "-d")) && k + 1 >= argc) {
+			p_err("history: option '%s' needs an argument", argv[k]);
+			return EXIT_ERROR;
+		}
 	for (int k = i + 1; k + 1 < argc; k++)
 		if (!strcmp(argv[k], "--db") || !strcmp(argv[k], "-d")) {
 			db_path = argv[k + 1];

@@ -298,6 +298,11 @@ static int do_list(int argc, char **argv)
 	bool any = false;
 	DIR *d;
 
+	if (argc > 1) { /* it takes nothing: an option or a word is a mistake */
+		p_err("kernels list: %s '%s'", argv[1][0] == '-' && argv[1][1] ? "unknown option" :
+		      "unexpected argument", argv[1]);
+		return EXIT_ERROR;
+	}
 	if (json_output) {
 		jw = jw_new(stdout, pretty_output);
 		jw_start_array(jw);
