@@ -15,6 +15,7 @@
 #include "matrix_report.h"
 #include "markup.h"
 #include "store_json.h"
+#include "version.h"
 
 static void col_of(const struct store_cell *c, struct grid_col *col)
 {
@@ -24,6 +25,19 @@ static void col_of(const struct store_cell *c, struct grid_col *col)
 	snprintf(col->mcpu, sizeof(col->mcpu), "%s", c->mcpu ? c->mcpu : "");
 	snprintf(col->label, sizeof(col->label), "%s%s%s%s%s", col->kernel, *col->clang ? " clang" : "",
 		 col->clang, *col->mcpu ? " " : "", col->mcpu);
+}
+
+/* Kernels, then clangs, then -mcpu, each ordered as versions (6.1 < 6.12 < 6.18). */
+static int col_cmp(const void *a, const void *b)
+{
+	const struct grid_col *x = a, *y = b;
+	int d = bpfgauge_version_cmp(x->kernel, y->kernel);
+
+	if (!d)
+		d = bpfgauge_version_cmp(x->clang, y->clang);
+	if (!d)
+		d = bpfgauge_version_cmp(x->mcpu, y->mcpu);
+	return d;
 }
 
 int grid_build(const struct store_cell *cells, size_t n, struct grid *g)
@@ -74,10 +88,12 @@ int grid_build(const struct store_cell *cells, size_t n, struct grid *g)
 			}
 		}
 	}
+	qsort(g->cols, g->ncols, sizeof(*g->cols), col_cmp);
 	g->rec = calloc(g->nrows * g->ncols + 1, sizeof(*g->rec));
 	g->err = calloc(g->nrows * g->ncols + 1, sizeof(*g->err));
 	g->log = calloc(g->nrows * g->ncols + 1, sizeof(*g->log));
-	if (!g->rec || !g->err || !g->log)
+	g->attach = calloc(g->nrows * g->ncols + 1, sizeof(*g->attach));
+	if (!g->rec || !g->err || !g->log || !g->attach)
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		struct grid_col col;
@@ -97,6 +113,8 @@ int grid_build(const struct store_cell *cells, size_t n, struct grid *g)
 				if (p && !strcmp(p, g->rows[r].prog)) {
 					g->rec[r * g->ncols + c] = cells[i].recs[k];
 					g->log[r * g->ncols + c] = cells[i].logs ? cells[i].logs[k] : NULL;
+					g->attach[r * g->ncols + c] =
+						cells[i].attach ? cells[i].attach[k] : NULL;
 				}
 			}
 		}
@@ -114,17 +132,25 @@ void grid_release(struct grid *g)
 	free(g->rec);
 	free(g->err);
 	free(g->log);
+	free(g->attach);
 	memset(g, 0, sizeof(*g));
 }
 
-static void cell_text(const struct vlog_record *r, const char *err, char *buf, size_t size)
+/* "1270", "1270 attach:ENOTSUPP" (verified, attaching failed), "FAIL(complexity)". */
+static void cell_text(const struct vlog_record *r, const char *err, const char *attach, char *buf,
+		      size_t size)
 {
+	struct mx_attach a;
+
 	if (!r) {
 		snprintf(buf, size, "%s", err ? "ERROR" : "-");
 		return;
 	}
+	mx_attach_parse(attach, &a);
 	if (vlog_record__int(r, VLOG_STAT_VERDICT) == VLOG_VERDICT_PASS)
-		snprintf(buf, size, "%lld", (long long)vlog_record__int(r, VLOG_STAT_INSNS));
+		snprintf(buf, size, "%lld%s%s", (long long)vlog_record__int(r, VLOG_STAT_INSNS),
+			 a.outcome == MX_ATTACH_FAILED ? " attach:" : "",
+			 a.outcome == MX_ATTACH_FAILED ? a.err : "");
 	else
 		snprintf(buf, size, "FAIL(%s)", vlog_class_str(vlog_record__int(r, VLOG_STAT_CLASS)));
 }
@@ -153,7 +179,8 @@ int matrix_write_table(FILE *f, const struct store_cell *cells, size_t n,
 	for (size_t c = 0; c < g.ncols; c++) {
 		w[c] = strlen(g.cols[c].label);
 		for (size_t r = 0; r < g.nrows; r++) {
-			cell_text(g.rec[r * g.ncols + c], g.err[r * g.ncols + c], buf, sizeof(buf));
+			cell_text(g.rec[r * g.ncols + c], g.err[r * g.ncols + c], g.attach[r * g.ncols + c], buf,
+				  sizeof(buf));
 			if (strlen(buf) > w[c])
 				w[c] = strlen(buf);
 		}
@@ -168,7 +195,7 @@ int matrix_write_table(FILE *f, const struct store_cell *cells, size_t n,
 		for (size_t c = 0; c < g.ncols; c++) {
 			const struct vlog_record *rec = g.rec[r * g.ncols + c];
 
-			cell_text(rec, g.err[r * g.ncols + c], buf, sizeof(buf));
+			cell_text(rec, g.err[r * g.ncols + c], g.attach[r * g.ncols + c], buf, sizeof(buf));
 			if (color && (rec || g.err[r * g.ncols + c]))
 				fprintf(f, "  %s%*s\033[0m", ansi[mx_level(rec, lv)], (int)w[c], buf);
 			else
@@ -223,7 +250,7 @@ int matrix_write_markdown(FILE *f, const struct mx_report *rep)
 			const struct vlog_record *rec = g.rec[r * g.ncols + c];
 			const char *err = g.err[r * g.ncols + c];
 
-			cell_text(rec, err, buf, sizeof(buf));
+			cell_text(rec, err, g.attach[r * g.ncols + c], buf, sizeof(buf));
 			fprintf(f, " %s %s |", rec || err ? dot[mx_level(rec, &rep->levels)] : "", buf);
 		}
 		fputc('\n', f);
