@@ -168,13 +168,12 @@ void mx_attach_explain(const char *kernel, const char *object, struct vlog_recor
 	struct compat_prog *progs = NULL;
 	size_t nprogs = 0;
 	bpfgauge_print_fn_t old;
+	bool need = false;
 
-	for (size_t i = 0; i < n; i++)
-		if (attach[i] && !strncmp(attach[i], "failed ", 7))
-			break;
-		else if (i + 1 == n)
-			return; /* no failure to explain */
-	if (!n)
+	for (size_t i = 0; i < n && !need; i++)
+		need = (attach && attach[i] && !strncmp(attach[i], "failed ", 7)) ||
+		       compat_record_needs_kernel(recs[i]);
+	if (!need)
 		return;
 	/* facts we cannot read only mean no cause: the live detail stays */
 	old = bpfgauge_set_print(NULL);
@@ -182,7 +181,9 @@ void mx_attach_explain(const char *kernel, const char *object, struct vlog_recor
 	if (k && compat_object_read(object, &progs, &nprogs))
 		nprogs = 0;
 	bpfgauge_set_print(old);
-	for (size_t i = 0; k && i < n; i++) {
+	/* load-time EPERM/EINVAL/ENOTSUPP: class "kernel", the cause as hint */
+	compat_explain_records(k, recs, n);
+	for (size_t i = 0; k && attach && i < n; i++) {
 		const char *name = vlog_record__str(recs[i], VLOG_STAT_PROG);
 		struct compat_result res = { 0 };
 		struct mx_attach a;

@@ -111,7 +111,10 @@ int mx_attach_run(char *const *paths, size_t n, int jobs, struct mx_capture *cap
  * (records recs of the object file at path object) by the cause the compat
  * rules give for that errno on kernel (compat_kernel__load spec: "host",
  * or a guest's image path with its config-<release> beside it), where one
- * does. Outcomes the rules do not explain are left as they are.
+ * does. Outcomes the rules do not explain are left as they are. Records
+ * that failed to load with EPERM, EINVAL or ENOTSUPP are classed "kernel"
+ * with their cause on that kernel (compat_explain_records). attach may be
+ * NULL.
  */
 void mx_attach_explain(const char *kernel, const char *object, struct vlog_record *const *recs,
 		       char **attach, size_t n);
