@@ -193,8 +193,24 @@ void mx_attach_explain(const char *kernel, const char *object, struct vlog_recor
 		if (a.outcome != MX_ATTACH_FAILED || !name)
 			continue;
 		for (size_t j = 0; j < nprogs; j++) {
+			const char *ingress = compat_kernel__kconfig(k, "NET_SCH_INGRESS");
+
 			if (strcmp(progs[j].name, name))
 				continue;
+			/*
+			 * A guest boots without modules: with clsact built as one, tc
+			 * cannot attach there, though it would on that kernel once the
+			 * module loads. Not tried, rather than failed.
+			 */
+			if (progs[j].kind == COMPAT_KIND_TC && !compat_kernel__is_host(k) &&
+			    ingress && !strcmp(ingress, "m") &&
+			    asprintf(&s, "%s: tc needs clsact, a module on this kernel"
+				     " (CONFIG_NET_SCH_INGRESS=m), and the guest loads no modules (%s)",
+				     outcome_names[MX_ATTACH_NOT_TRIED], a.err) >= 0) {
+				free(attach[i]);
+				attach[i] = s;
+				break;
+			}
 			/* the rule that predicts this very errno at attach names the cause */
 			if (!compat_check(k, &progs[j], &res) &&
 			    (res.verdict == COMPAT_FAIL_ATTACH || res.verdict == COMPAT_FAIL_LOAD) &&
