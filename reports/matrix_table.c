@@ -40,6 +40,42 @@ static int col_cmp(const void *a, const void *b)
 	return d;
 }
 
+/* Put each cell's records (and error, log, attach outcome) under its row and column. */
+static int grid_fill(const struct store_cell *cells, size_t n, struct grid *g)
+{
+	g->rec = calloc(g->nrows * g->ncols + 1, sizeof(*g->rec));
+	g->err = calloc(g->nrows * g->ncols + 1, sizeof(*g->err));
+	g->log = calloc(g->nrows * g->ncols + 1, sizeof(*g->log));
+	g->attach = calloc(g->nrows * g->ncols + 1, sizeof(*g->attach));
+	if (!g->rec || !g->err || !g->log || !g->attach)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct grid_col col;
+		size_t c;
+
+		col_of(&cells[i], &col);
+		for (c = 0; c < g->ncols && strcmp(g->cols[c].label, col.label); c++)
+			;
+		for (size_t r = 0; r < g->nrows; r++) {
+			if (strcmp(g->rows[r].object, cells[i].object))
+				continue;
+			if (cells[i].error && *cells[i].error)
+				g->err[r * g->ncols + c] = cells[i].error;
+			for (size_t k = 0; k < cells[i].nrecs; k++) {
+				const char *p = vlog_record__str(cells[i].recs[k], VLOG_STAT_PROG);
+
+				if (p && !strcmp(p, g->rows[r].prog)) {
+					g->rec[r * g->ncols + c] = cells[i].recs[k];
+					g->log[r * g->ncols + c] = cells[i].logs ? cells[i].logs[k] : NULL;
+					g->attach[r * g->ncols + c] =
+						cells[i].attach ? cells[i].attach[k] : NULL;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 int grid_build(const struct store_cell *cells, size_t n, struct grid *g)
 {
 	size_t nrec = 0;
@@ -89,36 +125,8 @@ int grid_build(const struct store_cell *cells, size_t n, struct grid *g)
 		}
 	}
 	qsort(g->cols, g->ncols, sizeof(*g->cols), col_cmp);
-	g->rec = calloc(g->nrows * g->ncols + 1, sizeof(*g->rec));
-	g->err = calloc(g->nrows * g->ncols + 1, sizeof(*g->err));
-	g->log = calloc(g->nrows * g->ncols + 1, sizeof(*g->log));
-	g->attach = calloc(g->nrows * g->ncols + 1, sizeof(*g->attach));
-	if (!g->rec || !g->err || !g->log || !g->attach)
+	if (grid_fill(cells, n, g))
 		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		struct grid_col col;
-		size_t c;
-
-		col_of(&cells[i], &col);
-		for (c = 0; c < g->ncols && strcmp(g->cols[c].label, col.label); c++)
-			;
-		for (size_t r = 0; r < g->nrows; r++) {
-			if (strcmp(g->rows[r].object, cells[i].object))
-				continue;
-			if (cells[i].error && *cells[i].error)
-				g->err[r * g->ncols + c] = cells[i].error;
-			for (size_t k = 0; k < cells[i].nrecs; k++) {
-				const char *p = vlog_record__str(cells[i].recs[k], VLOG_STAT_PROG);
-
-				if (p && !strcmp(p, g->rows[r].prog)) {
-					g->rec[r * g->ncols + c] = cells[i].recs[k];
-					g->log[r * g->ncols + c] = cells[i].logs ? cells[i].logs[k] : NULL;
-					g->attach[r * g->ncols + c] =
-						cells[i].attach ? cells[i].attach[k] : NULL;
-				}
-			}
-		}
-	}
 	return 0;
 nomem:
 	grid_release(g);

@@ -321,8 +321,12 @@ static void fail_detail(const struct ent *c, const size_t *idx, size_t n, struct
 	for (size_t k = 0; k < n; k++)
 		if (c[idx[k]].mark) {
 			const char *em = vlog_record__str(c[idx[k]].r, VLOG_STAT_ERROR);
+			const char *hint = vlog_record__str(c[idx[k]].r, VLOG_STAT_HINT);
 			int cls = vlog_record__int(c[idx[k]].r, VLOG_STAT_CLASS);
 
+			/* a kernel-caused load error: its cause says more than errno's text */
+			if (cls == VLOG_CLASS_KERNEL && hint && *hint)
+				em = hint;
 			snprintf(f->detail, sizeof(f->detail), "%s: %s", vlog_class_str(cls), em ? em : "");
 			return;
 		}
