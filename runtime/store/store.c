@@ -160,6 +160,7 @@ int store_open(const char *path, struct store **out)
 		store_close(st);
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
+	st->ver = STORE_DB_VERSION;
 	for (; ver < STORE_DB_VERSION; ver++) {
 		char sql[64];
 
@@ -258,12 +259,14 @@ int store_open_ro(const char *path, struct store **out)
 		store_close(st);
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
-	if (ver < STORE_DB_VERSION) {
+	/* version 1 lacks only the attach outcomes and run owners: read as none */
+	if (ver < 1) {
 		pr_warn("store: '%s' has schema version %d; open it once for writing (history import, matrix) to migrate it to %d",
 			path, ver, STORE_DB_VERSION);
 		store_close(st);
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
+	st->ver = ver;
 	*out = st;
 	return 0;
 }
@@ -536,10 +539,16 @@ int store_cell_add(struct store *st, int64_t run_id, const struct store_cell *c)
 	return store_exec(st, "COMMIT");
 }
 
-static const char run_cols[] =
-	"r.id, r.git_dirty, r.uuid, r.started, r.finished, r.status, r.git_commit, r.branch,"
-	" r.host_arch, r.host_kernel, r.label, r.matrix_key, r.tool_version, r.owner,"
-	" (SELECT count(*) FROM cells c WHERE c.run_id=r.id)";
+#define RUN_COLS(owner)                                                                   \
+	"r.id, r.git_dirty, r.uuid, r.started, r.finished, r.status, r.git_commit, r.branch," \
+	" r.host_arch, r.host_kernel, r.label, r.matrix_key, r.tool_version, " owner ","     \
+	" (SELECT count(*) FROM cells c WHERE c.run_id=r.id)"
+
+/* The run columns (a version-1 store, read-only, has no owner). */
+static const char *run_cols_of(const struct store *st)
+{
+	return st->ver >= 2 ? RUN_COLS("r.owner") : RUN_COLS("''");
+}
 
 static void run_from_row(sqlite3_stmt *s, struct store_run *run)
 {
@@ -623,7 +632,7 @@ int store_runs(struct store *st, struct store_run **runs, size_t *n)
 
 	*runs = NULL;
 	*n = 0;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM runs r ORDER BY r.id", run_cols);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM runs r ORDER BY r.id", run_cols_of(st));
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_err(st, "list runs");
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -654,18 +663,18 @@ int store_run_get(struct store *st, const char *spec, struct store_run *run)
 		long back = spec[6] ? strtol(spec + 7, &end, 10) : 0;
 
 		snprintf(sql, sizeof(sql),
-			 "SELECT %s FROM runs r ORDER BY r.id DESC LIMIT 1 OFFSET %ld", run_cols,
+			 "SELECT %s FROM runs r ORDER BY r.id DESC LIMIT 1 OFFSET %ld", run_cols_of(st),
 			 back < 0 ? 0 : back);
 		rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	} else if (strtoll(spec, &end, 10) > 0 && !*end) {
-		snprintf(sql, sizeof(sql), "SELECT %s FROM runs r WHERE r.id=?", run_cols);
+		snprintf(sql, sizeof(sql), "SELECT %s FROM runs r WHERE r.id=?", run_cols_of(st));
 		rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 		if (rc == SQLITE_OK)
 			sqlite3_bind_int64(s, 1, strtoll(spec, NULL, 10));
 	} else {
 		snprintf(sql, sizeof(sql),
 			 "SELECT %s FROM runs r WHERE r.uuid LIKE ? || '%%' ORDER BY r.id DESC LIMIT 1",
-			 run_cols);
+			 run_cols_of(st));
 		rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 		if (rc == SQLITE_OK)
 			bind_str(s, 1, spec);
@@ -686,7 +695,9 @@ static int load_records(struct store *st, struct store_cell *c)
 	int err = 0;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT record, log, attach FROM records WHERE cell_id=? ORDER BY id",
+			       st->ver >= 2 ?
+				       "SELECT record, log, attach FROM records WHERE cell_id=? ORDER BY id" :
+				       "SELECT record, log, NULL FROM records WHERE cell_id=? ORDER BY id",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_err(st, "read records");
 	sqlite3_bind_int64(s, 1, c->id);

@@ -332,6 +332,16 @@ TEST(test_attach_in_history)
 		 "INSERT INTO records VALUES(1,1,'p','pass',5,1,"
 		 " '{\"prog\":\"p\",\"verdict\":\"pass\",\"insns\":5}',NULL);"
 		 "PRAGMA user_version=1;");
+	/* read-only, it is read as it is: no owner, no attach outcomes */
+	ASSERT_EQ_INT(store_open_ro(path, &st), 0);
+	ASSERT_EQ_INT(store_run_get(st, "latest", &got), 0);
+	ASSERT_EQ_STR(got.owner, "");
+	ASSERT_EQ_INT(store_run_cells(st, got.id, &cells, &n), 0);
+	ASSERT_EQ_INT(n, 1);
+	ASSERT_TRUE(cells[0].attach && !cells[0].attach[0]);
+	store_cells_free(cells, n);
+	store_run_release(&got);
+	store_close(st);
 	ASSERT_EQ_INT(store_open(path, &st), 0);
 	/* the old run has no owner: nobody can say it died, it stays "running" */
 	ASSERT_EQ_INT(store_run_get(st, "1", &got), 0);
