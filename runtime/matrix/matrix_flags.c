@@ -90,6 +90,15 @@ const char *mx_flag_kind_str(enum mx_flag_kind k)
 	return "?";
 }
 
+/* Debian's arm64 releases end in "-arm64": the kernel label names the architecture. */
+static void arm64_suffix(const struct store_cell *c, char *label, size_t size)
+{
+	size_t r = c->kernel_release ? strlen(c->kernel_release) : 0, l = strlen(label);
+
+	if (r > 6 && !strcmp(c->kernel_release + r - 6, "-arm64"))
+		snprintf(label + l, size - l, "/arm64");
+}
+
 static int collect(const struct store_cell *cells, size_t n, struct ent **out, size_t *nout)
 {
 	size_t cnt = 0, k = 0;
@@ -109,11 +118,7 @@ static int collect(const struct store_cell *cells, size_t n, struct ent **out, s
 			if (!e[k].prog)
 				e[k].prog = "";
 			mx_kernel_short(c, e[k].ax[AX_KERNEL], sizeof(e[k].ax[AX_KERNEL]));
-			/* Debian's arm64 releases end in "-arm64": name the architecture */
-			if (c->kernel_release && strlen(c->kernel_release) > 6 &&
-			    !strcmp(c->kernel_release + strlen(c->kernel_release) - 6, "-arm64"))
-				strncat(e[k].ax[AX_KERNEL], "/arm64",
-					sizeof(e[k].ax[AX_KERNEL]) - strlen(e[k].ax[AX_KERNEL]) - 1);
+			arm64_suffix(c, e[k].ax[AX_KERNEL], sizeof(e[k].ax[AX_KERNEL]));
 			snprintf(e[k].ax[AX_CLANG], 64, "%s", c->clang ? c->clang : "");
 			snprintf(e[k].ax[AX_MCPU], 64, "%s", c->mcpu ? c->mcpu : "");
 			e[k].r = c->recs[j];
