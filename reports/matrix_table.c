@@ -327,6 +327,49 @@ int matrix_write_json(FILE *f, const struct mx_report *rep, bool pretty)
 	return ferror(f) ? -EIO : 0;
 }
 
+/*
+ * One ATTACH line per program and attach failure (same errno and cause),
+ * naming its cells: "ATTACH obj/prog: failed ENOENT: cause (kernel=6.18
+ * clang=14; ...)". The table shows only the errno.
+ */
+static void write_attach_failures(FILE *f, const struct store_cell *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; cells[i].attach && k < cells[i].nrecs; k++) {
+			const char *a = cells[i].attach[k];
+			const char *p = vlog_record__str(cells[i].recs[k], VLOG_STAT_PROG);
+			bool seen = false, first = true;
+
+			if (!a || strncmp(a, "failed ", 7) || !p)
+				continue;
+			/* printed already with an earlier cell? */
+			for (size_t j = 0; j < i && !seen; j++)
+				for (size_t m = 0; cells[j].attach && m < cells[j].nrecs && !seen; m++)
+					seen = cells[j].attach[m] && !strcmp(cells[j].attach[m], a) &&
+					       !strcmp(cells[j].object, cells[i].object) &&
+					       vlog_record__str(cells[j].recs[m], VLOG_STAT_PROG) &&
+					       !strcmp(vlog_record__str(cells[j].recs[m], VLOG_STAT_PROG), p);
+			if (seen)
+				continue;
+			fprintf(f, "ATTACH %s/%s: %s (", cells[i].object, p, a);
+			for (size_t j = i; j < n; j++)
+				for (size_t m = 0; cells[j].attach && m < cells[j].nrecs; m++) {
+					const char *q = vlog_record__str(cells[j].recs[m], VLOG_STAT_PROG);
+					char ks[32];
+
+					if (!cells[j].attach[m] || strcmp(cells[j].attach[m], a) ||
+					    strcmp(cells[j].object, cells[i].object) || !q || strcmp(q, p))
+						continue;
+					mx_kernel_short(&cells[j], ks, sizeof(ks));
+					fprintf(f, "%skernel=%s clang=%s mcpu=%s", first ? "" : "; ", ks,
+						*cells[j].clang ? cells[j].clang : "-",
+						*cells[j].mcpu ? cells[j].mcpu : "-");
+					first = false;
+				}
+			fprintf(f, ")\n");
+		}
+}
+
 int matrix_write_text(FILE *f, const struct mx_report *rep, bool no_table, bool color)
 {
 	const struct store_cell *cells = rep->cells;
@@ -338,6 +381,7 @@ int matrix_write_text(FILE *f, const struct mx_report *rep, bool no_table, bool 
 	else
 		fprintf(f, "baseline: none (first run on this branch)\n");
 	matrix_write_flags(f, rep->flags, rep->nflags);
+	write_attach_failures(f, cells, rep->ncells);
 	for (size_t i = 0; i < rep->ncells; i++) {
 		const char *tail = cells[i].console_tail;
 		bool shown = false;

@@ -190,6 +190,19 @@ TEST(test_attach_fails_on_one_kernel)
 	ASSERT_EQ_STR(f->axis, "attach fails on kernel 6.1/arm64 only");
 	ASSERT_EQ_STR(f->detail, "ENOTSUPP (" DIRECT_CALLS ")");
 	ASSERT_EQ_STR(mx_flag_kind_str(f->kind), "attach-failure");
+	/* the text report names the failure, its cause and its one cell */
+	{
+		struct mx_report rep = { .cells = c, .ncells = 3, .levels = { 50, 70 } };
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		ASSERT_EQ_INT(matrix_write_text(m, &rep, true, false), 0);
+		fclose(m);
+		ASSERT_CONTAINS(buf, "\nATTACH obj/p: failed ENOTSUPP: " DIRECT_CALLS
+				     " (kernel=6.1 clang=22 mcpu=v3)\n");
+		free(buf);
+	}
 	free(flags);
 	free_cells(c, 3);
 }
