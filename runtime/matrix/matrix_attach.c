@@ -65,19 +65,21 @@ void mx_attach_parse(const char *s, struct mx_attach *a)
 /* "failed ENOTSUPP: why" from the live result (NULL: nothing to say). */
 static char *outcome_of(const struct compat_live *l)
 {
+	/* libbpf may have said nothing: then no ": " */
+	const char *sep = l->detail[0] ? ": " : "";
 	char *s = NULL;
 	int r;
 
 	if (!l->done)
 		return NULL;
 	if (l->load_err)
-		r = asprintf(&s, "%s %s: %s", outcome_names[MX_ATTACH_LOAD_FAILED],
-			     compat_errno_name(l->load_err), l->detail);
+		r = asprintf(&s, "%s %s%s%s", outcome_names[MX_ATTACH_LOAD_FAILED],
+			     compat_errno_name(l->load_err), sep, l->detail);
 	else if (l->attach_err)
-		r = asprintf(&s, "%s %s: %s", outcome_names[MX_ATTACH_FAILED],
-			     compat_errno_name(l->attach_err), l->detail);
+		r = asprintf(&s, "%s %s%s%s", outcome_names[MX_ATTACH_FAILED],
+			     compat_errno_name(l->attach_err), sep, l->detail);
 	else if (!l->attach_tried)
-		r = asprintf(&s, "%s: %s", outcome_names[MX_ATTACH_NOT_TRIED], l->detail);
+		r = asprintf(&s, "%s%s%s", outcome_names[MX_ATTACH_NOT_TRIED], sep, l->detail);
 	else
 		r = asprintf(&s, "%s", outcome_names[MX_ATTACH_OK]);
 	return r < 0 ? NULL : s;
