@@ -89,12 +89,16 @@ static int parse_cc_opts(int argc, char **argv, struct cc_opts *o)
 		{ "stats", no_argument, NULL, 's' },
 		{ "section", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ 0 },
 	};
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:m:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "+:m:hjp", opts, NULL)) >= 0) {
+		if (cli_json_opt(opt))
+			continue;
 		switch (opt) {
 		case 'm': o->mode = optarg; break;
 		case 's': o->stats = true; break;

@@ -95,7 +95,7 @@ static int compat_parse(int argc, char **argv, struct compat_args *a,
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'k': a->spec = optarg; break;
 		case 'c': ko->config = optarg; break;
@@ -107,8 +107,7 @@ static int compat_parse(int argc, char **argv, struct compat_args *a,
 		case 'P': ko->no_probe = true; break;
 		case 'h': a->help = true; return 0;
 		default:
-			p_err("compat: unknown option '%s' (try '%s compat help')", argv[optind - 1],
-			      bin_name);
+			p_opt_err("compat", opt, argv);
 			return EXIT_ERROR;
 		}
 	}

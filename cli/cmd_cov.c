@@ -28,7 +28,11 @@ static int cov_help(int argc, char **argv)
 	       "                                   [--fail-under-branches N]\n"
 	       "       %s cov help\n"
 	       "\n"
-	       "F := { lcov | cobertura | json }   (default lcov)\n"
+	       "F := { lcov | cobertura | json }   (default lcov; --format has no short flag)\n"
+	       "-j/-p (run, report, merge): the result as one JSON document on stdout (what was\n"
+	       "          written where, lines/functions/branches found and hit per file and in\n"
+	       "          total, unmatched counter maps; for run CMD's exit code); the coverage\n"
+	       "          then needs -o FILE\n"
 	       "--root DIR: Cobertura's <source>; file names under it are written relative to it\n"
 	       "          (default: the git top level of the working directory, else the directory)\n"
 	       "\n"
@@ -125,6 +129,27 @@ void cov_print_summary(const struct cov_session *s, FILE *f)
 	cov_summary_write_plain(f, &sum, false);
 }
 
+/* Under -j: the command's result document (cov run, report, merge). */
+void cov_print_result(const struct cov_result_info *info, const struct cov_model *m)
+{
+	json_writer_t *jw = jw_new(stdout, pretty_output);
+
+	if (!jw)
+		return;
+	cov_result_write_json(jw, info, m);
+	jw_free(jw);
+}
+
+/* Under -j stdout holds the result document: the coverage needs -o FILE. 0 or EXIT_ERROR. */
+int cov_json_check_out(const char *cmd, const char *out)
+{
+	if (!json_output || (out && strcmp(out, "-")))
+		return 0;
+	p_err("%s: under -j stdout holds the result document: write the coverage with -o FILE",
+	      cmd);
+	return EXIT_ERROR;
+}
+
 /* A session for test name tn with the mappings of every object given. */
 static struct cov_session *session_with_objects(const char *cmd, const char *tn, int n,
 						 char **paths)
@@ -199,12 +224,30 @@ static int report_check(const struct cov_session *s, const char *obj, bool snaps
 	return 0;
 }
 
+static void report_result(const struct cov_session *s, const struct cov_writer *w,
+			  const char *out, char **objs, int nobjs, const char **snaps, int nsnaps)
+{
+	struct cov_session_stats st;
+	struct cov_result_info info = {
+		.command = "report", .output = out, .format = w->name,
+		.inputs = (const char *const *)objs, .ninputs = nobjs,
+		.snapshots = snaps, .nsnapshots = nsnaps,
+	};
+
+	cov_session__stats(s, &st);
+	info.counter_maps = st.values;
+	info.objects_used = nobjs;
+	info.unmatched_maps = st.values - st.values_matched;
+	info.unmatched_segments = st.segments_unmatched;
+	cov_print_result(&info, cov_session__model(s));
+}
+
 static int do_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "snapshot", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "snapshot", required_argument, NULL, 'S' },
 		{ "test-name", required_argument, NULL, 't' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -217,11 +260,11 @@ static int do_report(int argc, char **argv)
 	struct cov_session *s = NULL;
 	const struct cov_writer *w;
 
-	while ((opt = getopt_long(argc, argv, ":o:f:s:t:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:t:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': out = optarg; break;
-		case 'f': fmt = optarg; break;
-		case 's': snaps[nsnaps++] = optarg; break;
+		case 'F': fmt = optarg; break;
+		case 'S': snaps[nsnaps++] = optarg; break;
 		case 't': tn = optarg; break;
 		case 'R': root = optarg; break;
 		case 'h': free(snaps); return cov_help(0, NULL);
@@ -230,7 +273,8 @@ static int do_report(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo))
+	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo) ||
+	    cov_json_check_out("cov report", out))
 		goto out;
 	if (optind >= argc) {
 		p_err("cov report: name the instrumented objects (usage: %s cov report OBJ... [-o FILE])", bin_name);
@@ -243,7 +287,9 @@ static int do_report(int argc, char **argv)
 	if (report_check(s, argc - optind == 1 ? argv[optind] : NULL, nsnaps))
 		goto out;
 	ret = cov_emit(w, cov_session__model(s), out, &wo);
-	if (!ret && out && !quiet_output)
+	if (!ret && json_output)
+		report_result(s, w, out, argv + optind, argc - optind, snaps, nsnaps);
+	else if (!ret && out && !quiet_output)
 		cov_print_summary(s, stderr);
 out:
 	cov_session__free(s);
@@ -339,11 +385,48 @@ static int tests_cb(void *ctx, void *file)
 	return err;
 }
 
+/* The tests summed into one model (no test name); NULL (said) on ENOMEM. */
+static struct cov_model *merge_sum(struct cov_model **tests, size_t ntests)
+{
+	struct cov_model *m = cov_model__new(NULL);
+
+	for (size_t i = 0; m && i < ntests; i++)
+		if (cov_model__merge(m, tests[i])) {
+			cov_model__free(m);
+			m = NULL;
+		}
+	if (!m)
+		p_err("cov merge: out of memory");
+	return m;
+}
+
+static void merge_result(const char *out, const struct cov_writer *w, char **inputs, int ninputs,
+			 struct cov_model **tests, size_t ntests, const struct cov_model *m)
+{
+	const char **names = calloc(ntests + 1, sizeof(*names));
+	struct cov_result_info info = {
+		.command = "merge", .output = out, .format = w->name,
+		.inputs = (const char *const *)inputs, .ninputs = ninputs,
+		.test_names = names,
+	};
+
+	if (!names) {
+		p_err("cov merge: out of memory");
+		return;
+	}
+	/* one block per test name in the tracefiles: their names, in order */
+	for (size_t i = 0; i < ntests; i++)
+		if (cov_model__test_name(tests[i]) && *cov_model__test_name(tests[i]))
+			names[info.ntest_names++] = cov_model__test_name(tests[i]);
+	cov_print_result(&info, m);
+	free(names);
+}
+
 static int do_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -355,10 +438,10 @@ static int do_merge(int argc, char **argv)
 	size_t ntests = 0;
 	int opt, ret = EXIT_ERROR;
 
-	while ((opt = getopt_long(argc, argv, ":o:f:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': out = optarg; break;
-		case 'f': fmt = optarg; break;
+		case 'F': fmt = optarg; break;
 		case 'R': root = optarg; break;
 		case 'h': return cov_help(0, NULL);
 		default:
@@ -366,7 +449,8 @@ static int do_merge(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo))
+	if (!(w = pick_writer(fmt)) || cov_root_opts(w, root, &wo) ||
+	    cov_json_check_out("cov merge", out))
 		return EXIT_ERROR;
 	if (optind >= argc) {
 		p_err("cov merge: name at least one tracefile");
@@ -391,15 +475,19 @@ static int do_merge(int argc, char **argv)
 			goto out;
 		}
 		ret = 0;
-	} else {
-		m = cov_model__new(NULL);
-		for (size_t i = 0; m && i < ntests; i++)
-			if (cov_model__merge(m, tests[i])) {
-				p_err("cov merge: out of memory");
-				goto out;
-			}
-		ret = m ? cov_emit(w, m, out, &wo) : EXIT_ERROR;
 	}
+	/* the other formats, and the -j totals, take the tests summed */
+	if (w != &cov_writer_lcov || json_output) {
+		m = merge_sum(tests, ntests);
+		if (!m) {
+			ret = EXIT_ERROR;
+			goto out;
+		}
+	}
+	if (w != &cov_writer_lcov)
+		ret = cov_emit(w, m, out, &wo);
+	if (!ret && json_output)
+		merge_result(out, w, argv + optind, argc - optind, tests, ntests, m);
 out:
 	cov_model__free(m);
 	cov_tests__free(tests, ntests);

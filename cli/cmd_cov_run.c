@@ -22,6 +22,8 @@ int cov_emit(const struct cov_writer *w, const struct cov_model *m, const char *
 	     const struct cov_write_opts *o);
 int cov_root_opts(const struct cov_writer *w, const char *root, struct cov_write_opts *o);
 void cov_print_summary(const struct cov_session *s, FILE *f);
+void cov_print_result(const struct cov_result_info *info, const struct cov_model *m);
+int cov_json_check_out(const char *cmd, const char *out);
 
 static volatile pid_t child_pid;
 
@@ -55,21 +57,22 @@ static void where_text(char *buf, size_t size, char **objs, int nobjs)
 /*
  * Counter maps with segments of no object found under --objects: save them
  * as a snapshot beside the output so they are not lost, and say where they
- * went. An error when nothing else was collected, a warning otherwise. 0,
- * or -1 if the snapshot cannot be written.
+ * went (path, of size PATH_SIZE). An error when nothing else was
+ * collected, a warning otherwise. 0, or -1 if the snapshot cannot be written.
  */
+#define PATH_SIZE 4096
 static int save_unmatched(const struct cov_session *s, const char *out, char **objs, int nobjs,
-			  size_t nread)
+			  size_t nread, char *path)
 {
 	const struct cov_snapshot *snap = cov_session__unmatched(s);
-	char path[4096], where[1024], desc[512];
+	char where[1024], desc[512];
 	size_t nseg = cov_session__describe_unmatched(s, desc, sizeof(desc));
 	size_t nmaps = cov_snapshot__cnt(snap);
 	struct cov_summary sum;
 	int err;
 
 	cov_session__summary(s, &sum);
-	snprintf(path, sizeof(path), "%s.unmatched.snap", !out || !strcmp(out, "-") ? "cov-run" : out);
+	snprintf(path, PATH_SIZE, "%s.unmatched.snap", !out || !strcmp(out, "-") ? "cov-run" : out);
 	where_text(where, sizeof(where), objs, nobjs);
 	err = cov_snapshot__write(snap, path);
 	if (err) {
@@ -107,7 +110,7 @@ static int run_help(void)
 	       "\n"
 	       "  -o, --output FILE   where to write (default coverage.info); lcov output is\n"
 	       "                      merged into FILE if it exists; written atomically\n"
-	       "  -f, --format F      lcov (default), cobertura or json\n"
+	       "  --format F          lcov (default), cobertura or json\n"
 	       "  --objects PATH      instrumented objects, or directories searched for *.o\n"
 	       "                      (repeatable, searched in order; default: the current\n"
 	       "                      directory tree). The search reads only BPF objects,\n"
@@ -115,6 +118,9 @@ static int run_help(void)
 	       "                      in the tree (no symlinks out, no /proc, /sys, /dev)\n"
 	       "                      and skips an unreadable object with a warning\n"
 	       "  -t, --test-name TN  lcov TN for this run\n"
+	       "  -j, -p              (before CMD) the result as one JSON document on stdout:\n"
+	       "                      the file written, per-file and total lines/functions/\n"
+	       "                      branches found and hit, unmatched maps, CMD's exit code\n"
 	       "  --root DIR          Cobertura: the <source> root, file names relative to it\n"
 	       "                      (default: the git top level, else the current directory)\n"
 	       "\n"
@@ -137,6 +143,7 @@ struct run_opts {
 	char **objs; /* --objects, nobjs of them */
 	int nobjs;
 	char **cmd;  /* CMD [ARGS...], NULL-terminated */
+	int cmd_rc;  /* CMD's exit code, once it ran */
 };
 
 /* 0, 1 after --help, or EXIT_ERROR (said). o->objs is the caller's to free. */
@@ -144,11 +151,13 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "objects", required_argument, NULL, 'O' },
 		{ "test-name", required_argument, NULL, 't' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ 0 },
 	};
 	const char *fmt = "lcov", *root = NULL;
@@ -160,10 +169,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		p_err("cov run: out of memory");
 		return EXIT_ERROR;
 	}
-	while ((opt = getopt_long(argc, argv, "+:o:f:t:h", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "+:o:t:hjp", opts, NULL)) >= 0) {
+		if (cli_json_opt(opt))
+			continue;
 		switch (opt) {
 		case 'o': o->out = optarg; break;
-		case 'f': fmt = optarg; break;
+		case 'F': fmt = optarg; break;
 		case 'O': o->objs[o->nobjs++] = optarg; break;
 		case 't': o->tn = optarg; break;
 		case 'R': root = optarg; break;
@@ -177,7 +188,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		p_err("cov run: unknown --format '%s' (lcov, cobertura, json)", fmt);
 		return EXIT_ERROR;
 	}
-	if (cov_root_opts(o->w, root, &o->wo))
+	if (cov_root_opts(o->w, root, &o->wo) || cov_json_check_out("cov run", o->out))
 		return EXIT_ERROR;
 	if (optind >= argc) {
 		p_err("cov run: missing command (usage: %s cov run [OPTIONS] -- CMD [ARGS...])", bin_name);
@@ -331,9 +342,10 @@ static int write_report(const struct cov_session *s, const struct run_opts *o, s
 			const struct cov_find_stats *st)
 {
 	size_t nunmatched = cov_snapshot__cnt(cov_session__unmatched(s));
+	char saved[PATH_SIZE] = "";
 	struct cov_summary sum;
 
-	if (nunmatched && save_unmatched(s, o->out, o->objs, o->nobjs, st->read))
+	if (nunmatched && save_unmatched(s, o->out, o->objs, o->nobjs, st->read, saved))
 		return -1;
 	cov_session__summary(s, &sum);
 	if (!sum.lines_found) {
@@ -345,8 +357,22 @@ static int write_report(const struct cov_session *s, const struct run_opts *o, s
 	if (cov_emit(o->w, cov_session__model(s), o->out, &o->wo))
 		return -1;
 	p_info("cov run: %zu counter map(s) from %zu object(s) -> %s", nmaps, st->used, o->out);
-	if (!quiet_output)
+	if (json_output) {
+		char desc[8];
+		struct cov_result_info info = {
+			.command = "run", .output = o->out, .format = o->w->name,
+			.inputs = (const char *const *)o->objs, .ninputs = o->nobjs,
+			.counter_maps = nmaps, .objects_used = st->used,
+			.unmatched_maps = nunmatched,
+			.unmatched_segments = cov_session__describe_unmatched(s, desc, sizeof(desc)),
+			.unmatched_snapshot = saved[0] ? saved : NULL,
+			.cmd = (const char *const *)o->cmd, .cmd_exit_code = o->cmd_rc,
+		};
+
+		cov_print_result(&info, cov_session__model(s));
+	} else if (!quiet_output) {
 		cov_print_summary(s, stderr);
+	}
 	return 0;
 }
 
@@ -380,6 +406,7 @@ int do_cov_run(int argc, char **argv)
 		goto fail;
 	/* from here on CMD's own failure wins over ours: the gate is CMD's */
 	ret = cmd_rc ? cmd_rc : EXIT_ERROR;
+	o.cmd_rc = cmd_rc;
 	if (!collect_maps(tr, s, o.cmd[0], cmd_rc, &nmaps) && !build_model(s, &o, &st) &&
 	    !write_report(s, &o, nmaps, &st))
 		ret = cmd_rc;

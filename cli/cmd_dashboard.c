@@ -73,13 +73,12 @@ static int dash_parse(int argc, char **argv, struct dash_opts *o)
 
 	if (argc > 1 && is_help(argv[1]))
 		return dash_help() + 1;
-	while ((opt = getopt_long(argc, argv, ":d:o:P:jph", opts, NULL)) >= 0) {
+	/* -j/-p anywhere are the global options: main() takes them out of argv */
+	while ((opt = getopt_long(argc, argv, ":d:o:P:h", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'd': o->db = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'P': o->policy = optarg; break;
-		case 'j': json_output = true; break;
-		case 'p': json_output = pretty_output = true; break;
 		case 'h': return dash_help() + 1;
 		case 'C':
 		case 'G':

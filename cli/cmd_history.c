@@ -37,12 +37,35 @@ static int open_db(struct store **st)
 	return open_db_mode(st, false);
 }
 
+/*
+ * A command without options of its own (list, trend, import): an argument
+ * that looks like one is refused before the store is opened. 0 or EXIT_ERROR.
+ */
+static int no_options(const char *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (argv[i][0] == '-' && argv[i][1]) {
+			p_err("history %s: unknown option '%s'", cmd, argv[i]);
+			return EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
 static int do_list(int argc, char **argv)
 {
 	struct store_run *runs;
 	struct store *st;
 	size_t n;
 
+	if (no_options("list", argc, argv))
+		return EXIT_ERROR;
+	if (argc > 1) {
+		p_err("history list: unexpected argument '%s'", argv[1]);
+		return EXIT_ERROR;
+	}
 	if (open_db(&st))
 		return EXIT_ERROR;
 	if (store_runs(st, &runs, &n)) {
@@ -144,6 +167,8 @@ static int do_trend(int argc, char **argv)
 	size_t n;
 	int err;
 
+	if (no_options("trend", argc, argv))
+		return EXIT_ERROR;
 	if (argc < 2) {
 		p_err("history trend: usage: %s history trend PROG", bin_name);
 		return EXIT_ERROR;
@@ -176,7 +201,7 @@ static int export_cb(void *ctx, void *file)
 static int do_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ 0 },
 	};
@@ -186,9 +211,9 @@ static int do_export(int argc, char **argv)
 	struct store *st;
 	int opt, err, rc = 0;
 
-	while ((opt = getopt_long(argc, argv, ":f:o:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'f': fmt = optarg; break;
+		case 'F': fmt = optarg; break;
 		case 'o': out = optarg; break;
 		default:
 			p_opt_err("history export", opt, argv);
@@ -233,6 +258,8 @@ static int do_import(int argc, char **argv)
 	struct store *st;
 	int rc = 0;
 
+	if (no_options("import", argc, argv))
+		return EXIT_ERROR;
 	if (argc < 2) {
 		p_err("history import: usage: %s history [--db DB] import FILE...", bin_name);
 		return EXIT_ERROR;
@@ -267,7 +294,7 @@ static int do_help(int argc, char **argv)
 {
 	printf("Usage: %s history [--db PATH] { list | show [RUN] [--baseline RUN] [--policy F] [-o DIR]\n"
 	       "                     | diff RUN_A RUN_B [--policy F] | trend PROG\n"
-	       "                     | export [-f json|csv] [-o FILE] [RUN...] | import FILE... }\n"
+	       "                     | export [--format json|csv] [-o FILE] [RUN...] | import FILE... }\n"
 	       "\n"
 	       "RUN := latest | latest~N | ID | UUID-PREFIX\n"
 	       "The store defaults to %s. Exports carry schema_version %d and import\n"
@@ -302,8 +329,13 @@ int do_history(int argc, char **argv)
 		db_path = argv[i + 1];
 		i += 2;
 	}
+	for (int k = i; k < argc; k++)
+		if ((!strcmp(argv[k], "--db") || !strcmp(argv[k], "-d")) && k + 1 >= argc) {
+			p_err("history: option '%s' needs an argument", argv[k]);
+			return EXIT_ERROR;
+		}
 	for (int k = i + 1; k + 1 < argc; k++)
-		if (!strcmp(argv[k], "--db")) {
+		if (!strcmp(argv[k], "--db") || !strcmp(argv[k], "-d")) {
 			db_path = argv[k + 1];
 			memmove(&argv[k], &argv[k + 2], (argc - k - 2) * sizeof(*argv));
 			argc -= 2;

@@ -189,16 +189,16 @@ static int fetch_parse(int argc, char **argv, const char **flavour, const char *
 		       bool *force)
 {
 	static const struct option opts[] = {
-		{ "flavour", required_argument, NULL, 'f' },
+		{ "flavour", required_argument, NULL, 'L' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ 0 },
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, ":f:Fa:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":Fa:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'f': *flavour = optarg; break;
+		case 'L': *flavour = optarg; break;
 		case 'F': *force = true; break;
 		case 'a':
 			*arch = vm_arch_norm(optarg);
@@ -298,6 +298,11 @@ static int do_list(int argc, char **argv)
 	bool any = false;
 	DIR *d;
 
+	if (argc > 1) { /* it takes nothing: an option or a word is a mistake */
+		p_err("kernels list: %s '%s'", argv[1][0] == '-' && argv[1][1] ? "unknown option" :
+		      "unexpected argument", argv[1]);
+		return EXIT_ERROR;
+	}
 	if (json_output) {
 		jw = jw_new(stdout, pretty_output);
 		jw_start_array(jw);

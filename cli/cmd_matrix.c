@@ -95,7 +95,7 @@ static int do_capture(int argc, char **argv)
 	const char *kernel = NULL;
 	int opt, jobs = 0, timeout = 0, err;
 
-	while ((opt = getopt_long(argc, argv, ":LJ:k:t:K", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":LJ:k:K", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'L': full = true; break;
 		case 'J': jobs = atoi(optarg); break;
@@ -191,6 +191,11 @@ static int do_help(int argc, char **argv)
 	       "                  policy (below); its error findings are the flags\n"
 	       "  --resume        continue the last unfinished run of the same matrix\n"
 	       "  --no-progress   no progress line (it is shown only when stderr is a TTY)\n"
+	       "Short forms: -c --clang, -k --kernel, -d --db, -l --label, -R --resume,\n"
+	       "  -b --baseline, -P --policy, -o DIR, -M --mem, -J --jobs, -w --workdir,\n"
+	       "  -N --no-progress, -L --full-logs and -K --keep (capture); --mcpu, --cflags,\n"
+	       "  --timeout, --vm-cpus and --vm-jobs have none (-m, -F, -t, -C and -V mean\n"
+	       "  other things in other commands).\n"
 	       "\n"
 	       "Cells are named by file name: two inputs that would give the same object\n"
 	       "name with the same clang and -mcpu are refused.\n"
@@ -293,7 +298,7 @@ static int parse_run_opts(int argc, char **argv, struct mx_opts *o, struct run_a
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, ":c:m:k:F:d:l:Rb:P:o:t:M:C:V:J:w:N", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":c:k:d:l:Rb:P:o:M:J:w:N", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'c': a->clangs = optarg; break;
 		case 'm': a->mcpus = optarg; break;

@@ -6,6 +6,7 @@
  * lives in cli/verifier_*.c.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,202 @@ void vcli_err(int err, const char *fmt, ...)
 void vcli_clear_warn(void)
 {
 	cli_take_warning();
+}
+
+static void filter_free(struct vcli_filter *f)
+{
+	free(f->any);
+	free(f->obj);
+	free(f->prog);
+}
+
+/*
+ * A name glob that starts with a stat's name and goes on with what is
+ * neither a name nor a glob character ("insns ~ 5", "insns_pct~5") is an
+ * expression with an unknown operator, not a glob.
+ */
+static bool looks_like_expr(const char *e)
+{
+	static const char *const sfx[] = { "_a", "_b", "_diff", "_pct" };
+	size_t n = strspn(e, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	char name[64];
+
+	if (!n || n >= sizeof(name) || !e[n] || strchr(".-*?[/", e[n]))
+		return false;
+	memcpy(name, e, n);
+	name[n] = 0;
+	if (vlog_stat_find(name) >= 0)
+		return true;
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t l = strlen(sfx[i]);
+
+		if (n > l && !strcmp(name + n - l, sfx[i])) {
+			name[n - l] = 0;
+			if (vlog_stat_find(name) >= 0)
+				return true;
+			name[n - l] = sfx[i][0];
+		}
+	}
+	return false;
+}
+
+/* One filter (no '@'); 0 or EXIT_ERROR (said). */
+static int filter_add_one(struct vcli_filters *fs, const char *cmd, const char *arg,
+			  bool compare_mode)
+{
+	struct vcli_filter f = { .deny = arg[0] == '!' };
+	const char *e = f.deny ? arg + 1 : arg, *slash;
+	void *tmp;
+
+	/* as veristat: an expression has an operator, anything else is a name glob */
+	if (!*e) {
+		p_err("verifier %s: empty filter '%s'", cmd, arg);
+		return EXIT_ERROR;
+	}
+	if (!strpbrk(e, "=!<>") && looks_like_expr(e)) {
+		p_err("verifier %s: bad filter '%s' (want NAME OP VALUE with OP one of == = != < <= > "
+		      ">=, or a GLOB, OBJ/PROG)", cmd, arg);
+		return EXIT_ERROR;
+	}
+	if (strpbrk(e, "=!<>")) {
+		if (vfilter_parse(e, compare_mode, &f.expr)) {
+			vcli_err(0, "bad filter '%s'", arg);
+			return EXIT_ERROR;
+		}
+	} else {
+		f.is_name = true;
+		slash = strchr(e, '/');
+		if (!slash) {
+			f.any = strdup(e);
+		} else {
+			if (slash > e)
+				f.obj = strndup(e, slash - e);
+			if (slash[1])
+				f.prog = strdup(slash + 1);
+		}
+		if ((!slash && !f.any) || (slash > e && !f.obj) || (slash && slash[1] && !f.prog)) {
+			filter_free(&f);
+			p_err("verifier %s: out of memory", cmd);
+			return EXIT_ERROR;
+		}
+	}
+	tmp = realloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
+	if (!tmp) {
+		filter_free(&f);
+		p_err("verifier %s: out of memory", cmd);
+		return EXIT_ERROR;
+	}
+	fs->v = tmp;
+	fs->v[fs->n++] = f;
+	fs->has_allow_names |= f.is_name && !f.deny;
+	return 0;
+}
+
+int vcli_filters_add(struct vcli_filters *fs, const char *cmd, const char *arg, bool compare_mode)
+{
+	char line[1024];
+	FILE *f;
+	int ret = 0, lineno = 0;
+
+	if (arg[0] != '@')
+		return filter_add_one(fs, cmd, arg, compare_mode);
+	f = fopen(arg + 1, "r");
+	if (!f) {
+		p_err("verifier %s: cannot read filters from '%s': %s", cmd, arg + 1, strerror(errno));
+		return EXIT_ERROR;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		char *s = line, *end;
+
+		lineno++;
+		s += strspn(s, " \t");
+		end = s + strcspn(s, "\r\n");
+		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		*end = 0;
+		if (!*s || *s == '#')
+			continue;
+		if (*s == '@') {
+			p_err("verifier %s: %s:%d: a filter file cannot name another ('%s')", cmd,
+			      arg + 1, lineno, s);
+			ret = EXIT_ERROR;
+			break;
+		}
+		ret = filter_add_one(fs, cmd, s, compare_mode);
+	}
+	if (!ret && ferror(f)) {
+		p_err("verifier %s: cannot read filters from '%s'", cmd, arg + 1);
+		ret = EXIT_ERROR;
+	}
+	fclose(f);
+	return ret;
+}
+
+void vcli_filters_release(struct vcli_filters *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		filter_free(&fs->v[i]);
+	free(fs->v);
+	*fs = (struct vcli_filters){ 0 };
+}
+
+static bool glob_ok(const char *glob, const char *s)
+{
+	return !glob || (s && !fnmatch(glob, s, 0));
+}
+
+static bool name_match(const struct vcli_filter *f, const char *base, const char *prog)
+{
+	if (f->any)
+		return glob_ok(f->any, base) || glob_ok(f->any, prog);
+	/* both parts must match ("!obj.o/prog" drops that program, not all of obj.o) */
+	return glob_ok(f->obj, base) && glob_ok(f->prog, prog);
+}
+
+bool vcli_filters_names(const struct vcli_filters *fs, const char *obj, const char *prog)
+{
+	const char *base = obj ? strrchr(obj, '/') : NULL;
+	bool allowed = !fs->has_allow_names;
+
+	base = base ? base + 1 : obj;
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct vcli_filter *f = &fs->v[i];
+
+		if (!f->is_name || !name_match(f, base, prog))
+			continue;
+		if (f->deny)
+			return false;
+		allowed = true;
+	}
+	return allowed;
+}
+
+static bool record_names(const struct vcli_filters *fs, const struct vlog_record *r)
+{
+	return vcli_filters_names(fs, vlog_record__str(r, VLOG_STAT_FILE),
+				  vlog_record__str(r, VLOG_STAT_PROG));
+}
+
+bool vcli_filters_record(const struct vcli_filters *fs, const struct vlog_record *r)
+{
+	if (!record_names(fs, r))
+		return false;
+	for (size_t i = 0; i < fs->n; i++)
+		if (!fs->v[i].is_name && vfilter_match(&fs->v[i].expr, r) == fs->v[i].deny)
+			return false;
+	return true;
+}
+
+bool vcli_filters_row(const struct vcli_filters *fs, const struct vcompare_row *row)
+{
+	if ((row->a && !record_names(fs, row->a)) || (row->b && !record_names(fs, row->b)))
+		return false;
+	if (!row->a || !row->b) /* new and removed programs are always listed */
+		return true;
+	for (size_t i = 0; i < fs->n; i++)
+		if (!fs->v[i].is_name && vfilter_match_row(&fs->v[i].expr, row) == fs->v[i].deny)
+			return false;
+	return true;
 }
 
 static const int default_table[] = {
@@ -102,18 +299,20 @@ static void print_help(FILE *f)
 		"Usage: %1$s verifier { stats | parse | compare | gate | hotspots | help }\n"
 		"\n"
 		"  %1$s verifier stats OBJ... [-o FMT] [-e FIELDS] [-f FILTER]... [-s SORT]\n"
-		"                 [-j N] [--allow-failures] [--log-level 1|2] [--log-size BYTES]\n"
+		"                 [-J N] [--allow-failures] [--log-level 1|2] [--log-size BYTES]\n"
 		"                 [--no-retry] [--log-dir DIR]\n"
+		"  %1$s verifier stats -C BASE NEW [...]   (veristat's -C: the same as compare)\n"
 		"      Load each program of each BPF object on its own (fresh object, only it\n"
 		"      autoloaded, pinning off, max_entries 0 set to 1 except local-storage\n"
-		"      maps) in -j N parallel workers (default: number of CPUs). By default a\n"
+		"      maps) in -J N (--jobs N) parallel workers (default: number of CPUs); the\n"
+		"      programs that -f's name globs leave out are never loaded. By default a\n"
 		"      program loads with BPF_LOG_STATS only (fastest, like veristat) and a\n"
 		"      failed one is loaded again at log level 1 for its error; --log-level\n"
 		"      forces a level for every load. A truncated log (ENOSPC) is retried\n"
 		"      with an 8x larger buffer unless --no-retry.\n"
 		"      --log-dir saves each log as DIR/OBJ.PROG.log plus OBJ.PROG.info.\n"
 		"      Exit 1 if any program fails verification, unless --allow-failures.\n"
-		"  %1$s verifier parse LOG... [-o FMT] [-e FIELDS]\n"
+		"  %1$s verifier parse LOG... [-o FMT] [-e FIELDS] [-f FILTER]...\n"
 		"      Parse saved verifier logs (files or - for stdin), including logs pasted\n"
 		"      with libbpf's -- BEGIN PROG LOAD LOG -- wrapper and prefixes.\n"
 		"  %1$s verifier compare BASE NEW [-o table|csv|json] [-e FIELDS] [-f FILTER]...\n"
@@ -124,7 +323,7 @@ static void print_help(FILE *f)
 		"      Check NEW against BASE with per-metric, per-program-glob rules; exit 1\n"
 		"      on an error-level violation. Policy lines: GLOB METRIC RULE [warn|error]\n"
 		"      with RULE one of +N%%, +N, <=N, <N, >=N, >N, no-regress (verdict).\n"
-		"  %1$s verifier hotspots OBJ|LOG [-p PROG] [-n N] [--lcov FILE] [--obj OBJ]\n"
+		"  %1$s verifier hotspots OBJ|LOG [--prog PROG] [-n N] [--lcov FILE] [--obj OBJ]\n"
 		"      Attribute processed insns to source lines from a level-2 log (an object\n"
 		"      is loaded at log level 2) and print the top N (default 20); --lcov\n"
 		"      writes DA:<line>,<insns> records for genhtml. Logs before 6.9 have no\n"
@@ -139,8 +338,14 @@ static void print_help(FILE *f)
 		fprintf(f, "%s%s", vlog_stat_def(i)->name,
 			i + 1 < VLOG_STAT_CNT ? ((i + 1) % 8 ? " " : "\n      ") : "\n");
 	fprintf(f,
-		"FILTER := NAME OP VALUE, OP := { == | = | != | < | <= | > | >= }; string\n"
-		"      values match as globs (e.g. -f 'prog=xdp_*' -f 'insns>=1000').\n"
+		"FILTER := [!]{ GLOB | OBJ_GLOB/PROG_GLOB | NAME OP VALUE } | @FILE (veristat's)\n"
+		"      GLOB matches the object's file name or the program; OBJ/PROG both ('obj.o/'\n"
+		"      any program of obj.o, '/xdp_*' any object); one allowing glob must match\n"
+		"      when any is given. NAME OP VALUE, OP := { == | = | != | < | <= | > | >= }:\n"
+		"      every one must hold (a range: -f 'insns>=1000' -f 'insns<5000'); string\n"
+		"      values match as globs (-f 'class=mem*'). '!' excludes what follows;\n"
+		"      @FILE reads one filter a line ('#' comments). compare always lists new and\n"
+		"      removed programs unless a name filter leaves them out.\n"
 		"SORT := NAME[:asc|:desc][,NAME...] (numbers default to descending).\n"
 		"Stack: stack = sum of the frames in stack_depths (veristat); stack_max =\n"
 		"      deepest BPF-to-BPF call chain of frames (Cilium), from the object's\n"

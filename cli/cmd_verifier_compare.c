@@ -55,8 +55,8 @@ int vcli_compare(int argc, char **argv)
 		{ 0 },
 	};
 	const char *fmt = json_output ? "json" : "table", *fields = NULL;
-	struct vfilter filters[16];
-	size_t nf = 0, k = 0, nnew = 0, nremoved = 0;
+	struct vcli_filters filters = { 0 };
+	size_t k = 0, nnew = 0, nremoved = 0;
 	int fl[VLOG_STAT_CNT];
 	struct vreport_opts ro = { .fields = fl, .pretty = pretty_output };
 	struct sets s;
@@ -68,38 +68,30 @@ int vcli_compare(int argc, char **argv)
 		case 'o': fmt = optarg; break;
 		case 'e': fields = optarg; break;
 		case 'f':
-			if (nf == 16 || vfilter_parse(optarg, true, &filters[nf++])) {
-				vcli_err(0, "bad filter '%s'", optarg);
-				return EXIT_ERROR;
-			}
+			if (vcli_filters_add(&filters, "compare", optarg, true))
+				goto bad;
 			break;
 		default:
 			p_opt_err("verifier compare", opt, argv);
-			return EXIT_ERROR;
+			goto bad;
 		}
 	}
 	if (argc - optind != 2) {
 		p_err("verifier compare: want BASE and NEW (usage: %s verifier compare BASE NEW)",
 		      bin_name);
-		return EXIT_ERROR;
+		goto bad;
 	}
 	if (strcmp(fmt, "table") && strcmp(fmt, "csv") && strcmp(fmt, "json")) {
 		p_err("verifier compare: unknown output format '%s' (table, csv, json)", fmt);
-		return EXIT_ERROR;
+		goto bad;
 	}
-	if (vcli_fields(fields, VCLI_FIELDS_COMPARE, fl, &ro.nfields))
-		return EXIT_ERROR;
-	if (load_sets("compare", argv[optind], argv[optind + 1], &s))
-		return EXIT_ERROR;
-	for (size_t i = 0; i < s.n; i++) {
-		bool keep = true;
-
-		for (size_t f = 0; f < nf && keep; f++)
-			keep = vfilter_match_row(&filters[f], &s.rows[i]);
-		/* new and removed programs are always listed */
-		if (keep || !s.rows[i].a || !s.rows[i].b)
+	if (vcli_fields(fields, VCLI_FIELDS_COMPARE, fl, &ro.nfields) ||
+	    load_sets("compare", argv[optind], argv[optind + 1], &s))
+		goto bad;
+	/* new and removed programs are listed unless a name filter drops them */
+	for (size_t i = 0; i < s.n; i++)
+		if (vcli_filters_row(&filters, &s.rows[i]))
 			s.rows[k++] = s.rows[i];
-	}
 	for (size_t i = 0; i < k; i++) {
 		nnew += !s.rows[i].a;
 		nremoved += !s.rows[i].b;
@@ -109,7 +101,11 @@ int vcli_compare(int argc, char **argv)
 		printf("\n%zu programs: %zu in both, %zu new, %zu removed\n", k, k - nnew - nremoved,
 		       nnew, nremoved);
 	sets_release(&s);
+	vcli_filters_release(&filters);
 	return err ? EXIT_ERROR : 0;
+bad:
+	vcli_filters_release(&filters);
+	return EXIT_ERROR;
 }
 
 /*

@@ -279,7 +279,7 @@ static int parse_hot_opts(int argc, char **argv, struct hot_opts *o, const char 
 
 	*o = (struct hot_opts){ .top = 20 };
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:n:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":n:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'p': o->prog = optarg; break;
 		case 'n':
@@ -295,6 +295,12 @@ static int parse_hot_opts(int argc, char **argv, struct hot_opts *o, const char 
 			p_opt_err("verifier hotspots", opt, argv);
 			return EXIT_ERROR;
 		}
+	}
+	/* "-p PROG" once named the program: now -p is --pretty and PROG an extra argument */
+	if (argc - optind == 2 && cli_after_p == argv[optind]) {
+		p_err("verifier hotspots: -p is --pretty now, and '%s' is a second OBJ|LOG: the "
+		      "program is --prog %s", argv[optind], argv[optind]);
+		return EXIT_ERROR;
 	}
 	if (argc - optind != 1) {
 		p_err("verifier hotspots: want one OBJ or LOG");

@@ -67,8 +67,7 @@ static int rec_cmp(const void *x, const void *y)
 struct out_opts {
 	const char *fmt;
 	const char *fields;
-	struct vfilter filters[16];
-	size_t nfilters;
+	struct vcli_filters filters;
 	bool sort;
 };
 
@@ -98,11 +97,7 @@ static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 			fields, &ro.nfields))
 		return EXIT_ERROR;
 	for (size_t i = 0; i < n; i++) {
-		bool keep = true;
-
-		for (size_t f = 0; f < o->nfilters && keep; f++)
-			keep = vfilter_match(&o->filters[f], recs[i]);
-		if (keep)
+		if (vcli_filters_record(&o->filters, recs[i]))
 			recs[k++] = recs[i];
 		else
 			vlog_record__free(recs[i]);
@@ -178,33 +173,18 @@ static void stats_on_result(struct vload_job *j, size_t i, struct vload_result *
 static void explain_kernel_causes(struct vlog_record **recs, size_t n)
 {
 	struct compat_kernel *k = NULL;
-	bool tried = false;
+	bpfgauge_print_fn_t old;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		int err = vlog_record__int(recs[i], VLOG_STAT_ERRNO);
-		enum vlog_class cls = vlog_record__int(recs[i], VLOG_STAT_CLASS);
-		char cause[512];
-
-		if (vlog_record__int(recs[i], VLOG_STAT_VERDICT) != VLOG_VERDICT_FAIL ||
-		    (err != EPERM && err != EINVAL && err != COMPAT_ENOTSUPP) ||
-		    (cls != VLOG_CLASS_PERM && cls != VLOG_CLASS_OTHER && cls != VLOG_CLASS_HELPER))
-			continue;
-		if (!tried) {
-			bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
-
-			tried = true;
-			k = compat_kernel__load("host", NULL);
-			bpfgauge_set_print(old);
-		}
-		if (!k)
-			return;
-		if (compat_explain_load_error(k, vlog_record__str(recs[i], VLOG_STAT_PROG_TYPE),
-					      vlog_record__str(recs[i], VLOG_STAT_ATTACH_TYPE), err,
-					      cause, sizeof(cause))) {
-			vlog_record__set_int(recs[i], VLOG_STAT_CLASS, VLOG_CLASS_KERNEL);
-			vlog_record__set_str(recs[i], VLOG_STAT_HINT, cause);
-		}
-	}
+	for (i = 0; i < n && !compat_record_needs_kernel(recs[i]); i++)
+		;
+	if (i == n)
+		return;
+	/* the host's facts are read once, only when needed */
+	old = bpfgauge_set_print(NULL);
+	k = compat_kernel__load("host", NULL);
+	bpfgauge_set_print(old);
+	compat_explain_records(k, recs, n);
 	compat_kernel__free(k);
 }
 
@@ -218,7 +198,7 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 		{ "fields", required_argument, NULL, 'e' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "sort", required_argument, NULL, 's' },
-		{ "jobs", required_argument, NULL, 'j' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "allow-failures", no_argument, NULL, 'A' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "log-size", required_argument, NULL, 'S' },
@@ -231,25 +211,23 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 	char *end;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:e:f:s:j:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:e:f:s:J:", opts, NULL)) >= 0) {
 		switch (opt) {
 		case 'o': o->fmt = optarg; break;
 		case 'e': o->fields = optarg; break;
 		case 'f':
-			if (o->nfilters == 16 || vfilter_parse(optarg, false, &o->filters[o->nfilters++])) {
-				vcli_err(0, "bad filter '%s'", optarg);
+			if (vcli_filters_add(&o->filters, "stats", optarg, false))
 				return EXIT_ERROR;
-			}
 			break;
 		case 's':
 			if (parse_sort(optarg))
 				return EXIT_ERROR;
 			o->sort = true;
 			break;
-		case 'j':
+		case 'J':
 			so->nworkers = strtol(optarg, &end, 10);
 			if (*end || so->nworkers < 1 || so->nworkers > 1024) {
-				p_err("verifier stats: -j wants a number of workers, got '%s'", optarg);
+				p_err("verifier stats: -J wants a number of workers, got '%s'", optarg);
 				return EXIT_ERROR;
 			}
 			break;
@@ -283,6 +261,14 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 		p_err("verifier stats: no object given (usage: %s verifier stats OBJ...)", bin_name);
 		return EXIT_ERROR;
 	}
+	/* "-j 4" once meant 4 workers: now -j is JSON and 4 would be an object */
+	for (int i = optind; cli_after_j && i < argc; i++)
+		if (argv[i] == cli_after_j && argv[i][strspn(argv[i], "0123456789")] == 0 &&
+		    access(argv[i], F_OK)) {
+			p_err("verifier stats: -j is --json now, and '%s' is no object: the number of "
+			      "workers is -J %s (--jobs %s)", argv[i], argv[i], argv[i]);
+			return EXIT_ERROR;
+		}
 	return stats_check_args(so);
 }
 
@@ -306,6 +292,22 @@ static int stats_check_args(const struct stats_opts *so)
 		}
 	}
 	return 0;
+}
+
+/* Drop the jobs that the name globs of -f filter out: they are never loaded. */
+static void stats_filter_jobs(const struct vcli_filters *fs, struct vload_job *jobs, size_t *njobs)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *njobs; i++) {
+		if (vcli_filters_names(fs, jobs[i].path, jobs[i].prog))
+			jobs[k++] = jobs[i];
+		else {
+			vload_job_release(&jobs[i]);
+			free((char *)jobs[i].prog); /* as vload_jobs_free */
+		}
+	}
+	*njobs = k;
 }
 
 /*
@@ -418,10 +420,18 @@ int vcli_stats(int argc, char **argv)
 	size_t njobs;
 	int ret;
 
-	if (stats_parse_args(argc, argv, &so))
+	/* veristat's -C: compare two results instead */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-C") || !strcmp(argv[i], "--compare")) {
+			memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(*argv));
+			return vcli_compare(argc - 1, argv);
+		}
+	if (stats_parse_args(argc, argv, &so) ||
+	    stats_collect_jobs(argv + optind, argc - optind, so.allow_failures, &jobs, &njobs)) {
+		vcli_filters_release(&so.out.filters);
 		return EXIT_ERROR;
-	if (stats_collect_jobs(argv + optind, argc - optind, so.allow_failures, &jobs, &njobs))
-		return EXIT_ERROR;
+	}
+	stats_filter_jobs(&so.out.filters, jobs, &njobs);
 	bo.jobs = so.nworkers; /* 0: one per CPU */
 	if (vload_batch(jobs, njobs, &bo)) {
 		p_err("verifier stats: %s", bpfgauge_strerror(-errno));
@@ -430,6 +440,7 @@ int vcli_stats(int argc, char **argv)
 	}
 	ret = stats_report(&so, jobs, njobs);
 	vload_jobs_free(jobs, njobs);
+	vcli_filters_release(&so.out.filters);
 	return ret;
 }
 
@@ -472,23 +483,27 @@ static int parse_one(const char *path, struct vlog_record **rec)
 	return err;
 }
 
-int vcli_parse(int argc, char **argv)
+static int parse_logs(int argc, char **argv, struct out_opts *o)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "fields", required_argument, NULL, 'e' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ 0 },
 	};
-	struct out_opts o = { .fmt = json_output ? "json" : "table" };
 	struct vlog_record **recs;
 	size_t n = 0;
 	int opt, ret = 0;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:e:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":o:e:f:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': o.fmt = optarg; break;
-		case 'e': o.fields = optarg; break;
+		case 'o': o->fmt = optarg; break;
+		case 'e': o->fields = optarg; break;
+		case 'f':
+			if (vcli_filters_add(&o->filters, "parse", optarg, false))
+				return EXIT_ERROR;
+			break;
 		default:
 			p_opt_err("verifier parse", opt, argv);
 			return EXIT_ERROR;
@@ -498,11 +513,11 @@ int vcli_parse(int argc, char **argv)
 		p_err("verifier parse: no log given (usage: %s verifier parse LOG...)", bin_name);
 		return EXIT_ERROR;
 	}
-	if (!verifier_writer_find(o.fmt)) {
-		p_err("verifier parse: unknown output format '%s' (table, csv, json, veristat-csv)", o.fmt);
+	if (!verifier_writer_find(o->fmt)) {
+		p_err("verifier parse: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
 		return EXIT_ERROR;
 	}
-	if (check_fields(&o))
+	if (check_fields(o))
 		return EXIT_ERROR;
 	recs = calloc(argc - optind + 1, sizeof(*recs));
 	if (!recs)
@@ -539,7 +554,16 @@ int vcli_parse(int argc, char **argv)
 		free(recs);
 		return ret;
 	}
-	ret = write_out(&o, recs, n);
+	ret = write_out(o, recs, n);
 	free(recs);
+	return ret;
+}
+
+int vcli_parse(int argc, char **argv)
+{
+	struct out_opts o = { .fmt = json_output ? "json" : "table" };
+	int ret = parse_logs(argc, argv, &o);
+
+	vcli_filters_release(&o.filters);
 	return ret;
 }

@@ -85,10 +85,42 @@ void p_err(const char *fmt, ...)
 	fprintf(stderr, "%s: error: %s\n", bin_name, msg);
 }
 
+/*
+ * Short options that had another meaning before every short flag got one
+ * meaning across commands: the old spelling is a one-line error naming the
+ * new one, never silently something else.
+ */
+static const struct renamed_opt {
+	const char *cmd; /* as the command names itself to p_opt_err ("cov report") */
+	char letter;
+	const char *now; /* the spelling to use instead */
+} renamed_opts[] = {
+	{ "cov report", 'f', "--format FMT (-f is a filter where a command has filters)" },
+	{ "cov report", 's', "--snapshot SNAP (-s is verifier's sort)" },
+	{ "cov merge", 'f', "--format FMT (-f is a filter where a command has filters)" },
+	{ "cov run", 'f', "--format FMT (-f is a filter where a command has filters)" },
+	{ "history export", 'f', "--format FMT (-f is a filter where a command has filters)" },
+	{ "kernels fetch", 'f', "--flavour F (-f is a filter where a command has filters)" },
+	{ "matrix", 't', "--timeout S (-t is cov's --test-name)" },
+	{ "matrix", 'm', "--mcpu LIST (-m is cc's --mode)" },
+	{ "matrix", 'F', "--cflags FLAGS (-F is kernels fetch --force)" },
+	{ "matrix", 'C', "--vm-cpus N (-C is verifier's compare)" },
+	{ "matrix", 'V', "--vm-jobs N (-V is --version)" },
+	{ "matrix capture", 't', "--timeout S (-t is cov's --test-name)" },
+};
+
 void p_opt_err(const char *cmd, int opt, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 
+	for (size_t i = 0; opt == '?' && optopt && i < sizeof(renamed_opts) / sizeof(*renamed_opts);
+	     i++)
+		if (!strcmp(cmd, renamed_opts[i].cmd) && optopt == renamed_opts[i].letter &&
+		    strncmp(arg, "--", 2)) {
+			p_err("%s: -%c is no longer an option here: use %s", cmd, optopt,
+			      renamed_opts[i].now);
+			return;
+		}
 	if (opt == ':')
 		p_err("%s: option '%s' needs an argument", cmd, arg);
 	else if (optopt && (optind <= 0 || strncmp(arg, "--", 2)))
@@ -335,13 +367,15 @@ static void print_usage(FILE *f)
 		"\n"
 		"OPTIONS := { -j|--json | -p|--pretty | -v|--verbose | -q|--quiet |\n"
 		"             -V|--version | -h|--help }\n"
-		"  -j, --json     machine output as JSON on stdout (errors become {\"error\":...})\n"
+		"  -j, --json     machine output as JSON on stdout (errors become {\"error\":...});\n"
+		"                 also after the object or command, before --\n"
 		"  -p, --pretty   pretty-printed JSON (implies -j)\n"
 		"  -v, --verbose  more diagnostics on stderr (repeat for debug)\n"
 		"  -q, --quiet    only errors on stderr\n"
 		"\n"
 		"Environment: BPFGAUGE_LOG=error|warn|info|debug, BPFGAUGE_PASS_DIR=DIR\n"
-		"Exit codes: 0 ok, 1 a gate or threshold failed, 2 usage or runtime error.\n",
+		"Exit codes: 0 ok, 1 a gate or threshold failed, 2 usage or runtime error.\n"
+		"Every short flag means one thing in every command (see README's table).\n",
 		bin_name, bin_name, bin_name);
 }
 
@@ -364,6 +398,66 @@ static const struct cmd objects[] = {
 	{ "help", do_help },
 	{ 0 },
 };
+
+const char *cli_after_j, *cli_after_p;
+
+/* -j, -p, -jp... (one or more of j and p) or --json, --pretty; 0 if not one */
+static int json_flag(const char *a)
+{
+	if (!strcmp(a, "--json"))
+		return 'j';
+	if (!strcmp(a, "--pretty"))
+		return 'p';
+	if (a[0] != '-' || !a[1] || strspn(a + 1, "jp") != strlen(a + 1))
+		return 0;
+	return strchr(a, 'p') ? 'p' : 'j';
+}
+
+/*
+ * -j/--json and -p/--pretty also after the object and command (before
+ * "--"), as bpftool takes them anywhere: no command gives these letters
+ * another meaning, so they are the global options wherever they are. They
+ * are taken out of argv. The exceptions run a command line of their own
+ * (cc, cov run): there they are taken only up to the command word, and the
+ * command's getopt takes them before its CMD (cli_json_opt).
+ */
+static void take_json_flags(int *argc, char **argv)
+{
+	bool cc = *argc > 0 && !strcmp(argv[0], "cc");
+	/* the object's name by prefix, as cmd_select: "c" and "co" are cov */
+	bool cov = *argc > 0 && argv[0][0] && !strncmp(argv[0], "cov", strlen(argv[0]));
+
+	for (int i = 1; i < *argc && strcmp(argv[i], "--") && !cc; i++) {
+		int f = json_flag(argv[i]);
+
+		if (!f) {
+			/* cov's command word: "ru", "run" (a lone "r" is report) */
+			if (cov && strlen(argv[i]) >= 2 && !strncmp(argv[i], "run", strlen(argv[i])))
+				break;
+			if (cov && argv[i][0] != '-')
+				cov = false; /* another cov command: take them all */
+			continue;
+		}
+		json_output = true;
+		pretty_output |= f == 'p';
+		if (strchr(argv[i] + 1, 'j') && argv[i][1] != '-')
+			cli_after_j = argv[i + 1];
+		if (strchr(argv[i] + 1, 'p') && argv[i][1] != '-')
+			cli_after_p = argv[i + 1];
+		memmove(&argv[i], &argv[i + 1], (*argc - i) * sizeof(*argv)); /* keeps the NULL */
+		(*argc)--;
+		i--;
+	}
+}
+
+bool cli_json_opt(int opt)
+{
+	if (opt != 'j' && opt != 'p')
+		return false;
+	json_output = true;
+	pretty_output |= opt == 'p';
+	return true;
+}
 
 int main(int argc, char **argv)
 {
@@ -407,19 +501,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* subcommands re-run getopt_long on their own argv */
-	/* --json and --pretty also after the object and command (before "--");
-	 * no command takes them, so they are the global options wherever they are */
-	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++) {
-		bool json = !strcmp(argv[i], "--json"), pretty = !strcmp(argv[i], "--pretty");
-
-		if (!json && !pretty)
-			continue;
-		json_output = true;
-		pretty_output |= pretty;
-		memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(*argv)); /* keeps the NULL */
-		argc--;
-		i--;
-	}
+	take_json_flags(&argc, argv);
 	if (argc < 1) {
 		print_usage(stderr);
 		return EXIT_ERROR;

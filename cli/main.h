@@ -26,6 +26,17 @@ extern bool json_output;   /* -j/--json */
 extern bool pretty_output; /* -p/--pretty (implies -j) */
 extern bool quiet_output;  /* -q/--quiet: errors only (no info lines, summaries, progress) */
 extern const char *bin_name;
+/*
+ * The argument that followed a short -j (or -p) which main() took out of a
+ * command's arguments, or NULL: lets a command that once gave the letter
+ * another meaning (verifier stats -j N, hotspots -p PROG) name the new
+ * spelling instead of reading the argument as something else.
+ */
+extern const char *cli_after_j, *cli_after_p;
+
+/* For the getopt of commands that stop at a CMD of their own (cc, cov
+ * run): true (and -j/-p applied) if opt is 'j' or 'p'. */
+bool cli_json_opt(int opt);
 
 /*
  * Run the command named by argv[0] from cmds, passing it argc/argv with

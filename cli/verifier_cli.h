@@ -19,6 +19,34 @@ int vcli_fields(const char *spec, enum vcli_fields_kind kind, int *out, size_t *
 void vcli_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vcli_clear_warn(void);
 
+/*
+ * veristat's -f: "NAME OP VALUE" (a stat) or a name glob, "GLOB" (object
+ * basename or program), "OBJ/PROG", "OBJ/" or "/PROG"; a leading '!'
+ * excludes what it matches; "@FILE" reads one filter a line (# comments).
+ */
+struct vcli_filter {
+	bool deny;
+	bool is_name;
+	char *any, *obj, *prog; /* name globs (malloc'd); NULL: any */
+	struct vfilter expr;
+};
+struct vcli_filters {
+	struct vcli_filter *v;
+	size_t n;
+	bool has_allow_names; /* an allowing name glob exists: one must match */
+};
+/* Add the filters of -f ARG (compare_mode: NAME_a... stats). 0, or
+ * EXIT_ERROR after a p_err naming cmd. */
+int vcli_filters_add(struct vcli_filters *fs, const char *cmd, const char *arg, bool compare_mode);
+void vcli_filters_release(struct vcli_filters *fs);
+/* Does the program pass the name globs? (obj: a path; its basename counts) */
+bool vcli_filters_names(const struct vcli_filters *fs, const char *obj, const char *prog);
+/* ... and every stat filter (veristat's stat filters allow on any match;
+ * ours must all hold, so that -f 'insns>=1000' -f 'insns<5000' is a range) */
+bool vcli_filters_record(const struct vcli_filters *fs, const struct vlog_record *r);
+/* compare: names on either side; stats only for programs in both. */
+bool vcli_filters_row(const struct vcli_filters *fs, const struct vcompare_row *row);
+
 int vcli_stats(int argc, char **argv);
 int vcli_parse(int argc, char **argv);
 int vcli_compare(int argc, char **argv);

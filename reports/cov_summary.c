@@ -55,3 +55,101 @@ void cov_summary_write_json(json_writer_t *jw, const struct cov_summary *s,
 	jw_bool_field(jw, "ok", ok);
 	jw_end_object(jw);
 }
+
+static void write_kind(json_writer_t *jw, const char *name, uint64_t found, uint64_t hit)
+{
+	jw_name(jw, name);
+	jw_start_object(jw);
+	jw_uint_field(jw, "found", found);
+	jw_uint_field(jw, "hit", hit);
+	if (found)
+		jw_double_field(jw, "percent", 100.0 * hit / found);
+	else
+		jw_null_field(jw, "percent");
+	jw_end_object(jw);
+}
+
+static void write_strings(json_writer_t *jw, const char *name, const char *const *v, size_t n)
+{
+	jw_name(jw, name);
+	jw_start_array(jw);
+	for (size_t i = 0; i < n; i++)
+		jw_string(jw, v[i]);
+	jw_end_array(jw);
+}
+
+/* One file's totals, counted as cov_model__summary() counts the whole model. */
+static void write_file(json_writer_t *jw, const struct cov_file_view *v)
+{
+	uint64_t lh = 0, fh = 0, bh = 0;
+
+	for (size_t j = 0; j < v->nlines; j++)
+		lh += v->lines[j].count > 0;
+	for (size_t j = 0; j < v->nfuncs; j++)
+		fh += v->funcs[j].count > 0;
+	for (size_t j = 0; j < v->nbranches; j++)
+		bh += v->branches[j].taken > 0;
+	jw_start_object(jw);
+	jw_string_field(jw, "path", v->path);
+	write_kind(jw, "lines", v->nlines, lh);
+	write_kind(jw, "functions", v->nfuncs, fh);
+	write_kind(jw, "branches", v->nbranches, bh);
+	jw_end_object(jw);
+}
+
+void cov_result_write_json(json_writer_t *jw, const struct cov_result_info *info,
+			   const struct cov_model *m)
+{
+	struct cov_summary sum;
+	size_t n = cov_model__file_cnt(m);
+
+	cov_model__summary(m, &sum);
+	jw_start_object(jw);
+	jw_string_field(jw, "kind", "bpfgauge-cov-result");
+	jw_uint_field(jw, "schema_version", COV_JSON_SCHEMA_VERSION);
+	jw_string_field(jw, "command", info->command);
+	if (info->cmd) {
+		size_t nc = 0;
+
+		while (info->cmd[nc])
+			nc++;
+		write_strings(jw, "cmd", info->cmd, nc);
+		jw_int_field(jw, "cmd_exit_code", info->cmd_exit_code);
+	}
+	jw_string_field(jw, "output", info->output);
+	jw_string_field(jw, "format", info->format);
+	if (info->test_names) {
+		write_strings(jw, "test_names", info->test_names, info->ntest_names);
+	} else {
+		const char *tn = cov_model__test_name(m);
+
+		write_strings(jw, "test_names", &tn, tn ? 1 : 0);
+	}
+	write_strings(jw, "inputs", info->inputs, info->ninputs);
+	write_strings(jw, "snapshots", info->snapshots, info->nsnapshots);
+	jw_uint_field(jw, "counter_maps", info->counter_maps);
+	jw_uint_field(jw, "objects_used", info->objects_used);
+	jw_name(jw, "unmatched");
+	jw_start_object(jw);
+	jw_uint_field(jw, "counter_maps", info->unmatched_maps);
+	jw_uint_field(jw, "segments", info->unmatched_segments);
+	jw_string_field(jw, "snapshot", info->unmatched_snapshot);
+	jw_end_object(jw);
+	jw_name(jw, "files");
+	jw_start_array(jw);
+	for (size_t i = 0; i < n; i++) {
+		struct cov_file_view v;
+
+		if (!cov_model__file(m, i, &v))
+			write_file(jw, &v);
+	}
+	jw_end_array(jw);
+	jw_name(jw, "total");
+	jw_start_object(jw);
+	jw_uint_field(jw, "files", sum.files);
+	write_kind(jw, "lines", sum.lines_found, sum.lines_hit);
+	write_kind(jw, "functions", sum.funcs_found, sum.funcs_hit);
+	write_kind(jw, "branches", sum.branches_found, sum.branches_hit);
+	jw_end_object(jw);
+	jw_end_object(jw);
+}

@@ -46,6 +46,37 @@ int cov_summary_write_plain(FILE *f, const struct cov_summary *s, bool with_file
 void cov_summary_write_json(json_writer_t *jw, const struct cov_summary *s,
 			    const struct cov_check res[COV_NKINDS]);
 
+/*
+ * What a coverage command did, for its -j document (cov_result_write_json);
+ * the strings are borrowed. Counts of zero and NULL strings are written as
+ * 0 and null, except the cmd fields, written only when cmd is set.
+ */
+struct cov_result_info {
+	const char *command;       /* "run", "report" or "merge" */
+	const char *output;        /* the file written; "-" for stdout */
+	const char *format;        /* lcov, cobertura, json */
+	const char *const *inputs; /* objects (report) or tracefiles (merge) */
+	size_t ninputs;
+	const char *const *snapshots; /* report --snapshot files */
+	size_t nsnapshots;
+	const char *const *test_names; /* merge: the inputs' test names; NULL: the model's */
+	size_t ntest_names;
+	size_t counter_maps;       /* counter map values read (run, report) */
+	size_t objects_used;       /* run: objects found that own a captured map */
+	size_t unmatched_maps;     /* counter map values with a segment of no object */
+	size_t unmatched_segments; /* ... and those segments */
+	const char *unmatched_snapshot; /* run: where the unmatched maps were saved */
+	const char *const *cmd;    /* run: CMD [ARGS...], NULL-terminated */
+	int cmd_exit_code;         /* run: CMD's (128+N if killed by signal N) */
+};
+/*
+ * A coverage command's result as one JSON object (kind "bpfgauge-cov-result"): the
+ * info above, then per file and in total the lines, functions and branches
+ * found and hit of m (as lcov counts them: LF/LH, FNF/FNH, BRF/BRH).
+ */
+void cov_result_write_json(json_writer_t *jw, const struct cov_result_info *info,
+			   const struct cov_model *m);
+
 /* Schema version of the coverage JSON. */
 #define COV_JSON_SCHEMA_VERSION 1
 

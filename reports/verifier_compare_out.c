@@ -2,6 +2,7 @@
 /* Comparison writers: each numeric stat as A, B, diff and %; new/removed rows marked. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpfgauge/csv.h"
@@ -61,12 +62,25 @@ static size_t ncols_of(int id)
 	return numeric(id) ? 4 : 2;
 }
 
+/*
+ * Every column as wide as its widest cell or header, names included (a
+ * 60-character program name still lines up); a value column is right-aligned.
+ */
 static int write_table(FILE *f, const struct vcompare_row *rows, size_t n,
 		       const struct vreport_opts *o)
 {
 	char buf[512];
-	size_t wf = 4, wp = 7;
+	size_t wf = strlen("File"), wp = strlen("Program"), ncol = 0;
+	int *w;
 
+	for (size_t c = 0; c < o->nfields; c++)
+		ncol += ncols_of(o->fields[c]);
+	w = calloc(ncol ? ncol : 1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	for (size_t c = 0, k = 0; c < o->nfields; c++)
+		for (size_t v = 0; v < ncols_of(o->fields[c]); v++, k++)
+			w[k] = strlen(vlog_stat_def(o->fields[c])->header) + strlen(var_hdr[v]);
 	for (size_t i = 0; i < n; i++) {
 		const char *file = vlog_record__str(key(&rows[i]), VLOG_STAT_FILE);
 		const char *prog = vlog_record__str(key(&rows[i]), VLOG_STAT_PROG);
@@ -75,11 +89,19 @@ static int write_table(FILE *f, const struct vcompare_row *rows, size_t n,
 			wf = strlen(file);
 		if (prog && strlen(prog) > wp)
 			wp = strlen(prog);
+		for (size_t c = 0, k = 0; c < o->nfields; c++)
+			for (size_t v = 0; v < ncols_of(o->fields[c]); v++, k++) {
+				cell(&rows[i], o->fields[c], vars[v], buf, sizeof(buf));
+				if ((int)strlen(buf) > w[k])
+					w[k] = strlen(buf);
+			}
 	}
 	fprintf(f, "%-*s  %-*s  %-7s", (int)wf, "File", (int)wp, "Program", "Status");
-	for (size_t c = 0; c < o->nfields; c++)
-		for (size_t v = 0; v < ncols_of(o->fields[c]); v++)
-			fprintf(f, "  %s%s", vlog_stat_def(o->fields[c])->header, var_hdr[v]);
+	for (size_t c = 0, k = 0; c < o->nfields; c++)
+		for (size_t v = 0; v < ncols_of(o->fields[c]); v++, k++) {
+			snprintf(buf, sizeof(buf), "%s%s", vlog_stat_def(o->fields[c])->header, var_hdr[v]);
+			fprintf(f, "  %*s", w[k], buf);
+		}
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		const char *file = vlog_record__str(key(&rows[i]), VLOG_STAT_FILE);
@@ -87,18 +109,15 @@ static int write_table(FILE *f, const struct vcompare_row *rows, size_t n,
 
 		fprintf(f, "%-*s  %-*s  %-7s", (int)wf, file ? file : "-", (int)wp,
 			prog ? prog : "-", row_status(&rows[i]));
-		for (size_t c = 0; c < o->nfields; c++) {
-			for (size_t v = 0; v < ncols_of(o->fields[c]); v++) {
-				size_t w = strlen(vlog_stat_def(o->fields[c])->header) +
-					   strlen(var_hdr[v]);
-
+		for (size_t c = 0, k = 0; c < o->nfields; c++)
+			for (size_t v = 0; v < ncols_of(o->fields[c]); v++, k++) {
 				cell(&rows[i], o->fields[c], vars[v], buf, sizeof(buf));
-				fprintf(f, "  %*s", (int)w, buf[0] ? buf : "-");
+				fprintf(f, "  %*s", w[k], buf[0] ? buf : "-");
 			}
-		}
 		fputc('\n', f);
 	}
-	return 0;
+	free(w);
+	return ferror(f) ? -EIO : 0;
 }
 
 static int write_csv(FILE *f, const struct vcompare_row *rows, size_t n,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Thread-sanitizer check of the parallel loader: builds the bpfgauge CLI
 # (runtime + cli C code only, no pass) with -fsanitize=thread in its own
-# build dir and runs `verifier stats -j 4` on xdp-tools' compiled BPF
+# build dir and runs `verifier stats -J 4` on xdp-tools' compiled BPF
 # objects, then on the verifier test programs (their failures take the
 # per-job warning and libbpf-message paths), with halt_on_error. Fails on
 # any ThreadSanitizer report. Needs root (it loads programs); exit 77 when
@@ -53,7 +53,7 @@ fail=0
 check() {
   local name=$1 want=$2
   shift 2
-  "${run[@]}" "$build/bpfgauge" verifier stats -j 4 --allow-failures -o csv -e file,prog,verdict "$@" \
+  "${run[@]}" "$build/bpfgauge" verifier stats -J 4 --allow-failures -o csv -e file,prog,verdict "$@" \
     >"$tmp/$name.csv" 2>"$tmp/$name.err"
   local rc=$?
   if grep -q "ThreadSanitizer" "$tmp/$name.err" || [ $rc = 66 ]; then

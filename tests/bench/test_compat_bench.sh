@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bpfgauge compat speed: an offline check of an object with 100 programs
 # (target < 50 ms), the same against the host's facts, and --live against
-# the cost of only loading the programs (verifier stats -j 1). Figures are
+# the cost of only loading the programs (verifier stats -J 1). Figures are
 # printed; a missed target fails only with BENCH_STRICT=1.
 set -uo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root (live loads)"; exit 77; }
@@ -33,13 +33,13 @@ best() {
 off=$(best 5 "$bg" compat --kernel 6.1 --config "$cfg" "$tmp/p100.o")
 host=$(best 3 "$bg" compat "$tmp/p100.o")
 live=$(best 1 "$bg" compat --live "$tmp/p100.o")
-load=$(best 1 "$bg" verifier stats -j 1 --allow-failures "$tmp/p100.o")
+load=$(best 1 "$bg" verifier stats -J 1 --allow-failures "$tmp/p100.o")
 printf '| figure | value | target | status |\n|---|---|---|---|\n'
 st=pass; [ "$off" -lt 50 ] || st=fail
 printf '| compat offline, 100 programs | %d ms | < 50 ms | %s |\n' "$off" "$st"
 printf '| compat on the host facts, 100 programs | %d ms | - | - |\n' "$host"
 lst=pass; [ "$live" -le "$load" ] || lst=fail
-printf '| compat --live vs load only (verifier stats -j 1), 100 programs | %d ms vs %d ms | <= load | %s |\n' \
+printf '| compat --live vs load only (verifier stats -J 1), 100 programs | %d ms vs %d ms | <= load | %s |\n' \
   "$live" "$load" "$lst"
 [ "${BENCH_STRICT:-0}" = 1 ] && [ "$st/$lst" != pass/pass ] && exit 1
 exit 0

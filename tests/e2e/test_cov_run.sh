@@ -192,6 +192,48 @@ EOF
   "$bg" cov report "$D/tc_classify.bpf.o" --snapshot "$t/unk.info.unmatched.snap" -o "$t/unk2.info" 2>"$t/unk2.log" ||
     { bad "llvm-$m cov report of the saved maps"; cat "$t/unk2.log"; }
   check "llvm-$m unknown map's saved counters exact" "$t/unk2.info" counts 1 tc_classify.bpf.c
+  # 7b. -j: one result document: what was written where, the totals of the
+  # lcov written (counted here from its DA/FNDA/BRDA records), the unmatched
+  # maps and where they went, CMD's exit code
+  "$bg" -j cov run -o "$t/unkj.info" --objects "$D/xdp_parse.bpf.o" -- "$exl" "$D" run:xdp_parse run:tc_classify \
+    >"$t/unkj.json" 2>"$t/unkj.log"
+  rc=$?
+  if [ $rc = 0 ] && python3 - "$t/unkj.json" "$t/unkj.info" "$t/unkj.info.unmatched.snap" "$D/xdp_parse.bpf.o" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+tot = {"lines": [0, 0], "functions": [0, 0], "branches": [0, 0]}
+for l in open(sys.argv[2]):
+    k, _, v = l.strip().partition(":")
+    f = v.split(",")
+    if k == "DA":
+        tot["lines"][0] += 1; tot["lines"][1] += int(f[1]) > 0
+    elif k == "FNDA":
+        tot["functions"][0] += 1; tot["functions"][1] += int(f[0]) > 0
+    elif k == "BRDA":
+        tot["branches"][0] += 1; tot["branches"][1] += f[3] != "-" and int(f[3]) > 0
+got = {k: [d["total"][k]["found"], d["total"][k]["hit"]] for k in tot}
+want = dict(command="run", output=sys.argv[2], format="lcov", cmd_exit_code=0, counter_maps=2,
+            objects_used=1, inputs=[sys.argv[4]])
+bad = {k: d.get(k) for k in want if d.get(k) != want[k]}
+if d["unmatched"] != {"counter_maps": 1, "segments": 1, "snapshot": sys.argv[3]}:
+    bad["unmatched"] = d["unmatched"]
+if got != tot or tot["lines"][0] == 0:
+    bad["total"] = (got, tot)
+if sum(f["lines"]["found"] for f in d["files"]) != tot["lines"][0]:
+    bad["files"] = d["files"]
+print(bad or "ok", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+  then ok "llvm-$m cov run -j: the document matches the lcov written and the unmatched map"
+  else bad "llvm-$m cov run -j: exit $rc: $(cat "$t/unkj.json")"; cat "$t/unkj.log"
+  fi
+  "$bg" cov run -o "$t/rc4j.info" -p --objects "$D" -- sh -c "'$exl' '$D' run:xdp_parse; exit 4" >"$t/rc4j.json" 2>"$t/rc4j.log"
+  rc=$?
+  [ $rc = 4 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["cmd_exit_code"] != 4 or d["cmd"][:2] != ["sh", "-c"])' "$t/rc4j.json" &&
+    ok "llvm-$m cov run -p: exit 4, cmd_exit_code 4" || { bad "llvm-$m cov run -p exit 4: exit $rc: $(cat "$t/rc4j.json")"; cat "$t/rc4j.log"; }
+  # after its CMD's name a -j is CMD's, not ours
+  out=$("$bg" cov run -o "$t/cj.info" --objects "$D" sh -c 'echo "arg:$0"' -j 2>/dev/null)
+  [ "$out" = "arg:-j" ] && ok "llvm-$m cov run CMD -j: CMD got -j, stdout holds no JSON" || bad "llvm-$m CMD -j: stdout '$out'"
   # 7c. A stale build: --objects holds other builds of the objects (hits mode),
   # so no counter matches: exit 2 and say so, write no empty report, keep them.
   if [ -f "$H/xdp_parse.bpf.o" ]; then

@@ -23,9 +23,9 @@ done
 declare -A want=([pass_subprog]=none [fail_complexity]=complexity [fail_jmp_seq]=jump_seq
   [fail_stack]=stack [fail_loop]=loop [fail_mem]=mem_access [fail_ref]=ref_leak
   [fail_helper]=helper [fail_core]=btf_core [pass_stack_chain]=none)
-"$bg" verifier stats -j 2 -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
+"$bg" verifier stats -J 2 -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
 rc=$?; [ $rc = 1 ] && ok "stats exits 1 when programs fail" || bad "stats exit $rc, want 1"
-"$bg" verifier stats -j 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
+"$bg" verifier stats -J 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
 rc=$?; [ $rc = 0 ] && ok "--allow-failures exits 0" || bad "--allow-failures exit $rc"
 # attach type 0 means cgroup_inet_ingress only for cgroup_skb programs: a
 # tracepoint has none (it was reported as cgroup_inet_ingress)
@@ -35,6 +35,30 @@ grep -q '^trace_getpgid,tracepoint,$' "$tmp/at.csv" && ok "tracepoint: no attach
   bad "tracepoint attach type: $(grep trace_getpgid "$tmp/at.csv" | head -1)"
 grep -q '^xdp_parse,xdp,xdp$' "$tmp/at.csv" && ok "xdp: attach type xdp" ||
   bad "xdp attach type: $(grep xdp_parse "$tmp/at.csv" | head -1)"
+# veristat's -f on real loads: name globs pick programs before anything is
+# loaded (tailcall.bpf.o holds tailcall, tail_ipv4, tail_arp; calls.bpf.o
+# holds calls_main); the ones left out leave no log in --log-dir
+pd=$(ls -d "$BPFGAUGE_BPF_DIR"/llvm-*/plain 2>/dev/null | head -1)
+if [ -n "$pd" ] && [ -f "$pd/tailcall.bpf.o" ] && [ -f "$pd/calls.bpf.o" ]; then
+  sel() { # name, want, filters...
+    local name=$1 want=$2 got; shift 2
+    rm -rf "$tmp/flogs"; mkdir -p "$tmp/flogs"
+    got=$("$bg" verifier stats --allow-failures --log-dir "$tmp/flogs" -o csv -e file,prog "$@" \
+      "$pd/tailcall.bpf.o" "$pd/calls.bpf.o" | tail -n +2 | tr -d '\r' | sed 's|^.*/||; s|,|/|' | sort | tr '\n' ' ')
+    logs=$(cd "$tmp/flogs" && ls *.log 2>/dev/null | sed 's/\.log$//; s/\.bpf\.o\./.bpf.o\//' | sort | tr '\n' ' ')
+    [ "$got" = "$want" ] && [ "$logs" = "$want" ] && ok "stats -f $name: loaded exactly $got" ||
+      bad "stats -f $name: rows '$got', logs '$logs', want '$want'"
+  }
+  sel "OBJ/PROG" "tailcall.bpf.o/tail_arp tailcall.bpf.o/tail_ipv4 " -f 'tailcall.bpf.o/tail_*'
+  sel "GLOB" "tailcall.bpf.o/tail_arp tailcall.bpf.o/tail_ipv4 tailcall.bpf.o/tailcall " -f 'tail*'
+  sel "!OBJ/PROG" "calls.bpf.o/calls_main tailcall.bpf.o/tail_arp tailcall.bpf.o/tail_ipv4 " -f '!tailcall.bpf.o/tailcall'
+  sel "/PROG" "calls.bpf.o/calls_main " -f '/calls_main'
+  printf '# tailcall.bpf.o without tail_arp\ntailcall.bpf.o/\n!*/tail_arp\n' >"$tmp/sel.filters"
+  sel "@FILE" "tailcall.bpf.o/tail_ipv4 tailcall.bpf.o/tailcall " -f "@$tmp/sel.filters"
+  sel "glob and stat" "tailcall.bpf.o/tail_arp tailcall.bpf.o/tail_ipv4 tailcall.bpf.o/tailcall " -f 'tailcall.bpf.o/' -f 'insns>0'
+else
+  bad "no plain tailcall.bpf.o and calls.bpf.o under $BPFGAUGE_BPF_DIR"
+fi
 for p in "${!want[@]}"; do
   row=$(grep "^$p," "$tmp/par.csv" | tr -d '\r')
   IFS=, read -r prog verdict class insns vinsns errno <<<"$row"

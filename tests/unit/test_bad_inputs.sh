@@ -236,7 +236,7 @@ table=$(cat <<'EOF'
 2|unknown option '--nope'|-|cov summary --nope good.info
 2|unknown option '-z'|-|cov merge -z good.info
 2|option '-o' needs an argument|-|cov merge good.info -o
-2|option '-f' needs an argument|-|cov merge good.info -f
+2|-f is no longer an option here: use --format|-|cov merge good.info -f
 2|option '--format' needs an argument|-|cov merge good.info --format
 2|missing 'bpfgauge-map' header|-|cov report m_noheader.o --snapshot flow.snap
 2|format version 99|-|cov report m_version.o --snapshot flow.snap
@@ -352,8 +352,8 @@ table=$(cat <<'EOF'
 2|--log-size wants a byte count|-|verifier stats --log-size 10 flow.o
 2|--log-size wants a byte count|-|verifier stats --log-size 99999999999 flow.o
 2|--log-level wants 1 or 2|-|verifier stats --log-level 3 flow.o
-2|-j wants a number of workers|-|verifier stats -j 0 flow.o
-2|-j wants a number of workers|-|verifier stats -j x flow.o
+2|-J wants a number of workers|-|verifier stats -J 0 flow.o
+2|-J wants a number of workers|-|verifier stats -J x flow.o
 2|unknown field 'nosuchfield'|-|verifier stats -e nosuchfield flow.o
 2|unknown output format 'xml'|-|verifier stats -o xml flow.o
 2|--log-dir 'missing' is not a directory|-|verifier stats --log-dir missing flow.o
@@ -361,7 +361,7 @@ table=$(cat <<'EOF'
 2|not an ELF file|-|verifier stats garbage
 2|not a BPF object|-|verifier stats x86.o
 2|bad filter|-|verifier stats -f 'insns ~ 1' flow.o
-2|option '-j' needs an argument|-|verifier stats flow.o -j
+2|option '-J' needs an argument|-|verifier stats flow.o -J
 2|-n wants a positive number|-|verifier hotspots -n 0 text
 2|want one OBJ or LOG|-|verifier hotspots
 2|holds no verifier log|-|verifier hotspots garbage

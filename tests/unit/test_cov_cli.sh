@@ -173,6 +173,59 @@ fi
 "$bg" cov merge "$t/m.info" --format json -o "$t/c.json"; want_rc json 0 $?
 grep -q '"schema_version": 1' "$t/c.json" && ok "json schema" || bad "json schema"
 
+# -j: what cov merge and cov report wrote, and the totals per file and in all.
+# By hand from a.info + b.info (sums above): lines 1..5 with 4 hit; f and g
+# both run; branches 2,0,0=2 2,0,1=1 4,0,0=3 hit, 4,0,1='-' not.
+jval() { # FILE PYTHON-EXPR-ON-d: prints the value, or FAIL when no single document
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null || echo FAIL
+}
+jwant() { # name FILE EXPR WANT
+  local v; v=$(jval "$2" "$3")
+  [ "$v" = "$4" ] && ok "$1: $3 = $4" || bad "$1: $3 = $v, want $4 ($(head -c 400 "$2"))"
+}
+"$bg" -j cov merge "$t/a.info" "$t/b.info" -o "$t/mj.info" >"$t/mj.json"; want_rc "merge -j" 0 $?
+python3 -m json.tool "$t/mj.json" >/dev/null && ok "merge -j: one JSON document" || bad "merge -j: $(cat "$t/mj.json")"
+jwant "merge -j" "$t/mj.json" 'd["kind"], d["schema_version"], d["command"]' "('bpfgauge-cov-result', 1, 'merge')"
+jwant "merge -j" "$t/mj.json" 'd["output"], d["format"], d["inputs"]' "('$t/mj.info', 'lcov', ['$t/a.info', '$t/b.info'])"
+jwant "merge -j" "$t/mj.json" '[(f["path"], f["lines"]["found"], f["lines"]["hit"]) for f in d["files"]]' "[('$t/src/x.c', 5, 4)]"
+jwant "merge -j" "$t/mj.json" 'd["files"][0]["functions"]["found"], d["files"][0]["functions"]["hit"]' "(2, 2)"
+jwant "merge -j" "$t/mj.json" 'd["files"][0]["branches"]["found"], d["files"][0]["branches"]["hit"]' "(4, 3)"
+jwant "merge -j" "$t/mj.json" '[(k, d["total"][k]["found"], d["total"][k]["hit"]) for k in ("lines", "functions", "branches")]' \
+  "[('lines', 5, 4), ('functions', 2, 2), ('branches', 4, 3)]"
+jwant "merge -j" "$t/mj.json" 'd["total"]["files"], d["total"]["lines"]["percent"] == 80, d["test_names"]' "(1, True, ['a', 'b'])"
+cmp -s "$t/mj.info" "$t/m.info" && ok "merge -j writes the same tracefile" || bad "merge -j tracefile differs"
+# -p before or after, and with another format: the same numbers
+"$bg" cov merge "$t/a.info" "$t/b.info" -o "$t/mj.info" -p >"$t/mp.json"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(a != b)' "$t/mj.json" "$t/mp.json" &&
+  ok "merge -p after the command: the same document" || bad "merge -p differs: $(cat "$t/mp.json")"
+"$bg" -j cov merge "$t/a.info" "$t/b.info" --format cobertura -o "$t/mj.xml" >"$t/mc.json"
+jwant "merge -j cobertura" "$t/mc.json" 'd["format"], d["total"]["lines"]["hit"], d["total"]["branches"]["hit"]' "('cobertura', 4, 3)"
+# under -j the coverage cannot go to stdout: one error document, exit 2
+"$bg" -j cov merge "$t/a.info" >"$t/mo.json" 2>"$t/mo.err"; want_rc "merge -j without -o" 2 $?
+jwant "merge -j without -o" "$t/mo.json" '"-o FILE" in d["error"]' True
+[ "$(wc -l <"$t/mo.err")" = 1 ] && ok "merge -j without -o: one stderr line" || bad "stderr: $(cat "$t/mo.err")"
+# an error after -j: still one document (the error), never two
+"$bg" -j cov merge "$t/a.info" "$t/bad.info.none" -o "$t/mx.info" >"$t/me.json" 2>/dev/null; want_rc "merge -j missing input" 2 $?
+jwant "merge -j missing input" "$t/me.json" 'list(d)' "['error']"
+
+# cov report -j, from synthetic objects and snapshots (tests/harness/gen_mapping.py):
+# flow 3 5 = lines 1..3 run 5 times in one function; chain 2 = another object's counters
+gen="python3 ${BPFGAUGE_SRC:?}/tests/harness/gen_mapping.py"
+$gen flow 3 5 "$t/flow.o" "$t/flow.snap" && $gen chain 2 "$t/other.o" "$t/other.snap" || bad "gen_mapping"
+"$bg" cov report "$t/flow.o" --snapshot "$t/flow.snap" --snapshot "$t/other.snap" -j -o "$t/r.info" >"$t/r.json"
+want_rc "report -j" 0 $?
+jwant "report -j" "$t/r.json" 'd["command"], d["output"], d["inputs"], d["snapshots"]' \
+  "('report', '$t/r.info', ['$t/flow.o'], ['$t/flow.snap', '$t/other.snap'])"
+jwant "report -j" "$t/r.json" 'd["counter_maps"], d["unmatched"]["counter_maps"], d["unmatched"]["segments"]' "(2, 1, 1)"
+"$bg" cov report "$t/flow.o" --snapshot "$t/flow.snap" --test-name t1 -o "$t/r3.info" -j >"$t/r3.json"
+jwant "report -j --test-name" "$t/r3.json" 'd["test_names"], d["unmatched"]["counter_maps"]' "(['t1'], 0)"
+jwant "report -j" "$t/r.json" '[(k, d["total"][k]["found"], d["total"][k]["hit"]) for k in ("lines", "functions", "branches")]' \
+  "[('lines', 3, 3), ('functions', 1, 1), ('branches', 0, 0)]"
+jwant "report -j" "$t/r.json" 'd["total"]["branches"]["percent"]' "None"
+[ "$(grep -c '^DA:[123],5$' "$t/r.info")" = 3 ] && ok "report -j: the tracefile holds DA:1..3,5" || bad "report -j tracefile: $(cat "$t/r.info")"
+"$bg" -j cov report "$t/flow.o" --snapshot "$t/other.snap" -o "$t/r2.info" >"$t/r2.json" 2>/dev/null; want_rc "report -j stale" 2 $?
+jwant "report -j stale: one error document" "$t/r2.json" '"stale or foreign" in d["error"]' True
+
 # bad input: one line, exit 2, the old output kept
 printf 'SF:x\nDA:zz\nend_of_record\n' > "$t/bad.info"
 cp "$t/m.info" "$t/keep.info"

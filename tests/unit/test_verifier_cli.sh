@@ -86,6 +86,86 @@ one_line_err compare-bad-filter "$bg" verifier compare -f 'insns~5' "$tmp/base.c
 printf 'not,a\n"broken' >"$tmp/broken.csv"
 one_line_err compare-broken-csv "$bg" verifier compare "$tmp/base.csv" "$tmp/broken.csv"
 
+# veristat's filters: GLOB (object file name or program), OBJ/PROG, OBJ/,
+# /PROG, '!' to exclude, @FILE; name globs and NAME OP VALUE together
+cat >"$tmp/fb.csv" <<'CSV'
+file,prog,verdict,insns
+a.bpf.o,xdp_a,pass,100
+a.bpf.o,xdp_b,pass,200
+a.bpf.o,tc_main,pass,300
+b.bpf.o,xdp_a,pass,400
+b.bpf.o,gone,pass,5
+CSV
+cat >"$tmp/fn.csv" <<'CSV'
+file,prog,verdict,insns
+/build/a.bpf.o,xdp_a,pass,110
+/build/a.bpf.o,xdp_b,pass,200
+/build/a.bpf.o,tc_main,pass,330
+/build/b.bpf.o,xdp_a,pass,400
+/build/b.bpf.o,fresh,pass,7
+CSV
+rows() { # compare's rows as "obj/prog" sorted, for the filters given
+  "$bg" verifier compare -o csv -e insns "$@" "$tmp/fb.csv" "$tmp/fn.csv" | tail -n +2 |
+    cut -d, -f1,2 | sed 's|^/build/||; s|,|/|' | sort | tr '\n' ' '
+}
+frows() { # name, want, filters...
+  local name=$1 want=$2 got; shift 2
+  got=$(rows "$@")
+  [ "$got" = "$want" ] && ok "filter $name: $got" || bad "filter $name: got '$got', want '$want'"
+}
+frows "none" "a.bpf.o/tc_main a.bpf.o/xdp_a a.bpf.o/xdp_b b.bpf.o/fresh b.bpf.o/gone b.bpf.o/xdp_a "
+frows "OBJ/PROG glob" "a.bpf.o/xdp_a a.bpf.o/xdp_b " -f 'a.bpf.o/xdp_*'
+frows "GLOB is a program" "a.bpf.o/xdp_a b.bpf.o/xdp_a " -f xdp_a
+frows "GLOB is an object" "b.bpf.o/fresh b.bpf.o/gone b.bpf.o/xdp_a " -f 'b.bpf.o'
+frows "OBJ/" "b.bpf.o/fresh b.bpf.o/gone b.bpf.o/xdp_a " -f 'b.bpf.o/'
+frows "/PROG" "a.bpf.o/tc_main " -f '/tc_*'
+frows "!GLOB" "a.bpf.o/tc_main b.bpf.o/fresh b.bpf.o/gone " -f '!*/xdp_*'
+frows "!OBJ/PROG drops that program only" "a.bpf.o/tc_main a.bpf.o/xdp_a b.bpf.o/fresh b.bpf.o/gone b.bpf.o/xdp_a " -f '!a.bpf.o/xdp_b'
+frows "two globs: either" "a.bpf.o/tc_main a.bpf.o/xdp_a a.bpf.o/xdp_b b.bpf.o/fresh " -f 'a.bpf.o/' -f '/fresh'
+frows "glob and stat: both" "a.bpf.o/xdp_a " -f 'xdp_*' -f 'insns_diff>0'
+frows "!stat" "a.bpf.o/xdp_b b.bpf.o/fresh b.bpf.o/gone b.bpf.o/xdp_a " -f '!insns_diff>0'
+printf '# the programs of a, but not xdp_b\n\n  a.bpf.o/\n!a.bpf.o/xdp_b\n' >"$tmp/filters"
+frows "@FILE" "a.bpf.o/tc_main a.bpf.o/xdp_a " -f "@$tmp/filters"
+one_line_err filter-file-missing "$bg" verifier compare -f "@$tmp/nofilters" "$tmp/fb.csv" "$tmp/fn.csv"
+printf 'a.bpf.o/\ninsns ~ 5\n' >"$tmp/badfilters"
+one_line_err filter-file-bad-line "$bg" verifier compare -f "@$tmp/badfilters" "$tmp/fb.csv" "$tmp/fn.csv"
+one_line_err filter-empty "$bg" verifier compare -f '!' "$tmp/fb.csv" "$tmp/fn.csv"
+# veristat's -C: stats -C BASE NEW is compare
+a1=$("$bg" verifier compare -o csv -e insns -f 'a.bpf.o/' "$tmp/fb.csv" "$tmp/fn.csv")
+a2=$("$bg" verifier stats -C -o csv -e insns -f 'a.bpf.o/' "$tmp/fb.csv" "$tmp/fn.csv"); check stats-C 0 $?
+[ -n "$a1" ] && [ "$a1" = "$a2" ] && ok "stats -C is compare" || bad "stats -C: $a2 / compare: $a1"
+# parse takes them too (a log's program is named after its file)
+out=$("$bg" verifier parse -o csv -e prog -f 'fail_*' "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log | tail -n +2 | tr -d '\r' | tr '\n' ' ')
+[ "$out" = "fail_stack.l1 " ] && ok "parse -f GLOB" || bad "parse -f GLOB: '$out'"
+out=$("$bg" verifier parse -o csv -e prog -f '!fail_*' "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log | tail -n +2 | tr -d '\r' | tr '\n' ' ')
+[ "$out" = "pass_subprog.l1 " ] && ok "parse -f !GLOB" || bad "parse -f !GLOB: '$out'"
+
+# compare aligns long names: every column as wide as its widest cell (a
+# 60-character program name, a +999901.00 percentage wider than its header)
+long=$(printf 'p%.0s' $(seq 60))
+printf 'file,prog,verdict,insns,states\na.bpf.o,%s,pass,100,5\na.bpf.o,x,pass,7,1\n' "$long" >"$tmp/l1.csv"
+printf 'file,prog,verdict,insns,states\na.bpf.o,%s,fail,1000001,123456\na.bpf.o,x,pass,9,1\n' "$long" >"$tmp/l2.csv"
+"$bg" verifier compare "$tmp/l1.csv" "$tmp/l2.csv" >"$tmp/al.txt"; check compare-long 0 $?
+tbl=$(sed '/^$/,$d' "$tmp/al.txt")
+[ "$(wc -l <<<"$tbl")" = 3 ] && [ "$(awk '{ print length($0) }' <<<"$tbl" | sort -u | wc -l)" = 1 ] &&
+  ok "compare table: header and rows of one width ($(head -1 <<<"$tbl" | awk '{print length($0)}'))" ||
+  bad "compare table widths: $(awk '{ print length($0) }' <<<"$tbl" | tr '\n' ' ')"
+hdr=$(head -1 <<<"$tbl")
+for col in Status "Insns (%)" "States (%)"; do
+  pre=${hdr%%"$col"*}
+  e=$(( ${#pre} + ${#col} ))
+  # right-aligned values end where the header does; Status starts where it does
+  if [ "$col" = Status ]; then
+    c=$(awk -v s=$((${#pre} + 1)) 'NR > 1 { print substr($0, s, 4) }' <<<"$tbl" | sort -u)
+    [ "$c" = both ] && ok "compare: Status column at $((${#pre} + 1)) in every row" || bad "Status column: '$c'"
+  else
+    c=$(awk -v e=$e 'NR > 1 { x = substr($0, e, 1); y = substr($0, e + 1, 1)
+      print (x != " " && x != "" && (y == " " || y == "")) ? "end" : "off" }' <<<"$tbl" | sort -u)
+    [ "$c" = end ] && ok "compare: '$col' values end at column $e in every row" || bad "'$col' values do not end at $e: $tbl"
+  fi
+done
+grep -q "$long" "$tmp/al.txt" && ok "compare: the 60-character name whole" || bad "long name cut: $(cat "$tmp/al.txt")"
+
 # gate
 cat >"$tmp/policy" <<'POL'
 # GLOB METRIC RULE [warn|error]
