@@ -238,11 +238,17 @@ chrome_run() {
     --user-data-dir="$tmp/profile" "$@" 2>> "$tmp/chrome.log" &
   sid=$!
   wait "$sid" || fail "chromium failed: $(tail -3 "$tmp/chrome.log")"
-  kill -KILL -- "-$sid" 2>/dev/null || true
-  for p in $(ps -o pid= -s "$sid" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-  # killed processes may stay zombies until init reaps them: only live ones count
-  [ -z "$(ps -o stat=,pid= -s "$sid" 2>/dev/null | awk '$1 !~ /^Z/')" ] ||
-    fail "chromium left processes in session $sid"
+  # a SIGKILLed process takes a moment to die and may stay a zombie until
+  # init reaps it: wait up to 5 s for no live process in the session
+  local live i
+  for i in $(seq 50); do
+    kill -KILL -- "-$sid" 2>/dev/null || true
+    for p in $(ps -o pid= -s "$sid" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+    live=$(ps -o stat=,pid= -s "$sid" 2>/dev/null | awk '$1 !~ /^Z/')
+    [ -n "$live" ] || break
+    sleep 0.1
+  done
+  [ -z "$live" ] || fail "chromium left processes in session $sid: $live"
   sid=
 }
 dom() { chrome_run --dump-dom "file://$html#$1" > "$tmp/dom"; }
