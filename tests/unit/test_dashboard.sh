@@ -151,6 +151,8 @@ eq("strobemeta", (sm["insns"], sm["cells"], sm["failed_cells"]), (1270, 6, 4))
 near("strobemeta insns %", sm["insns_pct"], 0.127); near("strobemeta stack %", sm["stack_pct"], 312 * 100 / 512)
 eq("strobemeta newly failing cells", sm["change"]["new_failures"], 4)
 eq("strobemeta flagged", len(sm["flags"]) >= 1, True)
+# the flags are mx_report's, shown as they are: the kernel axis names 6.12
+eq("a strobemeta flag names 6.12", any("6.12" in f["axis"] for f in sm["flags"]), True)
 eq("strobemeta 6.1 row", [x["verdict"] for x in sm["heatmap"][0]], ["pass", "pass"])
 eq("strobemeta 6.1 clang 14", sm["heatmap"][0][0]["insns"], 1270)
 for row in (1, 2):
