@@ -44,14 +44,7 @@ struct dash_run {
 	size_t ncells;
 };
 
-/*
- * Write DIR/index.html: a self-contained page (inline CSS and SVG, no
- * scripts fetched) with the latest run's kernel x clang heatmap per
- * program (coloured at latest's levels), the insns trend per program over
- * all runs, and latest's flags with their log excerpts.
- */
-int dashboard_write(const char *dir, const struct dash_run *runs, size_t nruns,
-		    const struct mx_report *latest);
+/* The dashboard's model and writers are in dashboard.h. */
 
 /* --- history (reports/history_out.c) --- */
 

@@ -47,4 +47,5 @@ clangs=$(ls -d "$build"/bpf/llvm-* | sed 's|.*/llvm-||' | sort -n | sed -n '1p;$
 "$bg" matrix --clang "$clangs" --kernel host --db "$out/history.db" -o "$out/matrix" \
   --cflags "-I$top/bpf/include -I$top/bpf/examples -idirafter /usr/include/x86_64-linux-gnu" \
   "$top"/bpf/examples/*.bpf.c || true
-"$bg" dashboard --db "$out/history.db" -o "$out/dashboard"
+"$bg" dashboard --db "$out/history.db" -o "$out/dashboard" \
+  --coverage "latest=$out/coverage.info" --genhtml "$out/html"

@@ -15,6 +15,7 @@
 #include "bg_test.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/vgate.h"
+#include "dashboard.h"
 #include "matrix_report.h"
 
 static struct vlog_record *rec(const char *prog, int pass, long insns, long states)
@@ -245,6 +246,7 @@ TEST(test_writers_take_levels)
 	struct store_run run = { .id = 1, .uuid = empty, .started = when, .git_commit = empty };
 	struct mx_report rep = { .run = &run, .cells = &c, .ncells = 1, .levels = { 50, 70 } };
 	struct dash_run dr = { &run, &c, 1 };
+	struct dash_model dm;
 	char dir[] = "/tmp/bg-cmp-dash-XXXXXX", path[64], *html;
 
 	f = open_memstream(&buf, &len);
@@ -261,17 +263,21 @@ TEST(test_writers_take_levels)
 	ASSERT_CONTAINS(buf, "🔴 600000");
 	free(buf);
 	ASSERT_TRUE(mkdtemp(dir));
-	ASSERT_EQ_INT(dashboard_write(dir, &dr, 1, &rep), 0);
+	ASSERT_EQ_INT(dash_model_build(&dr, 1, &rep, NULL, 0, &dm), 0);
+	ASSERT_EQ_INT(dashboard_write(dir, &dm), 0);
 	snprintf(path, sizeof(path), "%s/index.html", dir);
 	f = fopen(path, "r");
 	ASSERT_TRUE(f);
-	html = calloc(1, 1 << 16);
-	ASSERT_TRUE(fread(html, 1, (1 << 16) - 1, f) > 0);
+	html = calloc(1, 1 << 20);
+	ASSERT_TRUE(fread(html, 1, (1 << 20) - 1, f) > 0);
 	fclose(f);
 	unlink(path);
 	rmdir(dir);
-	ASSERT_CONTAINS(html, "background:#fc8d59\" class=\"cell\">600000"); /* above 55% */
+	/* the page colours at the report's levels: they travel in its data block */
+	ASSERT_CONTAINS(html, "\"levels\":{\"warn_pct\":50,\"error_pct\":55}");
+	ASSERT_CONTAINS(html, "\"insns\":600000,\"insns_pct\":60");
 	free(html);
+	dash_model_release(&dm);
 	cell_free(&c);
 }
 
