@@ -17,8 +17,13 @@ for m in $MAJORS; do
 		fi
 		got=$("$MAPCHECK" "$out" 2>&1 | awk '$1 == "record" { print $3 }' | sort -u)
 		expect_eq "cc clang-$m --mode $mode: mapping mode" "$got" "$mode"
-		prod=$(llvm-objdump-$m -s -j .bpfgauge.map "$out" 2>/dev/null | grep -c "llvm-$m" || true)
+		prod=$("$MAPCHECK" -d "$out" 2>/dev/null | grep -c "^producer llvm-$m$" || true)
 		[ "$prod" -ge 1 ] || fail "cc clang-$m: mapping was not produced by llvm-$m's plugin"
+		# the mapping is in chunk symbols: no section for libbpf to report
+		expect_eq "cc clang-$m --mode $mode: mapping carrier" \
+			"$("$MAPCHECK" "$out" 2>&1 | sed -n 's/^carrier //p')" symbols
+		llvm-readelf-$m -S "$out" | grep -q '\.bpfgauge\.map' &&
+			fail "cc clang-$m --mode $mode: a .bpfgauge.map section is still emitted"
 	done
 	# --section data: the counters in the program's .data (old loaders), none in .data.bpfgauge
 	out=$BG_TMP/cc-$m-data.o
@@ -29,11 +34,19 @@ for m in $MAJORS; do
 		grep -q '\.data\.bpfgauge' <<<"$secs" && fail "cc --section data clang-$m: .data.bpfgauge still there"
 		[ -n "$dataidx" ] && [ "$symidx" = "$dataidx" ] ||
 			fail "cc --section data clang-$m: counter symbol in section '$symidx', .data is '$dataidx'"
-		llvm-objcopy-$m -O binary --only-section=.bpfgauge.map "$out" "$BG_TMP/data.map"
-		got=$(tr '\0' '\n' <"$BG_TMP/data.map" | sed -n 's/^mode //p' | sort -u)
+		got=$("$MAPCHECK" -d "$out" | sed -n 's/^mode //p' | sort -u)
 		expect_eq "cc clang-$m --section data: mapping mode" "$got" counts
 	else
 		fail "cc clang-$m --section data failed"
+	fi
+	# -bpfgauge-mapping=section: the legacy layout, for older readers
+	out=$BG_TMP/cc-$m-legacy.o
+	if "$bg" cc --mode counts -- "clang-$m" $BPF_CFLAGS -mllvm -bpfgauge-mapping=section \
+		-c "$INPUTS/parser.bpf.c" -o "$out"; then
+		expect_eq "cc clang-$m -bpfgauge-mapping=section: carrier" \
+			"$("$MAPCHECK" "$out" 2>&1 | sed -n 's/^carrier //p')" section
+	else
+		fail "cc clang-$m -bpfgauge-mapping=section failed"
 	fi
 	# --stats shows probes vs blocks (clang needs -Rremark-backend-plugin, cc adds it)
 	err=$("$bg" cc --stats -- "clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$BG_TMP/s.o" 2>&1)
