@@ -535,6 +535,7 @@ int main(int argc, char **argv)
 	const unsigned char *data = find_section(elf, size, BPFGAUGE_COUNTER_SEC, &dlen);
 	size_t slen, nchunks;
 	char *syms = symbol_records(elf, size, &slen, &nchunks);
+	int has_sec = map != NULL;
 	if (!map)
 		mlen = 0;
 	if (!mlen && !slen)
@@ -542,13 +543,14 @@ int main(int argc, char **argv)
 	if (!data && !dump)
 		die("missing %s", BPFGAUGE_COUNTER_SEC);
 	char *text = malloc(mlen + slen + 1);
-	memcpy(text, map, mlen);
+	if (mlen) /* memcpy from NULL would let the compiler assume map != NULL */
+		memcpy(text, map, mlen);
 	memcpy(text + mlen, syms, slen);
 	mlen += slen;
 	text[mlen] = '\0';
 	if (!dump)
 		printf("carrier %s\nchunks %zu\n",
-		       slen && map ? "both" : slen ? "symbols" : "section", nchunks);
+		       slen && has_sec ? "both" : slen ? "symbols" : "section", nchunks);
 	if (dump) {
 		for (size_t off = 0; off < mlen; off++)
 			if (text[off])
