@@ -737,38 +737,34 @@ static int mapping_add_module(struct cov_mapping *m, struct cov_module *mod)
 	return 0;
 }
 
+/* A growing array of chunks. */
+struct chunks {
+	struct chunk *v;
+	size_t n, cap;
+};
+
 /*
- * Reassembles the records held in chunk symbols (SHN_ABS, name prefix
- * BPFGAUGE_MAPPING_SYM_PREFIX). A missing, doubled or foreign chunk, a bad
- * escape, or a record whose hash differs from its symbols' is malformed.
+ * Collects the chunk symbols (SHN_ABS, name prefix BPFGAUGE_MAPPING_SYM_PREFIX)
+ * of every symbol table into cs; the payloads point into the ELF.
  */
-static int mapping_add_symbols(Elf *elf, struct cov_mapping *m, size_t fsize)
+static int chunks_collect(Elf *elf, struct cov_mapping *m, size_t fsize, struct chunks *cs)
 {
 	const size_t plen = sizeof(BPFGAUGE_MAPPING_SYM_PREFIX) - 1;
-	struct chunk *ch = NULL;
-	size_t nch = 0, cap = 0;
 	Elf_Scn *scn = NULL;
-	char *text = NULL;
-	int err = 0;
 
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
-		size_t nsym;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
 			continue;
 		if (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset) {
 			pr_warn("cov: '%s' is truncated (its symbol table ends past its %zu bytes)",
 				m->name, fsize);
-			err = -BPFGAUGE_ENOTBPF;
-			goto out;
+			return -BPFGAUGE_ENOTBPF;
 		}
 		d = elf_getdata(scn, NULL);
-		if (!d)
-			continue;
-		nsym = d->d_size / sh.sh_entsize;
-		for (size_t i = 1; i < nsym; i++) {
+		for (size_t i = 1; d && i < d->d_size / sh.sh_entsize; i++) {
 			GElf_Sym sym;
 			const char *name;
 			struct chunk c;
@@ -781,85 +777,106 @@ static int mapping_add_symbols(Elf *elf, struct cov_mapping *m, size_t fsize)
 			if (chunk_parse(name + plen, &c) || sym.st_value != (uint64_t)c.idx + 1) {
 				pr_warn("cov: malformed mapping in '%s': bad chunk symbol '%.60s...'",
 					m->name, name);
-				err = -BPFGAUGE_EBADMAPPING;
-				goto out;
+				return -BPFGAUGE_EBADMAPPING;
 			}
-			if (nch == cap) {
-				void *n = realloc(ch, (cap = cap ? 2 * cap : 64) * sizeof(*ch));
+			if (cs->n == cs->cap) {
+				size_t cap = cs->cap ? 2 * cs->cap : 64;
+				void *n = realloc(cs->v, cap * sizeof(*cs->v));
 
-				if (!n) {
-					err = -ENOMEM;
-					goto out;
-				}
-				ch = n;
+				if (!n)
+					return -ENOMEM;
+				cs->v = n;
+				cs->cap = cap;
 			}
-			ch[nch++] = c;
+			cs->v[cs->n++] = c;
 		}
 	}
-	if (!nch)
+	return 0;
+}
+
+/*
+ * Decodes the sorted chunks ch[0..n) of one record into text (room for all
+ * payloads) and parses it into mod. An exact duplicate (the same chunk
+ * twice) adds nothing; a missing, doubled or foreign chunk, a bad escape, or
+ * a record whose hash differs from its symbols' is malformed.
+ */
+static int chunks_record(const struct chunk *ch, size_t n, char *text, const char *name,
+			 struct cov_module *mod)
+{
+	size_t len = 0;
+	uint32_t want = 0;
+	int err;
+
+	for (size_t k = 0; k < n; k++) {
+		if (k && ch[k].idx == ch[k - 1].idx && !strcmp(ch[k].payload, ch[k - 1].payload))
+			continue;
+		if (ch[k].n != ch[0].n || ch[k].idx != want) {
+			pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+				" has a missing, doubled or foreign chunk (%u of %u)",
+				name, ch[0].hash, ch[k].idx, ch[k].n);
+			return -BPFGAUGE_EBADMAPPING;
+		}
+		if (chunk_decode(ch[k].payload, text, &len)) {
+			pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+				" chunk %u has a bad escape",
+				name, ch[0].hash, ch[k].idx);
+			return -BPFGAUGE_EBADMAPPING;
+		}
+		want++;
+	}
+	if (want != ch[0].n) {
+		pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+			" has %u of its %u chunks (truncated?)",
+			name, ch[0].hash, want, ch[0].n);
+		return -BPFGAUGE_EBADMAPPING;
+	}
+	err = cov_module_parse(text, len, name, mod);
+	if (err)
+		return err;
+	if (mod->hash != ch[0].hash) {
+		pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+			" is held by symbols of %016" PRIx64,
+			name, mod->hash, ch[0].hash);
+		cov_module_release(mod);
+		return -BPFGAUGE_EBADMAPPING;
+	}
+	return 0;
+}
+
+/* Adds the records held in chunk symbols (cov_abi.h) to m. */
+static int mapping_add_symbols(Elf *elf, struct cov_mapping *m)
+{
+	struct chunks cs = {0};
+	size_t fsize = 0;
+	char *text = NULL;
+	int err;
+
+	elf_rawfile(elf, &fsize);
+	err = chunks_collect(elf, m, fsize, &cs);
+	if (err || !cs.n)
 		goto out;
-	qsort(ch, nch, sizeof(*ch), chunk_cmp);
-	for (size_t i = 0; i < nch;) {
-		size_t j = i, cap_text = 0, len = 0;
-		uint32_t want = 0;
+	qsort(cs.v, cs.n, sizeof(*cs.v), chunk_cmp);
+	for (size_t i = 0, j; i < cs.n; i = j) {
+		size_t room = 0;
 		struct cov_module mod;
 
-		/* one record: the chunks of one hash; an exact duplicate (the
-		 * same chunk twice) adds nothing */
-		for (; j < nch && ch[j].hash == ch[i].hash; j++)
-			cap_text += strlen(ch[j].payload);
+		for (j = i; j < cs.n && cs.v[j].hash == cs.v[i].hash; j++)
+			room += strlen(cs.v[j].payload);
 		free(text);
-		text = malloc(cap_text + 1);
+		text = malloc(room + 1);
 		if (!text) {
 			err = -ENOMEM;
 			goto out;
 		}
-		for (size_t k = i; k < j; k++) {
-			if (k > i && ch[k].idx == ch[k - 1].idx &&
-			    !strcmp(ch[k].payload, ch[k - 1].payload))
-				continue;
-			if (ch[k].n != ch[i].n || ch[k].idx != want) {
-				pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
-					" has a missing, doubled or foreign chunk (%u of %u)",
-					m->name, ch[i].hash, ch[k].idx, ch[k].n);
-				err = -BPFGAUGE_EBADMAPPING;
-				goto out;
-			}
-			if (chunk_decode(ch[k].payload, text, &len)) {
-				pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
-					" chunk %u has a bad escape",
-					m->name, ch[i].hash, ch[k].idx);
-				err = -BPFGAUGE_EBADMAPPING;
-				goto out;
-			}
-			want++;
-		}
-		if (want != ch[i].n) {
-			pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
-				" has %u of its %u chunks (truncated?)",
-				m->name, ch[i].hash, want, ch[i].n);
-			err = -BPFGAUGE_EBADMAPPING;
-			goto out;
-		}
-		err = cov_module_parse(text, len, m->name, &mod);
+		err = chunks_record(cs.v + i, j - i, text, m->name, &mod);
+		if (!err)
+			err = mapping_add_module(m, &mod);
 		if (err)
 			goto out;
-		if (mod.hash != ch[i].hash) {
-			pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
-				" is held by symbols of %016" PRIx64,
-				m->name, mod.hash, ch[i].hash);
-			cov_module_release(&mod);
-			err = -BPFGAUGE_EBADMAPPING;
-			goto out;
-		}
-		err = mapping_add_module(m, &mod);
-		if (err)
-			goto out;
-		i = j;
 	}
 out:
 	free(text);
-	free(ch);
+	free(cs.v);
 	return err;
 }
 
@@ -927,14 +944,9 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 		found = true;
 	}
 	/* the chunk symbols; an object linked from old and new ones has both */
-	{
-		size_t fsize = 0;
-
-		elf_rawfile(elf, &fsize);
-		err = mapping_add_symbols(elf, m, fsize);
-		if (err)
-			return err;
-	}
+	err = mapping_add_symbols(elf, m);
+	if (err)
+		return err;
 	if (!m->nmods) {
 		if (found)
 			pr_warn("cov: failed to read mapping from '%s': section %s holds no record",
