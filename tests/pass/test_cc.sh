@@ -39,6 +39,24 @@ for m in $MAJORS; do
 	else
 		fail "cc clang-$m --section data failed"
 	fi
+	# a record over BPFGAUGE_MAPPING_CHUNK bytes: several chunk symbols, in
+	# order, that mapcheck reassembles into one record checked against its hash
+	big=$BG_TMP/big.bpf.c
+	if [ ! -f "$big" ]; then
+		for i in $(seq 1 80); do
+			printf '__attribute__((section("xdp"), used)) int fn_%d(void *ctx) { long x = (long)ctx; if (x > %d) return 1; return 2; }\n' \
+				"$i" "$i"
+		done >"$big"
+	fi
+	if bg_cc "$m" counts "$BG_TMP/big-$m.o" "$big" 2>"$BG_TMP/big.err"; then
+		out=$("$MAPCHECK" "$BG_TMP/big-$m.o" 2>&1)
+		nch=$(sed -n 's/^chunks //p' <<<"$out")
+		expect_eq "clang-$m big record: records" "$(grep '^records' <<<"$out")" "records 1"
+		[ "${nch:-0}" -ge 2 ] || fail "clang-$m big record: $nch chunk(s), want several: $out"
+		expect_eq "clang-$m big record: functions" "$(grep -c '^func fn_' <<<"$out")" 80
+	else
+		fail "clang-$m: the big source does not compile: $(head -c 600 "$BG_TMP/big.err")"
+	fi
 	# -bpfgauge-mapping=section: the legacy layout, for older readers
 	out=$BG_TMP/cc-$m-legacy.o
 	if "$bg" cc --mode counts -- "clang-$m" $BPF_CFLAGS -mllvm -bpfgauge-mapping=section \
