@@ -952,7 +952,7 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 			pr_warn("cov: failed to read mapping from '%s': section %s holds no record",
 				m->name, BPFGAUGE_MAPPING_SEC);
 		else
-			pr_warn("cov: failed to read mapping from '%s': no mapping symbols (%s*) or section %s (was it built with the bpfgauge pass?)",
+			pr_warn("cov: failed to read mapping from '%s': no mapping symbols (%s*) or section %s (was it built with the bpfgauge pass? stripped beyond llvm-strip -g?)",
 				m->name, BPFGAUGE_MAPPING_SYM_PREFIX, BPFGAUGE_MAPPING_SEC);
 		return -BPFGAUGE_ENOMAPPING;
 	}
