@@ -239,7 +239,8 @@ std::string escapeField(llvm::StringRef S);
 
 // Moves each mapping record of M (the globals in BPFGAUGE_MAPPING_SEC, where
 // the pass builds it) into the chunk symbols of cov_abi.h: local absolute
-// symbols, which no loader reports. Returns the number of records moved.
+// symbols (".set" in module assembly), which no loader reports. Returns the
+// number of records moved.
 unsigned mappingToSymbols(llvm::Module &M);
 // The chunk symbol payload of Text (cov_abi.h's encoding).
 std::string encodeChunk(llvm::StringRef Text);

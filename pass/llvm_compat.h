@@ -130,17 +130,6 @@ inline std::string storeOneAsm(unsigned Off, bool LittleEndian)
 	return S;
 }
 
-// A pointer type for a constant address: i8* before opaque pointers
-// (Type::getInt8PtrTy is gone in LLVM 18), ptr from LLVM 17.
-inline llvm::PointerType *bytePtrTy(llvm::LLVMContext &Ctx)
-{
-#if LLVM_VERSION_MAJOR >= 17
-	return llvm::PointerType::getUnqual(Ctx);
-#else
-	return llvm::Type::getInt8PtrTy(Ctx);
-#endif
-}
-
 } // namespace compat
 } // namespace bpfgauge
 

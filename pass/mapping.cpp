@@ -10,7 +10,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/GlobalAlias.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Support/Format.h"
@@ -387,11 +386,7 @@ std::string encodeChunk(StringRef Text)
 
 bool hasMappingSymbols(const Module &M)
 {
-	for (const GlobalAlias &A : M.aliases())
-		if (A.getName().substr(0, sizeof(BPFGAUGE_MAPPING_SYM_PREFIX) - 1) ==
-		    BPFGAUGE_MAPPING_SYM_PREFIX)
-			return true;
-	return false;
+	return M.getModuleInlineAsm().find(BPFGAUGE_MAPPING_SYM_PREFIX) != std::string::npos;
 }
 
 // Rebuilds llvm.compiler.used without G.
@@ -421,7 +416,6 @@ static void dropFromCompilerUsed(Module &M, GlobalValue *G)
 
 unsigned mappingToSymbols(Module &M)
 {
-	LLVMContext &Ctx = M.getContext();
 	SmallVector<GlobalVariable *, 2> Maps;
 	unsigned Moved = 0;
 
@@ -447,20 +441,18 @@ unsigned mappingToSymbols(Module &M)
 				Chunks.emplace_back();
 			Chunks.back() += encodeChunk(Text.substr(i, 1));
 		}
-		std::vector<GlobalValue *> Syms;
-		for (size_t i = 0; i < Chunks.size(); i++) {
-			std::string Name = (Twine(BPFGAUGE_MAPPING_SYM_PREFIX) + Hash + "." + Twine(i) +
-					    "." + Twine(Chunks.size()) + "." + Chunks[i])
-						   .str();
-			// An integer address makes the symbol absolute; i + 1
-			// because a null one folds to no expression at all.
-			Constant *Addr = ConstantExpr::getIntToPtr(
-				ConstantInt::get(Type::getInt64Ty(Ctx), i + 1), compat::bytePtrTy(Ctx));
-			Syms.push_back(GlobalAlias::create(Type::getInt8Ty(Ctx), 0,
-							   GlobalValue::InternalLinkage, Name, Addr,
-							   &M));
-		}
-		appendToCompilerUsed(M, Syms);
+		// Module assembly, not aliases of constant addresses: an alias
+		// prints as "name = 1", which BPF's assembler takes for an
+		// instruction, so -save-temps (and any .s) would not assemble.
+		// ".set" is a generic directive every assembler parses; the
+		// payload holds no '"' or '\\', so the quoted name is verbatim.
+		std::string Asm;
+		for (size_t i = 0; i < Chunks.size(); i++)
+			Asm += (Twine("\t.set \"") + BPFGAUGE_MAPPING_SYM_PREFIX + Hash + "." +
+				Twine(i) + "." + Twine(Chunks.size()) + "." + Chunks[i] + "\", " +
+				Twine(i + 1) + "\n")
+				       .str();
+		M.appendModuleInlineAsm(Asm);
 		G->eraseFromParent();
 		Moved++;
 	}

@@ -24,6 +24,10 @@ for m in $MAJORS; do
 			"$("$MAPCHECK" "$out" 2>&1 | sed -n 's/^carrier //p')" symbols
 		llvm-readelf-$m -S "$out" | grep -q '\.bpfgauge\.map' &&
 			fail "cc clang-$m --mode $mode: a .bpfgauge.map section is still emitted"
+		# llvm-strip -g (what libbpf-bootstrap runs) keeps them
+		llvm-strip-$m -g -o "$BG_TMP/stripped.o" "$out" &&
+			expect_eq "cc clang-$m --mode $mode: records after llvm-strip -g" \
+				"$("$MAPCHECK" "$BG_TMP/stripped.o" 2>&1 | grep '^records')" "records 1"
 	done
 	# --section data: the counters in the program's .data (old loaders), none in .data.bpfgauge
 	out=$BG_TMP/cc-$m-data.o
