@@ -605,6 +605,20 @@ out:
 	return err;
 }
 
+/* Appends mod to m (taking it over; released on failure). */
+static int mapping_add_module(struct cov_mapping *m, struct cov_module *mod)
+{
+	void *n = realloc(m->mods, (m->nmods + 1) * sizeof(*m->mods));
+
+	if (!n) {
+		cov_module_release(mod);
+		return -ENOMEM;
+	}
+	m->mods = n;
+	m->mods[m->nmods++] = *mod;
+	return 0;
+}
+
 static int mapping_add_section(struct cov_mapping *m, const char *data, size_t size)
 {
 	size_t off = 0;
@@ -613,7 +627,6 @@ static int mapping_add_section(struct cov_mapping *m, const char *data, size_t s
 		const char *rec = data + off;
 		const char *nul;
 		struct cov_module mod;
-		void *n;
 		int err;
 
 		if (*rec == '\0') { /* padding between linked records */
@@ -626,15 +639,10 @@ static int mapping_add_section(struct cov_mapping *m, const char *data, size_t s
 			return -BPFGAUGE_EBADMAPPING;
 		}
 		err = cov_module_parse(rec, nul - rec, m->name, &mod);
+		if (!err)
+			err = mapping_add_module(m, &mod);
 		if (err)
 			return err;
-		n = realloc(m->mods, (m->nmods + 1) * sizeof(*m->mods));
-		if (!n) {
-			cov_module_release(&mod);
-			return -ENOMEM;
-		}
-		m->mods = n;
-		m->mods[m->nmods++] = mod;
 		off = nul - data + 1;
 	}
 	return 0;
@@ -721,19 +729,6 @@ static int chunk_decode(const char *p, char *out, size_t *len)
 			out[(*len)++] = (char)ch;
 		}
 	}
-	return 0;
-}
-
-static int mapping_add_module(struct cov_mapping *m, struct cov_module *mod)
-{
-	void *n = realloc(m->mods, (m->nmods + 1) * sizeof(*m->mods));
-
-	if (!n) {
-		cov_module_release(mod);
-		return -ENOMEM;
-	}
-	m->mods = n;
-	m->mods[m->nmods++] = *mod;
 	return 0;
 }
 
