@@ -83,6 +83,16 @@ struct CommandLine {
 		cl::values(clEnumValN(Section::Own, "own", "counters in their own map (default)"),
 			   clEnumValN(Section::Data, "data", "counters in the program's .data map")),
 		cl::init(Section::Own)};
+	enum class MappingAt { Symbols, Section };
+	cl::opt<MappingAt> Mapping{
+		"bpfgauge-mapping",
+		cl::desc("bpfgauge mapping carrier: symbols (chunk symbols no loader reports; "
+			 "default) or section (" BPFGAUGE_MAPPING_SEC ", for bpfgauge readers "
+			 "from before the symbols; libbpf reports it on every load)"),
+		cl::values(clEnumValN(MappingAt::Symbols, "symbols", "chunk symbols (default)"),
+			   clEnumValN(MappingAt::Section, "section",
+				      "the legacy " BPFGAUGE_MAPPING_SEC " section")),
+		cl::init(MappingAt::Symbols)};
 	cl::opt<bool> Stats{
 		"bpfgauge-stats",
 		cl::desc("report probes per function as remarks (clang: add -Rremark-backend-plugin)"),
@@ -118,6 +128,7 @@ bool foldOptions(std::optional<Mode> PipelineMode, Options &Opts, std::string &E
 	Opts.Stats = Cl->Stats;
 	Opts.Branches = Cl->Branches == CommandLine::Switch::On;
 	Opts.SharedData = Cl->CounterSection == CommandLine::Section::Data;
+	Opts.MappingSection = Cl->Mapping == CommandLine::MappingAt::Section;
 	if (PipelineMode) {
 		Opts.TheMode = *PipelineMode;
 	} else if (Cl->TheMode.getNumOccurrences()) {
@@ -256,7 +267,7 @@ bool ModuleInstrumenter::alreadyInstrumented() const
 	for (const GlobalVariable &G : M.globals())
 		if (G.hasSection() && G.getSection() == BPFGAUGE_MAPPING_SEC)
 			return true;
-	return false;
+	return hasMappingSymbols(M);
 }
 
 // The segment is an array of its probe's element type so that probes are
@@ -324,7 +335,9 @@ void ModuleInstrumenter::finishSegment(GlobalVariable *Seg, unsigned Probes, uin
 }
 
 // No debug info on purpose: BTF must not describe the mapping, so libbpf
-// never turns its section into a map.
+// never turns its section into a map. The section is only where the record
+// waits for the end of the pipeline (mappingToSymbols()), or its place in
+// the legacy layout.
 GlobalVariable *ModuleInstrumenter::createMapping(const std::string &Text, uint64_t Hash)
 {
 	Constant *Init = ConstantDataArray::getString(Ctx, Text, /*AddNull=*/true);
@@ -476,6 +489,10 @@ public:
 			Changed = ModuleInstrumenter(M, Opts, /*IRProbes=*/false).run();
 			break;
 		}
+		// The record stays a global while the pass may rewrite it
+		// (thinning); once the probes are final it becomes symbols.
+		if (Changed && Where != Point::Start && !Opts.MappingSection)
+			mappingToSymbols(M);
 		return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 	}
 

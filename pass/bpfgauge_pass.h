@@ -59,6 +59,9 @@ struct Options {
 	// instead of BPFGAUGE_COUNTER_SEC, for loaders that take no other
 	// data sections (cilium/ebpf before 0.17).
 	bool SharedData = false;
+	// The record in BPFGAUGE_MAPPING_SEC, as before the chunk symbols (for
+	// readers of that time; libbpf reports the section on every load).
+	bool MappingSection = false;
 };
 
 inline const char *modeName(Mode M)
@@ -231,6 +234,18 @@ private:
 };
 
 std::string escapeField(llvm::StringRef S);
+
+// --- mapping.cpp: where the record goes ----------------------------------
+
+// Moves each mapping record of M (the globals in BPFGAUGE_MAPPING_SEC, where
+// the pass builds it) into the chunk symbols of cov_abi.h: local absolute
+// symbols (".set" in module assembly), which no loader reports. Returns the
+// number of records moved.
+unsigned mappingToSymbols(llvm::Module &M);
+// The chunk symbol payload of Text (cov_abi.h's encoding).
+std::string encodeChunk(llvm::StringRef Text);
+// The module holds chunk symbols already.
+bool hasMappingSymbols(const llvm::Module &M);
 
 } // namespace bpfgauge
 

@@ -2,17 +2,21 @@
 // Writes the mapping record of cov_abi.h for the final, instrumented IR:
 // file table, then per function its blocks (probe and source lines) and its
 // coverage-graph edges (probe and branch label). Output depends only on the
-// IR, never on pointer values, so the same input gives the same bytes.
+// IR, never on pointer values, so the same input gives the same bytes. At
+// the end of the pipeline the record moves into chunk symbols, the carrier
+// no loader reports.
 #include "bpfgauge_pass.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/CFG.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #include <algorithm>
 #include <tuple>
@@ -352,6 +356,107 @@ std::string MappingWriter::finish(uint64_t &Hash)
 	    << Body;
 	ROS.flush();
 	return Out;
+}
+
+} // namespace bpfgauge
+
+namespace bpfgauge {
+
+std::string encodeChunk(StringRef Text)
+{
+	static const char Hex[] = "0123456789ABCDEF";
+	std::string Out;
+
+	for (unsigned char C : Text) {
+		if (C == ' ') {
+			Out += '+';
+		} else if (C == '\n') {
+			Out += '|';
+		} else if (C < 0x21 || C > 0x7e || C == '%' || C == '+' || C == '|' || C == '"' ||
+			   C == '\\') {
+			Out += '%';
+			Out += Hex[C >> 4];
+			Out += Hex[C & 15];
+		} else {
+			Out += (char)C;
+		}
+	}
+	return Out;
+}
+
+bool hasMappingSymbols(const Module &M)
+{
+	return M.getModuleInlineAsm().find(BPFGAUGE_MAPPING_SYM_PREFIX) != std::string::npos;
+}
+
+// Rebuilds llvm.compiler.used without G.
+static void dropFromCompilerUsed(Module &M, GlobalValue *G)
+{
+	GlobalVariable *Used = M.getNamedGlobal("llvm.compiler.used");
+	SmallVector<GlobalValue *, 8> Keep;
+	bool Found = false;
+
+	if (!Used || !Used->hasInitializer())
+		return;
+	if (auto *CA = dyn_cast<ConstantArray>(Used->getInitializer())) {
+		for (Value *Op : CA->operands()) {
+			auto *GV = dyn_cast<GlobalValue>(Op->stripPointerCasts());
+			if (GV == G)
+				Found = true;
+			else if (GV)
+				Keep.push_back(GV);
+		}
+	}
+	if (!Found)
+		return;
+	Used->eraseFromParent();
+	if (!Keep.empty())
+		appendToCompilerUsed(M, Keep);
+}
+
+unsigned mappingToSymbols(Module &M)
+{
+	SmallVector<GlobalVariable *, 2> Maps;
+	unsigned Moved = 0;
+
+	for (GlobalVariable &G : M.globals())
+		if (G.hasSection() && G.getSection() == BPFGAUGE_MAPPING_SEC && G.hasInitializer() &&
+		    isa<ConstantDataSequential>(G.getInitializer()))
+			Maps.push_back(&G);
+	for (GlobalVariable *G : Maps) {
+		StringRef Text = cast<ConstantDataSequential>(G->getInitializer())->getAsCString();
+		// "bpfgauge-map N\nhash <16 hex>\n..." (MappingWriter::finish)
+		size_t H = Text.find("\nhash ");
+		if (H == StringRef::npos || Text.size() < H + 6 + 16)
+			continue;
+		StringRef Hash = Text.substr(H + 6, 16);
+		// Nothing but llvm.compiler.used refers to the record.
+		dropFromCompilerUsed(M, G);
+		G->removeDeadConstantUsers();
+		if (!G->use_empty())
+			continue;
+		std::vector<std::string> Chunks(1);
+		for (size_t i = 0; i < Text.size(); i++) {
+			if (Chunks.back().size() >= BPFGAUGE_MAPPING_CHUNK - 3)
+				Chunks.emplace_back();
+			Chunks.back() += encodeChunk(Text.substr(i, 1));
+		}
+		// Module assembly, not aliases of constant addresses: an alias
+		// prints as "name = 1", which BPF's assembler takes for an
+		// instruction, so -save-temps (and any .s) would not assemble.
+		// ".set" is a generic directive every assembler parses; the
+		// payload holds no '"' or '\\', so the quoted name is verbatim.
+		std::string Asm;
+		for (size_t i = 0; i < Chunks.size(); i++)
+			Asm += (Twine("\t.set \"") + BPFGAUGE_MAPPING_SYM_PREFIX + Hash + "." +
+				Twine(i) + "." + Twine(Chunks.size()) + "." + Chunks[i] + "\", " +
+				Twine(i + 1) + "\n")
+				       .str();
+		M.appendModuleInlineAsm(Asm);
+		G->eraseFromParent();
+		Moved++;
+	}
+	return Moved;
 }
 
 } // namespace bpfgauge

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Reads the coverage mapping that the pass leaves in section .bpfgauge.map
- * of a BPF object (one NUL-terminated text record per instrumented module,
- * see cov_abi.h), validates it and turns it into struct cov_module.
+ * Reads the coverage mapping that the pass leaves in a BPF object (one text
+ * record per instrumented module, see cov_abi.h), from its chunk symbols or
+ * from the legacy section .bpfgauge.map, validates it and turns it into
+ * struct cov_module.
  */
 #include <fcntl.h>
 #include <gelf.h>
@@ -604,6 +605,20 @@ out:
 	return err;
 }
 
+/* Appends mod to m (taking it over; released on failure). */
+static int mapping_add_module(struct cov_mapping *m, struct cov_module *mod)
+{
+	void *n = realloc(m->mods, (m->nmods + 1) * sizeof(*m->mods));
+
+	if (!n) {
+		cov_module_release(mod);
+		return -ENOMEM;
+	}
+	m->mods = n;
+	m->mods[m->nmods++] = *mod;
+	return 0;
+}
+
 static int mapping_add_section(struct cov_mapping *m, const char *data, size_t size)
 {
 	size_t off = 0;
@@ -612,7 +627,6 @@ static int mapping_add_section(struct cov_mapping *m, const char *data, size_t s
 		const char *rec = data + off;
 		const char *nul;
 		struct cov_module mod;
-		void *n;
 		int err;
 
 		if (*rec == '\0') { /* padding between linked records */
@@ -625,18 +639,240 @@ static int mapping_add_section(struct cov_mapping *m, const char *data, size_t s
 			return -BPFGAUGE_EBADMAPPING;
 		}
 		err = cov_module_parse(rec, nul - rec, m->name, &mod);
+		if (!err)
+			err = mapping_add_module(m, &mod);
 		if (err)
 			return err;
-		n = realloc(m->mods, (m->nmods + 1) * sizeof(*m->mods));
-		if (!n) {
-			cov_module_release(&mod);
-			return -ENOMEM;
-		}
-		m->mods = n;
-		m->mods[m->nmods++] = mod;
 		off = nul - data + 1;
 	}
 	return 0;
+}
+
+/* One chunk symbol (cov_abi.h): its record's hash, place and payload. */
+struct chunk {
+	uint64_t hash;
+	uint32_t idx, n;
+	const char *payload; /* in the ELF's string table, NUL-terminated */
+};
+
+static int chunk_cmp(const void *a, const void *b)
+{
+	const struct chunk *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
+	return strcmp(x->payload, y->payload);
+}
+
+/* Parses "<hash>.<i>.<n>.<payload>" (the name after the prefix); -1 if bad. */
+static int chunk_parse(const char *s, struct chunk *c)
+{
+	char *e;
+	unsigned long long v;
+
+	for (int i = 0; i < 16; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return -1;
+	if (s[16] != '.')
+		return -1;
+	c->hash = strtoull(s, NULL, 16);
+	s += 17;
+	for (int k = 0; k < 2; k++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v = strtoull(s, &e, 10);
+		if (errno || v > UINT32_MAX || *e != '.')
+			return -1;
+		*(k ? &c->n : &c->idx) = (uint32_t)v;
+		s = e + 1;
+	}
+	if (c->idx >= c->n)
+		return -1;
+	c->payload = s;
+	return 0;
+}
+
+/* Appends the decoded payload to out (which has room); -1 on a bad escape. */
+static int chunk_decode(const char *p, char *out, size_t *len)
+{
+	for (; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '+') {
+			out[(*len)++] = ' ';
+		} else if (ch == '|') {
+			out[(*len)++] = '\n';
+		} else if (ch == '%') {
+			int v = 0;
+
+			for (int k = 1; k <= 2; k++) {
+				char h = p[k];
+
+				v <<= 4;
+				if (h >= '0' && h <= '9')
+					v |= h - '0';
+				else if (h >= 'A' && h <= 'F')
+					v |= h - 'A' + 10;
+				else
+					return -1;
+			}
+			if (!v) /* a NUL would end the record early */
+				return -1;
+			out[(*len)++] = (char)v;
+			p += 2;
+		} else if (ch < 0x21 || ch > 0x7e) {
+			return -1;
+		} else {
+			out[(*len)++] = (char)ch;
+		}
+	}
+	return 0;
+}
+
+/* A growing array of chunks. */
+struct chunks {
+	struct chunk *v;
+	size_t n, cap;
+};
+
+/*
+ * Collects the chunk symbols (SHN_ABS, name prefix BPFGAUGE_MAPPING_SYM_PREFIX)
+ * of every symbol table into cs; the payloads point into the ELF.
+ */
+static int chunks_collect(Elf *elf, struct cov_mapping *m, size_t fsize, struct chunks *cs)
+{
+	const size_t plen = sizeof(BPFGAUGE_MAPPING_SYM_PREFIX) - 1;
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		if (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset) {
+			pr_warn("cov: '%s' is truncated (its symbol table ends past its %zu bytes)",
+				m->name, fsize);
+			return -BPFGAUGE_ENOTBPF;
+		}
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 1; d && i < d->d_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+			struct chunk c;
+
+			if (!gelf_getsym(d, (int)i, &sym) || sym.st_shndx != SHN_ABS)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || strncmp(name, BPFGAUGE_MAPPING_SYM_PREFIX, plen))
+				continue;
+			if (chunk_parse(name + plen, &c) || sym.st_value != (uint64_t)c.idx + 1) {
+				pr_warn("cov: malformed mapping in '%s': bad chunk symbol '%.60s...'",
+					m->name, name);
+				return -BPFGAUGE_EBADMAPPING;
+			}
+			if (cs->n == cs->cap) {
+				size_t cap = cs->cap ? 2 * cs->cap : 64;
+				void *n = realloc(cs->v, cap * sizeof(*cs->v));
+
+				if (!n)
+					return -ENOMEM;
+				cs->v = n;
+				cs->cap = cap;
+			}
+			cs->v[cs->n++] = c;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Decodes the sorted chunks ch[0..n) of one record into text (room for all
+ * payloads) and parses it into mod. An exact duplicate (the same chunk
+ * twice) adds nothing; a missing, doubled or foreign chunk, a bad escape, or
+ * a record whose hash differs from its symbols' is malformed.
+ */
+static int chunks_record(const struct chunk *ch, size_t n, char *text, const char *name,
+			 struct cov_module *mod)
+{
+	size_t len = 0;
+	uint32_t want = 0;
+	int err;
+
+	for (size_t k = 0; k < n; k++) {
+		if (k && ch[k].idx == ch[k - 1].idx && !strcmp(ch[k].payload, ch[k - 1].payload))
+			continue;
+		if (ch[k].n != ch[0].n || ch[k].idx != want) {
+			pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+				" has a missing, doubled or foreign chunk (%u of %u)",
+				name, ch[0].hash, ch[k].idx, ch[k].n);
+			return -BPFGAUGE_EBADMAPPING;
+		}
+		if (chunk_decode(ch[k].payload, text, &len)) {
+			pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+				" chunk %u has a bad escape",
+				name, ch[0].hash, ch[k].idx);
+			return -BPFGAUGE_EBADMAPPING;
+		}
+		want++;
+	}
+	if (want != ch[0].n) {
+		pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+			" has %u of its %u chunks (truncated?)",
+			name, ch[0].hash, want, ch[0].n);
+		return -BPFGAUGE_EBADMAPPING;
+	}
+	err = cov_module_parse(text, len, name, mod);
+	if (err)
+		return err;
+	if (mod->hash != ch[0].hash) {
+		pr_warn("cov: malformed mapping in '%s': record %016" PRIx64
+			" is held by symbols of %016" PRIx64,
+			name, mod->hash, ch[0].hash);
+		cov_module_release(mod);
+		return -BPFGAUGE_EBADMAPPING;
+	}
+	return 0;
+}
+
+/* Adds the records held in chunk symbols (cov_abi.h) to m. */
+static int mapping_add_symbols(Elf *elf, struct cov_mapping *m)
+{
+	struct chunks cs = {0};
+	size_t fsize = 0;
+	char *text = NULL;
+	int err;
+
+	elf_rawfile(elf, &fsize);
+	err = chunks_collect(elf, m, fsize, &cs);
+	if (err || !cs.n)
+		goto out;
+	qsort(cs.v, cs.n, sizeof(*cs.v), chunk_cmp);
+	for (size_t i = 0, j; i < cs.n; i = j) {
+		size_t room = 0;
+		struct cov_module mod;
+
+		for (j = i; j < cs.n && cs.v[j].hash == cs.v[i].hash; j++)
+			room += strlen(cs.v[j].payload);
+		free(text);
+		text = malloc(room + 1);
+		if (!text) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = chunks_record(cs.v + i, j - i, text, m->name, &mod);
+		if (!err)
+			err = mapping_add_module(m, &mod);
+		if (err)
+			goto out;
+	}
+out:
+	free(text);
+	free(cs.v);
+	return err;
 }
 
 static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
@@ -702,9 +938,17 @@ static int mapping_from_elf(Elf *elf, struct cov_mapping *m)
 			return err;
 		found = true;
 	}
-	if (!found || !m->nmods) {
-		pr_warn("cov: failed to read mapping from '%s': section %s missing (was it built with the bpfgauge pass?)",
-			m->name, BPFGAUGE_MAPPING_SEC);
+	/* the chunk symbols; an object linked from old and new ones has both */
+	err = mapping_add_symbols(elf, m);
+	if (err)
+		return err;
+	if (!m->nmods) {
+		if (found)
+			pr_warn("cov: failed to read mapping from '%s': section %s holds no record",
+				m->name, BPFGAUGE_MAPPING_SEC);
+		else
+			pr_warn("cov: failed to read mapping from '%s': no mapping symbols (%s*) or section %s (was it built with the bpfgauge pass? stripped beyond llvm-strip -g?)",
+				m->name, BPFGAUGE_MAPPING_SYM_PREFIX, BPFGAUGE_MAPPING_SEC);
 		return -BPFGAUGE_ENOMAPPING;
 	}
 	return 0;

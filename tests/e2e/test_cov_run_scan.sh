@@ -40,13 +40,25 @@ cp "$build/tests/lcov_annot" "$tmp/lcov_annot" || { echo "FAIL: lcov_annot not b
 # corrupt COPY: an instrumented object whose mapping declares 4e9 blocks in
 # a function (hash recomputed, so only the parser can refuse it)
 corrupt() {
-  python3 - "$D/counts/xdp_parse.bpf.o" "$1" <<'PY'
+  python3 - "$D/counts/xdp_parse.bpf.o" "$1" "$src/tests/harness" <<'PY'
 import sys
+sys.path.insert(0, sys.argv[3])
+import gen_mapping as g
 d = bytearray(open(sys.argv[1], 'rb').read())
-i = d.index(b'bpfgauge-map ')
+# the record's one chunk symbol name (cov_abi.h), in the string table
+i = d.index(g.SYM_PREFIX.encode())
 j = d.index(b'\0', i)
-rec = d[i:j].decode()
-lines = rec.split('\n')
+name = d[i:j].decode()
+assert '.0.1.' in name[:len(g.SYM_PREFIX) + 22], "xdp_parse's record is one chunk"
+payload = name[len(g.SYM_PREFIX) + 21:]
+rec, k = bytearray(), 0
+while k < len(payload):
+    c = payload[k]
+    if c == '%':
+        rec.append(int(payload[k + 1:k + 3], 16)); k += 3; continue
+    rec += b' ' if c == '+' else b'\n' if c == '|' else c.encode()
+    k += 1
+lines = rec.decode().split('\n')
 for k, l in enumerate(lines):
     if l.startswith('func '):
         f = l.split(' ')
@@ -60,13 +72,10 @@ for k, l in enumerate(lines):  # make room: shorter producer and paths
         lines[k] = 'file %s /f.h' % l.split(' ')[1]
 rec = '\n'.join(lines)
 m = rec.index('mode '); e = rec.index('end\n') + 4
-h = 0xcbf29ce484222325
-for b in rec[m:e].encode():
-    h ^= b
-    h = (h * 0x100000001b3) & 0xffffffffffffffff
+h = g.fnv1a(rec[m:e].encode())
 k = rec.index('hash ') + 5
 rec = rec[:k] + '%016x' % h + rec[k + 16:]
-b = rec.encode()
+b = g.chunk_names(rec.encode())[0].encode()
 assert len(b) <= j - i
 d[i:j] = b + b'\0' * (j - i - len(b))
 open(sys.argv[2], 'wb').write(d)

@@ -86,8 +86,10 @@ c=$tmp/cmake
 if cmake -S "$proj" -B "$c" -DCMAKE_PREFIX_PATH="$P" >"$tmp/cmake.log" 2>&1 && cmake --build "$c" >>"$tmp/cmake.log" 2>&1; then
   ok "CMake package: find_package + bpfgauge_add_bpf_object(COVERAGE SKELETON) built"
   # the two-source object: both programs, both mapping records (hits mode)
-  nrec=$(strings -a "$c/multi.bpf.o" | grep -c '^bpfgauge-map ')
-  modes=$(strings -a "$c/multi.bpf.o" | grep '^mode ' | sort -u | paste -sd' ')
+  # (the records are in chunk symbols, cov_abi.h: count chunk 0 of each)
+  syms=$(readelf -sW "$c/multi.bpf.o" | grep -o '__bpfgauge_map\.[^ ]*')
+  nrec=$(grep -c '^__bpfgauge_map\.[0-9a-f]\{16\}\.0\.' <<<"$syms")
+  modes=$(grep -o '|mode+[a-z]*|' <<<"$syms" | sed 's/|mode+\([a-z]*\)|/mode \1/' | sort -u | paste -sd' ')
   progs=$(bpftool gen skeleton "$c/multi.bpf.o" name multi 2>/dev/null | grep -c 'struct bpf_program \*xdp_[ab];')
   [ "$nrec" = 2 ] && [ "$modes" = "mode hits" ] && [ "$progs" = 2 ] &&
     ok "bpfgauge_add_bpf_object(SOURCES a b MODE hits): linked, 2 programs, 2 mapping records" ||

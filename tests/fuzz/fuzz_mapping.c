@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target for the coverage mapping reader and the model: the
- * input is one .bpfgauge.map record, optionally followed by a NUL and the
- * bytes to fill the probes with. A record that parses is turned into
+ * input is one mapping record, optionally followed by a NUL and the bytes
+ * to fill the probes with; or, when it starts with the ELF magic, a whole
+ * object for the ELF reader (chunk symbols and the legacy section). A record that parses is turned into
  * counts (hits inference or flow conservation), written as lcov and read
  * back: what the writer produces must always be readable. Built with
  * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, so the record hash is not
@@ -53,6 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cov_mapping map = { .name = "fuzz", .nmods = 1, .mods = &mod };
 
 	fuzz_init();
+	/* a whole object: the ELF reader, its symbol table and chunk symbols */
+	if (size >= 4 && !memcmp(data, "\x7f" "ELF", 4)) {
+		struct cov_mapping *m = NULL;
+
+		if (!cov_mapping__from_mem(data, size, "fuzz.o", &m))
+			cov_mapping__free(m);
+		return 0;
+	}
 	if (cov_module_parse((const char *)data, tlen, "fuzz", &mod))
 		return 0;
 	{

@@ -24,7 +24,15 @@ holding one counter segment that matches it.
                                      (the model's worst insertion order)
   gen_mapping.py raw OBJ             the record is read from stdin as is
                                      (no hash fix-up: crafted corruption)
+  gen_mapping.py symnames OBJ        the chunk symbols' names are read from
+                                     stdin, one per line, as is (crafted
+                                     corruption of the symbol carrier)
+
+The record goes into the legacy .bpfgauge.map section unless
+BPFGAUGE_GEN_SYMBOLS=1 is set: then it is carried by chunk symbols, as the
+pass writes it (cov_abi.h, MAPPING).
 """
+import os
 import struct
 import sys
 
@@ -67,6 +75,79 @@ def elf(section):
     out = ehdr + data + shstr
     out += b"\0" * (off_sh - len(out))
     return out + null + sec + strs
+
+
+SYM_PREFIX = "__bpfgauge_map."
+CHUNK = 4000  # BPFGAUGE_MAPPING_CHUNK
+
+
+def encode(text):
+    """cov_abi.h's payload encoding: ' ' as '+', newline as '|', %XX else."""
+    out = []
+    for b in text:
+        c = chr(b)
+        if c == " ":
+            out.append("+")
+        elif c == "\n":
+            out.append("|")
+        elif b < 0x21 or b > 0x7e or c in '%+|"\\':
+            out.append("%%%02X" % b)
+        else:
+            out.append(c)
+    return out
+
+
+def chunk_names(rec):
+    """The chunk symbol names of one record (its hash read from its text)."""
+    h = rec.split(b"\n")[1].split(b" ")[1].decode()
+    pieces, cur = [], ""
+    for e in encode(rec):
+        if len(cur) + len(e) > CHUNK:
+            pieces.append(cur)
+            cur = ""
+        cur += e
+    pieces.append(cur)
+    return ["%s%s.%d.%d.%s" % (SYM_PREFIX, h, i, len(pieces), p)
+            for i, p in enumerate(pieces)]
+
+
+def elf_symbols(names):
+    """ELF64 LE relocatable, EM_BPF: null, .strtab, .symtab (local SHN_ABS
+    symbols named NAMES, the value of NAME i+1 where the name says chunk i,
+    else 1), .shstrtab."""
+    strtab = b"\0"
+    syms = b"\0" * 24
+    for n in names:
+        try:
+            value = int(n[len(SYM_PREFIX):].split(".")[1]) + 1
+        except (IndexError, ValueError):
+            value = 1
+        syms += struct.pack("<IBBHQQ", len(strtab), 0, 0, 0xFFF1, value, 1)
+        strtab += n.encode() + b"\0"
+    shstr = b"\0.strtab\0.symtab\0.shstrtab\0"
+    off_str = 64
+    off_sym = (off_str + len(strtab) + 7) & ~7
+    off_shs = off_sym + len(syms)
+    off_sh = (off_shs + len(shstr) + 7) & ~7
+    ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + b"\0" * 9, 1, EM_BPF, 1,
+                       0, 0, off_sh, 0, 64, 0, 0, 64, 4, 3)
+    null = b"\0" * 64
+    s_str = struct.pack("<IIQQQQIIQQ", 1, 3, 0, 0, off_str, len(strtab), 0, 0, 1, 0)
+    s_sym = struct.pack("<IIQQQQIIQQ", 9, 2, 0, 0, off_sym, len(syms), 1,
+                        len(syms) // 24, 8, 24)
+    s_shs = struct.pack("<IIQQQQIIQQ", 17, 3, 0, 0, off_shs, len(shstr), 0, 0, 1, 0)
+    out = ehdr + strtab
+    out += b"\0" * (off_sym - len(out))
+    out += syms + shstr
+    out += b"\0" * (off_sh - len(out))
+    return out + null + s_str + s_sym + s_shs
+
+
+def carrier(rec):
+    """The object of a record: chunk symbols or the legacy section."""
+    if os.environ.get("BPFGAUGE_GEN_SYMBOLS") == "1":
+        return elf_symbols(chunk_names(rec))
+    return elf(rec)
 
 
 def snapshot(mode, nprobes, h, probes):
@@ -121,7 +202,11 @@ def spread(layout, order, n):
 
 def main(argv):
     if len(argv) >= 3 and argv[1] == "raw":
-        open(argv[2], "wb").write(elf(sys.stdin.buffer.read()))
+        open(argv[2], "wb").write(carrier(sys.stdin.buffer.read()))
+        return 0
+    if len(argv) >= 3 and argv[1] == "symnames":
+        names = sys.stdin.read().split("\n")
+        open(argv[2], "wb").write(elf_symbols([n for n in names if n]))
         return 0
     if len(argv) in (5, 6) and argv[1] == "chain":
         rec, snap = chain(int(argv[2]), int(argv[5]) if len(argv) == 6 else 1)
@@ -135,7 +220,7 @@ def main(argv):
     else:
         sys.stderr.write(__doc__)
         return 2
-    open(obj, "wb").write(elf(rec))
+    open(obj, "wb").write(carrier(rec))
     open(sp, "wb").write(snap)
     return 0
 

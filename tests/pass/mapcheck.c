@@ -3,12 +3,14 @@
  * mapcheck: an independent checker of what the pass writes into a BPF object,
  * used by the pass tests (built by them with the host C compiler, so the
  * tests need neither python nor the runtime library). It reads the ELF
- * directly, validates every mapping record in .bpfgauge.map against the
- * grammar and hash of cov_abi.h, checks the placement invariants (hits:
+ * directly, validates every mapping record (chunk symbols, and the legacy
+ * .bpfgauge.map section) against the grammar and hash of cov_abi.h, checks the placement invariants (hits:
  * probe-less blocks are derivable; counts: uninstrumented edges form a
  * spanning tree), matches records with the segments in .data.bpfgauge, and
  * prints a summary the tests grep:
  *
+ *   carrier symbols|section|both
+ *   chunks <n>               (chunk symbols)
  *   records <n>
  *   segments <n>
  *   record <hash> <mode> <probes> <nfuncs>
@@ -64,6 +66,101 @@ static const unsigned char *find_section(const unsigned char *elf, size_t size, 
 		return elf + sh[i].sh_offset;
 	}
 	return NULL;
+}
+
+/* A mapping chunk symbol: name after the prefix, "<hash>.<i>.<n>.<payload>". */
+struct chunk {
+	char hash[17];
+	unsigned idx, n;
+	const char *payload;
+};
+
+static int chunk_order(const void *a, const void *b)
+{
+	const struct chunk *x = a, *y = b;
+	int c = strcmp(x->hash, y->hash);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * The records held in chunk symbols (cov_abi.h), decoded and each followed
+ * by a NUL, as the legacy section holds them; *len 0 when there are none.
+ * *nchunks counts the symbols.
+ */
+static char *symbol_records(const unsigned char *elf, size_t size, size_t *len, size_t *nchunks)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
+	const size_t plen = strlen(BPFGAUGE_MAPPING_SYM_PREFIX);
+	struct chunk *ch = NULL;
+	size_t n = 0, total = 0;
+	char *out;
+
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_SYMTAB)
+			continue;
+		if (sh[i].sh_link >= eh->e_shnum || sh[i].sh_offset + sh[i].sh_size > size)
+			die("bad symbol table");
+		const Elf64_Sym *sym = (const Elf64_Sym *)(elf + sh[i].sh_offset);
+		const char *strs = (const char *)elf + sh[sh[i].sh_link].sh_offset;
+		for (size_t k = 1; k < sh[i].sh_size / sizeof(*sym); k++) {
+			const char *name = strs + sym[k].st_name;
+			struct chunk c;
+			int used = 0;
+
+			if (strncmp(name, BPFGAUGE_MAPPING_SYM_PREFIX, plen))
+				continue;
+			if (sym[k].st_shndx != SHN_ABS ||
+			    ELF64_ST_BIND(sym[k].st_info) != STB_LOCAL)
+				die("chunk symbol %.40s is not local and absolute", name);
+			name += plen;
+			if (strlen(name) < 17 || name[16] != '.' ||
+			    strspn(name, "0123456789abcdef") != 16)
+				die("chunk symbol with a bad hash: %.40s", name);
+			memcpy(c.hash, name, 16);
+			c.hash[16] = '\0';
+			if (sscanf(name + 17, "%u.%u.%n", &c.idx, &c.n, &used) != 2 || !used ||
+			    c.idx >= c.n || sym[k].st_value != c.idx + 1)
+				die("chunk symbol %.40s: bad index", name);
+			c.payload = name + 17 + used;
+			if (strlen(c.payload) > BPFGAUGE_MAPPING_CHUNK)
+				die("chunk %s.%u longer than %d", c.hash, c.idx, BPFGAUGE_MAPPING_CHUNK);
+			ch = realloc(ch, (n + 1) * sizeof(*ch));
+			ch[n++] = c;
+			total += strlen(c.payload) + 1;
+		}
+	}
+	*nchunks = n;
+	*len = 0;
+	out = malloc(total + 1);
+	qsort(ch, n, sizeof(*ch), chunk_order);
+	for (size_t i = 0; i < n; i++) {
+		if ((i == 0 || strcmp(ch[i].hash, ch[i - 1].hash)) ? ch[i].idx != 0
+								: ch[i].idx != ch[i - 1].idx + 1)
+			die("record %s: chunk %u out of order", ch[i].hash, ch[i].idx);
+		for (const char *p = ch[i].payload; *p; p++) {
+			unsigned v;
+
+			if (*p == '+')
+				out[(*len)++] = ' ';
+			else if (*p == '|')
+				out[(*len)++] = '\n';
+			else if (*p == '%' && sscanf(p + 1, "%2X", &v) == 1 && v)
+				out[(*len)++] = (char)v, p += 2;
+			else if (*p > 0x20 && *p < 0x7f && !strchr("%\"\\", *p))
+				out[(*len)++] = *p;
+			else
+				die("record %s: bad byte in chunk %u", ch[i].hash, ch[i].idx);
+		}
+		if (i + 1 == n || strcmp(ch[i].hash, ch[i + 1].hash)) {
+			if (ch[i].idx + 1 != ch[i].n)
+				die("record %s: %u of %u chunks", ch[i].hash, ch[i].idx + 1, ch[i].n);
+			out[(*len)++] = '\0';
+		}
+	}
+	free(ch);
+	return out;
 }
 
 struct record {
@@ -436,11 +533,24 @@ int main(int argc, char **argv)
 
 	const unsigned char *map = find_section(elf, size, BPFGAUGE_MAPPING_SEC, &mlen);
 	const unsigned char *data = find_section(elf, size, BPFGAUGE_COUNTER_SEC, &dlen);
-	if (!map || !data)
-		die("missing %s or %s", BPFGAUGE_MAPPING_SEC, BPFGAUGE_COUNTER_SEC);
-	char *text = malloc(mlen + 1);
-	memcpy(text, map, mlen);
+	size_t slen, nchunks;
+	char *syms = symbol_records(elf, size, &slen, &nchunks);
+	int has_sec = map != NULL;
+	if (!map)
+		mlen = 0;
+	if (!mlen && !slen)
+		die("no mapping: neither chunk symbols nor %s", BPFGAUGE_MAPPING_SEC);
+	if (!data && !dump)
+		die("missing %s", BPFGAUGE_COUNTER_SEC);
+	char *text = malloc(mlen + slen + 1);
+	if (mlen) /* memcpy from NULL would let the compiler assume map != NULL */
+		memcpy(text, map, mlen);
+	memcpy(text + mlen, syms, slen);
+	mlen += slen;
 	text[mlen] = '\0';
+	if (!dump)
+		printf("carrier %s\nchunks %zu\n",
+		       slen && has_sec ? "both" : slen ? "symbols" : "section", nchunks);
 	if (dump) {
 		for (size_t off = 0; off < mlen; off++)
 			if (text[off])

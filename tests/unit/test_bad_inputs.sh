@@ -113,6 +113,31 @@ map m_ctlname "${H}mode hits\nprobes 1\nfile 0 a.c\nfunc f\tg 0 1 1 0\nb 0 0 0:1
 map m_funcnum "${H}mode hits\nprobes 1\nfile 0 a.c\nfunc f 0 1 1 1 extra\nend\n"
 python3 -c 'import sys; sys.stdout.buffer.write(b"bpfgauge-map 2\nhash 0000000000000000\nmode hits\nfile 0 " + b"a" * 9000 + b"\nend\n")' |
   $GEN raw m_longline.o
+# mapping chunk symbols (cov_abi.h): a record of several chunks, read
+# exactly, then broken one way per object
+BPFGAUGE_GEN_SYMBOLS=1 $GEN spread files asc 300 y_good.o y_good.snap
+"$B" cov report y_good.o --snapshot y_good.snap -o y_good.info 2>err &&
+  [ "$(grep -c '^DA:1,1$' y_good.info)" = 300 ] ||
+  { echo "FAIL: a record in 300 files carried by chunk symbols does not read back"; cat err; exit 1; }
+python3 - "$SRC/tests/harness" <<'EOF2'
+import sys
+sys.path.insert(0, sys.argv[1])
+import gen_mapping as g
+rec, _ = g.spread("files", "asc", 300)
+names = g.chunk_names(rec)
+assert len(names) > 1, "the record fits one chunk: no multi-chunk case"
+h = names[0][len(g.SYM_PREFIX):].split(".")[0]
+def w(name, ns):
+    open(name, "wb").write(g.elf_symbols(ns))
+w("y_missing.o", names[:-1])
+w("y_escape.o", [names[0].replace("|", "%zz", 1)] + names[1:])
+w("y_nul.o", [names[0].replace("|", "%00", 1)] + names[1:])
+w("y_hash.o", [n.replace(g.SYM_PREFIX + h, g.SYM_PREFIX + "0123456789abcdef", 1) for n in names])
+w("y_name.o", [g.SYM_PREFIX + "nothex.0.1.x"])
+w("y_double.o", names + [names[1] + "x"])
+w("y_index.o", [n.replace(".0.%d." % len(names), ".%d.%d." % (len(names), len(names)))
+                for n in names])
+EOF2
 # snapshots
 printf 'NOTASNAP' >s_magic.snap
 printf 'BPFGSNP1\1\0\0\0\xff\0\0\0' >s_trunc.snap
@@ -271,6 +296,13 @@ table=$(cat <<'EOF'
 2|bad character in function name|-|cov report m_ctlname.o --snapshot flow.snap
 2|bad func record|-|cov report m_funcnum.o --snapshot flow.snap
 2|line too long|-|cov report m_longline.o --snapshot flow.snap
+2|has [0-9]+ of its [0-9]+ chunks|-|cov report y_missing.o --snapshot y_good.snap
+2|bad escape|-|cov report y_escape.o --snapshot y_good.snap
+2|bad escape|-|cov report y_nul.o --snapshot y_good.snap
+2|held by symbols of 0123456789abcdef|-|cov report y_hash.o --snapshot y_good.snap
+2|bad chunk symbol|-|cov report y_name.o --snapshot y_good.snap
+2|missing, doubled or foreign chunk|-|cov report y_double.o --snapshot y_good.snap
+2|bad chunk symbol|-|cov report y_index.o --snapshot y_good.snap
 2|bad DA|-|cov report flow.o --snapshot flow.snap -o da_zero.info
 2|not an ELF file|-|cov report garbage --snapshot flow.snap
 2|not an ELF file|-|cov report empty --snapshot flow.snap

@@ -19,11 +19,33 @@
  *   instead (the segment layout is the same; see there).
  *
  * MAPPING
- *   Every instrumented module also emits one NUL-terminated text record in
- *   the ELF section BPFGAUGE_MAPPING_SEC (no BTF, never loaded into the
- *   kernel). Linked objects hold several records back to back, possibly with
- *   zero padding between them. The grammar is line based, fields separated by
- *   single spaces, paths %XX-escaped (bytes <= 0x20, '%' and >= 0x7f):
+ *   Every instrumented module also carries one text record (grammar below)
+ *   in the object's symbol table, as local absolute (SHN_ABS) symbols whose
+ *   names hold the record in chunks:
+ *
+ *     BPFGAUGE_MAPPING_SYM_PREFIX <hash>.<i>.<n>.<payload>
+ *
+ *   <hash> is the record's 16 lowercase hex digits, chunk <i> of <n>
+ *   (decimal, 0 <= i < n), the symbol's value i + 1. The record is the
+ *   concatenation of the decoded payloads in chunk order; a payload is the
+ *   record's bytes with ' ' written '+', '\n' written '|', and every other
+ *   byte outside 0x21..0x7e, and '%', '+', '|', '"', '\\', written %XX
+ *   (uppercase hex), so names stay printable. libbpf's loader never looks
+ *   at such symbols and says nothing about them (any data section it does
+ *   not know costs an INFO line per load: "skipping unrecognized data
+ *   section"), its linker (bpftool gen object) keeps every local symbol,
+ *   skeletons embed the whole object, cilium/ebpf ignores SHN_ABS symbols,
+ *   and the kernel never sees the symbol table: no kernel memory.
+ *
+ *   The carrier is not versioned (the record inside is): a reader from
+ *   before the symbols finds no mapping in such an object.
+ *   Objects built before (and with the pass's -bpfgauge-mapping=section)
+ *   hold the records instead as NUL-terminated text in the ELF section
+ *   BPFGAUGE_MAPPING_SEC. Linked objects hold several records, back to back
+ *   in the section (possibly with zero padding between them) or under
+ *   distinct hashes in the symbol table. The grammar is line based, fields
+ *   separated by single spaces, paths %XX-escaped (bytes <= 0x20, '%' and
+ *   >= 0x7f):
  *
  *     bpfgauge-map 3                      format version (readers also
  *                                         take 1 and 2: 1 never uses '<',
@@ -131,8 +153,15 @@
  * BPFGAUGE_COUNTER_SYM_PREFIX<hash> give each segment's offset and size.
  */
 #define BPFGAUGE_COUNTER_SEC_SHARED ".data"
-/* The mapping section (non-BTF, skipped by libbpf's loader, kept by its linker). */
+/*
+ * The legacy mapping section (non-BTF; libbpf's loader skips it with an INFO
+ * line on every load, its linker keeps it). Still read.
+ */
 #define BPFGAUGE_MAPPING_SEC ".bpfgauge.map"
+/* Prefix of the mapping chunk symbols (see MAPPING above). */
+#define BPFGAUGE_MAPPING_SYM_PREFIX "__bpfgauge_map."
+/* Payload bytes per chunk symbol (after encoding), at most. */
+#define BPFGAUGE_MAPPING_CHUNK 4000
 /* Prefix of the counter global's symbol; the 16-hex-digit hash follows. */
 #define BPFGAUGE_COUNTER_SYM_PREFIX "__bpfgauge_cnt_"
 /* Function annotation that opts a function out (see bpf/include/bpfgauge.h). */

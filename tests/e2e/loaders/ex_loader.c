@@ -24,6 +24,10 @@
  *                   SIGINT, and ignoring survives exec)
  *   pause           wait for signals forever
  *   dumpxdp:DIR     write xdp_parse's packets to DIR/pkt1..6 (for bpftool)
+ *   info            print libbpf's INFO and WARN messages on stderr as its
+ *                   default callback does (the log-noise test reads them)
+ *   linked:PATH:A,B run examples A, B... once from one object PATH (made by
+ *                   `bpftool gen object` of theirs), then close it
  *   fastexit:PATH   run xdp_parse's input, timing from just before its last
  *                   BPF_PROG_TEST_RUN to just before _exit(0); nanoseconds
  *                   go to PATH; nothing is closed or unloaded
@@ -151,6 +155,40 @@ static void on_signal(int sig)
 	_exit(sig_code);
 }
 
+static int info_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
+}
+
+/* linked:PATH:A,B,...: one object holding several examples' programs */
+static void run_linked(char *arg)
+{
+	char *names = strchr(arg, ':'), *name, *save = NULL;
+	struct bpf_object *obj;
+	char err[512];
+
+	if (!names) {
+		fprintf(stderr, "ex_loader: linked:PATH:A,B wants a path and examples\n");
+		exit(1);
+	}
+	*names++ = '\0';
+	obj = bpf_object__open_file(arg, NULL);
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "ex_loader: cannot open or load '%s'\n", arg);
+		exit(1);
+	}
+	for (name = strtok_r(names, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		struct ex_loaded l = {.ex = ex_find(name), .obj = obj};
+
+		if (!l.ex || l.ex->prepare || ex_run(&l, 1, err, sizeof(err))) {
+			fprintf(stderr, "ex_loader: linked %s: %s\n", name,
+				!l.ex || l.ex->prepare ? "unknown or needs preparing" : err);
+			exit(1);
+		}
+	}
+	bpf_object__close(obj);
+}
+
 static void fast_exit(const char *path)
 {
 	struct ex_loaded *l = get("xdp_parse");
@@ -198,6 +236,10 @@ int main(int argc, char **argv)
 				run(ex_all[k].name);
 				unload(ex_all[k].name);
 			}
+		} else if (!strcmp(a, "info")) {
+			libbpf_set_print(info_print);
+		} else if (!strncmp(a, "linked:", 7)) {
+			run_linked(v);
 		} else if (!strncmp(a, "run:", 4)) {
 			run(v);
 		} else if (!strncmp(a, "threads:", 8)) {

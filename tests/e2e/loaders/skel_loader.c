@@ -8,7 +8,7 @@
  * on its own. Exit 0, 1 on error, 3 when other processes' getpgid calls
  * reached trace_getpgid (the script runs again).
  *
- *   skel_loader REPEAT
+ *   skel_loader REPEAT [info]   (info: libbpf's INFO and WARN lines on stderr)
  */
 #include "examples.c"
 
@@ -53,11 +53,18 @@ static int run_obj(const char *name, struct bpf_object *obj, int repeat)
 		rc |= r;                                                                     \
 	} while (0)
 
+static int info_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
+}
+
 int main(int argc, char **argv)
 {
 	int repeat = argc > 1 ? atoi(argv[1]) : 1, rc = 0;
 
 	ex_set_verbose(false);
+	if (argc > 2 && !strcmp(argv[2], "info")) /* libbpf's INFO and WARN, as by default */
+		libbpf_set_print(info_print);
 	SKEL_RUN(xdp_parse, repeat, rc);
 	SKEL_RUN(tc_classify, repeat, rc);
 	SKEL_RUN(sock_filter, repeat, rc);
