@@ -213,6 +213,7 @@ static void explain_kernel_causes(struct vlog_record **recs, size_t n)
 }
 
 static int stats_check_args(const struct stats_opts *so);
+static int stats_old_jobs(int argc, char **argv);
 
 /* Options of `verifier stats` into so; EXIT_ERROR (after a p_err) on a usage error. */
 static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
@@ -291,7 +292,14 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 		p_err("verifier stats: no object given (usage: %s verifier stats OBJ...)", bin_name);
 		return EXIT_ERROR;
 	}
-	/* "-j 4" once meant 4 workers: now -j is JSON and 4 would be an object */
+	if (stats_old_jobs(argc, argv))
+		return EXIT_ERROR;
+	return stats_check_args(so);
+}
+
+/* "-j 4" once meant 4 workers: now -j is JSON and 4 would be an object. */
+static int stats_old_jobs(int argc, char **argv)
+{
 	for (int i = optind; cli_after_j && i < argc; i++)
 		if (argv[i] == cli_after_j && argv[i][strspn(argv[i], "0123456789")] == 0 &&
 		    access(argv[i], F_OK)) {
@@ -299,7 +307,7 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 			      "workers is -J %s (--jobs %s)", argv[i], argv[i], argv[i]);
 			return EXIT_ERROR;
 		}
-	return stats_check_args(so);
+	return 0;
 }
 
 /* What getopt cannot check: the format, the fields, --log-dir. */
