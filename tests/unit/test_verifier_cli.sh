@@ -328,6 +328,14 @@ ofmt "compare -o (table and its count line)" "$tmp/c.txt" verifier compare "$tmp
 "$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" --format github >"$tmp/g.txt"
 ofmt "gate -o" "$tmp/g.txt" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" --format github
 check "gate -o: exit 1 on a violation, file written" 1 $?
+"$bg" verifier hotspots -n 3 "$logs"/pass_subprog.l2.log >"$tmp/h.txt"
+has hotspots-stdout "592 insns processed" "$(cat "$tmp/h.txt")"
+ofmt "hotspots -o" "$tmp/h.txt" verifier hotspots -n 3 "$logs"/pass_subprog.l2.log
+"$bg" -j verifier hotspots -n 3 "$logs"/pass_subprog.l2.log >"$tmp/h.json"
+ofmt "hotspots -j -o" "$tmp/h.json" -j verifier hotspots -n 3 "$logs"/pass_subprog.l2.log
+"$bg" -j verifier hotspots -n 3 "$tmp/empty.log" -o "$tmp/h.none" >"$tmp/h.err" 2>/dev/null; check "hotspots bad log -o" 2 $?
+[ ! -e "$tmp/h.none" ] && python3 -c 'import json,sys; assert "error" in json.load(open(sys.argv[1]))' "$tmp/h.err" &&
+  ok "hotspots -j -o on a bad log: the error document on stdout, no file" || bad "hotspots bad -o: $(cat "$tmp/h.err")"
 chmod 0640 "$tmp/o.out"
 ln -s o.out "$tmp/o.link"
 "$bg" verifier parse --format csv -e prog,verdict,class,insns "${pl[@]}" -o "$tmp/o.link"; check "parse -o symlink" 0 $?
