@@ -210,7 +210,6 @@ struct compat_out {
 static int compat_write_cb(void *ctx, void *file)
 {
 	const struct compat_out *c = ctx;
-
 	int err = c->w->write(file, c->r);
 
 	return err < 0 ? err : err ? -EIO : 0;
