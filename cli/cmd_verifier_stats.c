@@ -182,33 +182,18 @@ static void stats_on_result(struct vload_job *j, size_t i, struct vload_result *
 static void explain_kernel_causes(struct vlog_record **recs, size_t n)
 {
 	struct compat_kernel *k = NULL;
-	bool tried = false;
+	bpfgauge_print_fn_t old;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		int err = vlog_record__int(recs[i], VLOG_STAT_ERRNO);
-		enum vlog_class cls = vlog_record__int(recs[i], VLOG_STAT_CLASS);
-		char cause[512];
-
-		if (vlog_record__int(recs[i], VLOG_STAT_VERDICT) != VLOG_VERDICT_FAIL ||
-		    (err != EPERM && err != EINVAL && err != COMPAT_ENOTSUPP) ||
-		    (cls != VLOG_CLASS_PERM && cls != VLOG_CLASS_OTHER && cls != VLOG_CLASS_HELPER))
-			continue;
-		if (!tried) {
-			bpfgauge_print_fn_t old = bpfgauge_set_print(NULL);
-
-			tried = true;
-			k = compat_kernel__load("host", NULL);
-			bpfgauge_set_print(old);
-		}
-		if (!k)
-			return;
-		if (compat_explain_load_error(k, vlog_record__str(recs[i], VLOG_STAT_PROG_TYPE),
-					      vlog_record__str(recs[i], VLOG_STAT_ATTACH_TYPE), err,
-					      cause, sizeof(cause))) {
-			vlog_record__set_int(recs[i], VLOG_STAT_CLASS, VLOG_CLASS_KERNEL);
-			vlog_record__set_str(recs[i], VLOG_STAT_HINT, cause);
-		}
-	}
+	for (i = 0; i < n && !compat_record_needs_kernel(recs[i]); i++)
+		;
+	if (i == n)
+		return;
+	/* the host's facts are read once, only when needed */
+	old = bpfgauge_set_print(NULL);
+	k = compat_kernel__load("host", NULL);
+	bpfgauge_set_print(old);
+	compat_explain_records(k, recs, n);
 	compat_kernel__free(k);
 }
 

@@ -23,8 +23,16 @@ struct grid {
 	const struct vlog_record **rec;
 	const char **err;
 	const char **log;
+	const char **attach;
 };
 
+/*
+ * Rows in the order programs first appear; columns ordered by kernel, then
+ * clang, then -mcpu, each as versions (bpfgauge_version_cmp: "6.1" <
+ * "6.12" < "6.18", "14" < "22"; the host's column is labelled by its
+ * release, so it sorts among the others). attach[r * ncols + c] is that
+ * record's attach outcome string (mx_attach_parse), or NULL.
+ */
 int grid_build(const struct store_cell *cells, size_t n, struct grid *g);
 void grid_release(struct grid *g);
 

@@ -15,6 +15,7 @@
 #include "matrix_report.h"
 #include "markup.h"
 #include "store_json.h"
+#include "version.h"
 
 static void col_of(const struct store_cell *c, struct grid_col *col)
 {
@@ -24,6 +25,55 @@ static void col_of(const struct store_cell *c, struct grid_col *col)
 	snprintf(col->mcpu, sizeof(col->mcpu), "%s", c->mcpu ? c->mcpu : "");
 	snprintf(col->label, sizeof(col->label), "%s%s%s%s%s", col->kernel, *col->clang ? " clang" : "",
 		 col->clang, *col->mcpu ? " " : "", col->mcpu);
+}
+
+/* Kernels, then clangs, then -mcpu, each ordered as versions (6.1 < 6.12 < 6.18). */
+static int col_cmp(const void *a, const void *b)
+{
+	const struct grid_col *x = a, *y = b;
+	int d = bpfgauge_version_cmp(x->kernel, y->kernel);
+
+	if (!d)
+		d = bpfgauge_version_cmp(x->clang, y->clang);
+	if (!d)
+		d = bpfgauge_version_cmp(x->mcpu, y->mcpu);
+	return d;
+}
+
+/* Put each cell's records (and error, log, attach outcome) under its row and column. */
+static int grid_fill(const struct store_cell *cells, size_t n, struct grid *g)
+{
+	g->rec = calloc(g->nrows * g->ncols + 1, sizeof(*g->rec));
+	g->err = calloc(g->nrows * g->ncols + 1, sizeof(*g->err));
+	g->log = calloc(g->nrows * g->ncols + 1, sizeof(*g->log));
+	g->attach = calloc(g->nrows * g->ncols + 1, sizeof(*g->attach));
+	if (!g->rec || !g->err || !g->log || !g->attach)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct grid_col col;
+		size_t c;
+
+		col_of(&cells[i], &col);
+		for (c = 0; c < g->ncols && strcmp(g->cols[c].label, col.label); c++)
+			;
+		for (size_t r = 0; r < g->nrows; r++) {
+			if (strcmp(g->rows[r].object, cells[i].object))
+				continue;
+			if (cells[i].error && *cells[i].error)
+				g->err[r * g->ncols + c] = cells[i].error;
+			for (size_t k = 0; k < cells[i].nrecs; k++) {
+				const char *p = vlog_record__str(cells[i].recs[k], VLOG_STAT_PROG);
+
+				if (p && !strcmp(p, g->rows[r].prog)) {
+					g->rec[r * g->ncols + c] = cells[i].recs[k];
+					g->log[r * g->ncols + c] = cells[i].logs ? cells[i].logs[k] : NULL;
+					g->attach[r * g->ncols + c] =
+						cells[i].attach ? cells[i].attach[k] : NULL;
+				}
+			}
+		}
+	}
+	return 0;
 }
 
 int grid_build(const struct store_cell *cells, size_t n, struct grid *g)
@@ -74,33 +124,9 @@ int grid_build(const struct store_cell *cells, size_t n, struct grid *g)
 			}
 		}
 	}
-	g->rec = calloc(g->nrows * g->ncols + 1, sizeof(*g->rec));
-	g->err = calloc(g->nrows * g->ncols + 1, sizeof(*g->err));
-	g->log = calloc(g->nrows * g->ncols + 1, sizeof(*g->log));
-	if (!g->rec || !g->err || !g->log)
+	qsort(g->cols, g->ncols, sizeof(*g->cols), col_cmp);
+	if (grid_fill(cells, n, g))
 		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		struct grid_col col;
-		size_t c;
-
-		col_of(&cells[i], &col);
-		for (c = 0; c < g->ncols && strcmp(g->cols[c].label, col.label); c++)
-			;
-		for (size_t r = 0; r < g->nrows; r++) {
-			if (strcmp(g->rows[r].object, cells[i].object))
-				continue;
-			if (cells[i].error && *cells[i].error)
-				g->err[r * g->ncols + c] = cells[i].error;
-			for (size_t k = 0; k < cells[i].nrecs; k++) {
-				const char *p = vlog_record__str(cells[i].recs[k], VLOG_STAT_PROG);
-
-				if (p && !strcmp(p, g->rows[r].prog)) {
-					g->rec[r * g->ncols + c] = cells[i].recs[k];
-					g->log[r * g->ncols + c] = cells[i].logs ? cells[i].logs[k] : NULL;
-				}
-			}
-		}
-	}
 	return 0;
 nomem:
 	grid_release(g);
@@ -114,17 +140,25 @@ void grid_release(struct grid *g)
 	free(g->rec);
 	free(g->err);
 	free(g->log);
+	free(g->attach);
 	memset(g, 0, sizeof(*g));
 }
 
-static void cell_text(const struct vlog_record *r, const char *err, char *buf, size_t size)
+/* "1270", "1270 attach:ENOTSUPP" (verified, attaching failed), "FAIL(complexity)". */
+static void cell_text(const struct vlog_record *r, const char *err, const char *attach, char *buf,
+		      size_t size)
 {
+	struct mx_attach a;
+
 	if (!r) {
 		snprintf(buf, size, "%s", err ? "ERROR" : "-");
 		return;
 	}
+	mx_attach_parse(attach, &a);
 	if (vlog_record__int(r, VLOG_STAT_VERDICT) == VLOG_VERDICT_PASS)
-		snprintf(buf, size, "%lld", (long long)vlog_record__int(r, VLOG_STAT_INSNS));
+		snprintf(buf, size, "%lld%s%s", (long long)vlog_record__int(r, VLOG_STAT_INSNS),
+			 a.outcome == MX_ATTACH_FAILED ? " attach:" : "",
+			 a.outcome == MX_ATTACH_FAILED ? a.err : "");
 	else
 		snprintf(buf, size, "FAIL(%s)", vlog_class_str(vlog_record__int(r, VLOG_STAT_CLASS)));
 }
@@ -153,7 +187,8 @@ int matrix_write_table(FILE *f, const struct store_cell *cells, size_t n,
 	for (size_t c = 0; c < g.ncols; c++) {
 		w[c] = strlen(g.cols[c].label);
 		for (size_t r = 0; r < g.nrows; r++) {
-			cell_text(g.rec[r * g.ncols + c], g.err[r * g.ncols + c], buf, sizeof(buf));
+			cell_text(g.rec[r * g.ncols + c], g.err[r * g.ncols + c], g.attach[r * g.ncols + c], buf,
+				  sizeof(buf));
 			if (strlen(buf) > w[c])
 				w[c] = strlen(buf);
 		}
@@ -168,7 +203,7 @@ int matrix_write_table(FILE *f, const struct store_cell *cells, size_t n,
 		for (size_t c = 0; c < g.ncols; c++) {
 			const struct vlog_record *rec = g.rec[r * g.ncols + c];
 
-			cell_text(rec, g.err[r * g.ncols + c], buf, sizeof(buf));
+			cell_text(rec, g.err[r * g.ncols + c], g.attach[r * g.ncols + c], buf, sizeof(buf));
 			if (color && (rec || g.err[r * g.ncols + c]))
 				fprintf(f, "  %s%*s\033[0m", ansi[mx_level(rec, lv)], (int)w[c], buf);
 			else
@@ -223,7 +258,7 @@ int matrix_write_markdown(FILE *f, const struct mx_report *rep)
 			const struct vlog_record *rec = g.rec[r * g.ncols + c];
 			const char *err = g.err[r * g.ncols + c];
 
-			cell_text(rec, err, buf, sizeof(buf));
+			cell_text(rec, err, g.attach[r * g.ncols + c], buf, sizeof(buf));
 			fprintf(f, " %s %s |", rec || err ? dot[mx_level(rec, &rep->levels)] : "", buf);
 		}
 		fputc('\n', f);
@@ -292,6 +327,49 @@ int matrix_write_json(FILE *f, const struct mx_report *rep, bool pretty)
 	return ferror(f) ? -EIO : 0;
 }
 
+/*
+ * One ATTACH line per program and attach failure (same errno and cause),
+ * naming its cells: "ATTACH obj/prog: failed ENOENT: cause (kernel=6.18
+ * clang=14; ...)". The table shows only the errno.
+ */
+static void write_attach_failures(FILE *f, const struct store_cell *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; cells[i].attach && k < cells[i].nrecs; k++) {
+			const char *a = cells[i].attach[k];
+			const char *p = vlog_record__str(cells[i].recs[k], VLOG_STAT_PROG);
+			bool seen = false, first = true;
+
+			if (!a || strncmp(a, "failed ", 7) || !p)
+				continue;
+			/* printed already with an earlier cell? */
+			for (size_t j = 0; j < i && !seen; j++)
+				for (size_t m = 0; cells[j].attach && m < cells[j].nrecs && !seen; m++)
+					seen = cells[j].attach[m] && !strcmp(cells[j].attach[m], a) &&
+					       !strcmp(cells[j].object, cells[i].object) &&
+					       vlog_record__str(cells[j].recs[m], VLOG_STAT_PROG) &&
+					       !strcmp(vlog_record__str(cells[j].recs[m], VLOG_STAT_PROG), p);
+			if (seen)
+				continue;
+			fprintf(f, "ATTACH %s/%s: %s (", cells[i].object, p, a);
+			for (size_t j = i; j < n; j++)
+				for (size_t m = 0; cells[j].attach && m < cells[j].nrecs; m++) {
+					const char *q = vlog_record__str(cells[j].recs[m], VLOG_STAT_PROG);
+					char ks[32];
+
+					if (!cells[j].attach[m] || strcmp(cells[j].attach[m], a) ||
+					    strcmp(cells[j].object, cells[i].object) || !q || strcmp(q, p))
+						continue;
+					mx_kernel_short(&cells[j], ks, sizeof(ks));
+					fprintf(f, "%skernel=%s clang=%s mcpu=%s", first ? "" : "; ", ks,
+						*cells[j].clang ? cells[j].clang : "-",
+						*cells[j].mcpu ? cells[j].mcpu : "-");
+					first = false;
+				}
+			fprintf(f, ")\n");
+		}
+}
+
 int matrix_write_text(FILE *f, const struct mx_report *rep, bool no_table, bool color)
 {
 	const struct store_cell *cells = rep->cells;
@@ -303,6 +381,7 @@ int matrix_write_text(FILE *f, const struct mx_report *rep, bool no_table, bool 
 	else
 		fprintf(f, "baseline: none (first run on this branch)\n");
 	matrix_write_flags(f, rep->flags, rep->nflags);
+	write_attach_failures(f, cells, rep->ncells);
 	for (size_t i = 0; i < rep->ncells; i++) {
 		const char *tail = cells[i].console_tail;
 		bool shown = false;

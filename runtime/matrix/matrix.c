@@ -295,9 +295,11 @@ static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
 	if (cap && !error) {
 		c.recs = calloc(cap->n + 1, sizeof(*c.recs));
 		c.logs = calloc(cap->n + 1, sizeof(*c.logs));
-		if (!c.recs || !c.logs) {
+		c.attach = calloc(cap->n + 1, sizeof(*c.attach));
+		if (!c.recs || !c.logs || !c.attach) {
 			free(c.recs);
 			free(c.logs);
+			free(c.attach);
 			return -ENOMEM;
 		}
 		for (size_t i = 0; i < cap->n; i++) {
@@ -307,9 +309,15 @@ static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
 				/* the object's name, not the temp path, identifies it */
 				vlog_record__set_str(cap->recs[i], VLOG_STAT_FILE, b->object);
 				c.recs[c.nrecs] = cap->recs[i];
+				/* explained below: the cell's copy is ours */
+				c.attach[c.nrecs] = cap->attach && cap->attach[i] ?
+							    strdup(cap->attach[i]) : NULL;
 				c.logs[c.nrecs++] = cap->logs[i];
 			}
 		}
+		/* the kconfig cause of an attach failure, from that kernel's own config */
+		mx_attach_explain(k->image[0] ? k->image : "host", b->path, c.recs, c.attach,
+				  c.nrecs);
 		if (!c.nrecs) {
 			for (size_t i = 0; i < cap->nerrors; i++)
 				if (!strncmp(cap->errors[i], b->path, strlen(b->path)))
@@ -326,8 +334,11 @@ static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
 		x->failed++;
 	progress(x);
 	pthread_mutex_unlock(&x->lock);
+	for (size_t i = 0; c.attach && i < c.nrecs; i++)
+		free(c.attach[i]);
 	free(c.recs);
 	free(c.logs);
+	free(c.attach);
 	return err;
 }
 
@@ -561,9 +572,12 @@ static void reap_one(const char *dir)
 
 		snprintf(spec, sizeof(spec), "%lld", run_id);
 		if (!store_open(db, &s)) {
+			/* readers already see it interrupted when its owner is known dead */
 			if (!store_run_get(s, spec, &r)) {
-				if (r.status && !strcmp(r.status, "running") &&
-				    !store_run_finish(s, run_id, "interrupted"))
+				if (r.status && (!strcmp(r.status, "running") ||
+						 !strcmp(r.status, "interrupted")) &&
+				    store_owner_alive(r.owner) != 1 &&
+				    !store_run_mark_interrupted(s, run_id))
 					pr_info("matrix: run %lld in '%s' was abandoned (its process died): marked interrupted",
 						run_id, db);
 				store_run_release(&r);
@@ -651,6 +665,9 @@ static int run_begin(struct mx_ctx *x, struct store_run *run)
 	err = store_open(o->db, &x->st);
 	if (err)
 		return err;
+	/* runs of this store whose process died: say so in the file too */
+	if (store_runs_reap(x->st) > 0)
+		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: marked abandoned runs interrupted");
 	matrix_key(o, key);
 	if (!(o->resume && !store_run_find_resumable(x->st, key, &x->run_id))) {
 		run->label = strdup(o->label ? o->label : "");
@@ -662,8 +679,9 @@ static int run_begin(struct mx_ctx *x, struct store_run *run)
 		x->run_id = run->id;
 	} else {
 		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: resuming run %lld", (long long)x->run_id);
+		err = store_run_resume(x->st, x->run_id);
 	}
-	return 0;
+	return err;
 }
 
 /* Build every (clang, mcpu, input); prebuilt objects once. */

@@ -3,8 +3,9 @@
  * Capture: load every program of a set of objects on the running kernel
  * (the host, or a qemu guest running the static CLI) and serialise the
  * records, kernel identity and logs as one JSON document, which the host
- * reads back. Records and logs are written by the store's serialiser
- * (store_json.h), the same "programs"/"logs" a stored cell has.
+ * reads back. Records, logs and attach outcomes (matrix_attach.c) are
+ * written by the store's serialiser (store_json.h), the same
+ * "programs"/"logs"/"attach" a stored cell has.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -144,6 +145,9 @@ int mx_capture_run(char *const *paths, size_t n, int jobs, bool full_logs,
 	}
 	free(cl.logs);
 	vload_jobs_free(jv, nj);
+	/* then each program that verified attaches for real, and detaches */
+	if (!err)
+		err = mx_attach_run(paths, n, 0, out);
 	return bg_err(err);
 }
 
@@ -160,7 +164,7 @@ int mx_capture_write(FILE *f, const struct mx_capture *c)
 	jw_string_field(jw, "kernel_release", c->kernel_release);
 	jw_string_field(jw, "config_hash", c->config_hash);
 	jw_int_field(jw, "btf", c->btf);
-	store_records__write_json(jw, c->recs, c->logs, c->n);
+	store_records__write_json(jw, c->recs, c->logs, c->attach, c->n);
 	jw_name(jw, "errors");
 	jw_start_array(jw);
 	for (size_t i = 0; i < c->nerrors; i++)
@@ -206,7 +210,7 @@ int mx_capture_parse(const char *buf, size_t len, struct mx_capture *out)
 	if ((v = json_get(root, "config_hash")) && json_str(v))
 		snprintf(out->config_hash, sizeof(out->config_hash), "%s", json_str(v));
 	out->btf = (v = json_get(root, "btf")) ? (int)json_num(v) : -1;
-	err = store_records__from_json(root, &out->recs, &out->logs, &out->n, &why);
+	err = store_records__from_json(root, &out->recs, &out->logs, &out->attach, &out->n, &why);
 	if (err == -BPFGAUGE_EBADFORMAT)
 		pr_warn("matrix: guest output: %s", why);
 	for (size_t i = 0; !err && errs && i < json_len(errs); i++)
@@ -225,11 +229,14 @@ void mx_capture_release(struct mx_capture *c)
 	for (size_t i = 0; i < c->n; i++) {
 		vlog_record__free(c->recs[i]);
 		free(c->logs[i]);
+		if (c->attach)
+			free(c->attach[i]);
 	}
 	for (size_t i = 0; i < c->nerrors; i++)
 		free(c->errors[i]);
 	free(c->recs);
 	free(c->logs);
+	free(c->attach);
 	free(c->errors);
 	memset(c, 0, sizeof(*c));
 }

@@ -7,9 +7,13 @@
  * (verdict no-regress), insns and states growth between passing cells (+N%),
  * headroom below the policy's minimum on passing cells (insns_limit_pct
  * <=N), any other rule broken, and programs that pass on some cells and
- * fail on others. Each flag names the axis that explains it ("on kernel
- * 6.12 only", "with clang 22 only", "-mcpu=v3 only") by finding the axis
- * values shared by exactly the flagged cells of that program.
+ * fail on others, or attach on some cells and not on others. Each flag
+ * names the axis that explains it ("on kernel 6.12 only", "with clang 22
+ * only", "-mcpu=v3 only") by finding the axis values shared by exactly the
+ * flagged cells of that program; when a failure spans several kernels or
+ * clangs, ordered as versions, and the outcome changes once along them,
+ * the flag names the first version where it changed ("kernel: passes on
+ * 6.1, fails from 6.12 on (E2BIG)").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfgauge/compat.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/vgate.h"
 #include "bpfgauge_internal.h"
+#include "version.h"
 
 enum { AX_KERNEL, AX_CLANG, AX_MCPU, AX_CNT };
 
@@ -29,6 +35,7 @@ struct ent {
 	char ax[AX_CNT][64];
 	const struct vlog_record *r;
 	const char *log;
+	struct mx_attach att;
 	bool mark;
 	/* the gate's error findings on this cell (current run only) */
 	const struct vgate_finding **f;
@@ -77,9 +84,19 @@ const char *mx_flag_kind_str(enum mx_flag_kind k)
 	case MX_FLAG_NEW_FAILURE: return "new-failure";
 	case MX_FLAG_AXIS_FAIL: return "axis-failure";
 	case MX_FLAG_POLICY: return "policy";
+	case MX_FLAG_ATTACH_FAIL: return "attach-failure";
 	case MX_FLAG_CNT: break;
 	}
 	return "?";
+}
+
+/* Debian's arm64 releases end in "-arm64": the kernel label names the architecture. */
+static void arm64_suffix(const struct store_cell *c, char *label, size_t size)
+{
+	size_t r = c->kernel_release ? strlen(c->kernel_release) : 0, l = strlen(label);
+
+	if (r > 6 && !strcmp(c->kernel_release + r - 6, "-arm64"))
+		snprintf(label + l, size - l, "/arm64");
 }
 
 static int collect(const struct store_cell *cells, size_t n, struct ent **out, size_t *nout)
@@ -101,10 +118,12 @@ static int collect(const struct store_cell *cells, size_t n, struct ent **out, s
 			if (!e[k].prog)
 				e[k].prog = "";
 			mx_kernel_short(c, e[k].ax[AX_KERNEL], sizeof(e[k].ax[AX_KERNEL]));
+			arm64_suffix(c, e[k].ax[AX_KERNEL], sizeof(e[k].ax[AX_KERNEL]));
 			snprintf(e[k].ax[AX_CLANG], 64, "%s", c->clang ? c->clang : "");
 			snprintf(e[k].ax[AX_MCPU], 64, "%s", c->mcpu ? c->mcpu : "");
 			e[k].r = c->recs[j];
 			e[k].log = c->logs ? c->logs[j] : NULL;
+			mx_attach_parse(c->attach ? c->attach[j] : NULL, &e[k].att);
 		}
 	}
 	*out = e;
@@ -136,13 +155,98 @@ static bool failed(const struct vlog_record *r)
 	return vlog_record__int(r, VLOG_STAT_VERDICT) == VLOG_VERDICT_FAIL;
 }
 
+static int cmp_version(const void *a, const void *b)
+{
+	return bpfgauge_version_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The ordered form of describe(): along kernels or clangs sorted as
+ * versions, the marked cells (among those that match the other axes'
+ * restrictions) are exactly the values from one version on, or up to one,
+ * spanning more than one version. Then "kernel: passes on 6.1, fails from
+ * 6.12 on (E2BIG)" (pass_verb, verb, why) and true; else false.
+ */
+static bool describe_ordered(const struct ent *e, const size_t *idx, size_t n,
+			     const bool *restrict_, const char *const *val, const char *verb,
+			     const char *pass_verb, const char *why, char *axis, size_t asz)
+{
+	static const char *const name[AX_CNT] = { "kernel", "clang", "mcpu" };
+	static const char *const pre[AX_CNT] = { " on kernel ", " with clang ", " -mcpu=" };
+	const char **v = calloc(n + 1, sizeof(*v));
+	int *state = calloc(n + 1, sizeof(*state));
+	bool done = false;
+
+	for (int a = AX_KERNEL; a <= AX_CLANG && v && state && !done; a++) {
+		size_t nv = 0, changes = 0, t = 0, nmarked = 0;
+		char others[128] = "";
+		size_t oo = 0;
+
+		if (restrict_[a])
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const struct ent *x = &e[idx[i]];
+			bool in = true, dup = false;
+
+			for (int b = 0; b < AX_CNT; b++)
+				if (b != a && restrict_[b] && strcmp(x->ax[b], val[b]))
+					in = false;
+			for (size_t k = 0; k < nv && in && !dup; k++)
+				dup = !strcmp(v[k], x->ax[a]);
+			if (in && !dup && *x->ax[a])
+				v[nv++] = x->ax[a];
+		}
+		if (nv < 3)
+			continue; /* two values: "on kernel X only" says it all */
+		qsort(v, nv, sizeof(*v), cmp_version);
+		for (size_t k = 0; k < nv; k++)
+			state[k] = -1;
+		for (size_t i = 0; i < n; i++) {
+			const struct ent *x = &e[idx[i]];
+			bool in = true;
+
+			for (int b = 0; b < AX_CNT; b++)
+				if (b != a && restrict_[b] && strcmp(x->ax[b], val[b]))
+					in = false;
+			for (size_t k = 0; k < nv && in; k++)
+				if (!strcmp(v[k], x->ax[a]))
+					state[k] = state[k] < 0 || state[k] == x->mark ? x->mark : 2;
+		}
+		for (size_t k = 0; k < nv; k++) {
+			if (state[k] == 2)
+				changes = 99; /* mixed: this axis does not explain it */
+			nmarked += state[k] == 1;
+			if (k && state[k] != state[k - 1]) {
+				changes++;
+				t = k;
+			}
+		}
+		if (changes != 1 || nmarked < 2)
+			continue;
+		for (int b = 0; b < AX_CNT; b++)
+			if (b != a && restrict_[b])
+				oo += snprintf(others + oo, sizeof(others) - oo, "%s%s", pre[b], val[b]);
+		/* "passes on 6.1 to 6.6, fails from 6.12 on" or "fails on ..., passes from ..." */
+		snprintf(axis, asz, "%s: %s on %s%s%s%s, %s from %s on%s%s", name[a],
+			 state[0] ? verb : pass_verb, v[0], t > 1 ? " to " : "", t > 1 ? v[t - 1] : "",
+			 state[0] ? why : "", state[0] ? pass_verb : verb, v[t], others,
+			 state[0] ? "" : why);
+		done = true;
+	}
+	free(v);
+	free(state);
+	return done;
+}
+
 /*
  * Describe the marked entries among the entries of one program (idx[0..n)):
  * the axis values all marked cells share while other cells differ, and
- * whether those values pick out exactly the marked cells.
+ * whether those values pick out exactly the marked cells. With a pass_verb
+ * a failure that starts or ends at a version is said so (describe_ordered).
  */
 static void describe(const struct ent *e, const size_t *idx, size_t n, const char *verb,
-		     char *axis, size_t asz, char *cells, size_t csz)
+		     const char *pass_verb, const char *why, char *axis, size_t asz, char *cells,
+		     size_t csz)
 {
 	static const char *const pre[AX_CNT] = { "on kernel ", "with clang ", "-mcpu=" };
 	bool restrict_[AX_CNT] = { 0 };
@@ -177,6 +281,9 @@ static void describe(const struct ent *e, const size_t *idx, size_t n, const cha
 				in = false;
 		matched += in;
 	}
+	if (pass_verb && marked < n &&
+	    describe_ordered(e, idx, n, restrict_, val, verb, pass_verb, why, axis, asz))
+		goto cells;
 	o += snprintf(axis + o, asz - o, "%s", verb);
 	if (!restrict_[AX_KERNEL] && !restrict_[AX_CLANG] && !restrict_[AX_MCPU]) {
 		snprintf(axis + o, asz - o, marked == n ? " on every cell (%zu)" : " on %zu of %zu cells",
@@ -190,6 +297,7 @@ static void describe(const struct ent *e, const size_t *idx, size_t n, const cha
 		else
 			snprintf(axis + o, asz - o, " (%zu of %zu such cells)", marked, matched);
 	}
+cells:
 	cells[0] = 0;
 	for (size_t i = 0; i < n && co < csz; i++) {
 		const struct ent *x = &e[idx[i]];
@@ -218,11 +326,38 @@ static void fail_detail(const struct ent *c, const size_t *idx, size_t n, struct
 	for (size_t k = 0; k < n; k++)
 		if (c[idx[k]].mark) {
 			const char *em = vlog_record__str(c[idx[k]].r, VLOG_STAT_ERROR);
+			const char *hint = vlog_record__str(c[idx[k]].r, VLOG_STAT_HINT);
 			int cls = vlog_record__int(c[idx[k]].r, VLOG_STAT_CLASS);
 
+			/* a kernel-caused load error: its cause says more than errno's text */
+			if (cls == VLOG_CLASS_KERNEL && hint && *hint)
+				em = hint;
 			snprintf(f->detail, sizeof(f->detail), "%s: %s", vlog_class_str(cls), em ? em : "");
 			return;
 		}
+}
+
+/* " (E2BIG)": the errno (else the class) of the first flagged cell. */
+static void fail_why(const struct ent *c, const size_t *idx, size_t n, bool attach, char *buf,
+		     size_t size)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct vlog_record *r = c[idx[k]].r;
+		int e;
+
+		if (!c[idx[k]].mark)
+			continue;
+		if (attach) {
+			snprintf(buf, size, " (%s)", c[idx[k]].att.err);
+			return;
+		}
+		e = vlog_record__has(r, VLOG_STAT_ERRNO) ? (int)vlog_record__int(r, VLOG_STAT_ERRNO) : 0;
+		if (e < 0)
+			e = -e;
+		snprintf(buf, size, " (%s)",
+			 e ? compat_errno_name(e) : vlog_class_str(vlog_record__int(r, VLOG_STAT_CLASS)));
+		return;
+	}
 }
 
 static const char *first_log(const struct ent *e, const size_t *idx, size_t n)
@@ -313,7 +448,17 @@ static size_t mark_kind(struct ent *c, const size_t *idx, size_t n, const struct
 			x->mark = failed(x->r);
 			snprintf(verb, vsz, "fails");
 		}
-		for (size_t j = 0; j < x->nf && kind != MX_FLAG_AXIS_FAIL; j++) {
+		if (kind == MX_FLAG_ATTACH_FAIL) {
+			/* idx holds only the cells where attaching was tried */
+			x->mark = x->att.outcome == MX_ATTACH_FAILED;
+			nfail += x->mark - failed(x->r);
+			snprintf(verb, vsz, "attach fails");
+			if (x->mark && !fl->detail[0])
+				snprintf(fl->detail, sizeof(fl->detail), "%s (%s)", x->att.err,
+					 x->att.cause);
+		}
+		for (size_t j = 0; j < x->nf && kind != MX_FLAG_AXIS_FAIL &&
+				   kind != MX_FLAG_ATTACH_FAIL; j++) {
 			const struct vgate_finding *f = x->f[j];
 			double pct = vcompare_pct(f->base, f->value);
 
@@ -359,7 +504,7 @@ static size_t mark_kind(struct ent *c, const size_t *idx, size_t n, const struct
 		marked += x->mark;
 	}
 	/* failing everywhere is not an axis difference */
-	if (kind == MX_FLAG_AXIS_FAIL && nfail == n)
+	if ((kind == MX_FLAG_AXIS_FAIL || kind == MX_FLAG_ATTACH_FAIL) && nfail == n)
 		return 0;
 	return marked;
 }
@@ -369,7 +514,7 @@ int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cel
 {
 	struct vgate_result res = { 0 };
 	struct ent *b = NULL, *c = NULL;
-	size_t nb = 0, nc = 0, *idx = NULL;
+	size_t nb = 0, nc = 0, *idx = NULL, *aidx = NULL, na;
 	bool *seen = NULL;
 	int err;
 
@@ -379,8 +524,9 @@ int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cel
 	if (!err)
 		err = collect(cur, ncur, &c, &nc);
 	idx = calloc(nc + 1, sizeof(*idx));
+	aidx = calloc(nc + 1, sizeof(*aidx));
 	seen = calloc(nc + 1, sizeof(*seen));
-	if (err || !idx || !seen) {
+	if (err || !idx || !aidx || !seen) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -395,21 +541,33 @@ int mx_flags(const struct store_cell *base, size_t nbase, const struct store_cel
 				seen[j] = true;
 				idx[n++] = j;
 			}
+		/* the cells where attaching was tried: the attach flag compares those */
+		na = 0;
+		for (size_t k = 0; k < n; k++)
+			if (c[idx[k]].att.outcome == MX_ATTACH_OK ||
+			    c[idx[k]].att.outcome == MX_ATTACH_FAILED)
+				aidx[na++] = idx[k];
 		/* one pass per flag kind (per stat for other rules) over this program's cells */
 		for (int kind = 0; kind < MX_FLAG_CNT && !err; kind++) {
 			for (int stat = 0; stat < (kind == MX_FLAG_POLICY ? VLOG_STAT_CNT : 1) && !err;
 			     stat++) {
+				bool att = kind == MX_FLAG_ATTACH_FAIL;
+				const size_t *ix = att ? aidx : idx;
+				size_t nx = att ? na : n;
 				struct mx_flag f = { .kind = kind };
-				char verb[96];
+				char verb[96], why[48] = "";
 
-				if (!mark_kind(c, idx, n, b, nb, kind, stat, &f, verb, sizeof(verb)))
+				if (!nx || !mark_kind(c, ix, nx, b, nb, kind, stat, &f, verb, sizeof(verb)))
 					continue;
 				snprintf(f.object, sizeof(f.object), "%s", c[idx[0]].object);
 				snprintf(f.prog, sizeof(f.prog), "%s", c[idx[0]].prog);
-				describe(c, idx, n, verb, f.axis, sizeof(f.axis), f.cells, sizeof(f.cells));
+				fail_why(c, ix, nx, att, why, sizeof(why));
+				describe(c, ix, nx, verb,
+					 kind == MX_FLAG_AXIS_FAIL ? "passes" : att ? "attaches" : NULL, why,
+					 f.axis, sizeof(f.axis), f.cells, sizeof(f.cells));
 				if (!f.detail[0])
-					fail_detail(c, idx, n, &f);
-				f.log = first_log(c, idx, n);
+					fail_detail(c, ix, nx, &f);
+				f.log = first_log(c, ix, nx);
 				err = push(flags, nflags, &f);
 			}
 		}
@@ -421,6 +579,7 @@ out:
 	free(b);
 	free(c);
 	free(idx);
+	free(aidx);
 	free(seen);
 	if (err) {
 		free(*flags);

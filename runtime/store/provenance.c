@@ -268,4 +268,76 @@ void store_run_provenance(struct store_run *run)
 		run->matrix_key = dup_or_empty(NULL);
 	if (!run->uuid)
 		run->uuid = dup_or_empty(NULL);
+	store_owner_self(buf, sizeof(buf));
+	free(run->owner);
+	run->owner = strdup(buf);
+}
+
+/* Field 22 of /proc/PID/stat (start time in clock ticks), -1 if none. */
+static long long proc_start(long pid)
+{
+	char path[64], buf[1024], *p;
+	long long start = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
+		/* after "pid (comm)": state is field 3, starttime field 22 */
+		p++;
+		for (int field = 3; field < 22 && p; field++)
+			p = strchr(p + 1, ' ');
+		if (p)
+			start = strtoll(p + 1, NULL, 10);
+	}
+	fclose(f);
+	return start;
+}
+
+static void boot_id(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (!fgets(buf, size, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+void store_owner_self(char *buf, size_t size)
+{
+	char host[128] = "", boot[64];
+	long long start = proc_start((long)getpid());
+
+	boot_id(boot, sizeof(boot));
+	gethostname(host, sizeof(host) - 1);
+	if (start < 0 || !boot[0] || strchr(host, '/')) {
+		buf[0] = 0;
+		return;
+	}
+	snprintf(buf, size, "%s/%s/%ld/%lld", host, boot, (long)getpid(), start);
+}
+
+int store_owner_alive(const char *owner)
+{
+	char host[128] = "", boot[64], ohost[128], oboot[64];
+	long pid;
+	long long start;
+
+	if (!owner || sscanf(owner, "%127[^/]/%63[^/]/%ld/%lld", ohost, oboot, &pid, &start) != 4)
+		return -1;
+	gethostname(host, sizeof(host) - 1);
+	if (strcmp(host, ohost))
+		return -1; /* another machine's run: cannot tell */
+	boot_id(boot, sizeof(boot));
+	if (!boot[0])
+		return -1;
+	if (strcmp(boot, oboot))
+		return 0; /* rebooted since */
+	return proc_start(pid) == start;
 }

@@ -44,6 +44,9 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'records are immutable'); END;"
 	"CREATE TRIGGER cells_immutable BEFORE UPDATE ON cells"
 	"  BEGIN SELECT RAISE(ABORT, 'cells are immutable'); END;",
+	/* 2: each record's attach outcome; the process that writes a run */
+	"ALTER TABLE records ADD COLUMN attach TEXT;"
+	"ALTER TABLE runs ADD COLUMN owner TEXT;",
 };
 
 const struct store_field store_run_fields[] = {
@@ -58,6 +61,7 @@ const struct store_field store_run_fields[] = {
 	{ "label", offsetof(struct store_run, label) },
 	{ "matrix_key", offsetof(struct store_run, matrix_key) },
 	{ "tool_version", offsetof(struct store_run, tool_version) },
+	{ "owner", offsetof(struct store_run, owner) },
 	{ 0 },
 };
 
@@ -156,6 +160,7 @@ int store_open(const char *path, struct store **out)
 		store_close(st);
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
+	st->ver = STORE_DB_VERSION;
 	for (; ver < STORE_DB_VERSION; ver++) {
 		char sql[64];
 
@@ -254,12 +259,14 @@ int store_open_ro(const char *path, struct store **out)
 		store_close(st);
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
-	if (ver < STORE_DB_VERSION) {
+	/* version 1 lacks only the attach outcomes and run owners: read as none */
+	if (ver < 1) {
 		pr_warn("store: '%s' has schema version %d; open it once for writing (history import, matrix) to migrate it to %d",
 			path, ver, STORE_DB_VERSION);
 		store_close(st);
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
+	st->ver = ver;
 	*out = st;
 	return 0;
 }
@@ -304,9 +311,12 @@ void store_cell_release(struct store_cell *c)
 		vlog_record__free(c->recs[i]);
 		if (c->logs)
 			free(c->logs[i]);
+		if (c->attach)
+			free(c->attach[i]);
 	}
 	free(c->recs);
 	free(c->logs);
+	free(c->attach);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -472,8 +482,8 @@ int store_cell_insert(struct store *st, int64_t run_id, const struct store_cell 
 		return rc == SQLITE_CONSTRAINT ? bg_err(-EEXIST) : db_err(st, "insert cell");
 	cell_id = sqlite3_last_insert_rowid(st->db);
 	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO records(cell_id,prog,verdict,insns,states,record,log)"
-			       " VALUES(?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+			       "INSERT INTO records(cell_id,prog,verdict,insns,states,record,log,attach)"
+			       " VALUES(?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
 		return db_err(st, "prepare record insert");
 	for (size_t k = 0; k < c->nrecs; k++) {
 		const struct vlog_record *r = c->recs[k];
@@ -500,6 +510,10 @@ int store_cell_insert(struct store *st, int64_t run_id, const struct store_cell 
 			sqlite3_bind_text(s, 7, c->logs[k], -1, SQLITE_TRANSIENT);
 		else
 			sqlite3_bind_null(s, 7);
+		if (c->attach && c->attach[k])
+			sqlite3_bind_text(s, 8, c->attach[k], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(s, 8);
 		rc = sqlite3_step(s);
 		free(js);
 		if (rc != SQLITE_DONE) {
@@ -525,10 +539,16 @@ int store_cell_add(struct store *st, int64_t run_id, const struct store_cell *c)
 	return store_exec(st, "COMMIT");
 }
 
-static const char run_cols[] =
-	"r.id, r.git_dirty, r.uuid, r.started, r.finished, r.status, r.git_commit, r.branch,"
-	" r.host_arch, r.host_kernel, r.label, r.matrix_key, r.tool_version,"
-	" (SELECT count(*) FROM cells c WHERE c.run_id=r.id)";
+#define RUN_COLS(owner)                                                                   \
+	"r.id, r.git_dirty, r.uuid, r.started, r.finished, r.status, r.git_commit, r.branch," \
+	" r.host_arch, r.host_kernel, r.label, r.matrix_key, r.tool_version, " owner ","     \
+	" (SELECT count(*) FROM cells c WHERE c.run_id=r.id)"
+
+/* The run columns (a version-1 store, read-only, has no owner). */
+static const char *run_cols_of(const struct store *st)
+{
+	return st->ver >= 2 ? RUN_COLS("r.owner") : RUN_COLS("''");
+}
 
 static void run_from_row(sqlite3_stmt *s, struct store_run *run)
 {
@@ -540,6 +560,68 @@ static void run_from_row(sqlite3_stmt *s, struct store_run *run)
 	for (const struct store_field *f = store_run_fields; f->name; f++)
 		FIELD(run, f) = col_dup(s, i++);
 	run->ncells = sqlite3_column_int64(s, i);
+	/* readers see an abandoned run as such without writing to the store */
+	if (run->status && !strcmp(run->status, "running") && !store_owner_alive(run->owner)) {
+		free(run->status);
+		run->status = strdup("interrupted");
+	}
+}
+
+int store_run_resume(struct store *st, int64_t run_id)
+{
+	char owner[256];
+	sqlite3_stmt *s;
+	int rc;
+
+	store_owner_self(owner, sizeof(owner));
+	if (sqlite3_prepare_v2(st->db, "UPDATE runs SET status='running', owner=? WHERE id=?", -1,
+			       &s, NULL) != SQLITE_OK)
+		return db_err(st, "prepare");
+	bind_str(s, 1, owner);
+	sqlite3_bind_int64(s, 2, run_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, "resume run");
+}
+
+int store_run_mark_interrupted(struct store *st, int64_t run_id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE runs SET status='interrupted' WHERE id=? AND status='running'",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_err(st, "prepare");
+	sqlite3_bind_int64(s, 1, run_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_err(st, "mark run interrupted");
+	return sqlite3_changes(st->db) ? 0 : bg_err(-ENOENT);
+}
+
+int store_runs_reap(struct store *st)
+{
+	struct store_run *runs;
+	size_t n;
+	int err, reaped = 0;
+
+	err = store_runs(st, &runs, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && !err; i++) {
+		/* run_from_row read a dead owner's "running" as "interrupted" */
+		if (strcmp(runs[i].status, "interrupted") || store_owner_alive(runs[i].owner))
+			continue;
+		err = store_run_mark_interrupted(st, runs[i].id);
+		if (!err)
+			reaped++;
+		else if (err == -ENOENT)
+			err = 0; /* already so in the file */
+	}
+	store_runs_free(runs, n);
+	return err ? err : reaped;
 }
 
 int store_runs(struct store *st, struct store_run **runs, size_t *n)
@@ -550,7 +632,7 @@ int store_runs(struct store *st, struct store_run **runs, size_t *n)
 
 	*runs = NULL;
 	*n = 0;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM runs r ORDER BY r.id", run_cols);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM runs r ORDER BY r.id", run_cols_of(st));
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_err(st, "list runs");
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -581,18 +663,18 @@ int store_run_get(struct store *st, const char *spec, struct store_run *run)
 		long back = spec[6] ? strtol(spec + 7, &end, 10) : 0;
 
 		snprintf(sql, sizeof(sql),
-			 "SELECT %s FROM runs r ORDER BY r.id DESC LIMIT 1 OFFSET %ld", run_cols,
+			 "SELECT %s FROM runs r ORDER BY r.id DESC LIMIT 1 OFFSET %ld", run_cols_of(st),
 			 back < 0 ? 0 : back);
 		rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	} else if (strtoll(spec, &end, 10) > 0 && !*end) {
-		snprintf(sql, sizeof(sql), "SELECT %s FROM runs r WHERE r.id=?", run_cols);
+		snprintf(sql, sizeof(sql), "SELECT %s FROM runs r WHERE r.id=?", run_cols_of(st));
 		rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 		if (rc == SQLITE_OK)
 			sqlite3_bind_int64(s, 1, strtoll(spec, NULL, 10));
 	} else {
 		snprintf(sql, sizeof(sql),
 			 "SELECT %s FROM runs r WHERE r.uuid LIKE ? || '%%' ORDER BY r.id DESC LIMIT 1",
-			 run_cols);
+			 run_cols_of(st));
 		rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 		if (rc == SQLITE_OK)
 			bind_str(s, 1, spec);
@@ -612,13 +694,17 @@ static int load_records(struct store *st, struct store_cell *c)
 	size_t cap = 0;
 	int err = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT record, log FROM records WHERE cell_id=? ORDER BY id",
+	if (sqlite3_prepare_v2(st->db,
+			       st->ver >= 2 ?
+				       "SELECT record, log, attach FROM records WHERE cell_id=? ORDER BY id" :
+				       "SELECT record, log, NULL FROM records WHERE cell_id=? ORDER BY id",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_err(st, "read records");
 	sqlite3_bind_int64(s, 1, c->id);
 	while (!err && sqlite3_step(s) == SQLITE_ROW) {
 		const char *js = (const char *)sqlite3_column_text(s, 0);
 		const char *log = (const char *)sqlite3_column_text(s, 1);
+		const char *att = (const char *)sqlite3_column_text(s, 2);
 		struct json_value *v = NULL;
 		struct vlog_record *r = NULL;
 
@@ -626,12 +712,15 @@ static int load_records(struct store *st, struct store_cell *c)
 			cap = cap ? cap * 2 : 8;
 			void *a = realloc(c->recs, cap * sizeof(*c->recs));
 			void *b = a ? realloc(c->logs, cap * sizeof(*c->logs)) : NULL;
+			void *t = b ? realloc(c->attach, cap * sizeof(*c->attach)) : NULL;
 
 			if (a)
 				c->recs = a;
 			if (b)
 				c->logs = b;
-			if (!a || !b) {
+			if (t)
+				c->attach = t;
+			if (!a || !b || !t) {
 				err = -ENOMEM;
 				break;
 			}
@@ -646,6 +735,7 @@ static int load_records(struct store *st, struct store_cell *c)
 			break;
 		}
 		c->recs[c->nrecs] = r;
+		c->attach[c->nrecs] = att && *att ? strdup(att) : NULL;
 		c->logs[c->nrecs++] = log ? strdup(log) : NULL;
 	}
 	sqlite3_finalize(s);

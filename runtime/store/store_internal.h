@@ -11,6 +11,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int ver;      /* PRAGMA user_version: a read-only open also reads version 1 */
 };
 
 /* The string fields of runs and cells: one table drives SQL, JSON and CSV. */

@@ -123,14 +123,14 @@ static void csv_header(FILE *f)
 	fputs(",run_git_dirty", f);
 	for (const struct store_field *fl = store_cell_fields; fl->name; fl++)
 		fprintf(f, ",cell_%s", fl->name);
-	fputs(",cell_btf,cell_seconds,log", f);
+	fputs(",cell_btf,cell_seconds,log,attach", f);
 	for (int id = 0; id < VLOG_STAT_CNT; id++)
 		fprintf(f, ",%s", vlog_stat_def(id)->name);
 	fputs("\r\n", f);
 }
 
 static void csv_row(FILE *f, const struct store_run *r, const struct store_cell *c,
-		    const struct vlog_record *rec, const char *log)
+		    const struct vlog_record *rec, const char *log, const char *attach)
 {
 	char buf[4096];
 
@@ -146,6 +146,8 @@ static void csv_row(FILE *f, const struct store_run *r, const struct store_cell 
 	}
 	fprintf(f, ",%d,%.17g,", c->btf, c->seconds);
 	csv_write_field(f, log);
+	fputc(',', f);
+	csv_write_field(f, attach);
 	for (int id = 0; id < VLOG_STAT_CNT; id++) {
 		fputc(',', f);
 		buf[0] = 0;
@@ -178,9 +180,10 @@ int store_export(struct store *st, const int64_t *ids, size_t n, const char *fmt
 				const struct store_cell *cell = &x[i].cells[c];
 
 				if (!cell->nrecs)
-					csv_row(f, &x[i].run, cell, NULL, NULL);
+					csv_row(f, &x[i].run, cell, NULL, NULL, NULL);
 				for (size_t k = 0; k < cell->nrecs; k++)
-					csv_row(f, &x[i].run, cell, cell->recs[k], cell->logs[k]);
+					csv_row(f, &x[i].run, cell, cell->recs[k], cell->logs[k],
+						cell->attach ? cell->attach[k] : NULL);
 			}
 	}
 	xruns_free(x, nx);
@@ -189,18 +192,23 @@ int store_export(struct store *st, const int64_t *ids, size_t n, const char *fmt
 
 /* --- import --- */
 
-static int cell_push_rec(struct store_cell *c, struct vlog_record *r, const char *log)
+static int cell_push_rec(struct store_cell *c, struct vlog_record *r, const char *log,
+			 const char *attach)
 {
 	void *a = realloc(c->recs, (c->nrecs + 1) * sizeof(*c->recs));
 	void *b = a ? realloc(c->logs, (c->nrecs + 1) * sizeof(*c->logs)) : NULL;
+	void *t = b ? realloc(c->attach, (c->nrecs + 1) * sizeof(*c->attach)) : NULL;
 
 	if (a)
 		c->recs = a;
 	if (b)
 		c->logs = b;
-	if (!a || !b)
+	if (t)
+		c->attach = t;
+	if (!a || !b || !t)
 		return -ENOMEM;
 	c->recs[c->nrecs] = r;
+	c->attach[c->nrecs] = attach && *attach ? strdup(attach) : NULL;
 	c->logs[c->nrecs++] = log && *log ? strdup(log) : NULL;
 	return 0;
 }
@@ -281,7 +289,7 @@ static int parse_json(const char *buf, size_t len, const char *name, struct xrun
 
 struct csv_ctx {
 	const char *name;
-	int col_run[16], col_cell[16], col_dirty, col_btf, col_sec, col_log;
+	int col_run[16], col_cell[16], col_dirty, col_btf, col_sec, col_log, col_attach;
 	int col_stat[VLOG_STAT_CNT];
 	bool header;
 	struct xrun *x;
@@ -327,6 +335,7 @@ static int csv_read_header(struct csv_ctx *ctx, char **fields, size_t n, size_t 
 	ctx->col_btf = find_col(fields, n, "cell_btf");
 	ctx->col_sec = find_col(fields, n, "cell_seconds");
 	ctx->col_log = find_col(fields, n, "log");
+	ctx->col_attach = find_col(fields, n, "attach"); /* absent in older exports */
 	for (int id = 0; id < VLOG_STAT_CNT; id++)
 		ctx->col_stat[id] = find_col(fields, n, vlog_stat_def(id)->name);
 	if (ctx->col_run[0] < 0 || ctx->col_stat[VLOG_STAT_PROG] < 0) {
@@ -429,7 +438,7 @@ static int csv_read_record(struct csv_ctx *ctx, struct store_cell *cell, char **
 			return -BPFGAUGE_EBADFORMAT;
 		}
 	}
-	if (cell_push_rec(cell, r, fld(fields, n, ctx->col_log))) {
+	if (cell_push_rec(cell, r, fld(fields, n, ctx->col_log), fld(fields, n, ctx->col_attach))) {
 		vlog_record__free(r);
 		return -ENOMEM;
 	}

@@ -23,7 +23,7 @@ void store_run__write_json(json_writer_t *jw, const struct store_run *r, bool wi
 }
 
 void store_records__write_json(json_writer_t *jw, struct vlog_record *const *recs,
-			       char *const *logs, size_t n)
+			       char *const *logs, char *const *attach, size_t n)
 {
 	jw_name(jw, "programs");
 	jw_start_array(jw);
@@ -35,6 +35,13 @@ void store_records__write_json(json_writer_t *jw, struct vlog_record *const *rec
 	for (size_t k = 0; k < n; k++)
 		jw_string(jw, logs ? logs[k] : NULL);
 	jw_end_array(jw);
+	if (!attach)
+		return;
+	jw_name(jw, "attach");
+	jw_start_array(jw);
+	for (size_t k = 0; k < n; k++)
+		jw_string(jw, attach[k]);
+	jw_end_array(jw);
 }
 
 void store_cell__write_json(json_writer_t *jw, const struct store_cell *c)
@@ -43,7 +50,7 @@ void store_cell__write_json(json_writer_t *jw, const struct store_cell *c)
 		jw_string_field(jw, fl->name, STORE_FIELD(c, fl));
 	jw_int_field(jw, "btf", c->btf);
 	jw_double_field(jw, "seconds", c->seconds);
-	store_records__write_json(jw, c->recs, c->logs, c->nrecs);
+	store_records__write_json(jw, c->recs, c->logs, c->attach, c->nrecs);
 }
 
 /* A tri-state (1, 0, -1 unknown): absent is -1; anything else out of range is an error. */
@@ -91,15 +98,18 @@ int store_run__from_json(const struct json_value *o, struct store_run *r, const 
 }
 
 int store_records__from_json(const struct json_value *o, struct vlog_record ***recs,
-			     char ***logs, size_t *n, const char **why)
+			     char ***logs, char ***attach, size_t *n, const char **why)
 {
 	const struct json_value *progs = json_get(o, "programs"), *jl = json_get(o, "logs");
+	const struct json_value *ja = json_get(o, "attach");
 
 	for (size_t k = 0; k < json_len(progs); k++) {
 		const struct json_value *l = jl ? json_at(jl, k) : NULL;
 		const char *log = l ? json_str(l) : NULL;
+		const struct json_value *at = ja ? json_at(ja, k) : NULL;
+		const char *att = at ? json_str(at) : NULL;
 		struct vlog_record *r = vlog_record__from_json(json_at(progs, k));
-		void *a, *b;
+		void *a, *b, *t;
 
 		if (!r) {
 			*why = "bad program record";
@@ -111,11 +121,15 @@ int store_records__from_json(const struct json_value *o, struct vlog_record ***r
 		b = a ? realloc(*logs, (*n + 1) * sizeof(**logs)) : NULL;
 		if (b)
 			*logs = b;
-		if (!a || !b) {
+		t = b ? realloc(*attach, (*n + 1) * sizeof(**attach)) : NULL;
+		if (t)
+			*attach = t;
+		if (!a || !b || !t) {
 			vlog_record__free(r);
 			return -ENOMEM;
 		}
 		(*recs)[*n] = r;
+		(*attach)[*n] = att && *att ? strdup(att) : NULL;
 		(*logs)[(*n)++] = log && *log ? strdup(log) : NULL;
 	}
 	return 0;
@@ -129,5 +143,5 @@ int store_cell__from_json(const struct json_value *o, struct store_cell *c, cons
 	if (err)
 		return err;
 	c->seconds = json_num(json_get(o, "seconds"));
-	return store_records__from_json(o, &c->recs, &c->logs, &c->nrecs, why);
+	return store_records__from_json(o, &c->recs, &c->logs, &c->attach, &c->nrecs, why);
 }

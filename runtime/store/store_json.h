@@ -26,12 +26,15 @@
 void store_run__write_json(json_writer_t *jw, const struct store_run *r, bool with_id);
 /*
  * The members of a cell: every string field, "btf", "seconds", then
- * "programs" and "logs" as store_records__write_json writes them.
+ * "programs", "logs" and "attach" as store_records__write_json writes them.
  */
 void store_cell__write_json(json_writer_t *jw, const struct store_cell *c);
-/* "programs": [record...] and "logs": [log or null...], n of each. */
+/*
+ * "programs": [record...], "logs": [log or null...] and "attach": [attach
+ * outcome or null...], n of each; attach NULL writes no "attach" member.
+ */
 void store_records__write_json(json_writer_t *jw, struct vlog_record *const *recs,
-			       char *const *logs, size_t n);
+			       char *const *logs, char *const *attach, size_t n);
 
 /*
  * Read them back from an object. Strings are copied (absent ones as "");
@@ -41,8 +44,12 @@ void store_records__write_json(json_writer_t *jw, struct vlog_record *const *rec
  */
 int store_run__from_json(const struct json_value *o, struct store_run *r, const char **why);
 int store_cell__from_json(const struct json_value *o, struct store_cell *c, const char **why);
-/* "programs" and "logs" of o, appended to *recs / *logs (realloc'ed); "" logs become NULL. */
+/*
+ * "programs", "logs" and "attach" of o, appended to *recs / *logs /
+ * *attach (realloc'ed, always n long); "" or absent logs and attach
+ * outcomes (exports older than attach outcomes) become NULL.
+ */
 int store_records__from_json(const struct json_value *o, struct vlog_record ***recs,
-			     char ***logs, size_t *n, const char **why);
+			     char ***logs, char ***attach, size_t *n, const char **why);
 
 #endif /* BPFGAUGE_STORE_JSON_H */

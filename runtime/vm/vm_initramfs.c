@@ -168,6 +168,8 @@ static int init_script(const char *a, const char *guest_cmd, const char *nonce, 
 		"mount -t sysfs sys /sys\n"
 		"mount -t devtmpfs dev /dev\n"
 		"mount -t bpf bpf /sys/fs/bpf 2>/dev/null\n"
+		/* tracepoint attaches read event ids from tracefs */
+		"mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null\n"
 		"mount -t tmpfs tmp /tmp\n"
 		"echo 'bpfgauge-guest: running' > %s\n", con);
 	if (arm64)

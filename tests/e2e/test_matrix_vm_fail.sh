@@ -42,14 +42,14 @@ run_case() {
   cat "$tmp/$1.out" "$tmp/$1.err"
   [ $rc -ne 124 ] || { echo "FAIL: $1: bpfgauge matrix hung (killed by timeout 60)"; exit 1; }
   [ $rc -eq 2 ] || { echo "FAIL: $1: want exit 2, got $rc"; exit 1; }
-  [ $((t1 - t0)) -lt 40 ] || { echo "FAIL: $1: took $((t1 - t0)) s"; exit 1; }
+  echo "$1: matrix took $((t1 - t0)) s in all (host cell, build and guest)"
   grep -q "ERROR cell kernel=6.1 clang=$clang mcpu= object=xdp_parse: kernel 6.1: " "$tmp/$1.out" ||
     { echo "FAIL: $1: no per-cell ERROR line"; exit 1; }
   grep -q -- "--- console tail of kernel 6.1 ---" "$tmp/$1.out" ||
     { echo "FAIL: $1: console tail not shown"; exit 1; }
   grep -q "1 of 2 cells could not be measured (ERROR lines above); run 1 holds every finished cell" "$tmp/$1.err" ||
     { echo "FAIL: $1: no summary of failed cells on stderr"; exit 1; }
-  python3 - "$tmp/$1/matrix.json" "$3" <<'PY'
+  python3 - "$tmp/$1/matrix.json" "$3" "$5" <<'PY'
 import json, sys
 cells = json.load(open(sys.argv[1]))["cells"]
 by = {c["kernel"]: c for c in cells}
@@ -60,6 +60,10 @@ assert h["status"] == "ok" and h["programs"], h
 assert all(p["verdict"] == "pass" and p["insns"] > 0 for p in h["programs"]), h["programs"]
 assert v["status"] == "error" and not v.get("programs"), v
 assert sys.argv[2] in v["console_tail"], v["console_tail"]
+# the guest's own time: a hung guest is killed at --timeout, not left to run on
+# (the whole run's wall time also holds the host cell and the build, which a
+# loaded machine stretches; the guest's kill does not depend on that)
+assert v["seconds"] < float(sys.argv[3]) + 15, v["seconds"]
 print("ok:", v["error"])
 PY
 }

@@ -251,6 +251,22 @@ const char *compat_rule_id(size_t i);
 bool compat_explain_load_error(const struct compat_kernel *k, const char *prog_type,
 			       const char *attach_type, int err, char *buf, size_t size);
 
+struct vlog_record;
+
+/*
+ * Is r a load-time EPERM, EINVAL or ENOTSUPP (classed permission, other or
+ * helper) that compat_explain_records could explain?
+ */
+bool compat_record_needs_kernel(const struct vlog_record *r);
+/*
+ * Class each such record of recs "kernel", with the cause on kernel k as
+ * its hint (compat_explain_load_error), where a rule explains it. Returns
+ * how many were explained; k NULL explains none. Used by verifier stats
+ * and the matrix.
+ */
+size_t compat_explain_records(const struct compat_kernel *k, struct vlog_record *const *recs,
+			      size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,6 +31,8 @@ struct mx_capture {
 	int btf;                    /* /sys/kernel/btf/vmlinux present */
 	struct vlog_record **recs;  /* file = the path given */
 	char **logs;                /* per record: full log (full_logs) or failure tail */
+	char **attach;              /* per record: attach outcome (mx_attach_run) or NULL;
+				     * the array is NULL when attaches were not tried */
 	size_t n;
 	char **errors;              /* "path: reason" for objects that did not open */
 	size_t nerrors;
@@ -73,6 +75,49 @@ struct mx_vm_opts {
  */
 int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 		  const struct mx_vm_opts *o, struct mx_capture *out, struct vm_result *vr);
+
+/* --- attach outcomes (matrix_attach.c) --- */
+
+enum mx_attach_outcome {
+	MX_ATTACH_NONE = 0,     /* not recorded: the load failed, or an older store */
+	MX_ATTACH_OK,           /* attached for real, detached at once */
+	MX_ATTACH_NOT_TRIED,    /* loaded; attaching needs a target (interface, cgroup...) */
+	MX_ATTACH_FAILED,       /* attach failed: err and cause */
+	MX_ATTACH_LOAD_FAILED,  /* verified, but the attach check's own load failed */
+};
+
+/* A stored outcome ("failed ENOTSUPP: CONFIG_... is not set ...") split up. */
+struct mx_attach {
+	enum mx_attach_outcome outcome;
+	char err[24];     /* errno name ("ENOTSUPP", "EPERM"), "" if none */
+	char cause[400];  /* the kconfig cause from the compat rules, else libbpf's line */
+};
+
+/* Split an outcome string (NULL or "": MX_ATTACH_NONE). */
+void mx_attach_parse(const char *s, struct mx_attach *a);
+/* "attached", "not-attached", "failed", "load-failed", "" for MX_ATTACH_NONE. */
+const char *mx_attach_outcome_str(enum mx_attach_outcome o);
+
+/*
+ * On the running kernel, attach every program of cap that verified, with
+ * compat_live_check_all (jobs threads; 0 = 8), detaching at once, and fill
+ * cap->attach (record files must be the paths given). Needs root. 0 or
+ * -ENOMEM; a program whose check could not run gets no outcome.
+ */
+int mx_attach_run(char *const *paths, size_t n, int jobs, struct mx_capture *cap);
+
+/*
+ * Replace the libbpf line of each "failed ERRNO" outcome in attach[0..n)
+ * (records recs of the object file at path object) by the cause the compat
+ * rules give for that errno on kernel (compat_kernel__load spec: "host",
+ * or a guest's image path with its config-<release> beside it), where one
+ * does. Outcomes the rules do not explain are left as they are. Records
+ * that failed to load with EPERM, EINVAL or ENOTSUPP are classed "kernel"
+ * with their cause on that kernel (compat_explain_records). attach may be
+ * NULL.
+ */
+void mx_attach_explain(const char *kernel, const char *object, struct vlog_record *const *recs,
+		       char **attach, size_t n);
 
 /* Last lines of a log (at most max_lines), malloc'ed; NULL for NULL. */
 char *mx_log_tail(const char *log, int max_lines);
@@ -169,6 +214,8 @@ enum mx_flag_kind {
 	MX_FLAG_NEW_FAILURE,   /* fails on a cell that the baseline did not have */
 	MX_FLAG_AXIS_FAIL,     /* fails on some cells of the matrix but passes on others */
 	MX_FLAG_POLICY,        /* another rule of the policy broken (detail: the gate's message) */
+	MX_FLAG_ATTACH_FAIL,   /* verifies everywhere it is tried, but attaching fails on some
+				* cells and works on others (detail: "ENOTSUPP (cause)") */
 	MX_FLAG_CNT,
 };
 
@@ -176,7 +223,13 @@ struct mx_flag {
 	enum mx_flag_kind kind;
 	char object[128];
 	char prog[128];
-	char axis[160];      /* "regressed on kernel 6.12 only", "with clang 22 only", ... */
+	/*
+	 * "regressed on kernel 6.12 only", "with clang 22 only", ... or, when
+	 * the outcome changes once along kernels or clangs ordered as versions
+	 * (bpfgauge_version_cmp), the first version where it changed:
+	 * "kernel: passes on 6.1, fails from 6.12 on (E2BIG)".
+	 */
+	char axis[160];
 	char detail[256];    /* the numbers */
 	char cells[256];     /* which cells, "kernel=6.1 clang=19 mcpu=v3; ..." */
 	const char *log;     /* excerpt from a flagged cell (owned by the cells) */

@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define STORE_SCHEMA_VERSION 1   /* of the export formats */
-#define STORE_DB_VERSION 1       /* PRAGMA user_version */
+#define STORE_DB_VERSION 2       /* PRAGMA user_version */
 #define STORE_DEFAULT_PATH ".bpfgauge/history.db"
 
 /* Provenance of one run. All strings are owned (store_run_release). */
@@ -32,7 +32,12 @@ struct store_run {
 	char *uuid;          /* stable across export/import */
 	char *started;       /* ISO 8601 UTC */
 	char *finished;      /* "" while running */
-	char *status;        /* "running", "complete", "partial" */
+	/*
+	 * "running", "complete", "partial" or "interrupted". A "running" run
+	 * whose process is known to be dead (see owner) is read back as
+	 * "interrupted", even from a read-only store.
+	 */
+	char *status;
 	char *git_commit;    /* "" outside a repo */
 	int git_dirty;       /* -1 unknown */
 	char *branch;
@@ -41,6 +46,13 @@ struct store_run {
 	char *label;         /* user label (--label) */
 	char *matrix_key;    /* hash of the requested matrix, for resume */
 	char *tool_version;  /* bpfgauge version */
+	/*
+	 * The process that writes the run: "HOST/BOOT_ID/PID/START" (hostname,
+	 * /proc/sys/kernel/random/boot_id, pid and its start time in clock
+	 * ticks), "" for runs written before it existed. Filled by
+	 * store_run_provenance.
+	 */
+	char *owner;
 	size_t ncells;       /* filled by queries */
 };
 
@@ -63,6 +75,12 @@ struct store_cell {
 	double seconds;        /* wall time of the cell */
 	struct vlog_record **recs; /* owned */
 	char **logs;           /* per record: log excerpt or NULL; owned */
+	/*
+	 * Per record: the attach outcome (mx_attach_parse reads it), or NULL
+	 * when none was recorded (the load failed, or an older store). The
+	 * array itself may be NULL. Owned.
+	 */
+	char **attach;
 	size_t nrecs;
 };
 
@@ -99,6 +117,19 @@ int store_run_begin(struct store *st, struct store_run *run);
 int store_run_find_resumable(struct store *st, const char *matrix_key, int64_t *id);
 /* Set status ("complete"/"partial") and the finish time. */
 int store_run_finish(struct store *st, int64_t run_id, const char *status);
+/*
+ * Mark every "running" run whose owner process is dead (store_owner_alive
+ * 0) "interrupted" in the file; returns how many, or -errno.
+ */
+int store_runs_reap(struct store *st);
+/*
+ * Mark run_id "interrupted" if the file still calls it "running" (its
+ * process is known dead by the caller). 0 when marked, -ENOENT when it was
+ * not running, -errno.
+ */
+int store_run_mark_interrupted(struct store *st, int64_t run_id);
+/* A resumed run is "running" again, owned by this process. */
+int store_run_resume(struct store *st, int64_t run_id);
 /* Is this cell already stored in run? */
 bool store_cell_exists(struct store *st, int64_t run_id, const char *kernel,
 		       const char *clang, const char *mcpu, const char *object);
@@ -143,6 +174,14 @@ int prov_file_hash(const char *path, char out[17]);
 void prov_buf_hash(const void *buf, size_t len, char out[17]);
 /* Hash of /proc/config.gz (decompressed) or /boot/config-$(uname -r); "" if none. */
 void prov_kernel_config_hash(char out[17]);
+/* This process as a run owner ("HOST/BOOT_ID/PID/START"), "" if /proc is unreadable. */
+void store_owner_self(char *buf, size_t size);
+/*
+ * Is the owner process of a run alive? 1 alive, 0 dead (same host: the
+ * boot changed, or no process with that pid and start time), -1 unknown
+ * ("" or another host's).
+ */
+int store_owner_alive(const char *owner);
 /* First line of `CLANG --version`, "" if it cannot run. */
 void prov_clang_version(const char *clang, char *buf, size_t size);
 
