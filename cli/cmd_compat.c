@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "bpfgauge/compat.h"
+#include "bpfgauge/file.h"
 #include "compat_report.h"
 #include "main.h"
 
@@ -40,8 +42,8 @@ static void cerr(int err, const char *fmt, ...)
 static int do_help(void)
 {
 	printf("Usage: %s compat OBJ... [--kernel host|VERSION|PATH] [--config FILE] [--arch ARCH]\n"
-	       "                        [--btf FILE] [--live] [-o table|json|markdown] [--all-reqs]\n"
-	       "                        [--no-probe]\n"
+	       "                        [--btf FILE] [--live] [--format table|json|markdown]\n"
+	       "                        [-o FILE] [--all-reqs] [--no-probe]\n"
 	       "\n"
 	       "For every program of each object: its type, attach target and flags, what they\n"
 	       "need from the kernel (kconfig symbols, minimum version per architecture, BTF,\n"
@@ -60,7 +62,8 @@ static int do_help(void)
 	       "  --live        also load and attach each program on this kernel (root), detach at\n"
 	       "                once, and compare with the prediction (XDP/tc attach to lo in a\n"
 	       "                private network namespace)\n"
-	       "  -o FORMAT     table (default), json (also with -j), markdown\n"
+	       "  --format FMT  table (default), json (also with -j), markdown\n"
+	       "  -o FILE       write the report to FILE (replaced atomically) instead of stdout\n"
 	       "  --all-reqs    table: list met requirements too\n"
 	       "  --no-probe    host: do not load the minimal fentry probe\n"
 	       "\n"
@@ -72,7 +75,7 @@ static int do_help(void)
 
 /* The command line of compat, once parsed. */
 struct compat_args {
-	const char *spec, *fmt;
+	const char *spec, *fmt, *out; /* --kernel, --format, -o */
 	const struct compat_writer *w;
 	bool live, verbose, help;
 };
@@ -88,6 +91,7 @@ static int compat_parse(int argc, char **argv, struct compat_args *a,
 		{ "btf", required_argument, NULL, 'b' },
 		{ "live", no_argument, NULL, 'L' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "all-reqs", no_argument, NULL, 'A' },
 		{ "no-probe", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -102,7 +106,12 @@ static int compat_parse(int argc, char **argv, struct compat_args *a,
 		case 'a': ko->arch = optarg; break;
 		case 'b': ko->btf = optarg; break;
 		case 'L': a->live = true; break;
-		case 'o': a->fmt = optarg; break;
+		case 'o':
+			if (p_opt_old_value("compat", 'o', optarg))
+				return EXIT_ERROR;
+			a->out = optarg;
+			break;
+		case 'F': a->fmt = optarg; break;
 		case 'A': a->verbose = true; break;
 		case 'P': ko->no_probe = true; break;
 		case 'h': a->help = true; return 0;
@@ -117,11 +126,17 @@ static int compat_parse(int argc, char **argv, struct compat_args *a,
 /* The parsed options must make sense together; 0, or EXIT_ERROR after a one-line error. */
 static int compat_validate(int argc, struct compat_args *a)
 {
+	struct stat st;
+
 	if (!a->fmt)
 		a->fmt = json_output ? "json" : "table";
 	a->w = compat_writer_find(a->fmt);
 	if (!a->w) {
 		p_err("compat: unknown output format '%s' (table, json, markdown)", a->fmt);
+		return EXIT_ERROR;
+	}
+	if (a->out && strcmp(a->out, "-") && !stat(a->out, &st) && S_ISDIR(st.st_mode)) {
+		p_err("compat: -o '%s' is a directory (-o is the output file)", a->out);
 		return EXIT_ERROR;
 	}
 	if (optind >= argc) {
@@ -187,6 +202,19 @@ static bool compat_any_failed(const struct compat_result *results, size_t nres, 
 	return failed;
 }
 
+struct compat_out {
+	const struct compat_writer *w;
+	const struct compat_report *r;
+};
+
+static int compat_write_cb(void *ctx, void *file)
+{
+	const struct compat_out *c = ctx;
+	int err = c->w->write(file, c->r);
+
+	return err < 0 ? err : err ? -EIO : 0;
+}
+
 static int compat_main(int argc, char **argv)
 {
 	LIBBPF_OPTS(compat_kernel_opts, ko);
@@ -240,8 +268,11 @@ static int compat_main(int argc, char **argv)
 					   .live = a.live, .verbose = a.verbose,
 					   .pretty = pretty_output };
 
-		if (a.w->write(stdout, &r)) {
-			p_err("compat: writing the report failed");
+		int err = bpfgauge_write_atomic(a.out ? a.out : "-", compat_write_cb,
+						&(struct compat_out){ a.w, &r });
+
+		if (err) {
+			cerr(err, "cannot write the report to %s", a.out ? a.out : "stdout");
 			goto out;
 		}
 	}

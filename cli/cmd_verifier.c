@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "bpfgauge/file.h"
 #include "verifier_cli.h"
 
 /*
@@ -44,6 +46,29 @@ void vcli_err(int err, const char *fmt, ...)
 void vcli_clear_warn(void)
 {
 	cli_take_warning();
+}
+
+int vcli_check_out(const char *cmd, const char *out)
+{
+	struct stat st;
+
+	if (out && strcmp(out, "-") && !stat(out, &st) && S_ISDIR(st.st_mode)) {
+		p_err("verifier %s: -o '%s' is a directory (-o is the output file)", cmd, out);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+int vcli_write(const char *cmd, const char *out, int (*write)(void *ctx, void *file), void *ctx)
+{
+	int err = bpfgauge_write_atomic(out ? out : "-", write, ctx);
+
+	if (err) {
+		vcli_err(err, "%s: cannot write %s%s%s", cmd, out ? "'" : "", out ? out : "stdout",
+			 out ? "'" : "");
+		return EXIT_ERROR;
+	}
+	return 0;
 }
 
 static void filter_free(struct vcli_filter *f)
@@ -298,9 +323,9 @@ static void print_help(FILE *f)
 	fprintf(f,
 		"Usage: %1$s verifier { stats | parse | compare | gate | hotspots | help }\n"
 		"\n"
-		"  %1$s verifier stats OBJ... [-o FMT] [-e FIELDS] [-f FILTER]... [-s SORT]\n"
-		"                 [-J N] [--allow-failures] [--log-level 1|2] [--log-size BYTES]\n"
-		"                 [--no-retry] [--log-dir DIR]\n"
+		"  %1$s verifier stats OBJ... [--format FMT] [-o FILE] [-e FIELDS] [-f FILTER]...\n"
+		"                 [-s SORT] [-J N] [--allow-failures] [--log-level 1|2]\n"
+		"                 [--log-size BYTES] [--no-retry] [--log-dir DIR]\n"
 		"  %1$s verifier stats -C BASE NEW [...]   (veristat's -C: the same as compare)\n"
 		"      Load each program of each BPF object on its own (fresh object, only it\n"
 		"      autoloaded, pinning off, max_entries 0 set to 1 except local-storage\n"
@@ -312,18 +337,21 @@ static void print_help(FILE *f)
 		"      with an 8x larger buffer unless --no-retry.\n"
 		"      --log-dir saves each log as DIR/OBJ.PROG.log plus OBJ.PROG.info.\n"
 		"      Exit 1 if any program fails verification, unless --allow-failures.\n"
-		"  %1$s verifier parse LOG... [-o FMT] [-e FIELDS] [-f FILTER]...\n"
+		"  %1$s verifier parse LOG... [--format FMT] [-o FILE] [-e FIELDS] [-f FILTER]...\n"
 		"      Parse saved verifier logs (files or - for stdin), including logs pasted\n"
 		"      with libbpf's -- BEGIN PROG LOAD LOG -- wrapper and prefixes.\n"
-		"  %1$s verifier compare BASE NEW [-o table|csv|json] [-e FIELDS] [-f FILTER]...\n"
+		"  %1$s verifier compare BASE NEW [--format table|csv|json] [-o FILE] [-e FIELDS]\n"
+		"                 [-f FILTER]...\n"
 		"      Join two results (our JSON or CSV, or veristat's CSV) on object basename\n"
 		"      and program; show A, B, diff and %% per field; new/removed are listed.\n"
 		"      Filters may use NAME_a, NAME_b, NAME_diff, NAME_pct (e.g. insns_pct>=5).\n"
-		"  %1$s verifier gate BASE NEW --policy FILE [-o text|markdown|junit|github|json]\n"
+		"  %1$s verifier gate BASE NEW --policy FILE [--format text|markdown|junit|github|json]\n"
+		"                 [-o FILE]\n"
 		"      Check NEW against BASE with per-metric, per-program-glob rules; exit 1\n"
 		"      on an error-level violation. Policy lines: GLOB METRIC RULE [warn|error]\n"
 		"      with RULE one of +N%%, +N, <=N, <N, >=N, >N, no-regress (verdict).\n"
-		"  %1$s verifier hotspots OBJ|LOG [--prog PROG] [-n N] [--lcov FILE] [--obj OBJ]\n"
+		"  %1$s verifier hotspots OBJ|LOG [--prog PROG] [-n N] [-o FILE] [--lcov FILE]\n"
+		"                 [--obj OBJ]\n"
 		"      Attribute processed insns to source lines from a level-2 log (an object\n"
 		"      is loaded at log level 2) and print the top N (default 20); --lcov\n"
 		"      writes DA:<line>,<insns> records for genhtml. Logs before 6.9 have no\n"
@@ -331,6 +359,8 @@ static void print_help(FILE *f)
 		"      LOG, give its object with --obj; needs the privileges of a load).\n"
 		"\n"
 		"FMT := { table | csv | json | veristat-csv } (default table; json under -j)\n"
+		"-o FILE writes the output to FILE (replaced atomically; a device is written in\n"
+		"      place; - is stdout) instead of stdout, as -o does in every command.\n"
 		"FIELDS := comma-separated names, or 'all' or 'default'. Names:\n"
 		"      ",
 		bin_name);

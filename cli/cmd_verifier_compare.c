@@ -46,15 +46,35 @@ static int load_sets(const char *cmd, const char *base, const char *new, struct 
 	return err;
 }
 
+struct compare_out {
+	const char *fmt;
+	const struct vcompare_row *rows;
+	size_t n, nnew, nremoved;
+	const struct vreport_opts *ro;
+};
+
+static int compare_cb(void *ctx, void *file)
+{
+	const struct compare_out *c = ctx;
+	int err = verifier_write_compare(c->fmt, file, c->rows, c->n, c->ro);
+
+	if (!err && !json_output && !strcmp(c->fmt, "table") &&
+	    fprintf(file, "\n%zu programs: %zu in both, %zu new, %zu removed\n", c->n,
+		    c->n - c->nnew - c->nremoved, c->nnew, c->nremoved) < 0)
+		err = -EIO;
+	return err;
+}
+
 int vcli_compare(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "fields", required_argument, NULL, 'e' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ 0 },
 	};
-	const char *fmt = json_output ? "json" : "table", *fields = NULL;
+	const char *fmt = json_output ? "json" : "table", *fields = NULL, *out = NULL;
 	struct vcli_filters filters = { 0 };
 	size_t k = 0, nnew = 0, nremoved = 0;
 	int fl[VLOG_STAT_CNT];
@@ -65,7 +85,12 @@ int vcli_compare(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:e:f:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': fmt = optarg; break;
+		case 'o':
+			if (p_opt_old_value("verifier compare", 'o', optarg))
+				goto bad;
+			out = optarg;
+			break;
+		case 'F': fmt = optarg; break;
 		case 'e': fields = optarg; break;
 		case 'f':
 			if (vcli_filters_add(&filters, "compare", optarg, true))
@@ -86,7 +111,7 @@ int vcli_compare(int argc, char **argv)
 		goto bad;
 	}
 	if (vcli_fields(fields, VCLI_FIELDS_COMPARE, fl, &ro.nfields) ||
-	    load_sets("compare", argv[optind], argv[optind + 1], &s))
+	    vcli_check_out("compare", out) || load_sets("compare", argv[optind], argv[optind + 1], &s))
 		goto bad;
 	/* new and removed programs are listed unless a name filter drops them */
 	for (size_t i = 0; i < s.n; i++)
@@ -96,10 +121,8 @@ int vcli_compare(int argc, char **argv)
 		nnew += !s.rows[i].a;
 		nremoved += !s.rows[i].b;
 	}
-	err = verifier_write_compare(fmt, stdout, s.rows, k, &ro);
-	if (!json_output && !strcmp(fmt, "table"))
-		printf("\n%zu programs: %zu in both, %zu new, %zu removed\n", k, k - nnew - nremoved,
-		       nnew, nremoved);
+	err = vcli_write("compare", out, compare_cb,
+			 &(struct compare_out){ fmt, s.rows, k, nnew, nremoved, &ro });
 	sets_release(&s);
 	vcli_filters_release(&filters);
 	return err ? EXIT_ERROR : 0;
@@ -148,14 +171,30 @@ static void free_locs(struct gate_srcloc *locs, size_t n)
 	free(locs);
 }
 
+struct gate_out {
+	const char *fmt;
+	const struct vgate_result *res;
+	const struct vcompare_row *rows;
+	size_t n;
+	const struct gate_srcloc *locs;
+};
+
+static int gate_cb(void *ctx, void *file)
+{
+	const struct gate_out *g = ctx;
+
+	return verifier_write_gate(g->fmt, file, g->res, g->rows, g->n, pretty_output, g->locs);
+}
+
 int vcli_gate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
 		{ 0 },
 	};
-	const char *fmt = json_output ? "json" : "text", *policy = NULL;
+	const char *fmt = json_output ? "json" : "text", *policy = NULL, *out = NULL;
 	struct vpolicy *pol;
 	struct vgate_result res;
 	struct sets s;
@@ -164,7 +203,12 @@ int vcli_gate(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:P:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': fmt = optarg; break;
+		case 'o':
+			if (p_opt_old_value("verifier gate", 'o', optarg))
+				return EXIT_ERROR;
+			out = optarg;
+			break;
+		case 'F': fmt = optarg; break;
 		case 'P': policy = optarg; break;
 		default:
 			p_opt_err("verifier gate", opt, argv);
@@ -181,6 +225,8 @@ int vcli_gate(int argc, char **argv)
 		      fmt);
 		return EXIT_ERROR;
 	}
+	if (vcli_check_out("gate", out))
+		return EXIT_ERROR;
 	err = vpolicy_load(policy, &pol);
 	if (err) {
 		vcli_err(err, "gate: policy '%s'", policy);
@@ -198,9 +244,11 @@ int vcli_gate(int argc, char **argv)
 
 		if (!strcmp(fmt, "github") || !strcmp(fmt, "json"))
 			locs = find_locs(&res);
-		verifier_write_gate(fmt, stdout, &res, s.rows, s.n, pretty_output, locs);
+		err = vcli_write("gate", out, gate_cb,
+				 &(struct gate_out){ fmt, &res, s.rows, s.n, locs });
 		free_locs(locs, res.n);
-		err = res.errors ? EXIT_GATE : 0;
+		if (!err)
+			err = res.errors ? EXIT_GATE : 0;
 		vgate_result_release(&res);
 	}
 	sets_release(&s);

@@ -123,8 +123,8 @@ static int heat_cb(void *ctx, void *f)
 	return fwrite(h->buf, 1, h->len, f) == h->len ? 0 : -EIO;
 }
 
-static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, json_writer_t *jw,
-		const char *srcobj)
+static int show(struct vlog_parser *p, const char *what, long top, FILE *out, FILE *lcov,
+		json_writer_t *jw, const char *srcobj)
 {
 	size_t n;
 	uint64_t un = 0;
@@ -135,7 +135,7 @@ static int show(struct vlog_parser *p, const char *what, long top, FILE *lcov, j
 	if (jw)
 		verifier_write_hotspots_json(jw, what, hs, n, un, (size_t)top);
 	else
-		verifier_write_hotspots_plain(stdout, what, hs, n, un, (size_t)top);
+		verifier_write_hotspots_plain(out, what, hs, n, un, (size_t)top);
 	if (lcov) {
 		char **srcs = NULL;
 		size_t nsrcs;
@@ -188,6 +188,7 @@ static int annotate(const char *obj, const char *prog, const struct vlog_record 
 struct hot_opts {
 	const char *prog, *obj; /* -p, --obj */
 	long top;               /* -n */
+	FILE *out;              /* stdout, or the -o FILE being collected */
 	FILE *lcov;             /* the heat file being collected, or NULL */
 	json_writer_t *jw;      /* -j, or NULL */
 };
@@ -220,7 +221,7 @@ static int hotspots_obj(const char *path, const struct hot_opts *o)
 		}
 		snprintf(what, sizeof(what), "%s/%s (%s)", path, names[i],
 			 vlog_verdict_str(vlog_record__int(res.rec, VLOG_STAT_VERDICT)));
-		if (show(res.parser, what, o->top, o->lcov, o->jw, path))
+		if (show(res.parser, what, o->top, o->out, o->lcov, o->jw, path))
 			ret = EXIT_ERROR;
 		vload_result_release(&res);
 	}
@@ -256,7 +257,7 @@ static int hotspots_log(const char *path, const struct hot_opts *o)
 		ret = EXIT_ERROR;
 	} else if (o->obj && annotate(o->obj, o->prog, r, p)) {
 		ret = EXIT_ERROR;
-	} else if (show(p, path, o->top, o->lcov, o->jw, o->obj)) {
+	} else if (show(p, path, o->top, o->out, o->lcov, o->jw, o->obj)) {
 		ret = EXIT_ERROR;
 	}
 	vlog_record__free(r);
@@ -265,9 +266,11 @@ static int hotspots_log(const char *path, const struct hot_opts *o)
 }
 
 /* 0, or EXIT_ERROR (said). */
-static int parse_hot_opts(int argc, char **argv, struct hot_opts *o, const char **lcov_path)
+static int parse_hot_opts(int argc, char **argv, struct hot_opts *o, const char **lcov_path,
+			  const char **out_path)
 {
 	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
 		{ "prog", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 'n' },
 		{ "lcov", required_argument, NULL, 'l' },
@@ -279,8 +282,9 @@ static int parse_hot_opts(int argc, char **argv, struct hot_opts *o, const char 
 
 	*o = (struct hot_opts){ .top = 20 };
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":n:", opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, ":n:o:", opts, NULL)) >= 0) {
 		switch (opt) {
+		case 'o': *out_path = optarg; break;
 		case 'p': o->prog = optarg; break;
 		case 'n':
 			o->top = strtol(optarg, &end, 10);
@@ -309,15 +313,26 @@ static int parse_hot_opts(int argc, char **argv, struct hot_opts *o, const char 
 	return 0;
 }
 
+/* Write what was collected in h to path atomically (on success only); frees h. */
+static int flush_collected(FILE *f, struct heat_buf *h, const char *path, int ret)
+{
+	fclose(f);
+	if (!ret && vcli_write("hotspots", path, heat_cb, h))
+		ret = EXIT_ERROR;
+	free(h->buf);
+	return ret;
+}
+
 int vcli_hotspots(int argc, char **argv)
 {
-	const char *lcov_path = NULL, *path;
-	struct heat_buf heat = { NULL, 0 };
+	const char *lcov_path = NULL, *out_path = NULL, *path;
+	struct heat_buf heat = { NULL, 0 }, outbuf = { NULL, 0 };
 	struct hot_opts o;
 	bool is_obj;
 	int ret;
 
-	if (parse_hot_opts(argc, argv, &o, &lcov_path))
+	if (parse_hot_opts(argc, argv, &o, &lcov_path, &out_path) ||
+	    vcli_check_out("hotspots", out_path))
 		return EXIT_ERROR;
 	path = argv[optind];
 	is_obj = strcmp(path, "-") && bpfgauge_sniff_elf(path, false, NULL) > BPFGAUGE_FILE_NOT_ELF;
@@ -325,16 +340,22 @@ int vcli_hotspots(int argc, char **argv)
 		p_err("verifier hotspots: --obj goes with a LOG; '%s' is already an object", path);
 		return EXIT_ERROR;
 	}
-	/* the heat file is collected in memory, then written atomically */
-	if (lcov_path) {
+	/* -o FILE and the heat file are collected in memory, then written atomically */
+	o.out = out_path ? open_memstream(&outbuf.buf, &outbuf.len) : stdout;
+	if (lcov_path)
 		o.lcov = open_memstream(&heat.buf, &heat.len);
-		if (!o.lcov) {
-			p_err("verifier hotspots: out of memory");
-			return EXIT_ERROR;
-		}
+	if (!o.out || (lcov_path && !o.lcov)) {
+		p_err("verifier hotspots: out of memory");
+		if (o.out && o.out != stdout)
+			fclose(o.out);
+		if (o.lcov)
+			fclose(o.lcov);
+		free(outbuf.buf);
+		free(heat.buf);
+		return EXIT_ERROR;
 	}
 	if (json_output) {
-		o.jw = jw_new(stdout, pretty_output);
+		o.jw = jw_new(o.out, pretty_output);
 		jw_start_array(o.jw);
 	}
 	ret = is_obj ? hotspots_obj(path, &o) : hotspots_log(path, &o);
@@ -342,13 +363,9 @@ int vcli_hotspots(int argc, char **argv)
 		jw_end_array(o.jw);
 		jw_free(o.jw);
 	}
-	if (o.lcov) {
-		fclose(o.lcov);
-		if (!ret && bpfgauge_write_atomic(lcov_path, heat_cb, &heat)) {
-			p_err("verifier hotspots: cannot write '%s'", lcov_path);
-			ret = EXIT_ERROR;
-		}
-		free(heat.buf);
-	}
+	if (o.out != stdout)
+		ret = flush_collected(o.out, &outbuf, out_path, ret);
+	if (o.lcov)
+		ret = flush_collected(o.lcov, &heat, lcov_path, ret);
 	return ret;
 }

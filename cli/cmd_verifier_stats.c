@@ -65,7 +65,8 @@ static int rec_cmp(const void *x, const void *y)
 }
 
 struct out_opts {
-	const char *fmt;
+	const char *fmt;  /* --format */
+	const char *out;  /* -o FILE, or NULL: stdout */
 	const char *fields;
 	struct vcli_filters filters;
 	bool sort;
@@ -81,13 +82,28 @@ static int check_fields(const struct out_opts *o)
 			   fields, &nf);
 }
 
-static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
+struct write_ctx {
+	const struct verifier_writer *w;
+	struct vlog_record **recs;
+	size_t n;
+	const struct vreport_opts *ro;
+};
+
+static int write_cb(void *ctx, void *file)
+{
+	const struct write_ctx *c = ctx;
+
+	return c->w->write(file, c->recs, c->n, c->ro);
+}
+
+/* The records that pass the filters, sorted, to -o FILE (atomically) or stdout. */
+static int write_out(const char *cmd, struct out_opts *o, struct vlog_record **recs, size_t n)
 {
 	const struct verifier_writer *w = verifier_writer_find(o->fmt);
 	int fields[VLOG_STAT_CNT];
 	struct vreport_opts ro = { .fields = fields, .pretty = pretty_output };
 	size_t k = 0;
-	int err;
+	int ret;
 
 	if (!w) {
 		p_err("verifier: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
@@ -104,17 +120,10 @@ static int write_out(struct out_opts *o, struct vlog_record **recs, size_t n)
 	}
 	if (o->sort)
 		qsort(recs, k, sizeof(*recs), rec_cmp);
-	errno = 0;
-	err = w->write(stdout, recs, k, &ro);
-	if (!err && (fflush(stdout) || ferror(stdout)))
-		err = errno ? -errno : -EIO;
+	ret = vcli_write(cmd, o->out, write_cb, &(struct write_ctx){ w, recs, k, &ro });
 	for (size_t i = 0; i < k; i++)
 		vlog_record__free(recs[i]);
-	if (err) {
-		p_err("verifier: cannot write to stdout: %s", bpfgauge_strerror(err));
-		return EXIT_ERROR;
-	}
-	return 0;
+	return ret;
 }
 
 /* --- stats --- */
@@ -189,12 +198,14 @@ static void explain_kernel_causes(struct vlog_record **recs, size_t n)
 }
 
 static int stats_check_args(const struct stats_opts *so);
+static int stats_old_jobs(int argc, char **argv);
 
 /* Options of `verifier stats` into so; EXIT_ERROR (after a p_err) on a usage error. */
 static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "fields", required_argument, NULL, 'e' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "sort", required_argument, NULL, 's' },
@@ -213,7 +224,12 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:e:f:s:J:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': o->fmt = optarg; break;
+		case 'o':
+			if (p_opt_old_value("verifier stats", 'o', optarg))
+				return EXIT_ERROR;
+			o->out = optarg;
+			break;
+		case 'F': o->fmt = optarg; break;
 		case 'e': o->fields = optarg; break;
 		case 'f':
 			if (vcli_filters_add(&o->filters, "stats", optarg, false))
@@ -261,7 +277,14 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 		p_err("verifier stats: no object given (usage: %s verifier stats OBJ...)", bin_name);
 		return EXIT_ERROR;
 	}
-	/* "-j 4" once meant 4 workers: now -j is JSON and 4 would be an object */
+	if (stats_old_jobs(argc, argv))
+		return EXIT_ERROR;
+	return stats_check_args(so);
+}
+
+/* "-j 4" once meant 4 workers: now -j is JSON and 4 would be an object. */
+static int stats_old_jobs(int argc, char **argv)
+{
 	for (int i = optind; cli_after_j && i < argc; i++)
 		if (argv[i] == cli_after_j && argv[i][strspn(argv[i], "0123456789")] == 0 &&
 		    access(argv[i], F_OK)) {
@@ -269,7 +292,7 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *so)
 			      "workers is -J %s (--jobs %s)", argv[i], argv[i], argv[i]);
 			return EXIT_ERROR;
 		}
-	return stats_check_args(so);
+	return 0;
 }
 
 /* What getopt cannot check: the format, the fields, --log-dir. */
@@ -281,7 +304,8 @@ static int stats_check_args(const struct stats_opts *so)
 		p_err("verifier stats: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
 		return EXIT_ERROR;
 	}
-	if (check_fields(o)) /* a bad -e is a usage error before any program is loaded */
+	/* a bad -e or -o is a usage error before any program is loaded */
+	if (check_fields(o) || vcli_check_out("stats", o->out))
 		return EXIT_ERROR;
 	if (so->log_dir) {
 		struct stat st;
@@ -385,7 +409,7 @@ static int stats_report(struct stats_opts *so, struct vload_job *jobs, size_t nj
 		jobs[i].rec = NULL; /* moved */
 	}
 	explain_kernel_causes(recs, nrec);
-	if (write_out(&so->out, recs, nrec))
+	if (write_out("stats", &so->out, recs, nrec))
 		ret = EXIT_ERROR;
 	free(recs);
 	if (ret)
@@ -487,6 +511,7 @@ static int parse_logs(int argc, char **argv, struct out_opts *o)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "fields", required_argument, NULL, 'e' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ 0 },
@@ -498,7 +523,12 @@ static int parse_logs(int argc, char **argv, struct out_opts *o)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:e:f:", opts, NULL)) >= 0) {
 		switch (opt) {
-		case 'o': o->fmt = optarg; break;
+		case 'o':
+			if (p_opt_old_value("verifier parse", 'o', optarg))
+				return EXIT_ERROR;
+			o->out = optarg;
+			break;
+		case 'F': o->fmt = optarg; break;
 		case 'e': o->fields = optarg; break;
 		case 'f':
 			if (vcli_filters_add(&o->filters, "parse", optarg, false))
@@ -517,7 +547,7 @@ static int parse_logs(int argc, char **argv, struct out_opts *o)
 		p_err("verifier parse: unknown output format '%s' (table, csv, json, veristat-csv)", o->fmt);
 		return EXIT_ERROR;
 	}
-	if (check_fields(o))
+	if (check_fields(o) || vcli_check_out("parse", o->out))
 		return EXIT_ERROR;
 	recs = calloc(argc - optind + 1, sizeof(*recs));
 	if (!recs)
@@ -554,7 +584,7 @@ static int parse_logs(int argc, char **argv, struct out_opts *o)
 		free(recs);
 		return ret;
 	}
-	ret = write_out(o, recs, n);
+	ret = write_out("parse", o, recs, n);
 	free(recs);
 	return ret;
 }

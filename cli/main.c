@@ -109,6 +109,50 @@ static const struct renamed_opt {
 	{ "matrix capture", 't', "--timeout S (-t is cov's --test-name)" },
 };
 
+/*
+ * Options that keep their letter but changed what they take: -o is the
+ * output file everywhere (lcov, genhtml, gcc), so the commands that took a
+ * format there (veristat's `-o csv`) take it as --format. A value that
+ * names a format is the old spelling: a one-line error, never a file called
+ * "csv".
+ */
+static const char *const format_names[] = {
+	"table", "csv", "json", "veristat-csv", "text", "markdown", "md", "junit", "github", "html",
+	NULL,
+};
+static const struct renamed_value {
+	const char *cmd;
+	char letter;
+	const char *const *values; /* NULL-terminated: what -X took before */
+	const char *was, *now;	   /* "a format", "--format" */
+	const char *means;	   /* what -X takes now */
+} renamed_values[] = {
+	{ "verifier stats", 'o', format_names, "a format", "--format", "the output file" },
+	{ "verifier parse", 'o', format_names, "a format", "--format", "the output file" },
+	{ "verifier compare", 'o', format_names, "a format", "--format", "the output file" },
+	{ "verifier gate", 'o', format_names, "a format", "--format", "the output file" },
+	{ "compat", 'o', format_names, "a format", "--format", "the output file" },
+};
+
+bool p_opt_old_value(const char *cmd, int letter, const char *value)
+{
+	for (size_t i = 0; i < sizeof(renamed_values) / sizeof(*renamed_values); i++) {
+		const struct renamed_value *r = &renamed_values[i];
+
+		if (strcmp(cmd, r->cmd) || letter != r->letter)
+			continue;
+		for (const char *const *v = r->values; *v; v++)
+			if (!strcmp(value, *v)) {
+				p_err("%s: -%c %s is no longer %s here: use %s %s (-%c is %s now; "
+				      "-%c ./%s for a file of that name)",
+				      cmd, letter, value, r->was, r->now, value, letter, r->means,
+				      letter, value);
+				return true;
+			}
+	}
+	return false;
+}
+
 void p_opt_err(const char *cmd, int opt, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";

@@ -55,6 +55,12 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void p_opt_err(const char *cmd, int opt, char **argv);
 /*
+ * -X VALUE where VALUE is what -X used to take in cmd (`verifier stats -o
+ * csv`: -o is the output file now, the format --format): true after the
+ * one-line error naming the new spelling; false if VALUE is not one.
+ */
+bool p_opt_old_value(const char *cmd, int letter, const char *value);
+/*
  * Library warnings become the command's one-line error instead of extra
  * lines: between cli_warn_capture(true) and (false) (they nest with the
  * previous print callback: other levels go on to it), the last warning is

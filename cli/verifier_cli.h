@@ -18,6 +18,14 @@ int vcli_fields(const char *spec, enum vcli_fields_kind kind, int *out, size_t *
 /* p_err with the library's last warning if there was one, else msg: strerror(err). */
 void vcli_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vcli_clear_warn(void);
+/* -o FILE that is a directory: EXIT_ERROR after a p_err naming cmd ("stats"), else 0. */
+int vcli_check_out(const char *cmd, const char *out);
+/*
+ * write(ctx, FILE *) to out (-o FILE; NULL or "-": stdout) with
+ * bpfgauge_write_atomic(): a regular file is replaced atomically, a device
+ * is written in place. 0, or EXIT_ERROR after a p_err naming cmd.
+ */
+int vcli_write(const char *cmd, const char *out, int (*write)(void *ctx, void *file), void *ctx);
 
 /*
  * veristat's -f: "NAME OP VALUE" (a stat) or a name glob, "GLOB" (object

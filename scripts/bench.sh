@@ -123,7 +123,7 @@ skip 1 || for v in plain $BENCH_VARIANTS; do
 	mapfile -t objs <"$OUT/objs-$v.txt"
 	bench_log "figure 1: verifier stats, $v (${#objs[@]} selftests + examples)"
 	t0=$(now)
-	"$BPFGAUGE" -q verifier stats -o json -J "$BENCH_JOBS" --allow-failures \
+	"$BPFGAUGE" -q verifier stats --format json -J "$BENCH_JOBS" --allow-failures \
 		"${objs[@]}" "$(exdir "$v")"/*.bpf.o >"$OUT/vstats-$v.json" 2>"$OUT/vstats-$v.err" || true
 	echo "$v $(echo "$(now) - $t0" | bc)" >>"$OUT/vstats-times.txt"
 done
@@ -144,7 +144,7 @@ if [ ! -s "$LOGDIR/.done" ]; then
 	bench_log "figure 3: capturing level-2 logs of the plain selftests"
 	rm -rf "$LOGDIR"
 	mkdir -p "$LOGDIR"
-	"$BPFGAUGE" -q verifier stats -o json -J "$BENCH_JOBS" --allow-failures --log-level 2 \
+	"$BPFGAUGE" -q verifier stats --format json -J "$BENCH_JOBS" --allow-failures --log-level 2 \
 		--log-size 16777216 --no-retry --log-dir "$LOGDIR" $(cat "$OUT/objs-plain.txt") >/dev/null 2>&1 || true
 	find "$LOGDIR" -name '*.log' | wc -l >"$LOGDIR/.done"
 fi
@@ -161,7 +161,7 @@ cat "$BIG" >/dev/null # warm the page cache for both readers
 bench_log "figure 3: parse vs wc -l on $(($(stat -c %s "$BIG") >> 20)) MB"
 for i in 1 2 3; do
 	t0=$(now); wc -l "$BIG" >/dev/null; t1=$(now)
-	/usr/bin/time -f '%M' -o "$OUT/parse-rss-$i.txt" "$BPFGAUGE" -q verifier parse "$BIG" -o json \
+	/usr/bin/time -f '%M' -o "$OUT/parse-rss-$i.txt" "$BPFGAUGE" -q verifier parse "$BIG" --format json \
 		>"$OUT/parse-out.json" 2>/dev/null || true
 	t2=$(now)
 	echo "$(stat -c %s "$BIG") $(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc) $(cat "$OUT/parse-rss-$i.txt")" >>"$OUT/parse.txt"
@@ -185,7 +185,7 @@ if [ -n "$VERISTAT" ]; then
 	"$VERISTAT" -o csv -e file,prog,verdict,duration,total_insns,total_states "${objs[@]}" \
 		>"$OUT/veristat.csv" 2>"$OUT/veristat.err" || true
 	t1=$(now)
-	"$BPFGAUGE" -q verifier stats -o json -J "$BENCH_JOBS" --allow-failures "${objs[@]}" \
+	"$BPFGAUGE" -q verifier stats --format json -J "$BENCH_JOBS" --allow-failures "${objs[@]}" \
 		>"$OUT/ours-cmp.json" 2>"$OUT/ours-cmp.err" || true
 	t2=$(now)
 	echo "$(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc)" >"$OUT/cmp-times.txt"

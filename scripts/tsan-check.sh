@@ -53,7 +53,7 @@ fail=0
 check() {
   local name=$1 want=$2
   shift 2
-  "${run[@]}" "$build/bpfgauge" verifier stats -J 4 --allow-failures -o csv -e file,prog,verdict "$@" \
+  "${run[@]}" "$build/bpfgauge" verifier stats -J 4 --allow-failures --format csv -e file,prog,verdict "$@" \
     >"$tmp/$name.csv" 2>"$tmp/$name.err"
   local rc=$?
   if grep -q "ThreadSanitizer" "$tmp/$name.err" || [ $rc = 66 ]; then

@@ -90,7 +90,7 @@ fi
 
 # verifier stats names the same kernel cause instead of "run as root"
 if grep -q "Operation not permitted" "$tmp/bpftool.err" 2>/dev/null; then
-  out=$("$bg" verifier stats --allow-failures -o csv -e prog,class,errno,hint "$tmp/compat_lsm.bpf.o" | tr -d '\r')
+  out=$("$bg" verifier stats --allow-failures --format csv -e prog,class,errno,hint "$tmp/compat_lsm.bpf.o" | tr -d '\r')
   grep -q '^lsm_file_open,kernel,1,"this kernel refuses every BPF trampoline program' <<<"$out" \
     && ok "verifier stats: EPERM classed 'kernel' with its cause" || bad "verifier stats: $out"
 fi

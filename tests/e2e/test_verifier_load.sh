@@ -23,13 +23,22 @@ done
 declare -A want=([pass_subprog]=none [fail_complexity]=complexity [fail_jmp_seq]=jump_seq
   [fail_stack]=stack [fail_loop]=loop [fail_mem]=mem_access [fail_ref]=ref_leak
   [fail_helper]=helper [fail_core]=btf_core [pass_stack_chain]=none)
-"$bg" verifier stats -J 2 -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
+"$bg" verifier stats -J 2 --format csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/par.csv"
 rc=$?; [ $rc = 1 ] && ok "stats exits 1 when programs fail" || bad "stats exit $rc, want 1"
-"$bg" verifier stats -J 1 --allow-failures -o csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
+"$bg" verifier stats -J 1 --allow-failures --format csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o >"$tmp/ser.csv"
 rc=$?; [ $rc = 0 ] && ok "--allow-failures exits 0" || bad "--allow-failures exit $rc"
+# -o FILE: the same rows in the file, nothing on stdout, the exit code unchanged;
+# veristat's -o csv is a one-line error naming --format, before anything loads
+out=$("$bg" verifier stats -J 2 --format csv -e prog,verdict,class,insns,verified_insns,errno "$tmp"/*.o -o "$tmp/o.csv")
+rc=$?; [ $rc = 1 ] && [ -z "$out" ] && ok "stats -o: exit 1, stdout empty" || bad "stats -o: exit $rc, stdout '$out'"
+cmp -s <(sort "$tmp/par.csv") <(sort "$tmp/o.csv") && ok "stats -o FILE has the rows stdout had" ||
+  bad "stats -o FILE: $(diff "$tmp/par.csv" "$tmp/o.csv" | head -4)"
+err=$(cd "$tmp" && "$bg" verifier stats -o csv "$tmp"/*.o 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "use --format csv" <<<"$err" && [ ! -e "$tmp/csv" ] &&
+  ok "stats -o csv: one line naming --format, no file" || bad "stats -o csv: exit $rc: $err"
 # attach type 0 means cgroup_inet_ingress only for cgroup_skb programs: a
 # tracepoint has none (it was reported as cgroup_inet_ingress)
-"$bg" verifier stats -o csv -e prog,prog_type,attach_type "$BPFGAUGE_BPF_DIR"/llvm-*/plain/trace_getpgid.bpf.o \
+"$bg" verifier stats --format csv -e prog,prog_type,attach_type "$BPFGAUGE_BPF_DIR"/llvm-*/plain/trace_getpgid.bpf.o \
   "$BPFGAUGE_BPF_DIR"/llvm-*/plain/xdp_parse.bpf.o 2>/dev/null | tr -d "\r" | sort -u >"$tmp/at.csv"
 grep -q '^trace_getpgid,tracepoint,$' "$tmp/at.csv" && ok "tracepoint: no attach type" ||
   bad "tracepoint attach type: $(grep trace_getpgid "$tmp/at.csv" | head -1)"
@@ -43,7 +52,7 @@ if [ -n "$pd" ] && [ -f "$pd/tailcall.bpf.o" ] && [ -f "$pd/calls.bpf.o" ]; then
   sel() { # name, want, filters...
     local name=$1 want=$2 got; shift 2
     rm -rf "$tmp/flogs"; mkdir -p "$tmp/flogs"
-    got=$("$bg" verifier stats --allow-failures --log-dir "$tmp/flogs" -o csv -e file,prog "$@" \
+    got=$("$bg" verifier stats --allow-failures --log-dir "$tmp/flogs" --format csv -e file,prog "$@" \
       "$pd/tailcall.bpf.o" "$pd/calls.bpf.o" | tail -n +2 | tr -d '\r' | sed 's|^.*/||; s|,|/|' | sort | tr '\n' ' ')
     logs=$(cd "$tmp/flogs" && ls *.log 2>/dev/null | sed 's/\.log$//; s/\.bpf\.o\./.bpf.o\//' | sort | tr '\n' ' ')
     [ "$got" = "$want" ] && [ "$logs" = "$want" ] && ok "stats -f $name: loaded exactly $got" ||
@@ -76,22 +85,22 @@ cmp -s "$tmp/par.csv" "$tmp/ser.csv" && ok "parallel == serial" || bad "parallel
 tr -d "\r" <"$tmp/par.csv" | grep -q "^fail_complexity,fail,complexity,1000001,,7$" && ok "complexity 1000001 E2BIG" \
   || bad "complexity row: $(grep complexity "$tmp/par.csv")"
 # ENOSPC: a 256-byte buffer is retried until the real error shows
-out=$("$bg" -v verifier stats --log-size 256 --allow-failures -o csv -e prog,class,truncated "$tmp/fail_ref.bpf.o" 2>&1)
+out=$("$bg" -v verifier stats --log-size 256 --allow-failures --format csv -e prog,class,truncated "$tmp/fail_ref.bpf.o" 2>&1)
 grep -q "retrying" <<<"$out" && grep -q "^fail_ref,ref_leak,0" <<<"$(tr -d '\r' <<<"$out")" \
   && ok "ENOSPC retried to the real error" || bad "ENOSPC retry: $out"
-out=$("$bg" verifier stats --log-level 1 --log-size 256 --no-retry --allow-failures -o csv -e prog,class,truncated,errno "$tmp/pass_subprog.bpf.o" | tr -d '\r')
+out=$("$bg" verifier stats --log-level 1 --log-size 256 --no-retry --allow-failures --format csv -e prog,class,truncated,errno "$tmp/pass_subprog.bpf.o" | tr -d '\r')
 grep -q "^pass_subprog,truncated,1,28$" <<<"$out" && ok "--no-retry keeps ENOSPC" || bad "no-retry: $out"
 # JSON round trip through compare: every diff is zero
-"$bg" verifier stats --allow-failures -o json "$tmp"/*.o >"$tmp/a.json"
-"$bg" verifier stats --allow-failures -o veristat-csv "$tmp"/*.o >"$tmp/v.csv"
+"$bg" verifier stats --allow-failures --format json "$tmp"/*.o >"$tmp/a.json"
+"$bg" verifier stats --allow-failures --format veristat-csv "$tmp"/*.o >"$tmp/v.csv"
 head -1 "$tmp/v.csv" | grep -q "^file_name,prog_name,verdict,duration,total_insns,total_states,peak_states,max_states_per_insn,mark_read_max_len$" \
   && ok "veristat header" || bad "veristat header: $(head -1 "$tmp/v.csv")"
-out=$("$bg" verifier compare -o csv -e insns,states -f 'insns_diff!=0' "$tmp/a.json" "$tmp/v.csv" | tail -n +2)
+out=$("$bg" verifier compare --format csv -e insns,states -f 'insns_diff!=0' "$tmp/a.json" "$tmp/v.csv" | tail -n +2)
 [ -z "$out" ] && ok "json vs veristat-csv: same insns" || bad "compare found diffs: $out"
 # EPERM without CAP_BPF
 if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
   cp "$tmp/pass_subprog.bpf.o" "$tmp/p.o"; chmod 755 "$tmp"; chmod 644 "$tmp/p.o"
-  out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$bg" verifier stats --allow-failures -o csv -e prog,class,errno "$tmp/p.o" | tr -d '\r')
+  out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$bg" verifier stats --allow-failures --format csv -e prog,class,errno "$tmp/p.o" | tr -d '\r')
   grep -q "^pass_subprog,permission,1$" <<<"$out" && ok "EPERM -> permission" || bad "EPERM: $out"
 fi
 # an object without BTF is refused with exit 2
@@ -106,7 +115,7 @@ sum=$(grep '^DA:' "$tmp/heat.info" | cut -d, -f2 | paste -sd+ | bc)
 # stack: frames from the log, the deepest call chain from the object's calls.
 # pass_stack_chain: main 64 -> f 128 -> g 256 = 448; main -> h 304 = 368;
 # sum 752; largest frame 304. fail_stack: main 320 -> inner 320 = 640.
-row=$("$bg" verifier stats -o csv -e prog,stack_depths,stack,stack_max,stack_limit_pct \
+row=$("$bg" verifier stats --format csv -e prog,stack_depths,stack,stack_max,stack_limit_pct \
   "$tmp/pass_stack_chain.bpf.o" | tail -1 | tr -d '\r')
 if [ "$(basename "$clang")" = clang-19 ]; then
   [ "$row" = "pass_stack_chain,64+128+256+304,752,448,87.50" ] && ok "stack_max = call chain 448 (87.50%)" \
@@ -115,13 +124,13 @@ else # other compilers may lay the frames out differently: the chain is still ma
   IFS=, read -r _ d _ m _ <<<"$row"; IFS=+ read -r a b c e <<<"$d"
   [ "$m" = $((a + b + c > a + e ? a + b + c : a + e)) ] && ok "stack_max = call chain ($m)" || bad "stack chain: $row"
 fi
-row=$("$bg" verifier stats --allow-failures -o csv -e prog,stack_depths,stack,stack_max,stack_limit_pct \
+row=$("$bg" verifier stats --allow-failures --format csv -e prog,stack_depths,stack,stack_max,stack_limit_pct \
   "$tmp/fail_stack.bpf.o" | tail -1 | tr -d '\r')
 [ "$row" = "fail_stack,320+320,640,640,125.00" ] && ok "fail_stack chain 640 (125.00%)" || bad "fail_stack chain: $row"
 # hotspots on a pre-6.9 log (no "@ file:line") plus the object: BTF line info
 # gives the same per-line totals as the 6.9+ suffixes
 mkdir -p "$tmp/logs"
-"$bg" verifier stats --log-level 2 --log-dir "$tmp/logs" -o csv -e prog "$tmp/pass_stack_chain.bpf.o" >/dev/null
+"$bg" verifier stats --log-level 2 --log-dir "$tmp/logs" --format csv -e prog "$tmp/pass_stack_chain.bpf.o" >/dev/null
 l2=$tmp/logs/pass_stack_chain.bpf.o.pass_stack_chain.log
 sed -E 's/^(;.*) @ [^ ]+:[0-9]+$/\1/' "$l2" >"$tmp/pre69.log"
 grep -q ' @ .*:[0-9]' "$tmp/pre69.log" && bad "strip left '@ file:line'" || ok "pre-6.9 log has no '@ file:line'"
@@ -171,7 +180,7 @@ fi
 # xdp-tools objects, when installed: every program loads or fails with a class
 for o in /usr/lib/x86_64-linux-gnu/bpf/*.o /usr/libexec/xdp-tools/*.o; do
   [ -f "$o" ] || continue
-  row=$("$bg" verifier stats --allow-failures -o csv -e prog,verdict,insns,verified_insns "$o" | tail -n +2 | tr -d '\r')
+  row=$("$bg" verifier stats --allow-failures --format csv -e prog,verdict,insns,verified_insns "$o" | tail -n +2 | tr -d '\r')
   while IFS=, read -r p v i vi; do
     [ "$v" = fail ] || [ "$i" = "$vi" ] && ok "$(basename "$o")/$p" || bad "$(basename "$o")/$p: $i vs $vi"
   done <<<"$row"

@@ -356,7 +356,13 @@ table=$(cat <<'EOF'
 2|cannot read 'dir'|-|verifier compare dir good.csv
 2|text: .*CSV|-|verifier compare text good.csv
 2|want BASE and NEW|-|verifier compare good.csv
-2|unknown output format 'xml'|-|verifier compare good.csv good.csv -o xml
+2|unknown output format 'xml'|-|verifier compare good.csv good.csv --format xml
+2|-o table is no longer a format here: use --format table|-|verifier compare good.csv good.csv -o table
+2|-o md is no longer a format here: use --format md|-|verifier compare good.csv good.csv -o md
+2|-o csv is no longer a format here: use --format csv|-|verifier compare good.csv good.csv --output csv
+2|option '--format' needs an argument|-|verifier compare good.csv good.csv --format
+2|-o 'dir' is a directory|-|verifier compare good.csv good.csv -o dir
+2|binary data|keep.info|verifier compare garbage good.csv -o keep.info
 2|unknown field 'bogus'|-|verifier compare good.csv good.csv -e bogus
 2|bad filter|-|verifier compare good.csv good.csv -f 'insns ~ 3'
 2|option '-o' needs an argument|-|verifier compare good.csv good.csv -o
@@ -371,13 +377,19 @@ table=$(cat <<'EOF'
 2|cannot read policy 'missing'|-|verifier gate good.csv good.csv --policy missing
 2|want BASE NEW --policy FILE|-|verifier gate good.csv good.csv
 2|bad insns_limit_pct value '1e300'|-|verifier gate good.csv r_pct.csv --policy good.pol
-2|unknown output format 'pdf'|-|verifier gate good.csv good.csv --policy good.pol -o pdf
+2|unknown output format 'pdf'|-|verifier gate good.csv good.csv --policy good.pol --format pdf
+2|-o github is no longer a format here: use --format github|-|verifier gate good.csv good.csv --policy good.pol -o github
+2|-o junit is no longer a format here: use --format junit|-|verifier gate good.csv good.csv --policy good.pol -o junit
+2|-o 'dir' is a directory|-|verifier gate good.csv good.csv --policy good.pol -o dir
 2|option '--policy' needs an argument|-|verifier gate good.csv good.csv --policy
 2|holds no verifier log|-|verifier parse garbage
 2|holds no verifier log|-|verifier parse empty
 2|cannot open 'missing'.*No such file|-|verifier parse missing
 2|'dir'.*Is a directory|-|verifier parse dir
-2|unknown output format 'xml'|-|verifier parse -o xml text
+2|unknown output format 'xml'|-|verifier parse --format xml text
+2|-o json is no longer a format here: use --format json|-|verifier parse -o json text
+2|-o 'dir' is a directory|-|verifier parse -o dir text
+2|holds no verifier log|keep.info|verifier parse -o keep.info text
 2|unknown field 'nosuchfield'|-|verifier parse -e nosuchfield text
 2|option '-e' needs an argument|-|verifier parse text -e
 2|--log-size wants a byte count|-|verifier stats --log-size -1 flow.o
@@ -387,7 +399,10 @@ table=$(cat <<'EOF'
 2|-J wants a number of workers|-|verifier stats -J 0 flow.o
 2|-J wants a number of workers|-|verifier stats -J x flow.o
 2|unknown field 'nosuchfield'|-|verifier stats -e nosuchfield flow.o
-2|unknown output format 'xml'|-|verifier stats -o xml flow.o
+2|unknown output format 'xml'|-|verifier stats --format xml flow.o
+2|-o csv is no longer a format here: use --format csv \(-o is the output file now|-|verifier stats -o csv flow.o
+2|-o veristat-csv is no longer a format here: use --format veristat-csv|-|verifier stats flow.o -o veristat-csv
+2|-o 'dir' is a directory|-|verifier stats -o dir flow.o
 2|--log-dir 'missing' is not a directory|-|verifier stats --log-dir missing flow.o
 2|no object given|-|verifier stats
 2|not an ELF file|-|verifier stats garbage
@@ -433,6 +448,10 @@ table=$(cat <<'EOF'
 2|which versions|-|kernels fetch
 2|unknown architecture 'mips'|-|kernels fetch --arch mips 6.1
 2|'/etc/passwd'.*not a BPF ELF|-|compat $OBJ /etc/passwd
+2|-o markdown is no longer a format here: use --format markdown|-|compat $OBJ -o markdown
+2|-o json is no longer a format here: use --format json|-|compat -o json $OBJ
+2|unknown output format 'yaml'|-|compat --format yaml $OBJ
+2|-o 'dir' is a directory|-|compat $OBJ -o dir
 EOF
 )
 

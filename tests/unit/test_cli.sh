@@ -114,11 +114,20 @@ old_flag "matrix -F" "use --cflags" matrix -F -DX x.bpf.c
 old_flag "matrix -C" "use --vm-cpus" matrix -C 2 x.bpf.c
 old_flag "matrix -V" "use --vm-jobs" matrix -V 2 x.bpf.c
 old_flag "matrix capture -t" "use --timeout" matrix capture -t 5 x.bpf.o
+# -o is the output file everywhere; veristat's -o FMT is --format (no file named csv appears)
+old_flag "verifier stats -o csv" "use --format csv" verifier stats -o csv "$logs/pass_subprog.l1.log"
+old_flag "verifier parse -o json" "use --format json" verifier parse -o json "$logs/pass_subprog.l1.log"
+old_flag "verifier parse --output table" "use --format table" verifier parse --output table "$logs/pass_subprog.l1.log"
+old_flag "verifier compare -o csv" "use --format csv" verifier compare -o csv a.csv b.csv
+old_flag "verifier gate -o github" "use --format github" verifier gate a.csv b.csv --policy p -o github
+old_flag "verifier gate -o markdown" "use --format markdown" verifier gate a.csv b.csv --policy p -o markdown
+old_flag "compat -o json" "use --format json" compat -o json x.bpf.o
+old_flag "compat -o md" "use --format md" compat x.bpf.o -o md
 [ -z "$(ls -A "$od")" ] && echo "ok   old spellings left nothing behind" || { echo "FAIL old spellings left $(ls -A "$od")"; fail=1; }
 rm -rf "$od"
 
 # bash completion offers the spellings of today: no -f/-s in cov, -J and -C
-# in verifier stats, --prog in hotspots, formats after --format and -o
+# in verifier stats, --prog in hotspots, formats after --format, files after -o
 comp() { # the words offered for the command line "$*" (the last word being completed)
   bash -c '. "$1/packaging/bpfgauge.bash-completion"; shift
     COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _bpfgauge; printf "%s\n" "${COMPREPLY[@]}"' \
@@ -139,7 +148,14 @@ has_words "verifier stats" "$(comp bpfgauge verifier stats -)" -J --jobs -C -f -
 has_words "verifier hotspots" "$(comp bpfgauge verifier hotspots -)" --prog -n -j -p
 has_words "kernels fetch" "$(comp bpfgauge kernels fetch -)" --flavour -F -a -- -f
 has_words "cov merge --format" "$(comp bpfgauge cov merge --format '')" lcov cobertura json
-has_words "verifier stats -o" "$(comp bpfgauge verifier stats -o '')" table csv json veristat-csv
+has_words "verifier stats --format" "$(comp bpfgauge verifier stats --format '')" table csv json veristat-csv
+has_words "verifier gate --format" "$(comp bpfgauge verifier gate --format '')" text markdown junit github json -- veristat-csv
+has_words "compat --format" "$(comp bpfgauge compat --format '')" table json markdown -- csv
+has_words "verifier stats -" "$(comp bpfgauge verifier stats -)" --format -o --output
+ct=$(mktemp -d /tmp/bpfgauge-comp.XXXXXX); : >"$ct/stats.csv"
+has_words "verifier stats -o FILE" "$(cd "$ct" && comp bpfgauge verifier stats -o st)" stats.csv
+has_words "compat -o FILE" "$(cd "$ct" && comp bpfgauge compat -o st)" stats.csv
+rm -rf "$ct"
 ct=$(mktemp -d /tmp/bpfgauge-comp.XXXXXX); : >"$ct/filters.txt"
 has_words "-f @FILE" "$(cd "$ct" && comp bpfgauge verifier stats -f @fil)" @filters.txt
 rm -rf "$ct"

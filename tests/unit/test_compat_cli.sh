@@ -48,9 +48,9 @@ has "not cached said" "kernel 6.1 is not cached" "$("$bg" compat --kernel 6.1 "$
 one_line_err not-bpf "$bg" compat "${off[@]}" "$cfg61"
 one_line_err missing-obj "$bg" compat "${off[@]}" "$tmp/nope.o"
 one_line_err live-other-kernel "$bg" compat --live "${off[@]}" "$tmp/compat_xdp.o"
-one_line_err bad-format "$bg" compat "${off[@]}" -o yaml "$tmp/compat_xdp.o"
+one_line_err bad-format "$bg" compat "${off[@]}" --format yaml "$tmp/compat_xdp.o"
 one_line_err no-objects "$bg" compat "${off[@]}"
-out=$("$bg" -j compat "${off[@]}" -o json "$tmp/nope.o" 2>/dev/null)
+out=$("$bg" -j compat "${off[@]}" --format json "$tmp/nope.o" 2>/dev/null)
 has "error as JSON under -j" '"error"' "$out"
 
 # offline verdicts on Debian's 6.1 (values from the config file and the kernel's history)
@@ -125,8 +125,16 @@ has "arm64 not cached said" "kernel 6.12 is not cached for arm64 (try 'bpfgauge 
   "$("$bg" compat --kernel 6.12 --arch arm64 "$tmp/tramp_arm64.o" 2>&1)"
 # a program set that passes: exit 0
 "$bg" compat "${off[@]}" "$tmp/compat_xdp.o" >/dev/null; check "all pass: exit 0" 0 $?
-md=$("$bg" compat "${off[@]}" -o markdown "$tmp/compat_kfunc.o")
+md=$("$bg" compat "${off[@]}" --format markdown "$tmp/compat_kfunc.o")
 has "markdown table" "| \`kfunc_rcu\` | tp_btf | sys_enter | \*\*fail_load EINVAL\*\* |" "$md"
 tbl=$("$bg" compat "${off[@]}" "$tmp/compat_kfunc.o")
 has "table hint" "hint: declare the kfunc __weak" "$tbl"
+# -o FILE: the report goes there (the exit code stays the verdict's); the
+# format is --format, and veristat's -o FMT is a one-line error naming it
+out=$("$bg" compat "${off[@]}" --format markdown "$tmp/compat_kfunc.o" -o "$tmp/c.md"); check "-o FILE exit 1 (a program fails)" 1 $?
+[ -z "$out" ] && [ "$(cat "$tmp/c.md")" = "$md" ] && ok "-o FILE holds the markdown stdout had" ||
+  bad "-o FILE: stdout '$out', file: $(head -3 "$tmp/c.md")"
+one_line_err old-o-format "$bg" compat "${off[@]}" -o markdown "$tmp/compat_kfunc.o"
+has "old -o names --format" "use --format markdown" "$(cd "$tmp" && "$bg" compat "${off[@]}" -o markdown "$tmp/compat_kfunc.o" 2>&1)"
+[ ! -e "$tmp/markdown" ] && ok "no file named markdown" || bad "compat -o markdown wrote a file"
 exit $fail

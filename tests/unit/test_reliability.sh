@@ -171,8 +171,8 @@ expect_err "cov merge > /dev/full" 2 "stdout" \
   sh -c "'$B' cov merge '$SRC/tests/fuzz/seeds/lcov/basic.info' >/dev/full"
 expect_err "cov merge --format json > /dev/full" 2 "stdout" \
   sh -c "'$B' cov merge --format json '$SRC/tests/fuzz/seeds/lcov/basic.info' >/dev/full"
-expect_err "verifier parse -o json > /dev/full" 2 "stdout" \
-  sh -c "'$B' verifier parse -o json '$SRC'/tests/data/vlogs/6.18/*.log >/dev/full"
+expect_err "verifier parse --format json > /dev/full" 2 "stdout" \
+  sh -c "'$B' verifier parse --format json '$SRC'/tests/data/vlogs/6.18/*.log >/dev/full"
 
 # --- 6. large counts saturate at 2^63-1 ---
 printf 'SF:a.c\nBRDA:1,0,0,9223372036854775807\nDA:1,18446744073709551615\nend_of_record\n' >"$T/big.info"

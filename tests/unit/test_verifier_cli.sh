@@ -28,7 +28,7 @@ for w in stats parse compare gate hotspots --allow-failures --log-level --log-si
          --log-dir --policy --lcov veristat-csv insns_limit_pct; do has "help $w" "$w" "$h"; done
 
 # parse: classes from real logs
-out=$("$bg" verifier parse -o csv -e prog,verdict,class,insns "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log)
+out=$("$bg" verifier parse --format csv -e prog,verdict,class,insns "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log)
 check parse 0 $?
 has parse-stack "^fail_stack.l1,fail,stack,40" "$out"
 has parse-pass "^pass_subprog.l1,pass,none,592" "$out"
@@ -59,7 +59,7 @@ one_line_err stats-missing "$bg" verifier stats "$tmp/nope.o"
 printf 'hello' >"$tmp/text.o"
 one_line_err stats-not-elf "$bg" verifier stats "$tmp/text.o"
 one_line_err stats-elf-not-bpf "$bg" verifier stats /bin/true
-one_line_err stats-bad-format "$bg" verifier stats -o yaml /bin/true
+one_line_err stats-bad-format "$bg" verifier stats --format yaml /bin/true
 one_line_err stats-bad-field "$bg" verifier stats -e nosuchfield /bin/true
 
 # compare: our CSV vs veristat's CSV, joined on basename + program
@@ -75,11 +75,11 @@ file,prog,verdict,class,insns,states,duration,stack_limit_pct,insns_limit_pct
 /build/a.bpf.o,xdp_b,fail,complexity,1000001,99,120,20.00,100.00
 /build/a.bpf.o,"fresh, quoted",pass,none,7,1,5,80.00,0.00
 CSV
-out=$("$bg" verifier compare -o csv -e insns "$tmp/base.csv" "$tmp/new.csv"); check compare 0 $?
+out=$("$bg" verifier compare --format csv -e insns "$tmp/base.csv" "$tmp/new.csv"); check compare 0 $?
 has compare-a "^/build/a.bpf.o,xdp_a,both,1000,1040,+40,+4.00" "$out"
 has compare-new '^/build/a.bpf.o,"fresh, quoted",new' "$out"
 has compare-removed "^a.bpf.o,gone,removed,5," "$out"
-out=$("$bg" verifier compare -o csv -e insns -f 'insns_pct>=5' "$tmp/base.csv" "$tmp/new.csv")
+out=$("$bg" verifier compare --format csv -e insns -f 'insns_pct>=5' "$tmp/base.csv" "$tmp/new.csv")
 has compare-filter-keeps "xdp_b,both" "$out"
 grep -q "xdp_a" <<<"$out" && bad "compare filter kept xdp_a (+4%)" || ok "compare filter drops xdp_a"
 one_line_err compare-bad-filter "$bg" verifier compare -f 'insns~5' "$tmp/base.csv" "$tmp/new.csv"
@@ -105,7 +105,7 @@ file,prog,verdict,insns
 /build/b.bpf.o,fresh,pass,7
 CSV
 rows() { # compare's rows as "obj/prog" sorted, for the filters given
-  "$bg" verifier compare -o csv -e insns "$@" "$tmp/fb.csv" "$tmp/fn.csv" | tail -n +2 |
+  "$bg" verifier compare --format csv -e insns "$@" "$tmp/fb.csv" "$tmp/fn.csv" | tail -n +2 |
     cut -d, -f1,2 | sed 's|^/build/||; s|,|/|' | sort | tr '\n' ' '
 }
 frows() { # name, want, filters...
@@ -131,13 +131,13 @@ printf 'a.bpf.o/\ninsns ~ 5\n' >"$tmp/badfilters"
 one_line_err filter-file-bad-line "$bg" verifier compare -f "@$tmp/badfilters" "$tmp/fb.csv" "$tmp/fn.csv"
 one_line_err filter-empty "$bg" verifier compare -f '!' "$tmp/fb.csv" "$tmp/fn.csv"
 # veristat's -C: stats -C BASE NEW is compare
-a1=$("$bg" verifier compare -o csv -e insns -f 'a.bpf.o/' "$tmp/fb.csv" "$tmp/fn.csv")
-a2=$("$bg" verifier stats -C -o csv -e insns -f 'a.bpf.o/' "$tmp/fb.csv" "$tmp/fn.csv"); check stats-C 0 $?
+a1=$("$bg" verifier compare --format csv -e insns -f 'a.bpf.o/' "$tmp/fb.csv" "$tmp/fn.csv")
+a2=$("$bg" verifier stats -C --format csv -e insns -f 'a.bpf.o/' "$tmp/fb.csv" "$tmp/fn.csv"); check stats-C 0 $?
 [ -n "$a1" ] && [ "$a1" = "$a2" ] && ok "stats -C is compare" || bad "stats -C: $a2 / compare: $a1"
 # parse takes them too (a log's program is named after its file)
-out=$("$bg" verifier parse -o csv -e prog -f 'fail_*' "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log | tail -n +2 | tr -d '\r' | tr '\n' ' ')
+out=$("$bg" verifier parse --format csv -e prog -f 'fail_*' "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log | tail -n +2 | tr -d '\r' | tr '\n' ' ')
 [ "$out" = "fail_stack.l1 " ] && ok "parse -f GLOB" || bad "parse -f GLOB: '$out'"
-out=$("$bg" verifier parse -o csv -e prog -f '!fail_*' "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log | tail -n +2 | tr -d '\r' | tr '\n' ' ')
+out=$("$bg" verifier parse --format csv -e prog -f '!fail_*' "$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log | tail -n +2 | tr -d '\r' | tr '\n' ' ')
 [ "$out" = "pass_subprog.l1 " ] && ok "parse -f !GLOB" || bad "parse -f !GLOB: '$out'"
 
 # compare aligns long names: every column as wide as its widest cell (a
@@ -183,7 +183,7 @@ has gate-dur-warn "warning: /build/a.bpf.o/xdp_a: duration 100 -> 900" "$out"
 grep -q "error: .*xdp_a" <<<"$out" && bad "gate flagged xdp_a (+4% insns) as an error" || ok "gate: +4% within +10%"
 grep -q "fresh, quoted.*stack" <<<"$out" && bad "gate ignored the later fresh* override" || ok "gate override wins"
 has gate-removed "warning: a.bpf.o/gone: program removed" "$out"
-out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o github)
+out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" --format github)
 has gate-github "^::error file=/build/a.bpf.o,title=bpfgauge verifier gate::xdp_b: verdict pass -> fail" "$out"
 has gate-github-warn "^::warning " "$out"
 # annotations point at the program's source line when its object is on disk
@@ -200,7 +200,7 @@ for m in ${BPFGAUGE_LLVM_MAJORS//,/ }; do
   printf 'file,prog,verdict,insns\n%s,xdp_parse,pass,100\n' "$o" >"$tmp/gb.csv"
   printf 'file,prog,verdict,class,insns\n%s,xdp_parse,fail,complexity,1000001\n' "$o" >"$tmp/gn.csv"
   printf '* verdict no-regress\n' >"$tmp/gpol"
-  out=$(cd "$src" && "$bg" verifier gate "$tmp/gb.csv" "$tmp/gn.csv" --policy "$tmp/gpol" -o github); check "gate github src llvm-$m" 1 $?
+  out=$(cd "$src" && "$bg" verifier gate "$tmp/gb.csv" "$tmp/gn.csv" --policy "$tmp/gpol" --format github); check "gate github src llvm-$m" 1 $?
   has "gate github -> $wfile:$wline (llvm-$m)" "^::error file=$wfile,line=$wline,title=bpfgauge verifier gate::$o/xdp_parse: verdict pass -> fail" "$out"
   [ -f "$top/$wfile" ] && ok "annotation file resolves under the top level" || bad "annotation file $top/$wfile"
   out=$(cd "$src" && "$bg" -j verifier gate "$tmp/gb.csv" "$tmp/gn.csv" --policy "$tmp/gpol")
@@ -213,15 +213,15 @@ for m in ${BPFGAUGE_LLVM_MAJORS//,/ }; do
     awk -v k="$k" '/^; \/.*:[0-9]+$/ { l = substr($0, 3) } $1 == k ":" { print l; exit }')
   fline=${floc##*:}; ffile=${floc%:*}; ffile=${ffile#"$top"/}
   printf 'file,prog,verdict,class,insns,fail_insn\n%s,xdp_parse,fail,complexity,1000001,%s\n' "$o" "$k" >"$tmp/gf.csv"
-  out=$(cd "$src" && "$bg" verifier gate "$tmp/gb.csv" "$tmp/gf.csv" --policy "$tmp/gpol" -o github)
+  out=$(cd "$src" && "$bg" verifier gate "$tmp/gb.csv" "$tmp/gf.csv" --policy "$tmp/gpol" --format github)
   [ -n "$floc" ] && [ "$fline" != "$wline" ] &&
     has "gate github: fail_insn $k -> $ffile:$fline (llvm-$m)" "^::error file=$ffile,line=$fline," "$out" ||
     bad "gate fail_insn: insn $k of $n, DWARF '$floc', program line $wline: $out"
   break
 done
-out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o markdown)
+out=$("$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" --format markdown)
 has gate-md "^| ❌ | /build/a.bpf.o | xdp\\\\_b |" "$out"
-"$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" -o junit >"$tmp/j.xml"
+"$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" --format junit >"$tmp/j.xml"
 if command -v xmllint >/dev/null; then xmllint --noout "$tmp/j.xml" && ok junit-wellformed || bad junit-wellformed; fi
 has junit-failure '<failure message="verdict pass -&gt; fail (complexity)"' "$(cat "$tmp/j.xml")"
 has junit-count 'tests="3" failures="' "$(cat "$tmp/j.xml")"
@@ -236,12 +236,12 @@ has gate-bad-policy-line "badpol:1" "$err"
 # default and a gate rule on it only warns unless the policy says error
 printf 'file,prog,verdict,insns,states,mark_read\na.bpf.o,p,pass,100,5,0\n' >"$tmp/k618.csv"
 printf 'file,prog,verdict,insns,states,mark_read\na.bpf.o,p,pass,100,5,7\n' >"$tmp/k61.csv"
-out=$("$bg" verifier compare -o csv "$tmp/k618.csv" "$tmp/k61.csv"); check compare-kernels 0 $?
+out=$("$bg" verifier compare --format csv "$tmp/k618.csv" "$tmp/k61.csv"); check compare-kernels 0 $?
 has compare-default-insns "^file,prog,status,verdict_a,verdict_b,insns_a" "$out"
 grep -qi "mark_read" <<<"$out" && bad "compare shows mark_read by default: $out" || ok "compare: no mark_read by default"
 out=$("$bg" verifier compare "$tmp/k618.csv" "$tmp/k61.csv")
 grep -qi "mark read" <<<"$out" && bad "compare table shows mark_read by default" || ok "compare table: no mark_read by default"
-out=$("$bg" verifier compare -o csv -e mark_read "$tmp/k618.csv" "$tmp/k61.csv")
+out=$("$bg" verifier compare --format csv -e mark_read "$tmp/k618.csv" "$tmp/k61.csv")
 has compare-mark-read-asked "^a.bpf.o,p,both,0,7,+7," "$out"
 printf '* insns +10%%\n* states +10%%\n* verdict no-regress\n' >"$tmp/kpol"
 out=$("$bg" verifier gate "$tmp/k618.csv" "$tmp/k61.csv" --policy "$tmp/kpol"); check gate-kernels 0 $?
@@ -263,7 +263,7 @@ printf '* states +0 warn\n' >"$tmp/warnpol"
 
 # stack_max: a log alone has no calls, so it is the largest frame (with the
 # object, `stats` makes it the deepest call chain: tests/e2e/test_verifier_load.sh)
-out=$("$bg" verifier parse -o csv -e stack_depths,stack,stack_max,stack_limit_pct "$logs"/pass_stack_chain.l2.log)
+out=$("$bg" verifier parse --format csv -e stack_depths,stack,stack_max,stack_limit_pct "$logs"/pass_stack_chain.l2.log)
 has parse-stack-fallback "^64+128+256+304,752,304,59.38$" "$(tr -d '\r' <<<"$out")"
 has help-stack "deepest BPF-to-BPF call chain" "$h"
 has help-stack-fallback "largest single frame" "$h"
@@ -302,5 +302,50 @@ printf 'func#0 @0\n; int x = 1; @ prog.bpf.c:65555555555555555554\n0: (b7) r0 = 
 out=$("$bg" verifier hotspots "$tmp/bigline.log" 2>&1); check hotspots-bigline 0 $?
 has hotspots-bigline-unplaced "1 without a source line" "$out"
 grep -q 'prog.bpf.c:-' <<<"$out" && bad "hotspots-bigline: a negative line: $out" || ok "hotspots-bigline: no negative line"
+# -o FILE: the output goes there instead of stdout, byte for byte what
+# stdout would get; a regular file is replaced atomically (a failed run keeps
+# it), a device is written in place and stays one; --format picks the format
+ofmt() { # name, expected file (what stdout gave), args...
+  local name=$1 want=$2 rc; shift 2
+  rm -f "$tmp/o.out"
+  out=$("$bg" "$@" -o "$tmp/o.out"); rc=$?
+  [ -z "$out" ] && ok "$name: nothing on stdout" || bad "$name: stdout: $out"
+  cmp -s "$want" "$tmp/o.out" && ok "$name: -o FILE holds what stdout did" ||
+    bad "$name: -o FILE differs: $(diff "$want" "$tmp/o.out" | head -5)"
+  return $rc
+}
+pl=("$logs"/fail_stack.l1.log "$logs"/pass_subprog.l1.log)
+"$bg" verifier parse --format csv -e prog,verdict,class,insns "${pl[@]}" >"$tmp/p.csv"
+has parse-format-csv "^fail_stack.l1,fail,stack,40" "$(cat "$tmp/p.csv")"
+ofmt "parse -o" "$tmp/p.csv" verifier parse --format csv -e prog,verdict,class,insns "${pl[@]}"; check "parse -o exit" 0 $?
+"$bg" -j verifier parse "${pl[@]}" >"$tmp/p.json"
+ofmt "parse -j -o" "$tmp/p.json" -j verifier parse "${pl[@]}"
+"$bg" verifier parse --format=csv -e prog,verdict,class,insns "${pl[@]}" --output="$tmp/o2.out"
+cmp -s "$tmp/p.csv" "$tmp/o2.out" && ok "--output=FILE --format=csv" || bad "--output=FILE differs"
+"$bg" verifier compare "$tmp/base.csv" "$tmp/new.csv" >"$tmp/c.txt"
+has compare-table-count "programs: " "$(cat "$tmp/c.txt")"
+ofmt "compare -o (table and its count line)" "$tmp/c.txt" verifier compare "$tmp/base.csv" "$tmp/new.csv"
+"$bg" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" --format github >"$tmp/g.txt"
+ofmt "gate -o" "$tmp/g.txt" verifier gate "$tmp/base.csv" "$tmp/new.csv" --policy "$tmp/policy" --format github
+check "gate -o: exit 1 on a violation, file written" 1 $?
+"$bg" verifier hotspots -n 3 "$logs"/pass_subprog.l2.log >"$tmp/h.txt"
+has hotspots-stdout "592 insns processed" "$(cat "$tmp/h.txt")"
+ofmt "hotspots -o" "$tmp/h.txt" verifier hotspots -n 3 "$logs"/pass_subprog.l2.log
+"$bg" -j verifier hotspots -n 3 "$logs"/pass_subprog.l2.log >"$tmp/h.json"
+ofmt "hotspots -j -o" "$tmp/h.json" -j verifier hotspots -n 3 "$logs"/pass_subprog.l2.log
+"$bg" -j verifier hotspots -n 3 "$tmp/empty.log" -o "$tmp/h.none" >"$tmp/h.err" 2>/dev/null; check "hotspots bad log -o" 2 $?
+[ ! -e "$tmp/h.none" ] && python3 -c 'import json,sys; assert "error" in json.load(open(sys.argv[1]))' "$tmp/h.err" &&
+  ok "hotspots -j -o on a bad log: the error document on stdout, no file" || bad "hotspots bad -o: $(cat "$tmp/h.err")"
+chmod 0640 "$tmp/o.out"
+ln -s o.out "$tmp/o.link"
+"$bg" verifier parse --format csv -e prog,verdict,class,insns "${pl[@]}" -o "$tmp/o.link"; check "parse -o symlink" 0 $?
+[ -L "$tmp/o.link" ] && cmp -s "$tmp/p.csv" "$tmp/o.out" && [ "$(stat -c %a "$tmp/o.out")" = 640 ] &&
+  ok "-o through a symlink: target replaced, link and mode kept" || bad "-o symlink: $(ls -l "$tmp"/o.*)"
+"$bg" verifier parse "$tmp/empty.log" -o "$tmp/o.out" 2>/dev/null; check "parse bad -o" 2 $?
+cmp -s "$tmp/p.csv" "$tmp/o.out" && ok "a failed run keeps the old -o file" || bad "failed run changed the -o file"
+"$bg" verifier parse "${pl[@]}" -o /dev/null; check "parse -o /dev/null" 0 $?
+[ -c /dev/null ] && ok "/dev/null is still a device" || bad "/dev/null is no longer a character device"
+ls "$tmp" | grep -q '\.tmp\.' && bad "temp files left: $(ls "$tmp")" || ok "no temp file left beside -o"
+
 [ $fail = 0 ] && echo "verifier cli: all passed"
 exit $fail
