@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json_writer.h"
 #include "main.h"
 
 static int cc_help(void)
@@ -30,6 +31,9 @@ static int cc_help(void)
 	       "                  for loaders that accept no other data section, such as\n"
 	       "                  cilium/ebpf before 0.17; cov finds them through the BTF\n"
 	       "  --stats         print probes vs basic blocks per function to stderr\n"
+	       "  -j, -p          (before --) CLANG runs as a child with its output on\n"
+	       "                  stderr; stdout holds one JSON document: the command run,\n"
+	       "                  llvm_major, plugin, mode, section and exit_code\n"
 	       "\n"
 	       "Plugins are looked up in $BPFGAUGE_PASS_DIR, then in ../lib/bpfgauge next to\n"
 	       "the bpfgauge binary (installed), then in ./pass next to it (build tree).\n"
@@ -150,6 +154,55 @@ static bool find_plugin(const char *clang, char *plugin, size_t size)
 	return true;
 }
 
+/*
+ * Under -j: the compiler runs as a child (its own output goes to stderr, so
+ * that stdout holds one JSON document) and the document says what ran: the
+ * command with the plugin's options, the LLVM major, the plugin, mode,
+ * section and the compiler's exit code, which is also ours.
+ */
+static int run_and_report(char **nargv, const char *plugin, const struct cc_opts *o)
+{
+	json_writer_t *jw;
+	int status, code;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		p_err("cc: cannot fork: %s", strerror(errno));
+		return EXIT_ERROR;
+	}
+	if (!pid) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(nargv[0], nargv);
+		fprintf(stderr, "%s: error: cc: cannot run '%s': %s\n", bin_name, nargv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			p_err("cc: waitpid: %s", strerror(errno));
+			return EXIT_ERROR;
+		}
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	jw = jw_new(stdout, pretty_output);
+	jw_start_object(jw);
+	jw_string_field(jw, "kind", "bpfgauge-cc");
+	jw_int_field(jw, "schema_version", 1);
+	jw_name(jw, "command");
+	jw_start_array(jw);
+	for (char **a = nargv; *a; a++)
+		jw_string(jw, *a);
+	jw_end_array(jw);
+	/* the plugin's name carries the major found for the compiler */
+	jw_int_field(jw, "llvm_major", atoi(strrchr(plugin, '-') + 1));
+	jw_string_field(jw, "plugin", plugin);
+	jw_string_field(jw, "mode", o->mode);
+	jw_string_field(jw, "section", o->section);
+	jw_int_field(jw, "exit_code", code);
+	jw_end_object(jw);
+	jw_free(jw);
+	return code;
+}
+
 /* The compiler command with the plugin and its options appended; exec'ed. */
 static int exec_with_plugin(int argc, char **argv, const char *plugin, const struct cc_opts *o)
 {
@@ -182,6 +235,12 @@ static int exec_with_plugin(int argc, char **argv, const char *plugin, const str
 	}
 	nargv[n] = NULL;
 	fflush(NULL);
+	if (json_output) {
+		int rc = run_and_report(nargv, plugin, o);
+
+		free(nargv);
+		return rc;
+	}
 	execvp(nargv[0], nargv);
 	p_err("cc: cannot run '%s': %s", nargv[0], strerror(errno));
 	free(nargv);

@@ -140,4 +140,25 @@ grep -q "section must be own or data" <<<"$err" || fail "cc --section bss: $err"
 # a compiler that is not clang
 err=$("$bg" cc -- /bin/true 2>&1); rc=$?
 expect_eq "cc with a non-clang compiler: exit" "$rc" 2
+# -j: one JSON document on stdout (the compiler's own output on stderr) that
+# names what ran; the compiler's exit code is the document's and ours
+m=${MAJORS%% *}
+doc=$("$bg" -j cc --mode counts -- "clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$BG_TMP/j.o"); rc=$?
+expect_eq "cc -j: exit" "$rc" 0
+printf '%s\n' "$doc" > "$BG_TMP/cc.json"
+python3 - "$m" "$BG_TMP/j.o" "$BG_TMP/cc.json" <<'PY' || fail "cc -j: document: $doc"
+import json, sys
+d = json.load(open(sys.argv[3]))
+m = int(sys.argv[1])
+assert d["kind"] == "bpfgauge-cc" and d["exit_code"] == 0, d
+assert d["llvm_major"] == m and d["plugin"].endswith("libbpfgauge-pass-%d.so" % m), d
+assert d["mode"] == "counts" and d["section"] == "own", d
+assert d["command"][0] == "clang-%d" % m and sys.argv[2] in d["command"], d
+assert "-bpfgauge-mode=counts" in d["command"], d
+PY
+"$MAPCHECK" "$BG_TMP/j.o" >/dev/null 2>&1 || fail "cc -j: the object was not built with the pass"
+doc=$("$bg" cc -j -- "clang-$m" $BPF_CFLAGS -c "$BG_TMP/no-such.c" -o "$BG_TMP/j2.o" 2>/dev/null); rc=$?
+expect_eq "cc -j, a failing compile: exit" "$rc" 1
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["exit_code"] == 1, d' <<<"$doc" ||
+	fail "cc -j, a failing compile: $doc"
 finish
