@@ -51,6 +51,8 @@ struct dash_res {
 	long long insns, states, stack;
 	double insns_pct, stack_pct;
 	char fail[48];     /* "complexity (E2BIG)" when it failed */
+	int attach;        /* enum mx_attach_outcome of the program on this cell */
+	char attach_why[160]; /* when the attach failed: "ENOENT: CONFIG_KPROBES is not set ..." */
 };
 
 /* One run of one program: the worst passing cell, and the failures. */
@@ -77,6 +79,8 @@ struct dash_prog {
 	long long insns, states, stack;  /* -1 when no cell passed */
 	double insns_pct, stack_pct;
 	char fail[160];
+	int nattach_fail;                /* latest run: cells where it verified but did not attach */
+	char attach_fail[200];           /* "host 6.18 clang 22: ENOENT (...)"; ... */
 	struct dash_change change;
 	size_t *flags, nflags;           /* indices into the model's flags */
 	struct dash_res *res;            /* [k * ncomp + c] over the model's axes */

@@ -115,6 +115,11 @@ static void write_res(json_writer_t *jw, const struct dash_res *d)
 		jw_int_field(jw, "errno", d->err);
 		jw_string_field(jw, "failure", d->fail);
 	}
+	/* the attach outcome where the matrix tried one (older stores have none) */
+	if (d->attach != MX_ATTACH_NONE)
+		jw_string_field(jw, "attach", mx_attach_outcome_str(d->attach));
+	if (*d->attach_why)
+		jw_string_field(jw, "attach_error", d->attach_why);
 	jw_end_object(jw);
 }
 
@@ -236,6 +241,8 @@ static void write_prog(json_writer_t *jw, const struct dash_model *m, const stru
 		jw_null_field(jw, "stack_pct");
 	int_or_null(jw, "states", p->states);
 	str_or_null(jw, "failure", p->fail);
+	jw_int_field(jw, "attach_failed_cells", p->nattach_fail);
+	str_or_null(jw, "attach_failure", p->attach_fail);
 	write_change(jw, m, p);
 	jw_name(jw, "flags");
 	jw_start_array(jw);

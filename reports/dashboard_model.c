@@ -276,6 +276,18 @@ static void trends_fill(struct dash_model *m)
 	}
 }
 
+/* A cell's stored attach outcome (matrix: "failed ENOENT: cause") into d. */
+static void attach_fill(struct dash_res *d, const char *stored)
+{
+	struct mx_attach a;
+
+	mx_attach_parse(stored, &a);
+	d->attach = a.outcome;
+	if (a.outcome == MX_ATTACH_FAILED || a.outcome == MX_ATTACH_LOAD_FAILED)
+		snprintf(d->attach_why, sizeof(d->attach_why), "%s%s%s", a.err, *a.err ? ": " : "",
+			 a.cause);
+}
+
 /* The latest run's cells into each program's heatmap row, cell errors included. */
 static void latest_fill(struct dash_model *m, const struct dash_run *last)
 {
@@ -297,8 +309,10 @@ static void latest_fill(struct dash_model *m, const struct dash_run *last)
 			struct dash_prog *p = prog_find(m, cell->object,
 							vlog_record__str(cell->recs[j], VLOG_STAT_PROG));
 
-			if (p)
-				res_fill(&p->res[pos], cell->recs[j]);
+			if (!p)
+				continue;
+			res_fill(&p->res[pos], cell->recs[j]);
+			attach_fill(&p->res[pos], cell->attach ? cell->attach[j] : NULL);
 		}
 	}
 }
@@ -334,6 +348,12 @@ static void headroom_fill(struct dash_model *m)
 					 &m->comps[k % m->ncomps], d->fail);
 				p->nfail++;
 				continue;
+			}
+			if (d->attach == MX_ATTACH_FAILED || d->attach == MX_ATTACH_LOAD_FAILED) {
+				fail_add(p->attach_fail, sizeof(p->attach_fail),
+					 &m->kernels[k / m->ncomps], &m->comps[k % m->ncomps],
+					 d->attach_why);
+				p->nattach_fail++;
 			}
 			if (d->insns > p->insns) {
 				p->insns = d->insns;

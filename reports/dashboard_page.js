@@ -59,7 +59,7 @@
     switch (k) {
       case 'name': return key(p);
       case 'type': return p.prog_type;
-      case 'status': return p.failed_cells * 1000 + p.error_cells;
+      case 'status': return p.failed_cells * 1000 + p.error_cells + p.attach_failed_cells / 1000;
       case 'change': return p.change && p.change.delta_pct != null ? p.change.delta_pct : null;
       case 'flags': return p.flags.length;
       default: return p[k];
@@ -74,7 +74,7 @@
     var rows = D.programs.filter(function (p) {
       if (S.flagged && !p.flags.length && !p.failed_cells) return false;
       if (!f) return true;
-      var hay = [key(p), p.prog_type, p.failure || ''].concat(p.flags.map(function (x) { return x.axis; }));
+      var hay = [key(p), p.prog_type, p.failure || '', p.attach_failure || ''].concat(p.flags.map(function (x) { return x.axis; }));
       return hay.join(' ').toLowerCase().indexOf(f) >= 0;
     });
     var dir = (S.dir || colDir(S.sort)) === 'asc' ? 1 : -1;
@@ -110,6 +110,8 @@
     var s = p.failed_cells ? '<span class="fail" title="' + esc(p.failure) + '">fails on ' + p.failed_cells + ' of ' + p.cells + '</span>'
       : '<span class="lv-ok">' + p.cells + ' pass</span>';
     if (p.error_cells) s += '<br><span class="muted">' + p.error_cells + ' not measured</span>';
+    if (p.attach_failed_cells)
+      s += '<br><span class="fail attach-fail" title="' + esc(p.attach_failure) + '">attach fails on ' + p.attach_failed_cells + '</span>';
     return s;
   }
   function numCell(k, v, extra) {
@@ -143,7 +145,10 @@
     if (c.verdict !== 'pass')
       return '<td class="cell cell-fail" style="background:#d73027;color:#fff">FAIL<br><small>' + esc(c.failure) + '</small></td>';
     var bg = { ok: '#a6d96a', warn: '#fee08b', error: '#fc8d59' }[level(c.insns_pct)];
-    return '<td class="cell cell-pass" data-v="' + c.insns + '" style="background:' + bg + '">' + fmt(c.insns) + '<br><small>' + pct(c.insns_pct) + '</small></td>';
+    var att = c.attach === 'failed' || c.attach === 'load-failed'
+      ? '<br><small class="attach-fail" title="' + esc(c.attach_error || '') + '">attach &times; ' + esc((c.attach_error || '').split(':')[0]) + '</small>' : '';
+    return '<td class="cell cell-pass" data-v="' + c.insns + '" data-attach="' + esc(c.attach || '') + '" style="background:' + bg + (att ? ';box-shadow:inset 0 0 0 3px #d73027' : '') + '">' +
+      fmt(c.insns) + '<br><small>' + pct(c.insns_pct) + '</small>' + att + '</td>';
   }
   function heatHead() {
     return '<tr><th>kernel \\ compiler</th>' + D.compilers.map(function (c) { return '<th>' + esc(c.label) + '</th>'; }).join('') + '</tr>';

@@ -221,6 +221,44 @@ EOF
 import json, sys
 k = [(x["arch"], x["label"]) for x in json.load(sys.stdin)["kernels"]]
 assert k == [("arm64", "6.1"), ("x86_64", "host 6.18")], k'
+# attach outcomes (the matrix attaches every verified program): the latest
+# run's balancer fails to attach on the host's two cells (EBUSY, given here)
+# and attaches elsewhere; the table counts the 2 cells, the heatmap marks
+# them with the cause; other programs have no attach failure, and a failed
+# load has no attach outcome
+python3 - "$tmp/history.json" > "$tmp/att.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["runs"][-1]["cells"]:
+    c["attach"] = []
+    for p in c.get("programs", []):
+        bad = p["prog"] == "balancer" and c["kernel"] == "host" and p["verdict"] == "pass"
+        c["attach"].append("failed EBUSY: another XDP program is attached to lo" if bad
+                           else "attached" if p["verdict"] == "pass" else None)
+print(json.dumps(d))
+EOF
+"$B" -q history --db "$tmp/att.db" import "$tmp/att.json"
+"$B" -j dashboard --db "$tmp/att.db" -o "$tmp/att" > "$tmp/att.out"
+python3 - "$tmp/att.out" <<'EOF' || fail "attach outcomes in dashboard -j"
+import json, sys
+d = json.load(open(sys.argv[1]))
+P = {p["object"] + "/" + p["prog"]: p for p in d["programs"]}
+b = P["xdp_lb/balancer"]
+assert b["attach_failed_cells"] == 2, b["attach_failed_cells"]
+assert b["attach_failure"].count("EBUSY: another XDP program") == 2, b["attach_failure"]
+host = [k["label"] for k in d["kernels"]].index("host 6.18")
+for c in b["heatmap"][host]:
+    assert c["attach"] == "failed" and c["attach_error"].startswith("EBUSY"), c
+for row in b["heatmap"][:host]:
+    for c in row:
+        assert c["attach"] == "attached" and "attach_error" not in c, c
+for k, p in P.items():
+    if k != "xdp_lb/balancer":
+        assert p["attach_failed_cells"] == 0 and p["attach_failure"] is None, (k, p)
+s = P["strobemeta/on_event"]
+assert all("attach" not in c for row in s["heatmap"] for c in row if c and c.get("verdict") == "fail"), s
+EOF
+grep -q "another XDP program is attached to lo" "$tmp/att/index.html" || fail "the page does not carry the attach cause"
 # a store without runs is a page that says so, and empty JSON lists
 echo '{"schema_version":1,"kind":"bpfgauge-history","runs":[]}' > "$tmp/empty.json"
 "$B" -q history --db "$tmp/e.db" import "$tmp/empty.json"
