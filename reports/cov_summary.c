@@ -56,14 +56,14 @@ void cov_summary_write_json(json_writer_t *jw, const struct cov_summary *s,
 	jw_end_object(jw);
 }
 
-static void write_kind(json_writer_t *jw, const char *name, uint64_t found, uint64_t hit)
+void cov_kind_write_json(json_writer_t *jw, const char *name, uint64_t found, uint64_t hit)
 {
 	jw_name(jw, name);
 	jw_start_object(jw);
 	jw_uint_field(jw, "found", found);
 	jw_uint_field(jw, "hit", hit);
 	if (found)
-		jw_double_field(jw, "percent", 100.0 * hit / found);
+		jw_double_field(jw, "percent", 100.0 * (double)hit / (double)found);
 	else
 		jw_null_field(jw, "percent");
 	jw_end_object(jw);
@@ -91,9 +91,9 @@ static void write_file(json_writer_t *jw, const struct cov_file_view *v)
 		bh += v->branches[j].taken > 0;
 	jw_start_object(jw);
 	jw_string_field(jw, "path", v->path);
-	write_kind(jw, "lines", v->nlines, lh);
-	write_kind(jw, "functions", v->nfuncs, fh);
-	write_kind(jw, "branches", v->nbranches, bh);
+	cov_kind_write_json(jw, "lines", v->nlines, lh);
+	cov_kind_write_json(jw, "functions", v->nfuncs, fh);
+	cov_kind_write_json(jw, "branches", v->nbranches, bh);
 	jw_end_object(jw);
 }
 
@@ -147,9 +147,9 @@ void cov_result_write_json(json_writer_t *jw, const struct cov_result_info *info
 	jw_name(jw, "total");
 	jw_start_object(jw);
 	jw_uint_field(jw, "files", sum.files);
-	write_kind(jw, "lines", sum.lines_found, sum.lines_hit);
-	write_kind(jw, "functions", sum.funcs_found, sum.funcs_hit);
-	write_kind(jw, "branches", sum.branches_found, sum.branches_hit);
+	cov_kind_write_json(jw, "lines", sum.lines_found, sum.lines_hit);
+	cov_kind_write_json(jw, "functions", sum.funcs_found, sum.funcs_hit);
+	cov_kind_write_json(jw, "branches", sum.branches_found, sum.branches_hit);
 	jw_end_object(jw);
 	jw_end_object(jw);
 }

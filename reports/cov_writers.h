@@ -41,6 +41,8 @@ const struct cov_writer *cov_writer_find(const char *name);
  * "lines......: 80.0% (4 of 5)" or "n/a (0 of 0)". 0 or -EIO.
  */
 int cov_summary_write_plain(FILE *f, const struct cov_summary *s, bool with_files);
+/* "NAME": {found, hit, percent} (percent null over nothing): one coverage kind. */
+void cov_kind_write_json(json_writer_t *jw, const char *name, uint64_t found, uint64_t hit);
 /* The summary as one JSON object: files, per kind found, hit, percent
  * (null over nothing) and, with a threshold, fail_under and ok; then ok. */
 void cov_summary_write_json(json_writer_t *jw, const struct cov_summary *s,

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "cov_writers.h"
 #include "dashboard.h"
 
 static void int_or_null(json_writer_t *jw, const char *name, long long v)
@@ -254,19 +255,6 @@ static void write_prog(json_writer_t *jw, const struct dash_model *m, const stru
 	jw_end_object(jw);
 }
 
-static void write_kind(json_writer_t *jw, const char *name, uint64_t hit, uint64_t found)
-{
-	jw_name(jw, name);
-	jw_start_object(jw);
-	jw_uint_field(jw, "found", found);
-	jw_uint_field(jw, "hit", hit);
-	if (found)
-		jw_double_field(jw, "percent", 100.0 * (double)hit / (double)found);
-	else
-		jw_null_field(jw, "percent");
-	jw_end_object(jw);
-}
-
 static void write_coverage(json_writer_t *jw, const struct dash_model *m)
 {
 	jw_name(jw, "coverage");
@@ -279,9 +267,9 @@ static void write_coverage(json_writer_t *jw, const struct dash_model *m)
 		jw_string_field(jw, "file", c->file);
 		str_or_null(jw, "genhtml", c->genhtml);
 		jw_uint_field(jw, "files", c->sum.files);
-		write_kind(jw, "lines", c->sum.lines_hit, c->sum.lines_found);
-		write_kind(jw, "functions", c->sum.funcs_hit, c->sum.funcs_found);
-		write_kind(jw, "branches", c->sum.branches_hit, c->sum.branches_found);
+		cov_kind_write_json(jw, "lines", c->sum.lines_found, c->sum.lines_hit);
+		cov_kind_write_json(jw, "functions", c->sum.funcs_found, c->sum.funcs_hit);
+		cov_kind_write_json(jw, "branches", c->sum.branches_found, c->sum.branches_hit);
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);
