@@ -16,7 +16,8 @@
 
 static int cc_help(void)
 {
-	printf("Usage: %s cc [--mode hits|counts] [--section own|data] [--stats] -- [LAUNCHER] CLANG [CLANG ARGS...]\n"
+	printf("Usage: %s cc [--mode hits|counts] [--section own|data] [--mapping symbols|section] [--stats]\n"
+	       "          -- [LAUNCHER] CLANG [CLANG ARGS...]\n"
 	       "\n"
 	       "Runs CLANG with the bpfgauge pass plugin for its LLVM major added\n"
 	       "(-fplugin/-fpass-plugin); the major comes from 'CLANG --version', so plain\n"
@@ -30,6 +31,12 @@ static int cc_help(void)
 	       "  --section data  counters in the program's .data (shared with its globals):\n"
 	       "                  for loaders that accept no other data section, such as\n"
 	       "                  cilium/ebpf before 0.17; cov finds them through the BTF\n"
+	       "  --mapping symbols  the coverage mapping in local symbols that no loader\n"
+	       "                  reports (default)\n"
+	       "  --mapping section  in a .bpfgauge.map section, the layout older bpfgauge\n"
+	       "                  reads; libbpf logs a line about it on every load. Use it\n"
+	       "                  with LLVM 22 when going through assembly text (-S,\n"
+	       "                  -save-temps), or when stripping with --strip-unneeded\n"
 	       "  --stats         print probes vs basic blocks per function to stderr\n"
 	       "  -j, -p          (before --) CLANG runs as a child with its output on\n"
 	       "                  stderr; stdout holds one JSON document: the command run,\n"
@@ -81,7 +88,7 @@ static bool is_launcher(const char *cmd)
 }
 
 struct cc_opts {
-	const char *mode, *section;
+	const char *mode, *section, *mapping;
 	bool stats;
 };
 
@@ -92,6 +99,7 @@ static int parse_cc_opts(int argc, char **argv, struct cc_opts *o)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "section", required_argument, NULL, 'S' },
+		{ "mapping", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
@@ -107,6 +115,7 @@ static int parse_cc_opts(int argc, char **argv, struct cc_opts *o)
 		case 'm': o->mode = optarg; break;
 		case 's': o->stats = true; break;
 		case 'S': o->section = optarg; break;
+		case 'M': o->mapping = optarg; break;
 		case 'h': cc_help(); return 1;
 		default:
 			p_opt_err("cc", opt, argv);
@@ -119,6 +128,10 @@ static int parse_cc_opts(int argc, char **argv, struct cc_opts *o)
 	}
 	if (strcmp(o->section, "own") && strcmp(o->section, "data")) {
 		p_err("cc: --section must be own or data, not '%s'", o->section);
+		return -1;
+	}
+	if (strcmp(o->mapping, "symbols") && strcmp(o->mapping, "section")) {
+		p_err("cc: --mapping must be symbols or section, not '%s'", o->mapping);
 		return -1;
 	}
 	return 0;
@@ -197,6 +210,7 @@ static int run_and_report(char **nargv, const char *plugin, const struct cc_opts
 	jw_string_field(jw, "plugin", plugin);
 	jw_string_field(jw, "mode", o->mode);
 	jw_string_field(jw, "section", o->section);
+	jw_string_field(jw, "mapping", o->mapping);
 	jw_int_field(jw, "exit_code", code);
 	jw_end_object(jw);
 	jw_free(jw);
@@ -206,8 +220,8 @@ static int run_and_report(char **nargv, const char *plugin, const struct cc_opts
 /* The compiler command with the plugin and its options appended; exec'ed. */
 static int exec_with_plugin(int argc, char **argv, const char *plugin, const struct cc_opts *o)
 {
-	char modeopt[64], secopt[64], fplugin[4200], fpass[4200];
-	char **nargv = calloc(argc + 12, sizeof(*nargv));
+	char modeopt[64], secopt[64], mapopt[64], fplugin[4200], fpass[4200];
+	char **nargv = calloc(argc + 14, sizeof(*nargv));
 	int n = 0;
 
 	if (!nargv) {
@@ -216,6 +230,7 @@ static int exec_with_plugin(int argc, char **argv, const char *plugin, const str
 	}
 	snprintf(modeopt, sizeof(modeopt), "-bpfgauge-mode=%s", o->mode);
 	snprintf(secopt, sizeof(secopt), "-bpfgauge-section=%s", o->section);
+	snprintf(mapopt, sizeof(mapopt), "-bpfgauge-mapping=%s", o->mapping);
 	snprintf(fplugin, sizeof(fplugin), "-fplugin=%s", plugin);
 	snprintf(fpass, sizeof(fpass), "-fpass-plugin=%s", plugin);
 	for (int i = 0; i < argc; i++)
@@ -227,6 +242,10 @@ static int exec_with_plugin(int argc, char **argv, const char *plugin, const str
 	if (strcmp(o->section, "own")) {
 		nargv[n++] = "-mllvm";
 		nargv[n++] = secopt;
+	}
+	if (strcmp(o->mapping, "symbols")) {
+		nargv[n++] = "-mllvm";
+		nargv[n++] = mapopt;
 	}
 	if (o->stats) {
 		nargv[n++] = "-mllvm";
@@ -249,7 +268,7 @@ static int exec_with_plugin(int argc, char **argv, const char *plugin, const str
 
 int do_cc(int argc, char **argv)
 {
-	struct cc_opts o = { .mode = "hits", .section = "own" };
+	struct cc_opts o = { .mode = "hits", .section = "own", .mapping = "symbols" };
 	char plugin[4096];
 	int compiler, err = parse_cc_opts(argc, argv, &o);
 

@@ -77,7 +77,7 @@ for m in $MAJORS; do
 	else
 		fail "clang-$m .s then assembled (${stflags[*]:-symbols}): $(grep -m2 error "$BG_TMP/st-$m/err")"
 	fi
-	# -bpfgauge-mapping=section: the legacy layout, for older readers
+	# -bpfgauge-mapping=section (cc --mapping section): the legacy layout, for older readers
 	out=$BG_TMP/cc-$m-legacy.o
 	if "$bg" cc --mode counts -- "clang-$m" $BPF_CFLAGS -mllvm -bpfgauge-mapping=section \
 		-c "$INPUTS/parser.bpf.c" -o "$out"; then
@@ -85,6 +85,16 @@ for m in $MAJORS; do
 			"$("$MAPCHECK" "$out" 2>&1 | sed -n 's/^carrier //p')" section
 	else
 		fail "cc clang-$m -bpfgauge-mapping=section failed"
+	fi
+	out=$BG_TMP/cc-$m-legacy2.o
+	if "$bg" cc --mode counts --mapping section -- "clang-$m" $BPF_CFLAGS \
+		-c "$INPUTS/parser.bpf.c" -o "$out"; then
+		expect_eq "cc --mapping section clang-$m: carrier" \
+			"$("$MAPCHECK" "$out" 2>&1 | sed -n 's/^carrier //p')" section
+		llvm-readelf-$m -S "$out" | grep -q '\.bpfgauge\.map' ||
+			fail "cc --mapping section clang-$m: no .bpfgauge.map section"
+	else
+		fail "cc --mapping section clang-$m failed"
 	fi
 	# --stats shows probes vs blocks (clang needs -Rremark-backend-plugin, cc adds it)
 	err=$("$bg" cc --stats -- "clang-$m" $BPF_CFLAGS -c "$INPUTS/parser.bpf.c" -o "$BG_TMP/s.o" 2>&1)
@@ -131,6 +141,12 @@ err=$("$bg" cc -- ccache 2>&1); rc=$?
 expect_eq "cc -- ccache alone: exit" "$rc" 2
 grep -q "'ccache' needs a compiler after it" <<<"$err" || fail "cc -- ccache alone: $err"
 
+# a bad --mapping: exit 2, one line
+err=$("$bg" cc --mapping bss -- clang 2>&1); rc=$?
+expect_eq "cc --mapping bss: exit" "$rc" 2
+expect_eq "cc --mapping bss: lines" "$(printf '%s\n' "$err" | wc -l)" 1
+grep -q "mapping must be symbols or section" <<<"$err" || fail "cc --mapping bss: $err"
+
 # a bad --section: exit 2, one line
 err=$("$bg" cc --section bss -- clang 2>&1); rc=$?
 expect_eq "cc --section bss: exit" "$rc" 2
@@ -152,7 +168,7 @@ d = json.load(open(sys.argv[3]))
 m = int(sys.argv[1])
 assert d["kind"] == "bpfgauge-cc" and d["exit_code"] == 0, d
 assert d["llvm_major"] == m and d["plugin"].endswith("libbpfgauge-pass-%d.so" % m), d
-assert d["mode"] == "counts" and d["section"] == "own", d
+assert d["mode"] == "counts" and d["section"] == "own" and d["mapping"] == "symbols", d
 assert d["command"][0] == "clang-%d" % m and sys.argv[2] in d["command"], d
 assert "-bpfgauge-mode=counts" in d["command"], d
 PY
