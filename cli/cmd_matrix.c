@@ -171,7 +171,7 @@ static const struct cmd cmds[] = {
 static int do_help(int argc, char **argv)
 {
 	printf("Usage: %s matrix [run] [--clang 14,19,22] [--mcpu v2,v3] [--kernel host,6.1,PATH]\n"
-	       "                [--cflags FLAGS] [--db PATH] [--label L] [--resume] [--baseline RUN]\n"
+	       "                [--arch x86_64,arm64] [--cflags FLAGS] [--db PATH] [--label L] [--resume] [--baseline RUN]\n"
 	       "                [--policy FILE] [-o DIR] [--timeout S] [--mem MB] [--vm-cpus N]\n"
 	       "                [--vm-jobs N] [--jobs N] [--workdir DIR] [--no-progress]\n"
 	       "                SRC.bpf.c|OBJ.o...\n"
@@ -179,6 +179,11 @@ static int do_help(int argc, char **argv)
 	       "\n"
 	       "  --kernel LIST   host, a cached version (see '%s kernels fetch') or an image\n"
 	       "                  path; each non-host kernel is one qemu boot (KVM, else TCG)\n"
+	       "  --arch LIST     x86_64 (default), arm64: sources are compiled per arch and\n"
+	       "                  each non-host kernel is booted per arch from that arch's\n"
+	       "                  cache ('%s kernels fetch --arch arm64 6.1'); arm64 guests\n"
+	       "                  run under qemu-system-aarch64 (TCG) with the cross-built\n"
+	       "                  bpfgauge-static-arm64; host cells stay x86_64\n"
 	       "  --timeout S     per boot (default 300): a hung or crashed guest turns its\n"
 	       "                  kernel's cells into errors carrying the console tail\n"
 	       "  --mem MB        guest memory (default 1024)\n"
@@ -207,7 +212,7 @@ static int do_help(int argc, char **argv)
 	       "Exit: 0 ok; 1 a regression was flagged; 2 usage error, or a cell could not\n"
 	       "be measured (see its ERROR line).\n"
 	       "\nThe default policy:\n%s",
-	       bin_name, bin_name, bin_name, vpolicy_default_text());
+	       bin_name, bin_name, bin_name, bin_name, vpolicy_default_text());
 	return 0;
 }
 
@@ -269,7 +274,7 @@ static void guard_guests(void)
 /* matrix run's options that are not mx_opts fields */
 struct run_args {
 	const char *baseline, *policy, *outdir;
-	char *clangs, *mcpus, *kernels;
+	char *clangs, *mcpus, *kernels, *archs;
 	bool no_progress;
 };
 
@@ -280,6 +285,7 @@ static int parse_run_opts(int argc, char **argv, struct mx_opts *o, struct run_a
 		{ "clang", required_argument, NULL, 'c' },
 		{ "mcpu", required_argument, NULL, 'm' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "arch", required_argument, NULL, 'A' },
 		{ "cflags", required_argument, NULL, 'F' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "label", required_argument, NULL, 'l' },
@@ -303,6 +309,7 @@ static int parse_run_opts(int argc, char **argv, struct mx_opts *o, struct run_a
 		case 'c': a->clangs = optarg; break;
 		case 'm': a->mcpus = optarg; break;
 		case 'k': a->kernels = optarg; break;
+		case 'A': a->archs = optarg; break;
 		case 'F': o->cflags = optarg; break;
 		case 'd': o->db = optarg; break;
 		case 'l': o->label = optarg; break;
@@ -347,6 +354,13 @@ static int run_setup(int argc, char **argv, struct mx_opts *o, const struct run_
 	o->clangs = a->clangs ? split_list(a->clangs, &o->nclangs) : NULL;
 	o->mcpus = a->mcpus ? split_list(a->mcpus, &o->nmcpus) : NULL;
 	o->kernels = split_list(a->kernels ? a->kernels : "host", &o->nkernels);
+	o->archs = a->archs ? split_list(a->archs, &o->narchs) : NULL;
+	for (size_t i = 0; i < o->narchs; i++)
+		if (!vm_arch_norm(o->archs[i])) {
+			p_err("matrix: unknown architecture '%s' (--arch takes x86_64,arm64)",
+			      o->archs[i]);
+			return EXIT_ERROR;
+		}
 	if (!a->no_progress && !quiet_output && isatty(2))
 		o->progress = print_progress;
 	for (size_t i = 0; i < o->nclangs; i++) {
@@ -403,6 +417,7 @@ int do_matrix_run(int argc, char **argv)
 	free_list(o.clangs, o.nclangs);
 	free_list(o.mcpus, o.nmcpus);
 	free_list(o.kernels, o.nkernels);
+	free_list(o.archs, o.narchs);
 	if (err) {
 		p_err("matrix: %s", res.error[0] ? res.error : bpfgauge_strerror(err));
 		return EXIT_ERROR;

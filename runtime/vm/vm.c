@@ -631,6 +631,42 @@ const char *vm_static_cli(char *buf, size_t size)
 	return NULL;
 }
 
+const char *vm_static_cli_arch(const char *arch, char *buf, size_t size)
+{
+	const char *a = vm_arch_norm(arch ? arch : "x86_64");
+	const char *env = getenv("BPFGAUGE_STATIC_ARM64");
+	char self[4096];
+	ssize_t n;
+	char *slash;
+
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!strcmp(a, "x86_64"))
+		return vm_static_cli(buf, size);
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		if (!access(buf, X_OK))
+			return buf;
+		pr_warn("vm: BPFGAUGE_STATIC_ARM64='%s' is not executable", env);
+		errno = ENOENT;
+		return NULL;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			snprintf(buf, size, "%.*s/bpfgauge-static-arm64", (int)(slash - self), self);
+			if (!access(buf, X_OK))
+				return buf;
+		}
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
 const char *vm_kernel_cache_arch(const char *arch, char *buf, size_t size)
 {
 	const char *a = vm_arch_norm(arch);
