@@ -88,11 +88,12 @@ static int do_capture(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep", no_argument, NULL, 'K' },
+		{ "arch", required_argument, NULL, 'A' },
 		{ 0 },
 	};
 	struct mx_capture c;
 	bool full = false, keep = false;
-	const char *kernel = NULL;
+	const char *kernel = NULL, *arch = NULL;
 	int opt, jobs = 0, timeout = 0, err;
 
 	while ((opt = getopt_long(argc, argv, ":LJ:k:K", opts, NULL)) >= 0) {
@@ -102,6 +103,7 @@ static int do_capture(int argc, char **argv)
 		case 'k': kernel = optarg; break;
 		case 't': timeout = atoi(optarg); break;
 		case 'K': keep = true; break;
+		case 'A': arch = optarg; break;
 		default:
 			p_opt_err("matrix capture", opt, argv);
 			return EXIT_ERROR;
@@ -111,15 +113,25 @@ static int do_capture(int argc, char **argv)
 		p_err("matrix capture: no objects given");
 		return EXIT_ERROR;
 	}
+	if (arch && !vm_arch_norm(arch)) {
+		p_err("matrix capture: unknown architecture '%s' (x86_64 or arm64)", arch);
+		return EXIT_ERROR;
+	}
+	if (arch && strcmp(vm_arch_norm(arch), "x86_64") && (!kernel || !strcmp(kernel, "host"))) {
+		p_err("matrix capture: --arch %s needs --kernel VERSION|PATH (the host is x86_64)", arch);
+		return EXIT_ERROR;
+	}
 	if (kernel && strcmp(kernel, "host")) {
 		char path[4096], work[] = "/tmp/bpfgauge-vm-XXXXXX", cmd[4200];
 		struct mx_vm_opts vo = { .sz = sizeof(vo), .workdir = work, .timeout_s = timeout,
-					 .guest_cmd = full ? GUEST_CAPTURE " --full-logs" : GUEST_CAPTURE };
+					 .guest_cmd = full ? GUEST_CAPTURE " --full-logs" : GUEST_CAPTURE,
+					 .arch = arch };
 		struct vm_result vr;
 
-		if (vm_kernel_resolve(kernel, path, sizeof(path))) {
+		if (vm_kernel_resolve_arch(kernel, arch, path, sizeof(path))) {
 			p_err("matrix capture: kernel '%s' not found (a path, or a version in the cache:"
-			      " '%s kernels fetch %s')", kernel, bin_name, kernel);
+			      " '%s kernels fetch%s%s %s')", kernel, bin_name, arch ? " --arch " : "",
+			      arch ? arch : "", kernel);
 			return EXIT_ERROR;
 		}
 		if (!mkdtemp(work)) {
@@ -175,7 +187,8 @@ static int do_help(int argc, char **argv)
 	       "                [--policy FILE] [-o DIR] [--timeout S] [--mem MB] [--vm-cpus N]\n"
 	       "                [--vm-jobs N] [--jobs N] [--workdir DIR] [--no-progress]\n"
 	       "                SRC.bpf.c|OBJ.o...\n"
-	       "       %s matrix capture [--full-logs] [--jobs N] [--kernel K] [--timeout S] OBJ...\n"
+	       "       %s matrix capture [--full-logs] [--jobs N] [--kernel K] [--arch A] [--timeout S]\n"
+	       "                OBJ...\n"
 	       "\n"
 	       "  --kernel LIST   host, a cached version (see '%s kernels fetch') or an image\n"
 	       "                  path; each non-host kernel is one qemu boot (KVM, else TCG)\n"
