@@ -80,6 +80,27 @@ int matrix_show(struct store *st, const struct store_run *run, const char *basel
 	return rc;
 }
 
+/*
+ * capture's arguments: objects given, --arch known, and off x86_64 only with
+ * a guest kernel; true once the error is printed.
+ */
+static bool capture_args_bad(int argc, const char *kernel, const char *arch)
+{
+	if (optind >= argc) {
+		p_err("matrix capture: no objects given");
+		return true;
+	}
+	if (arch && !vm_arch_norm(arch)) {
+		p_err("matrix capture: unknown architecture '%s' (x86_64 or arm64)", arch);
+		return true;
+	}
+	if (arch && strcmp(vm_arch_norm(arch), "x86_64") && (!kernel || !strcmp(kernel, "host"))) {
+		p_err("matrix capture: --arch %s needs --kernel VERSION|PATH (the host is x86_64)", arch);
+		return true;
+	}
+	return false;
+}
+
 static int do_capture(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -109,18 +130,8 @@ static int do_capture(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (optind >= argc) {
-		p_err("matrix capture: no objects given");
+	if (capture_args_bad(argc, kernel, arch))
 		return EXIT_ERROR;
-	}
-	if (arch && !vm_arch_norm(arch)) {
-		p_err("matrix capture: unknown architecture '%s' (x86_64 or arm64)", arch);
-		return EXIT_ERROR;
-	}
-	if (arch && strcmp(vm_arch_norm(arch), "x86_64") && (!kernel || !strcmp(kernel, "host"))) {
-		p_err("matrix capture: --arch %s needs --kernel VERSION|PATH (the host is x86_64)", arch);
-		return EXIT_ERROR;
-	}
 	if (kernel && strcmp(kernel, "host")) {
 		char path[4096], work[] = "/tmp/bpfgauge-vm-XXXXXX", cmd[4200];
 		struct mx_vm_opts vo = { .sz = sizeof(vo), .workdir = work, .timeout_s = timeout,
