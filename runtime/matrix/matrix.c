@@ -517,6 +517,13 @@ static void matrix_key(const struct mx_opts *o, char out[17])
 	KEYS(o->inputs, o->ninputs);
 #undef KEYS
 	fprintf(m, "%s", o->cflags ? o->cflags : "");
+	/* the arch axis, when it is more than the default x86_64 (older keys stay) */
+	bool other_arch = false;
+
+	for (size_t i = 0; i < OPTS_GET(o, narchs, 0); i++)
+		other_arch |= vm_arch_norm(o->archs[i]) && strcmp(vm_arch_norm(o->archs[i]), "x86_64");
+	for (size_t k = 0; other_arch && k < o->narchs; k++)
+		fprintf(m, "%sarch=%s", k ? "," : "\x1e", o->archs[k]);
 	fclose(m);
 	prov_buf_hash(buf, len, out);
 	free(buf);
@@ -786,10 +793,12 @@ static int plan_kernels(struct mx_ctx *x, struct kjob **jobs)
 			if (!strcmp(o->kernels[k], "host") && strcmp(x->archs[a], "x86_64"))
 				continue;
 			/* the context pointer rides after the job (see kernel_thread) */
-			j = jobs[x->njobs] = calloc(1, sizeof(struct kjob) + sizeof(struct mx_ctx *));
-			if (!j || !(j->todo = calloc(x->nbuilds + 1, sizeof(struct build *))))
+			j = calloc(1, sizeof(struct kjob) + sizeof(struct mx_ctx *));
+			if (!j)
 				return -ENOMEM;
-			x->njobs++;
+			jobs[x->njobs++] = j;
+			if (!(j->todo = calloc(x->nbuilds + 1, sizeof(struct build *))))
+				return -ENOMEM;
 			*(struct mx_ctx **)(j + 1) = x;
 			err = plan_job(x, j, o->kernels[k], x->archs[a]);
 			if (err)
