@@ -432,16 +432,23 @@ int do_matrix_run(int argc, char **argv)
 	struct mx_opts o = { .sz = sizeof(o), .db = STORE_DEFAULT_PATH, .guest_cmd = GUEST_CAPTURE };
 	struct run_args a = { 0 };
 	struct mx_result res;
-	int err;
+	bool bad;
+	int err = 0;
 
-	if (parse_run_opts(argc, argv, &o, &a) || run_setup(argc, argv, &o, &a))
+	if (parse_run_opts(argc, argv, &o, &a))
 		return EXIT_ERROR;
-	guard_guests();
-	err = mx_run(&o, &res);
+	/* a bad axis value is refused after the lists are split: free them either way */
+	bad = run_setup(argc, argv, &o, &a) != 0;
+	if (!bad) {
+		guard_guests();
+		err = mx_run(&o, &res);
+	}
 	free_list(o.clangs, o.nclangs);
 	free_list(o.mcpus, o.nmcpus);
 	free_list(o.kernels, o.nkernels);
 	free_list(o.archs, o.narchs);
+	if (bad)
+		return EXIT_ERROR;
 	if (err) {
 		p_err("matrix: %s", res.error[0] ? res.error : bpfgauge_strerror(err));
 		return EXIT_ERROR;
