@@ -80,6 +80,27 @@ int matrix_show(struct store *st, const struct store_run *run, const char *basel
 	return rc;
 }
 
+/*
+ * capture's arguments: objects given, --arch known, and off x86_64 only with
+ * a guest kernel; true once the error is printed.
+ */
+static bool capture_args_bad(int argc, const char *kernel, const char *arch)
+{
+	if (optind >= argc) {
+		p_err("matrix capture: no objects given");
+		return true;
+	}
+	if (arch && !vm_arch_norm(arch)) {
+		p_err("matrix capture: unknown architecture '%s' (x86_64 or arm64)", arch);
+		return true;
+	}
+	if (arch && strcmp(vm_arch_norm(arch), "x86_64") && (!kernel || !strcmp(kernel, "host"))) {
+		p_err("matrix capture: --arch %s needs --kernel VERSION|PATH (the host is x86_64)", arch);
+		return true;
+	}
+	return false;
+}
+
 static int do_capture(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -88,11 +109,12 @@ static int do_capture(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep", no_argument, NULL, 'K' },
+		{ "arch", required_argument, NULL, 'A' },
 		{ 0 },
 	};
 	struct mx_capture c;
 	bool full = false, keep = false;
-	const char *kernel = NULL;
+	const char *kernel = NULL, *arch = NULL;
 	int opt, jobs = 0, timeout = 0, err;
 
 	while ((opt = getopt_long(argc, argv, ":LJ:k:K", opts, NULL)) >= 0) {
@@ -102,24 +124,25 @@ static int do_capture(int argc, char **argv)
 		case 'k': kernel = optarg; break;
 		case 't': timeout = atoi(optarg); break;
 		case 'K': keep = true; break;
+		case 'A': arch = optarg; break;
 		default:
 			p_opt_err("matrix capture", opt, argv);
 			return EXIT_ERROR;
 		}
 	}
-	if (optind >= argc) {
-		p_err("matrix capture: no objects given");
+	if (capture_args_bad(argc, kernel, arch))
 		return EXIT_ERROR;
-	}
 	if (kernel && strcmp(kernel, "host")) {
 		char path[4096], work[] = "/tmp/bpfgauge-vm-XXXXXX", cmd[4200];
 		struct mx_vm_opts vo = { .sz = sizeof(vo), .workdir = work, .timeout_s = timeout,
-					 .guest_cmd = full ? GUEST_CAPTURE " --full-logs" : GUEST_CAPTURE };
+					 .guest_cmd = full ? GUEST_CAPTURE " --full-logs" : GUEST_CAPTURE,
+					 .arch = arch };
 		struct vm_result vr;
 
-		if (vm_kernel_resolve(kernel, path, sizeof(path))) {
+		if (vm_kernel_resolve_arch(kernel, arch, path, sizeof(path))) {
 			p_err("matrix capture: kernel '%s' not found (a path, or a version in the cache:"
-			      " '%s kernels fetch %s')", kernel, bin_name, kernel);
+			      " '%s kernels fetch%s%s %s')", kernel, bin_name, arch ? " --arch " : "",
+			      arch ? arch : "", kernel);
 			return EXIT_ERROR;
 		}
 		if (!mkdtemp(work)) {
@@ -171,14 +194,20 @@ static const struct cmd cmds[] = {
 static int do_help(int argc, char **argv)
 {
 	printf("Usage: %s matrix [run] [--clang 14,19,22] [--mcpu v2,v3] [--kernel host,6.1,PATH]\n"
-	       "                [--cflags FLAGS] [--db PATH] [--label L] [--resume] [--baseline RUN]\n"
+	       "                [--arch x86_64,arm64] [--cflags FLAGS] [--db PATH] [--label L] [--resume] [--baseline RUN]\n"
 	       "                [--policy FILE] [-o DIR] [--timeout S] [--mem MB] [--vm-cpus N]\n"
 	       "                [--vm-jobs N] [--jobs N] [--workdir DIR] [--no-progress]\n"
 	       "                SRC.bpf.c|OBJ.o...\n"
-	       "       %s matrix capture [--full-logs] [--jobs N] [--kernel K] [--timeout S] OBJ...\n"
+	       "       %s matrix capture [--full-logs] [--jobs N] [--kernel K] [--arch A] [--timeout S]\n"
+	       "                OBJ...\n"
 	       "\n"
 	       "  --kernel LIST   host, a cached version (see '%s kernels fetch') or an image\n"
 	       "                  path; each non-host kernel is one qemu boot (KVM, else TCG)\n"
+	       "  --arch LIST     x86_64 (default), arm64: sources are compiled per arch and\n"
+	       "                  each non-host kernel is booted per arch from that arch's\n"
+	       "                  cache ('%s kernels fetch --arch arm64 6.1'); arm64 guests\n"
+	       "                  run under qemu-system-aarch64 (TCG) with the cross-built\n"
+	       "                  bpfgauge-static-arm64; host cells stay x86_64\n"
 	       "  --timeout S     per boot (default 300): a hung or crashed guest turns its\n"
 	       "                  kernel's cells into errors carrying the console tail\n"
 	       "  --mem MB        guest memory (default 1024)\n"
@@ -207,7 +236,7 @@ static int do_help(int argc, char **argv)
 	       "Exit: 0 ok; 1 a regression was flagged; 2 usage error, or a cell could not\n"
 	       "be measured (see its ERROR line).\n"
 	       "\nThe default policy:\n%s",
-	       bin_name, bin_name, bin_name, vpolicy_default_text());
+	       bin_name, bin_name, bin_name, bin_name, vpolicy_default_text());
 	return 0;
 }
 
@@ -269,7 +298,7 @@ static void guard_guests(void)
 /* matrix run's options that are not mx_opts fields */
 struct run_args {
 	const char *baseline, *policy, *outdir;
-	char *clangs, *mcpus, *kernels;
+	char *clangs, *mcpus, *kernels, *archs;
 	bool no_progress;
 };
 
@@ -280,6 +309,7 @@ static int parse_run_opts(int argc, char **argv, struct mx_opts *o, struct run_a
 		{ "clang", required_argument, NULL, 'c' },
 		{ "mcpu", required_argument, NULL, 'm' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "arch", required_argument, NULL, 'A' },
 		{ "cflags", required_argument, NULL, 'F' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "label", required_argument, NULL, 'l' },
@@ -303,6 +333,7 @@ static int parse_run_opts(int argc, char **argv, struct mx_opts *o, struct run_a
 		case 'c': a->clangs = optarg; break;
 		case 'm': a->mcpus = optarg; break;
 		case 'k': a->kernels = optarg; break;
+		case 'A': a->archs = optarg; break;
 		case 'F': o->cflags = optarg; break;
 		case 'd': o->db = optarg; break;
 		case 'l': o->label = optarg; break;
@@ -347,6 +378,13 @@ static int run_setup(int argc, char **argv, struct mx_opts *o, const struct run_
 	o->clangs = a->clangs ? split_list(a->clangs, &o->nclangs) : NULL;
 	o->mcpus = a->mcpus ? split_list(a->mcpus, &o->nmcpus) : NULL;
 	o->kernels = split_list(a->kernels ? a->kernels : "host", &o->nkernels);
+	o->archs = a->archs ? split_list(a->archs, &o->narchs) : NULL;
+	for (size_t i = 0; i < o->narchs; i++)
+		if (!vm_arch_norm(o->archs[i])) {
+			p_err("matrix: unknown architecture '%s' (--arch takes x86_64,arm64)",
+			      o->archs[i]);
+			return EXIT_ERROR;
+		}
 	if (!a->no_progress && !quiet_output && isatty(2))
 		o->progress = print_progress;
 	for (size_t i = 0; i < o->nclangs; i++) {
@@ -394,15 +432,23 @@ int do_matrix_run(int argc, char **argv)
 	struct mx_opts o = { .sz = sizeof(o), .db = STORE_DEFAULT_PATH, .guest_cmd = GUEST_CAPTURE };
 	struct run_args a = { 0 };
 	struct mx_result res;
-	int err;
+	bool bad;
+	int err = 0;
 
-	if (parse_run_opts(argc, argv, &o, &a) || run_setup(argc, argv, &o, &a))
+	if (parse_run_opts(argc, argv, &o, &a))
 		return EXIT_ERROR;
-	guard_guests();
-	err = mx_run(&o, &res);
+	/* a bad axis value is refused after the lists are split: free them either way */
+	bad = run_setup(argc, argv, &o, &a) != 0;
+	if (!bad) {
+		guard_guests();
+		err = mx_run(&o, &res);
+	}
 	free_list(o.clangs, o.nclangs);
 	free_list(o.mcpus, o.nmcpus);
 	free_list(o.kernels, o.nkernels);
+	free_list(o.archs, o.narchs);
+	if (bad)
+		return EXIT_ERROR;
 	if (err) {
 		p_err("matrix: %s", res.error[0] ? res.error : bpfgauge_strerror(err));
 		return EXIT_ERROR;

@@ -29,9 +29,12 @@ done
 # (TCG) for compat's arch axis, with a guest loader cross-built static by
 # gcc-aarch64-linux-gnu (libc6-dev-arm64-cross is only a Recommends of it);
 # `bpfgauge kernels fetch --arch arm64` needs the arm64 apt architecture
-# (dpkg --add-architecture arm64). BPFGAUGE_NO_MATRIX=1 skips all of these.
+# (dpkg --add-architecture arm64). The matrix's arch axis runs an aarch64
+# static bpfgauge in those guests (cli/static/arm64), linked against the
+# arm64 libraries below. BPFGAUGE_NO_MATRIX=1 skips all of these.
 matrix_pkgs=(qemu-system-x86 busybox-static chromium xdp-tools
-             qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+             qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+             libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libsqlite3-dev:arm64)
 [ "${BPFGAUGE_NO_MATRIX:-0}" = 1 ] || pkgs+=("${matrix_pkgs[@]}")
 # shellcheck disable=SC2206
 pkgs+=(${BPFGAUGE_EXTRA_PACKAGES:-})

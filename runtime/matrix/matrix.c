@@ -28,6 +28,7 @@
 #include "bpfgauge_internal.h"
 
 struct build {
+	const char *arch;  /* "x86_64" or "arm64" (vm_arch_norm), a static string */
 	char *clang;       /* axis label, "" for prebuilt objects */
 	char *clang_version;
 	char *mcpu;
@@ -39,6 +40,8 @@ struct build {
 
 struct kjob {
 	const char *spec;  /* "host", "6.1", or a path */
+	const char *arch;  /* the guest's architecture (vm_arch_norm); host: x86_64 */
+	char label[4200];  /* the cells' kernel label: spec, "SPEC/ARCH" off x86_64 */
 	char image[4096];  /* resolved image, "" for host */
 	struct build **todo;
 	size_t ntodo;
@@ -50,6 +53,9 @@ struct mx_ctx {
 	int64_t run_id;
 	struct build *builds;
 	size_t nbuilds;
+	const char *archs[4]; /* the arch axis, normalised; x86_64 alone by default */
+	size_t narchs;
+	size_t njobs;         /* (kernel, arch) pairs: the host only for x86_64 */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int vm_slots;
@@ -94,9 +100,14 @@ static bool is_source(const char *p)
 }
 
 /* Compile src with clang-<major>; on failure returns the first lines of stderr. */
-static char *compile(const char *clang, const char *mcpu, const char *cflags, const char *src,
-		     const char *out)
+static char *compile(const char *arch, const char *clang, const char *mcpu, const char *cflags,
+		     const char *src, const char *out)
 {
+	bool arm64 = !strcmp(arch, "arm64");
+	/* libc6-dev:arm64 (multiarch), else libc6-dev-arm64-cross */
+	const char *sysinc = !arm64 ? "/usr/include/x86_64-linux-gnu" :
+			     !access("/usr/include/aarch64-linux-gnu", F_OK) ?
+				     "/usr/include/aarch64-linux-gnu" : "/usr/aarch64-linux-gnu/include";
 	char errpath[4200], inc[4200], mcpu_arg[64];
 	const char *argv[96];
 	char *flags = cflags ? strdup(cflags) : NULL, *save = NULL;
@@ -111,10 +122,11 @@ static char *compile(const char *clang, const char *mcpu, const char *cflags, co
 	argv[argc++] = "-O2";
 	argv[argc++] = "-target";
 	argv[argc++] = "bpf";
-	argv[argc++] = "-D__TARGET_ARCH_x86";
+	/* bpf_tracing.h's PT_REGS_* and the syscall wrappers follow the target */
+	argv[argc++] = arm64 ? "-D__TARGET_ARCH_arm64" : "-D__TARGET_ARCH_x86";
 	argv[argc++] = inc;
 	argv[argc++] = "-idirafter";
-	argv[argc++] = "/usr/include/x86_64-linux-gnu";
+	argv[argc++] = sysinc;
 	if (mcpu && *mcpu) {
 		snprintf(mcpu_arg, sizeof(mcpu_arg), "-mcpu=%s", mcpu);
 		argv[argc++] = mcpu_arg;
@@ -196,7 +208,8 @@ static void object_clang(const char *path, char *major, size_t msz, char *ver, s
 	fclose(f);
 }
 
-static int add_build(struct mx_ctx *x, const char *clang, const char *mcpu, const char *input)
+static int add_build(struct mx_ctx *x, const char *arch, const char *clang, const char *mcpu,
+		     const char *input)
 {
 	struct build *b, *nb = realloc(x->builds, (x->nbuilds + 1) * sizeof(*nb));
 	char dir[4200], out[4400], clang_bin[32];
@@ -206,6 +219,7 @@ static int add_build(struct mx_ctx *x, const char *clang, const char *mcpu, cons
 	x->builds = nb;
 	b = &x->builds[x->nbuilds++];
 	memset(b, 0, sizeof(*b));
+	b->arch = arch;
 	b->clang = strdup(clang);
 	b->mcpu = strdup(mcpu);
 	b->object = object_name(input);
@@ -219,7 +233,8 @@ static int add_build(struct mx_ctx *x, const char *clang, const char *mcpu, cons
 		b->clang = strdup(major);
 	} else {
 		snprintf(clang_bin, sizeof(clang_bin), "clang-%s", clang);
-		snprintf(dir, sizeof(dir), "%s/obj-clang%s-%s", x->workdir, clang, *mcpu ? mcpu : "default");
+		snprintf(dir, sizeof(dir), "%s/obj-%s-clang%s-%s", x->workdir, arch, clang,
+			 *mcpu ? mcpu : "default");
 		mkdir(dir, 0755);
 		snprintf(out, sizeof(out), "%s/%s.bpf.o", dir, b->object);
 		b->path = strdup(out);
@@ -227,7 +242,7 @@ static int add_build(struct mx_ctx *x, const char *clang, const char *mcpu, cons
 
 		prov_clang_version(clang_bin, ver, sizeof(ver));
 		b->clang_version = strdup(ver);
-		b->error = compile(clang_bin, mcpu, x->o->cflags, input, out);
+		b->error = compile(arch, clang_bin, mcpu, x->o->cflags, input, out);
 	}
 	if (!b->error && prov_file_hash(b->path, b->hash))
 		b->error = strdup("object not readable");
@@ -269,7 +284,8 @@ static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
 	char cfg[17] = "", path[4300];
 	int err;
 
-	c.kernel = (char *)k->spec;
+	c.kernel = k->label;
+	c.arch = (char *)k->arch;
 	c.kernel_release = (char *)(cap ? cap->kernel_release : "");
 	c.btf = cap ? cap->btf : -1;
 	if (cap && cap->config_hash[0]) {
@@ -373,7 +389,7 @@ static void *kernel_thread(void *arg)
 		char wd[4400];
 		struct mx_vm_opts vo = { .sz = sizeof(vo), .workdir = wd, .timeout_s = o->vm_timeout_s,
 					 .mem_mb = o->vm_mem_mb, .cpus = o->vm_cpus,
-					 .guest_cmd = o->guest_cmd };
+					 .guest_cmd = o->guest_cmd, .arch = k->arch };
 
 		snprintf(wd, sizeof(wd), "%s/vm-%p", x->workdir, (void *)k);
 		mkdir(wd, 0755);
@@ -390,16 +406,16 @@ static void *kernel_thread(void *arg)
 		pthread_cond_broadcast(&x->cond);
 		pthread_mutex_unlock(&x->lock);
 		if (err)
-			bpfgauge_log(BPFGAUGE_LOG_WARN, "matrix: kernel %s: %s", k->spec, vr.error);
+			bpfgauge_log(BPFGAUGE_LOG_WARN, "matrix: kernel %s: %s", k->label, vr.error);
 		else
 			bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: kernel %s (%s) done in %.1f s with %s",
-				     k->spec, cap.kernel_release, vr.boot_s, vr.accel);
+				     k->label, cap.kernel_release, vr.boot_s, vr.accel);
 	}
 	for (size_t i = 0; i < n; i++) {
 		char msg[400];
 
 		if (err)
-			snprintf(msg, sizeof(msg), "kernel %s: %s", k->spec,
+			snprintf(msg, sizeof(msg), "kernel %s: %s", k->label,
 				 vr.error[0] ? vr.error : bpfgauge_strerror(err));
 		store_one(x, k, ok[i], err ? NULL : &cap, err ? msg : NULL,
 			  err ? vr.console_tail : NULL, (now_s() - t0) / n);
@@ -501,6 +517,13 @@ static void matrix_key(const struct mx_opts *o, char out[17])
 	KEYS(o->inputs, o->ninputs);
 #undef KEYS
 	fprintf(m, "%s", o->cflags ? o->cflags : "");
+	/* the arch axis, when it is more than the default x86_64 (older keys stay) */
+	bool other_arch = false;
+
+	for (size_t i = 0; i < OPTS_GET(o, narchs, 0); i++)
+		other_arch |= vm_arch_norm(o->archs[i]) && strcmp(vm_arch_norm(o->archs[i]), "x86_64");
+	for (size_t k = 0; other_arch && k < o->narchs; k++)
+		fprintf(m, "%sarch=%s", k ? "," : "\x1e", o->archs[k]);
 	fclose(m);
 	prov_buf_hash(buf, len, out);
 	free(buf);
@@ -684,64 +707,122 @@ static int run_begin(struct mx_ctx *x, struct store_run *run)
 	return err;
 }
 
-/* Build every (clang, mcpu, input); prebuilt objects once. */
+/*
+ * Build every (arch, clang, mcpu, input), sources compiled for each
+ * target architecture; prebuilt objects once per arch (as they are).
+ */
 static int build_all(struct mx_ctx *x, char *const *clangs, size_t nclangs,
 		     char *const *mcpus, size_t nmcpus)
 {
 	const struct mx_opts *o = x->o;
 	int err = 0;
 
-	for (size_t i = 0; i < o->ninputs && !err; i++) {
-		if (!is_source(o->inputs[i])) {
-			err = add_build(x, "", "", o->inputs[i]);
-			continue;
+	for (size_t a = 0; a < x->narchs && !err; a++)
+		for (size_t i = 0; i < o->ninputs && !err; i++) {
+			if (!is_source(o->inputs[i])) {
+				err = add_build(x, x->archs[a], "", "", o->inputs[i]);
+				continue;
+			}
+			for (size_t c = 0; c < nclangs && !err; c++)
+				for (size_t m = 0; m < nmcpus && !err; m++)
+					err = add_build(x, x->archs[a], clangs[c], mcpus[m],
+							o->inputs[i]);
 		}
-		for (size_t c = 0; c < nclangs && !err; c++)
-			for (size_t m = 0; m < nmcpus && !err; m++)
-				err = add_build(x, clangs[c], mcpus[m], o->inputs[i]);
-	}
 	return err;
 }
 
-/* One job a kernel (jobs has o->nkernels slots) holding its cells not yet stored. */
+/* The arch axis (o->archs, normalised, duplicates dropped); x86_64 alone by default. */
+static int plan_archs(struct mx_ctx *x)
+{
+	const struct mx_opts *o = x->o;
+	size_t na = OPTS_GET(o, narchs, 0);
+
+	for (size_t a = 0; a < na; a++) {
+		const char *n = vm_arch_norm(o->archs[a]);
+		bool dup = false;
+
+		if (!n) {
+			snprintf(x->res->error, sizeof(x->res->error),
+				 "unknown architecture '%s' (x86_64 or arm64)", o->archs[a]);
+			return -EINVAL;
+		}
+		for (size_t b = 0; b < x->narchs; b++)
+			dup |= !strcmp(x->archs[b], n);
+		if (!dup && x->narchs < sizeof(x->archs) / sizeof(x->archs[0]))
+			x->archs[x->narchs++] = n;
+	}
+	if (!x->narchs)
+		x->archs[x->narchs++] = "x86_64";
+	return 0;
+}
+
+/* One job's kernel: its label, and its image (resolved in the arch's cache). */
+static int plan_job(struct mx_ctx *x, struct kjob *j, const char *spec, const char *arch)
+{
+	bool x86 = !strcmp(arch, "x86_64");
+
+	j->spec = spec;
+	j->arch = arch;
+	snprintf(j->label, sizeof(j->label), "%s%s%s", spec, x86 ? "" : "/", x86 ? "" : arch);
+	if (!strcmp(spec, "host"))
+		return 0;
+	if (vm_kernel_resolve_arch(spec, arch, j->image, sizeof(j->image))) {
+		snprintf(x->res->error, sizeof(x->res->error),
+			 "kernel '%s'%s%s not found (an image path, or a version"
+			 " fetched with 'bpfgauge kernels fetch%s%s %s')", spec, x86 ? "" : " for ",
+			 x86 ? "" : arch, x86 ? "" : " --arch ", x86 ? "" : arch, spec);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * One job a (kernel, arch) pair holding its cells not yet stored (jobs has
+ * nkernels * narchs slots). The host runs x86_64 only: it is this machine.
+ */
 static int plan_kernels(struct mx_ctx *x, struct kjob **jobs)
 {
 	const struct mx_opts *o = x->o;
 	struct mx_result *res = x->res;
 
-	for (size_t k = 0; k < o->nkernels; k++) {
-		/* the context pointer rides after the job (see kernel_thread) */
-		jobs[k] = calloc(1, sizeof(struct kjob) + sizeof(struct mx_ctx *));
-		if (!jobs[k] || !(jobs[k]->todo = calloc(x->nbuilds + 1, sizeof(struct build *))))
-			return -ENOMEM;
-		*(struct mx_ctx **)(jobs[k] + 1) = x;
-		jobs[k]->spec = o->kernels[k];
-		if (strcmp(o->kernels[k], "host") &&
-		    vm_kernel_resolve(o->kernels[k], jobs[k]->image, sizeof(jobs[k]->image))) {
-			snprintf(res->error, sizeof(res->error),
-				 "kernel '%s' not found (an image path, or a version"
-				 " fetched with 'bpfgauge kernels fetch %s')", o->kernels[k],
-				 o->kernels[k]);
-			return -ENOENT;
-		}
-		for (size_t b = 0; b < x->nbuilds; b++) {
-			res->cells++;
-			if (store_cell_exists(x->st, x->run_id, o->kernels[k], x->builds[b].clang,
-					      x->builds[b].mcpu, x->builds[b].object)) {
-				res->cells_skipped++;
+	for (size_t a = 0; a < x->narchs; a++)
+		for (size_t k = 0; k < o->nkernels; k++) {
+			struct kjob *j;
+			int err;
+
+			if (!strcmp(o->kernels[k], "host") && strcmp(x->archs[a], "x86_64"))
 				continue;
+			/* the context pointer rides after the job (see kernel_thread) */
+			j = calloc(1, sizeof(struct kjob) + sizeof(struct mx_ctx *));
+			if (!j)
+				return -ENOMEM;
+			jobs[x->njobs++] = j;
+			if (!(j->todo = calloc(x->nbuilds + 1, sizeof(struct build *))))
+				return -ENOMEM;
+			*(struct mx_ctx **)(j + 1) = x;
+			err = plan_job(x, j, o->kernels[k], x->archs[a]);
+			if (err)
+				return err;
+			for (size_t b = 0; b < x->nbuilds; b++) {
+				if (strcmp(x->builds[b].arch, j->arch))
+					continue;
+				res->cells++;
+				if (store_cell_exists(x->st, x->run_id, j->label, x->builds[b].clang,
+						      x->builds[b].mcpu, x->builds[b].object)) {
+					res->cells_skipped++;
+					continue;
+				}
+				j->todo[j->ntodo++] = &x->builds[b];
 			}
-			jobs[k]->todo[jobs[k]->ntodo++] = &x->builds[b];
+			x->total += j->ntodo;
 		}
-		x->total += jobs[k]->ntodo;
-	}
 	return 0;
 }
 
 /* Run each kernel's job on its own thread (or here, if none starts) and wait for all. */
 static void run_kernels(struct mx_ctx *x, struct kjob **jobs, pthread_t *th, bool *started)
 {
-	size_t nk = x->o->nkernels;
+	size_t nk = x->njobs;
 
 	for (size_t k = 0; k < nk; k++) {
 		started[k] = !pthread_create(&th[k], NULL, kernel_thread, jobs[k]);
@@ -782,6 +863,8 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 
 	memset(res, 0, sizeof(*res));
 	err = check_names(o, clangs, nclangs, mcpus, nmcpus, res);
+	if (!err)
+		err = plan_archs(&x);
 	if (err)
 		return bg_err(err);
 	x.t0 = now_s();
@@ -800,9 +883,9 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 	err = build_all(&x, clangs, nclangs, mcpus, nmcpus);
 	if (err)
 		goto out;
-	jobs = calloc(o->nkernels + 1, sizeof(*jobs));
-	th = calloc(o->nkernels + 1, sizeof(*th));
-	started = calloc(o->nkernels + 1, sizeof(*started));
+	jobs = calloc(o->nkernels * x.narchs + 1, sizeof(*jobs));
+	th = calloc(o->nkernels * x.narchs + 1, sizeof(*th));
+	started = calloc(o->nkernels * x.narchs + 1, sizeof(*started));
 	if (!jobs || !th || !started) {
 		err = -ENOMEM;
 		goto out;
@@ -817,7 +900,7 @@ static int run_matrix(const struct mx_opts *o, struct mx_result *res)
 	err = store_run_finish(x.st, x.run_id, x.done == x.total ? "complete" : "partial");
 out:
 	res->seconds = now_s() - x.t0;
-	free_jobs(jobs, o->nkernels);
+	free_jobs(jobs, x.njobs);
 	free(th);
 	free(started);
 	free_builds(&x);
@@ -835,15 +918,32 @@ out:
 	return bg_err(err);
 }
 
+const char *mx_cell_arch(const struct store_cell *c)
+{
+	size_t r = c->kernel_release ? strlen(c->kernel_release) : 0;
+
+	if (c->arch && *c->arch)
+		return c->arch;
+	/* stores before the arch column: Debian's arm64 releases end in "-arm64" */
+	if (r > 6 && !strcmp(c->kernel_release + r - 6, "-arm64"))
+		return "arm64";
+	return "x86_64";
+}
+
 void mx_kernel_short(const struct store_cell *c, char *buf, size_t size)
 {
 	const char *r = c->kernel_release && *c->kernel_release ? c->kernel_release : c->kernel;
+	const char *arch = mx_cell_arch(c);
 	int maj = 0, min = 0;
 
-	if (r && sscanf(r, "%d.%d", &maj, &min) == 2)
-		snprintf(buf, size, "%d.%d", maj, min);
-	else
+	if (r && sscanf(r, "%d.%d", &maj, &min) == 2) {
+		if (!strcmp(arch, "x86_64"))
+			snprintf(buf, size, "%d.%d", maj, min);
+		else
+			snprintf(buf, size, "%d.%d/%s", maj, min, arch);
+	} else {
 		snprintf(buf, size, "%s", c->kernel ? c->kernel : "?");
+	}
 }
 
 int mx_run(const struct mx_opts *opts, struct mx_result *res)

@@ -28,7 +28,8 @@
 #include "bpfgauge_internal.h"
 #include "version.h"
 
-enum { AX_KERNEL, AX_CLANG, AX_MCPU, AX_CNT };
+/* AX_ARCH: the cell's architecture; its kernel label names it too off x86_64 */
+enum { AX_KERNEL, AX_CLANG, AX_MCPU, AX_ARCH, AX_CNT };
 
 struct ent {
 	const char *object, *prog;
@@ -90,15 +91,6 @@ const char *mx_flag_kind_str(enum mx_flag_kind k)
 	return "?";
 }
 
-/* Debian's arm64 releases end in "-arm64": the kernel label names the architecture. */
-static void arm64_suffix(const struct store_cell *c, char *label, size_t size)
-{
-	size_t r = c->kernel_release ? strlen(c->kernel_release) : 0, l = strlen(label);
-
-	if (r > 6 && !strcmp(c->kernel_release + r - 6, "-arm64"))
-		snprintf(label + l, size - l, "/arm64");
-}
-
 static int collect(const struct store_cell *cells, size_t n, struct ent **out, size_t *nout)
 {
 	size_t cnt = 0, k = 0;
@@ -117,10 +109,11 @@ static int collect(const struct store_cell *cells, size_t n, struct ent **out, s
 			e[k].prog = vlog_record__str(c->recs[j], VLOG_STAT_PROG);
 			if (!e[k].prog)
 				e[k].prog = "";
+			/* "6.1/arm64" off x86_64: the kernel label names the architecture */
 			mx_kernel_short(c, e[k].ax[AX_KERNEL], sizeof(e[k].ax[AX_KERNEL]));
-			arm64_suffix(c, e[k].ax[AX_KERNEL], sizeof(e[k].ax[AX_KERNEL]));
 			snprintf(e[k].ax[AX_CLANG], 64, "%s", c->clang ? c->clang : "");
 			snprintf(e[k].ax[AX_MCPU], 64, "%s", c->mcpu ? c->mcpu : "");
+			snprintf(e[k].ax[AX_ARCH], 64, "%s", mx_cell_arch(c));
 			e[k].r = c->recs[j];
 			e[k].log = c->logs ? c->logs[j] : NULL;
 			mx_attach_parse(c->attach ? c->attach[j] : NULL, &e[k].att);
@@ -167,12 +160,26 @@ static int cmp_version(const void *a, const void *b)
  * spanning more than one version. Then "kernel: passes on 6.1, fails from
  * 6.12 on (E2BIG)" (pass_verb, verb, why) and true; else false.
  */
+/* All kernel labels of one architecture (the same "/ARCH" suffix, or none)? */
+static bool same_arch(const char *const *v, size_t nv)
+{
+	const char *s0 = nv ? strchr(v[0], '/') : NULL;
+
+	for (size_t k = 1; k < nv; k++) {
+		const char *s = strchr(v[k], '/');
+
+		if (!s0 != !s || (s && strcmp(s, s0)))
+			return false;
+	}
+	return true;
+}
+
 static bool describe_ordered(const struct ent *e, const size_t *idx, size_t n,
 			     const bool *restrict_, const char *const *val, const char *verb,
 			     const char *pass_verb, const char *why, char *axis, size_t asz)
 {
-	static const char *const name[AX_CNT] = { "kernel", "clang", "mcpu" };
-	static const char *const pre[AX_CNT] = { " on kernel ", " with clang ", " -mcpu=" };
+	static const char *const name[AX_CNT] = { "kernel", "clang", "mcpu", "arch" };
+	static const char *const pre[AX_CNT] = { " on kernel ", " with clang ", " -mcpu=", " on " };
 	const char **v = calloc(n + 1, sizeof(*v));
 	int *state = calloc(n + 1, sizeof(*state));
 	bool done = false;
@@ -198,6 +205,8 @@ static bool describe_ordered(const struct ent *e, const size_t *idx, size_t n,
 		}
 		if (nv < 3)
 			continue; /* two values: "on kernel X only" says it all */
+		if (a == AX_KERNEL && !same_arch(v, nv))
+			continue; /* versions are ordered within one architecture only */
 		qsort(v, nv, sizeof(*v), cmp_version);
 		for (size_t k = 0; k < nv; k++)
 			state[k] = -1;
@@ -224,7 +233,8 @@ static bool describe_ordered(const struct ent *e, const size_t *idx, size_t n,
 		if (changes != 1 || nmarked < 2)
 			continue;
 		for (int b = 0; b < AX_CNT; b++)
-			if (b != a && restrict_[b])
+			/* kernel labels off x86_64 already say "/arm64" */
+			if (b != a && restrict_[b] && !(a == AX_KERNEL && b == AX_ARCH))
 				oo += snprintf(others + oo, sizeof(others) - oo, "%s%s", pre[b], val[b]);
 		/* "passes on 6.1 to 6.6, fails from 6.12 on" or "fails on ..., passes from ..." */
 		snprintf(axis, asz, "%s: %s on %s%s%s%s, %s from %s on%s%s", name[a],
@@ -248,7 +258,7 @@ static void describe(const struct ent *e, const size_t *idx, size_t n, const cha
 		     const char *pass_verb, const char *why, char *axis, size_t asz, char *cells,
 		     size_t csz)
 {
-	static const char *const pre[AX_CNT] = { "on kernel ", "with clang ", "-mcpu=" };
+	static const char *const pre[AX_CNT] = { "on kernel ", "with clang ", "-mcpu=", "on " };
 	bool restrict_[AX_CNT] = { 0 };
 	const char *val[AX_CNT] = { 0 };
 	size_t marked = 0, matched = 0, o = 0, co = 0;
@@ -273,6 +283,9 @@ static void describe(const struct ent *e, const size_t *idx, size_t n, const cha
 				contrast = true;
 		restrict_[a] = single && contrast && val[a] && *val[a];
 	}
+	/* one kernel's label ("6.1/arm64") already names its arch */
+	if (restrict_[AX_KERNEL])
+		restrict_[AX_ARCH] = false;
 	for (size_t i = 0; i < n; i++) {
 		bool in = true;
 
@@ -285,7 +298,8 @@ static void describe(const struct ent *e, const size_t *idx, size_t n, const cha
 	    describe_ordered(e, idx, n, restrict_, val, verb, pass_verb, why, axis, asz))
 		goto cells;
 	o += snprintf(axis + o, asz - o, "%s", verb);
-	if (!restrict_[AX_KERNEL] && !restrict_[AX_CLANG] && !restrict_[AX_MCPU]) {
+	if (!restrict_[AX_KERNEL] && !restrict_[AX_CLANG] && !restrict_[AX_MCPU] &&
+	    !restrict_[AX_ARCH]) {
 		snprintf(axis + o, asz - o, marked == n ? " on every cell (%zu)" : " on %zu of %zu cells",
 			 marked, n);
 	} else {

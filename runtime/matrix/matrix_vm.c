@@ -29,8 +29,18 @@ static int capture_vm_check(const struct mx_vm_opts *o, char *cli, size_t size,
 		vr->console_tail = strdup("");
 		return -EINVAL;
 	}
-	if (!vm_static_cli(cli, size)) {
-		snprintf(vr->error, sizeof(vr->error),
+	if (OPTS_GET(o, arch, NULL) && !vm_arch_norm(o->arch)) {
+		snprintf(vr->error, sizeof(vr->error), "unknown architecture '%s'", o->arch);
+		vr->console_tail = strdup("");
+		return -EINVAL;
+	}
+	if (!vm_static_cli_arch(OPTS_GET(o, arch, NULL), cli, size)) {
+		bool arm64 = OPTS_GET(o, arch, NULL) && !strcmp(vm_arch_norm(o->arch), "arm64");
+
+		snprintf(vr->error, sizeof(vr->error), arm64 ?
+			 "no aarch64 static bpfgauge for the arm64 guest (build target"
+			 " bpfgauge_static_arm64, which needs libbpf-dev:arm64 libelf-dev:arm64"
+			 " zlib1g-dev:arm64 libsqlite3-dev:arm64; or set BPFGAUGE_STATIC_ARM64)" :
 			 "no static bpfgauge for the guest (build target bpfgauge-static or set"
 			 " BPFGAUGE_STATIC)");
 		vr->console_tail = strdup("");
@@ -87,7 +97,8 @@ static void capture_vm_unmap(struct mx_capture *out, char *const *paths, char **
 int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 		  const struct mx_vm_opts *o, struct mx_capture *out, struct vm_result *vr)
 {
-	char cli[4096], initrd[4200], nonce[17];
+	char cli[4096], initrd[4200], nonce[17], bb[4096];
+	const char *arch, *busybox;
 	struct vm_file *files;
 	char **dsts;
 	char *cmd = NULL;
@@ -99,6 +110,18 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 	err = capture_vm_check(o, cli, sizeof(cli), vr);
 	if (err)
 		return bg_err(err);
+	arch = vm_arch_norm(OPTS_GET(o, arch, NULL) ? o->arch : "x86_64");
+	busybox = o->busybox;
+	if (!busybox && strcmp(arch, "x86_64")) {
+		busybox = vm_busybox(arch, bb, sizeof(bb));
+		if (!busybox) {
+			snprintf(vr->error, sizeof(vr->error),
+				 "no static busybox for %s guests (bpfgauge kernels fetch --arch %s"
+				 " puts one in the cache)", arch, arch);
+			vr->console_tail = strdup("");
+			return bg_err(-ENOENT);
+		}
+	}
 	files = calloc(n + 1, sizeof(*files));
 	dsts = calloc(n + 1, sizeof(*dsts));
 	if (!files || !dsts) {
@@ -110,7 +133,7 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 		goto out;
 	vm_nonce(nonce);
 	snprintf(initrd, sizeof(initrd), "%s/initrd.cpio.gz", o->workdir);
-	err = vm_initramfs_write(initrd, o->busybox, files, n + 1, cmd, nonce);
+	err = vm_initramfs_write_arch(initrd, busybox, files, n + 1, cmd, nonce, arch);
 	if (err) {
 		snprintf(vr->error, sizeof(vr->error), "cannot write the initramfs: %s",
 			 bpfgauge_strerror(err));
@@ -126,6 +149,7 @@ int mx_capture_vm(const char *kernel, char *const *paths, size_t n,
 		.timeout_s = o->timeout_s,
 		.mem_mb = o->mem_mb,
 		.cpus = o->cpus,
+		.arch = arch,
 	};
 	err = vm_run(&vo, vr);
 	if (err)

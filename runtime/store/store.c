@@ -47,6 +47,8 @@ static const char *const migrations[] = {
 	/* 2: each record's attach outcome; the process that writes a run */
 	"ALTER TABLE records ADD COLUMN attach TEXT;"
 	"ALTER TABLE runs ADD COLUMN owner TEXT;",
+	/* 3: each cell's architecture (the matrix's arch axis) */
+	"ALTER TABLE cells ADD COLUMN arch TEXT;",
 };
 
 const struct store_field store_run_fields[] = {
@@ -78,6 +80,7 @@ const struct store_field store_cell_fields[] = {
 	{ "status", offsetof(struct store_cell, status) },
 	{ "error", offsetof(struct store_cell, error) },
 	{ "console_tail", offsetof(struct store_cell, console_tail) },
+	{ "arch", offsetof(struct store_cell, arch) }, /* schema 3 */
 	{ 0 },
 };
 
@@ -259,7 +262,8 @@ int store_open_ro(const char *path, struct store **out)
 		store_close(st);
 		return bg_err(-BPFGAUGE_EBADFORMAT);
 	}
-	/* version 1 lacks only the attach outcomes and run owners: read as none */
+	/* versions 1 and 2 lack only the attach outcomes, run owners and cell
+	 * architectures: read as none */
 	if (ver < 1) {
 		pr_warn("store: '%s' has schema version %d; open it once for writing (history import, matrix) to migrate it to %d",
 			path, ver, STORE_DB_VERSION);
@@ -753,7 +757,9 @@ int store_run_cells(struct store *st, int64_t run_id, struct store_cell **cells,
 	*n = 0;
 	o += snprintf(sql + o, sizeof(sql) - o, "SELECT id, btf, seconds");
 	for (const struct store_field *f = store_cell_fields; f->name; f++)
-		o += snprintf(sql + o, sizeof(sql) - o, ",%s", f->name);
+		/* a read-only store of schema < 3 has no arch: read as unknown */
+		o += snprintf(sql + o, sizeof(sql) - o, ",%s",
+			      st->ver < 3 && !strcmp(f->name, "arch") ? "''" : f->name);
 	snprintf(sql + o, sizeof(sql) - o, " FROM cells WHERE run_id=? ORDER BY id");
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_err(st, "read cells");

@@ -353,9 +353,16 @@ static void qemu_cmd_init(struct qemu_cmd *c, const struct vm_opts *opts, const 
 	 * (vm_initramfs_write_arch): loglevel=1 keeps all but emergencies (a
 	 * panic) off it.
 	 */
+	/*
+	 * x86 no_timer_check: under TCG on a loaded host the IO-APIC timer
+	 * check can miss its ticks and panic ("IO-APIC + timer doesn't work!",
+	 * seen booting 6.12 while the suite ran); the check is for broken
+	 * hardware, not for qemu's emulated timer.
+	 */
 	snprintf(c->append, sizeof(c->append),
-		 "console=%s panic=-1 oops=panic quiet loglevel=%d %s",
-		 arm64 ? "ttyAMA0" : "ttyS0", arm64 ? 1 : 4, extra ? extra : "");
+		 "console=%s panic=-1 oops=panic quiet loglevel=%d%s %s",
+		 arm64 ? "ttyAMA0" : "ttyS0", arm64 ? 1 : 4, arm64 ? "" : " no_timer_check",
+		 extra ? extra : "");
 
 	argv[argc++] = qemu;
 	if (arm64) {
@@ -626,6 +633,42 @@ const char *vm_static_cli(char *buf, size_t size)
 	if (is_static_elf(self)) {
 		snprintf(buf, size, "%s", self);
 		return buf;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+const char *vm_static_cli_arch(const char *arch, char *buf, size_t size)
+{
+	const char *a = vm_arch_norm(arch ? arch : "x86_64");
+	const char *env = getenv("BPFGAUGE_STATIC_ARM64");
+	char self[4096];
+	ssize_t n;
+	char *slash;
+
+	if (!a) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!strcmp(a, "x86_64"))
+		return vm_static_cli(buf, size);
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		if (!access(buf, X_OK))
+			return buf;
+		pr_warn("vm: BPFGAUGE_STATIC_ARM64='%s' is not executable", env);
+		errno = ENOENT;
+		return NULL;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			snprintf(buf, size, "%.*s/bpfgauge-static-arm64", (int)(slash - self), self);
+			if (!access(buf, X_OK))
+				return buf;
+		}
 	}
 	errno = ENOENT;
 	return NULL;

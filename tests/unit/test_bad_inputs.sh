@@ -447,6 +447,8 @@ table=$(cat <<'EOF'
 2|is not a version like 6.1|-|kernels fetch 6.x
 2|which versions|-|kernels fetch
 2|unknown architecture 'mips'|-|kernels fetch --arch mips 6.1
+2|unknown architecture 'mips'|-|matrix --db m.db --arch mips $OBJ
+2|kernel '9.9' for arm64 not found.*kernels fetch --arch arm64 9.9|-|matrix --db m.db --arch arm64 --kernel 9.9 $OBJ
 2|'/etc/passwd'.*not a BPF ELF|-|compat $OBJ /etc/passwd
 2|-o markdown is no longer a format here: use --format markdown|-|compat $OBJ -o markdown
 2|-o json is no longer a format here: use --format json|-|compat -o json $OBJ

@@ -200,7 +200,7 @@ TEST(test_attach_fails_on_one_kernel)
 		ASSERT_EQ_INT(matrix_write_text(m, &rep, true, false), 0);
 		fclose(m);
 		ASSERT_CONTAINS(buf, "\nATTACH obj/p: failed ENOTSUPP: " DIRECT_CALLS
-				     " (kernel=6.1 clang=22 mcpu=v3)\n");
+				     " (kernel=6.1/arm64 clang=22 mcpu=v3)\n");
 		free(buf);
 	}
 	free(flags);

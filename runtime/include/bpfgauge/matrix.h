@@ -63,6 +63,10 @@ struct mx_vm_opts {
 	 * document (mx_capture_parse) on stdout. The static CLI is copied to
 	 * MX_GUEST_CLI; the bpfgauge command passes its own `matrix capture`. */
 	const char *guest_cmd;
+	/* The guest's architecture (vm_arch_norm): NULL or "x86_64", or "arm64",
+	 * run under qemu-system-aarch64 with bpfgauge-static-arm64 (vm_static_cli_arch)
+	 * and the arm64 busybox (vm_busybox). */
+	const char *arch;
 };
 
 #define MX_GUEST_CLI "/bin/bpfgauge"
@@ -152,6 +156,12 @@ struct mx_opts {
 	void (*progress)(const struct mx_progress *p, void *ctx);
 	void *progress_ctx;
 	const char *guest_cmd;            /* kernel axis: see struct mx_vm_opts */
+	/* The architecture axis: "x86_64", "arm64" (aliases per vm_arch_norm);
+	 * none = x86_64. Sources are compiled per arch (-D__TARGET_ARCH_...),
+	 * each non-host kernel is booted once per arch from that arch's cache
+	 * (vm_kernel_resolve_arch), and "host" runs x86_64 only. A cell off
+	 * x86_64 is labelled "KERNEL/ARCH" and stores its arch. */
+	char **archs;   size_t narchs;
 };
 
 struct mx_result {
@@ -292,8 +302,15 @@ struct mx_trend_point {
  */
 int mx_trend(struct store *st, const char *prog, struct mx_trend_point **out, size_t *n);
 
-/* Short kernel label for tables: "host" or the release's major.minor ("6.1"). */
+/*
+ * Short kernel label for tables and flags: the release's major.minor
+ * ("6.1"), with "/ARCH" for a cell off x86_64 ("6.1/arm64"); the cell's
+ * kernel label when there is no release.
+ */
 void mx_kernel_short(const struct store_cell *c, char *buf, size_t size);
+/* The cell's architecture: its arch column, else "arm64" for a release ending
+ * in "-arm64" (stores before that column), else "x86_64". */
+const char *mx_cell_arch(const struct store_cell *c);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define STORE_SCHEMA_VERSION 1   /* of the export formats */
-#define STORE_DB_VERSION 2       /* PRAGMA user_version */
+#define STORE_DB_VERSION 3       /* PRAGMA user_version */
 #define STORE_DEFAULT_PATH ".bpfgauge/history.db"
 
 /* Provenance of one run. All strings are owned (store_run_release). */
@@ -61,6 +61,8 @@ struct store_cell {
 	int64_t id;
 	char *kernel;          /* axis label: "host" or the image given */
 	char *kernel_release;  /* uname -r seen by the verifier */
+	char *arch;            /* "x86_64", "arm64"; "" or NULL unknown (stores before
+				* schema 3: see mx_cell_arch) */
 	char *config_hash;     /* sha-256 prefix of the kernel config, "" unknown */
 	int btf;               /* kernel BTF present: 1/0, -1 unknown */
 	char *clang;           /* axis label, e.g. "19" ("" for prebuilt objects) */

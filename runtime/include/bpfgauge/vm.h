@@ -114,6 +114,13 @@ int vm_max_parallel(int mem_mb);
  * it is itself static. NULL with errno=ENOENT if none; buf receives it.
  */
 const char *vm_static_cli(char *buf, size_t size);
+/*
+ * The static CLI for arch's guests: vm_static_cli() for NULL and x86_64; for
+ * arm64 $BPFGAUGE_STATIC_ARM64, else bpfgauge-static-arm64 beside this
+ * executable (the build's cross-built aarch64 CLI). NULL with errno ENOENT
+ * (none) or EINVAL (unknown arch).
+ */
+const char *vm_static_cli_arch(const char *arch, char *buf, size_t size);
 
 /* --- Kernel images in the cache ($BPFGAUGE_CACHE or ~/.cache/bpfgauge) --- */
 
