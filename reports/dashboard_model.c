@@ -16,13 +16,16 @@
 #include "dashboard.h"
 #include "version.h"
 
-/* The arch of a cell's kernel: from a Debian-style release suffix, else the host's. */
+/* The arch of a cell's kernel: the cell's arch (matrix --arch), else from a
+ * Debian-style release suffix, else the host's. */
 static void cell_arch(const struct store_run *run, const struct store_cell *c, char *buf,
 		      size_t size)
 {
 	const char *rel = c->kernel_release ? c->kernel_release : "";
 
-	if (strstr(rel, "arm64") || strstr(rel, "aarch64"))
+	if (c->arch && *c->arch)
+		snprintf(buf, size, "%s", c->arch);
+	else if (strstr(rel, "arm64") || strstr(rel, "aarch64"))
 		snprintf(buf, size, "arm64");
 	else if (strstr(rel, "amd64") || strstr(rel, "x86_64"))
 		snprintf(buf, size, "x86_64");

@@ -221,6 +221,20 @@ EOF
 import json, sys
 k = [(x["arch"], x["label"]) for x in json.load(sys.stdin)["kernels"]]
 assert k == [("arm64", "6.1"), ("x86_64", "host 6.18")], k'
+# a cell's own arch (matrix --arch, history schema 3) wins over its release
+python3 - "$DATA/matrix/history-sample.json" > "$tmp/arch2.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["runs"][-1]["cells"]:
+    if c["kernel"] != "host":
+        c["arch"] = "arm64"
+print(json.dumps(d))
+EOF
+"$B" -q history --db "$tmp/arch2.db" import "$tmp/arch2.json"
+"$B" -j dashboard --db "$tmp/arch2.db" | python3 -c '
+import json, sys
+k = [(x["arch"], x["label"]) for x in json.load(sys.stdin)["kernels"]]
+assert k == [("arm64", "6.1"), ("x86_64", "host 6.18")], k' || fail "a cell's arch column"
 # attach outcomes (the matrix attaches every verified program): the latest
 # run's balancer fails to attach on the host's two cells (EBUSY, given here)
 # and attaches elsewhere; the table counts the 2 cells, the heatmap marks
