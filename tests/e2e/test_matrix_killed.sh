@@ -48,7 +48,10 @@ for _ in $(seq 200); do
 done
 qpid=$(pgrep -P "$pid" -f qemu-system || true)
 [ -n "$qpid" ] || { bad "the matrix did not boot its guest: $(cat "$tmp/m.err")"; exit 1; }
-workdir=$(comm -13 <(echo "$before") <(ls -d /tmp/bpfgauge-matrix-* 2>/dev/null | sort) | head -1)
+# its work directory, from its guest's command line: other tests running at
+# the same time make /tmp/bpfgauge-matrix-* directories of their own
+workdir=$(ps -o args= -p "$qpid" | grep -o '/tmp/bpfgauge-matrix-[^/ ,]*' | head -1 || true)
+[ -n "$workdir" ] || workdir=$(comm -13 <(echo "$before") <(ls -d /tmp/bpfgauge-matrix-* 2>/dev/null | sort) | head -1)
 chmod -R a+rX "$tmp/store"
 [ "$(status_as_nobody)" = running ] && ok "a live matrix run reads as running" \
   || bad "live run status: $(status_as_nobody) $(cat "$tmp/ro.err")"
