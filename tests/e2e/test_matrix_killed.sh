@@ -47,7 +47,11 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 qpid=$(pgrep -P "$pid" -f qemu-system || true)
-[ -n "$qpid" ] || { bad "the matrix did not boot its guest: $(cat "$tmp/m.err")"; exit 1; }
+if [ -z "$qpid" ]; then
+  st=running; kill -0 "$pid" 2>/dev/null || { wait "$pid"; st="exited $?"; } || true
+  bad "the matrix did not boot its guest (matrix $st): stderr: $(cat "$tmp/m.err"); stdout: $(tail -5 "$tmp/m.out")"
+  exit 1
+fi
 # its work directory, from its guest's command line: other tests running at
 # the same time make /tmp/bpfgauge-matrix-* directories of their own
 workdir=$(ps -o args= -p "$qpid" | grep -o '/tmp/bpfgauge-matrix-[^/ ,]*' | head -1 || true)
