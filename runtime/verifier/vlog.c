@@ -187,14 +187,20 @@ static bool kw_num(const char *line, const char *kw, int64_t *v)
 	return parse_u64(&s, v);
 }
 
-static int ensure_insn(struct vlog_parser *p, uint32_t idx)
+/*
+ * Room for instruction index idx in the per-insn arrays. The index is the
+ * log's own number, 64 bits wide: one past MAX_INSNS (or negative) is
+ * refused before anything narrows it (a 64-bit index cut to 32 bits once
+ * passed the check and was then used whole).
+ */
+static int ensure_insn(struct vlog_parser *p, int64_t idx)
 {
 	uint32_t ncap;
 
-	if (idx < p->ncap)
-		return 0;
-	if (idx >= MAX_INSNS)
+	if (idx < 0 || idx >= MAX_INSNS)
 		return -E2BIG;
+	if ((uint64_t)idx < p->ncap)
+		return 0;
 	ncap = p->ncap ? p->ncap : 1024;
 	while (ncap <= idx)
 		ncap *= 2;
@@ -333,7 +339,7 @@ static void on_comment(struct vlog_parser *p, const char *line)
 
 static void count_insn(struct vlog_parser *p, int64_t idx, bool path)
 {
-	if (!p->hotspots || idx < 0 || ensure_insn(p, (uint32_t)idx))
+	if (!p->hotspots || ensure_insn(p, idx))
 		return;
 	if (path)
 		p->paths[idx]++;
@@ -346,7 +352,7 @@ static void on_insn(struct vlog_parser *p, int64_t idx)
 	p->last_insn = idx;
 	p->insn_lines++;
 	tail_clear(p);
-	if (p->loc_pending && p->hotspots && idx >= 0 && !ensure_insn(p, (uint32_t)idx))
+	if (p->loc_pending && p->hotspots && !ensure_insn(p, idx))
 		p->insn_loc[idx] = p->cur_loc;
 	p->loc_pending = false;
 	p->last_insn_loc = p->cur_loc;

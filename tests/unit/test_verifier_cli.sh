@@ -302,6 +302,18 @@ printf 'func#0 @0\n; int x = 1; @ prog.bpf.c:65555555555555555554\n0: (b7) r0 = 
 out=$("$bg" verifier hotspots "$tmp/bigline.log" 2>&1); check hotspots-bigline 0 $?
 has hotspots-bigline-unplaced "1 without a source line" "$out"
 grep -q 'prog.bpf.c:-' <<<"$out" && bad "hotspots-bigline: a negative line: $out" || ok "hotspots-bigline: no negative line"
+# an instruction index past 2^32 in a log (fuzz finding: cut to 32 bits it
+# passed the bounds check and was then used whole: SIGSEGV in count_insn) is
+# not counted; the log's real instructions still are
+printf 'func#0 @0\n; int x = 1; @ prog.bpf.c:5\n0: (b7) r0 = 0\n4294967296: (b7) r0 = 1\n555270555555777: (b7) r0 = 2\n; return 0; @ prog.bpf.c:7\n1: (95) exit\nprocessed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n' >"$tmp/bigidx.log"
+out=$("$bg" verifier hotspots "$tmp/bigidx.log" 2>&1); check hotspots-bigidx 0 $?
+has hotspots-bigidx-line5 "prog.bpf.c:5" "$out"
+has hotspots-bigidx-line7 "prog.bpf.c:7" "$out"
+# the fuzzer's own reproducer (no processed line: a truncated log), through hotspots and parse
+printf '0555270555555777: (b7!\n04860162: (b7!\n0486016217: (bg7)\236 \n' >"$tmp/fuzz-bigidx.log"
+out=$("$bg" verifier hotspots "$tmp/fuzz-bigidx.log" 2>&1); check hotspots-fuzz-bigidx 0 $?
+grep -q "Sanitizer\|runtime error" <<<"$out" && bad "hotspots-fuzz-bigidx: $out" || ok "hotspots-fuzz-bigidx: no sanitizer report"
+"$bg" verifier parse "$tmp/fuzz-bigidx.log" >/dev/null 2>&1; check parse-fuzz-bigidx 0 $?
 # -o FILE: the output goes there instead of stdout, byte for byte what
 # stdout would get; a regular file is replaced atomically (a failed run keeps
 # it), a device is written in place and stays one; --format picks the format
