@@ -762,7 +762,8 @@ static void set_depths(struct vlog_record *r, const char *depths)
 	int n = 0;
 
 	while (parse_u64(&s, &v)) {
-		sum += v;
+		/* saturates: depths summing past INT64_MAX are no stack a kernel reports */
+		sum = v > INT64_MAX - sum ? INT64_MAX : sum + v;
 		if (v > max)
 			max = v;
 		n++;

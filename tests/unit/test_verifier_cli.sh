@@ -314,6 +314,13 @@ printf '0555270555555777: (b7!\n04860162: (b7!\n0486016217: (bg7)\236 \n' >"$tmp
 out=$("$bg" verifier hotspots "$tmp/fuzz-bigidx.log" 2>&1); check hotspots-fuzz-bigidx 0 $?
 grep -q "Sanitizer\|runtime error" <<<"$out" && bad "hotspots-fuzz-bigidx: $out" || ok "hotspots-fuzz-bigidx: no sanitizer report"
 "$bg" verifier parse "$tmp/fuzz-bigidx.log" >/dev/null 2>&1; check parse-fuzz-bigidx 0 $?
+# stack depths that sum past INT64_MAX (fuzz finding: signed overflow, UBSan
+# at set_depths) saturate at INT64_MAX, never wrap negative
+printf 'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\nstack depth 8555555555563825897+5555555555555555555\n' >"$tmp/bigstack.log"
+out=$("$bg" -j verifier parse "$tmp/bigstack.log" 2>"$tmp/bigstack.err"); check parse-bigstack 0 $?
+grep -q "runtime error\|Sanitizer" "$tmp/bigstack.err" && bad "parse-bigstack: $(cat "$tmp/bigstack.err")" || ok "parse-bigstack: no sanitizer report"
+python3 -c 'import json,sys; r=json.loads(sys.argv[1])["programs"][0]; assert r["stack"] == 2**63 - 1 and r["stack_max"] == 8555555555563825897, r' "$out" &&
+  ok "parse-bigstack: the sum saturates at INT64_MAX" || bad "parse-bigstack: $out"
 # -o FILE: the output goes there instead of stdout, byte for byte what
 # stdout would get; a regular file is replaced atomically (a failed run keeps
 # it), a device is written in place and stays one; --format picks the format
