@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "bg_test.h"
+#include "mx_cells.h"
 #include "bpfgauge/bpfgauge.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
@@ -50,52 +51,7 @@ static struct vlog_record *rec(int pass, int err)
 static void cell(struct store_cell *c, const char *label, const char *krel, const char *arch,
 		 struct vlog_record *r, const char *attach)
 {
-	memset(c, 0, sizeof(*c));
-	c->kernel = strdup(label);
-	c->kernel_release = strdup(krel);
-	c->arch = arch ? strdup(arch) : NULL;
-	c->config_hash = strdup("");
-	c->btf = 1;
-	c->clang = strdup("22");
-	c->clang_version = strdup("");
-	c->mcpu = strdup("");
-	c->cflags = strdup("");
-	c->object = strdup("obj");
-	c->object_hash = strdup("0123");
-	c->status = strdup("ok");
-	c->error = strdup("");
-	c->console_tail = strdup("");
-	c->recs = calloc(1, sizeof(*c->recs));
-	c->logs = calloc(1, sizeof(*c->logs));
-	c->attach = calloc(1, sizeof(*c->attach));
-	c->recs[0] = r;
-	c->attach[0] = attach ? strdup(attach) : NULL;
-	c->nrecs = 1;
-}
-
-static size_t flags_of(struct store_cell *cells, size_t n, struct mx_flag **flags)
-{
-	struct vpolicy *pol;
-	size_t nf = 0;
-
-	ASSERT_EQ_INT(mx_policy_load(NULL, &pol), 0);
-	ASSERT_EQ_INT(mx_flags(NULL, 0, cells, n, pol, flags, &nf), 0);
-	vpolicy_free(pol);
-	return nf;
-}
-
-static const struct mx_flag *find_flag(const struct mx_flag *f, size_t n, enum mx_flag_kind k)
-{
-	for (size_t i = 0; i < n; i++)
-		if (f[i].kind == k)
-			return &f[i];
-	return NULL;
-}
-
-static void free_cells(struct store_cell *c, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		store_cell_release(&c[i]);
+	mx_test_cell(c, label, krel, arch, "22", "", r, attach);
 }
 
 /* The label: the arch column first, a Debian arm64 release for older stores, else x86_64. */

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "bg_test.h"
+#include "mx_cells.h"
 #include "bpfgauge/matrix.h"
 #include "bpfgauge/store.h"
 #include "bpfgauge/vgate.h"
@@ -42,55 +43,11 @@ static struct vlog_record *rec(int pass, long insns, int err)
 	return r;
 }
 
+/* A cell labelled by its release, with clang and -mcpu v3. */
 static void cell(struct store_cell *c, const char *krel, const char *clang,
 		 struct vlog_record *r, const char *attach)
 {
-	memset(c, 0, sizeof(*c));
-	c->kernel = strdup(krel);
-	c->kernel_release = strdup(krel);
-	c->config_hash = strdup("");
-	c->btf = 1;
-	c->clang = strdup(clang);
-	c->clang_version = strdup("");
-	c->mcpu = strdup("v3");
-	c->cflags = strdup("");
-	c->object = strdup("obj");
-	c->object_hash = strdup("0123");
-	c->status = strdup("ok");
-	c->error = strdup("");
-	c->console_tail = strdup("");
-	c->recs = calloc(1, sizeof(*c->recs));
-	c->logs = calloc(1, sizeof(*c->logs));
-	c->attach = calloc(1, sizeof(*c->attach));
-	c->recs[0] = r;
-	c->attach[0] = attach ? strdup(attach) : NULL;
-	c->nrecs = 1;
-}
-
-/* The flags of cells (no baseline) under the default policy. */
-static size_t flags_of(struct store_cell *cells, size_t n, struct mx_flag **flags)
-{
-	struct vpolicy *pol;
-	size_t nf = 0;
-
-	ASSERT_EQ_INT(mx_policy_load(NULL, &pol), 0);
-	ASSERT_EQ_INT(mx_flags(NULL, 0, cells, n, pol, flags, &nf), 0);
-	vpolicy_free(pol);
-	return nf;
-}
-
-static const struct mx_flag *find_flag(const struct mx_flag *f, size_t n, enum mx_flag_kind k)
-{
-	for (size_t i = 0; i < n; i++)
-		if (f[i].kind == k)
-			return &f[i];
-	return NULL;
-}
-
-static void free_cells(struct store_cell *c, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		store_cell_release(&c[i]);
+	mx_test_cell(c, krel, krel, NULL, clang, "v3", r, attach);
 }
 
 /* Given 6.18, 6.1, 6.12: passes on 6.1 only, E2BIG (7) on the other two. */
