@@ -189,6 +189,28 @@ static int compat_check_objects(struct compat_kernel *k, struct compat_prog **pr
 	return 0;
 }
 
+/* The live checks of all n programs of the objects, started (NULL: out of memory). */
+static struct compat_live_run *compat_live_begin(struct compat_prog **progs, const size_t *nprogs,
+						 size_t nobj, size_t n)
+{
+	const struct compat_prog **all = calloc(n ? n : 1, sizeof(*all));
+	struct compat_live_run *run;
+	size_t k = 0;
+
+	if (!all) {
+		cerr(-ENOMEM, "live check");
+		return NULL;
+	}
+	for (size_t i = 0; i < nobj; i++)
+		for (size_t j = 0; j < nprogs[i]; j++)
+			all[k++] = &progs[i][j];
+	run = compat_live_start(all, n, 0);
+	free(all);
+	if (!run)
+		cerr(-ENOMEM, "live check");
+	return run;
+}
+
 /* Predicted or seen to fail, or --live disagrees with the prediction. */
 static bool compat_any_failed(const struct compat_result *results, size_t nres, bool live)
 {
@@ -215,6 +237,22 @@ static int compat_write_cb(void *ctx, void *file)
 	return err < 0 ? err : err ? -EIO : 0;
 }
 
+/* The report, to -o or stdout; 0, or -1 after a one-line error. */
+static int compat_write_report(const struct compat_args *a, const struct compat_kernel *k,
+			       const struct compat_result *results, size_t nres)
+{
+	struct compat_report r = { .kernel = k, .results = results, .n = nres, .live = a->live,
+				   .verbose = a->verbose, .pretty = pretty_output };
+	int err = bpfgauge_write_atomic(a->out ? a->out : "-", compat_write_cb,
+					&(struct compat_out){ a->w, &r });
+
+	if (err) {
+		cerr(err, "cannot write the report to %s", a->out ? a->out : "stdout");
+		return -1;
+	}
+	return 0;
+}
+
 static int compat_main(int argc, char **argv)
 {
 	LIBBPF_OPTS(compat_kernel_opts, ko);
@@ -223,6 +261,7 @@ static int compat_main(int argc, char **argv)
 	size_t *nprogs = NULL, nres = 0, nobj;
 	struct compat_result *results = NULL;
 	struct compat_kernel *k = NULL;
+	struct compat_live_run *run = NULL;
 	bool failed;
 	int rc = EXIT_ERROR;
 
@@ -234,11 +273,6 @@ static int compat_main(int argc, char **argv)
 		return do_help();
 	if (compat_validate(argc, &a))
 		return EXIT_ERROR;
-	k = compat_kernel__load(a.spec, &ko);
-	if (!k) {
-		cerr(errno, "cannot use kernel '%s'", a.spec);
-		return EXIT_ERROR;
-	}
 	nobj = argc - optind;
 	progs = calloc(nobj, sizeof(*progs));
 	nprogs = calloc(nobj, sizeof(*nprogs));
@@ -249,35 +283,37 @@ static int compat_main(int argc, char **argv)
 	results = calloc(nres, sizeof(*results));
 	if (!results)
 		goto out;
+	/*
+	 * live: every program loaded and attached for real, several at once,
+	 * while this thread gathers the kernel's facts and predicts
+	 */
+	if (a.live && !(run = compat_live_begin(progs, nprogs, nobj, nres)))
+		goto out;
 	nres = 0;
+	k = compat_kernel__load(a.spec, &ko);
+	if (!k) {
+		cerr(errno, "cannot use kernel '%s'", a.spec);
+		goto out;
+	}
 	if (compat_check_objects(k, progs, nprogs, nobj, results, &nres))
 		goto out;
-	/* live: every program loaded and attached for real, several at once */
-	if (a.live) {
+	if (run) {
 		size_t bad = 0;
+		int err = compat_live_wait(run, results, &bad);
 
-		if (compat_live_check_all(results, nres, 0, &bad)) {
-			cerr(errno, "live check of %s failed", results[bad].prog->name);
+		run = NULL;
+		if (err) {
+			cerr(err, "live check of %s failed", results[bad].prog->name);
 			goto out;
 		}
-		compat_live_finish();
 	}
 	failed = compat_any_failed(results, nres, a.live);
-	{
-		struct compat_report r = { .kernel = k, .results = results, .n = nres,
-					   .live = a.live, .verbose = a.verbose,
-					   .pretty = pretty_output };
-
-		int err = bpfgauge_write_atomic(a.out ? a.out : "-", compat_write_cb,
-						&(struct compat_out){ a.w, &r });
-
-		if (err) {
-			cerr(err, "cannot write the report to %s", a.out ? a.out : "stdout");
-			goto out;
-		}
-	}
+	if (compat_write_report(&a, k, results, nres))
+		goto out;
 	rc = failed ? EXIT_GATE : 0;
 out:
+	if (run)
+		compat_live_wait(run, NULL, NULL);
 	if (a.live)
 		compat_live_finish();
 	/* nres counts the programs read before results exist: only these are filled */

@@ -3,24 +3,26 @@
  * Facts of the running kernel: uname, its kconfig, BTF, kallsyms, tracefs
  * (events, available_filter_functions), the active LSMs and lockdown, and
  * whether a minimal BPF trampoline program loads. When tracefs or
- * securityfs are not mounted, a child process mounts them in a private
- * mount namespace and the parent reads them through /proc/<child>/root:
+ * securityfs are not mounted, a thread mounts them in a private mount
+ * namespace and the others read them through /proc/<pid>/task/<tid>/root:
  * the host's mounts are never touched, and the namespace dies with the
- * child.
+ * thread.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -30,69 +32,86 @@
 #include "bpfgauge_internal.h"
 #include "compat_internal.h"
 
-/* A child holding a private mount namespace with tracefs and securityfs. */
+/*
+ * A thread holding a private mount namespace with tracefs and securityfs.
+ * A thread, not a child process: a child would hold copies of every fd the
+ * process has (the live checks' links and namespaces, opened meanwhile on
+ * other threads) until it exits, and their release would wait for it.
+ * unshare(CLONE_NEWNS) moves the calling thread alone.
+ */
 struct private_mounts {
-	pid_t pid;
-	int hold_fd; /* closing it lets the child exit */
+	pthread_t th;
+	bool running;
+	int hold[2];  /* the thread exits when hold[1] is closed */
+	int ready[2]; /* it writes one byte: 1 mounted, 0 failed */
 	char root[64];
 };
 
-static int private_mounts_start(struct private_mounts *pm)
+static void *private_mounts_thread(void *arg)
 {
-	int p2c[2], c2p[2];
+	struct private_mounts *pm = arg;
 	char ok = 0;
 
-	memset(pm, 0, sizeof(*pm));
-	pm->hold_fd = -1;
-	if (pipe2(p2c, O_CLOEXEC))
-		return -errno;
-	if (pipe2(c2p, O_CLOEXEC)) {
-		close(p2c[0]);
-		close(p2c[1]);
-		return -errno;
+	if (!unshare(CLONE_NEWNS) && !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		ok = 1;
+		if (access("/sys/kernel/tracing/events", F_OK))
+			mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+		if (access("/sys/kernel/security/lsm", F_OK))
+			mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
 	}
-	pm->pid = fork();
-	if (pm->pid == 0) {
-		close(p2c[1]);
-		close(c2p[0]);
-		if (!unshare(CLONE_NEWNS) && !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-			ok = 1;
-			if (access("/sys/kernel/tracing/events", F_OK))
-				mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
-			if (access("/sys/kernel/security/lsm", F_OK))
-				mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
-		}
-		if (write(c2p[1], &ok, 1) != 1)
-			_exit(1);
-		while (read(p2c[0], &ok, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(p2c[0]);
-	close(c2p[1]);
-	if (pm->pid < 0 || read(c2p[0], &ok, 1) != 1 || !ok) {
-		int err = pm->pid < 0 ? -errno : -EPERM;
+	snprintf(pm->root, sizeof(pm->root), "/proc/%d/task/%ld/root", (int)getpid(),
+		 (long)syscall(SYS_gettid));
+	if (write(pm->ready[1], &ok, 1) != 1)
+		return NULL;
+	while (read(pm->hold[0], &ok, 1) < 0 && errno == EINTR)
+		;
+	return NULL; /* the namespace goes with the thread */
+}
 
-		close(c2p[0]);
-		close(p2c[1]);
-		if (pm->pid > 0)
-			waitpid(pm->pid, NULL, 0);
-		pm->pid = 0;
-		return err;
+static int private_mounts_start(struct private_mounts *pm)
+{
+	char ok = 0;
+	int err;
+
+	memset(pm, 0, sizeof(*pm));
+	if (pipe2(pm->hold, O_CLOEXEC))
+		return -errno;
+	if (pipe2(pm->ready, O_CLOEXEC)) {
+		err = -errno;
+		goto close_hold;
 	}
-	close(c2p[0]);
-	pm->hold_fd = p2c[1];
-	snprintf(pm->root, sizeof(pm->root), "/proc/%d/root", (int)pm->pid);
+	err = -pthread_create(&pm->th, NULL, private_mounts_thread, pm);
+	if (err)
+		goto close_all;
+	if (read(pm->ready[0], &ok, 1) != 1 || !ok) {
+		close(pm->hold[1]);
+		pthread_join(pm->th, NULL);
+		close(pm->hold[0]);
+		close(pm->ready[0]);
+		close(pm->ready[1]);
+		return -EPERM;
+	}
+	pm->running = true;
 	return 0;
+close_all:
+	close(pm->ready[0]);
+	close(pm->ready[1]);
+close_hold:
+	close(pm->hold[0]);
+	close(pm->hold[1]);
+	return err;
 }
 
 static void private_mounts_stop(struct private_mounts *pm)
 {
-	if (pm->pid <= 0)
+	if (!pm->running)
 		return;
-	close(pm->hold_fd);
-	waitpid(pm->pid, NULL, 0);
-	pm->pid = 0;
+	close(pm->hold[1]);
+	pthread_join(pm->th, NULL);
+	close(pm->hold[0]);
+	close(pm->ready[0]);
+	close(pm->ready[1]);
+	pm->running = false;
 }
 
 /* First line of a file, without the newline; -errno. */

@@ -201,27 +201,31 @@ int compat_check(const struct compat_kernel *k, const struct compat_prog *prog,
 void compat_result_release(struct compat_result *res); /* accepts zeroed */
 
 /*
- * Really load and attach res->prog on the running kernel, detach at once,
- * and fill res->live, comparing with the prediction in res. XDP and tc
+ * Really load and attach each program on the running kernel, detach at once,
+ * and fill res[i].live, comparing with the prediction in res[i]. XDP and tc
  * programs attach to lo inside a private network namespace (never the
- * host's interfaces; the calling thread enters it only around the attach);
- * cgroup, socket and struct_ops programs are loaded only. Needs root. 0, or
- * a negative error when the object cannot be opened. Not thread-safe.
+ * host's interfaces; a thread enters it only around the attach); cgroup,
+ * socket and struct_ops programs are loaded only. Needs root.
+ *
+ * compat_live_start() starts the checks of progs[0..n) on up to jobs threads
+ * (0: two per CPU, at most 8), each with a private network namespace of its
+ * own (XDP programs that attach to a device all go to the first), and
+ * returns at once (NULL: out of memory): the prediction may be computed
+ * meanwhile. compat_live_wait() waits for them, fills res[i].live for the
+ * same n programs (res[i].prog == progs[i]; res may be NULL to drop them)
+ * and frees the run: 0, or the first negative error (an object that cannot
+ * be opened; the others are still checked), *failed (if not NULL) its index.
+ * compat_live_check_all() is both, for res[i].prog. Call
+ * compat_live_finish() after them.
  */
-int compat_live_check(struct compat_result *res);
-
-/*
- * compat_live_check() for n results on up to jobs threads (0 = 8: the time
- * goes to the kernel's RCU waits of attach and detach, not to the CPU),
- * each thread with a private network namespace of its own. Results are
- * filled in place, in any order. 0, or the first negative error (the
- * others are still checked); *failed (if not NULL) is the index of the
- * result that failed. Call compat_live_finish() after it.
- */
+struct compat_live_run;
+struct compat_live_run *compat_live_start(const struct compat_prog *const *progs, size_t n,
+					  int jobs);
+int compat_live_wait(struct compat_live_run *run, struct compat_result *res, size_t *failed);
 int compat_live_check_all(struct compat_result *res, size_t n, int jobs, size_t *failed);
 
 /*
- * Wait until every program compat_live_check() loaded is detached and
+ * Wait until every program the live checks loaded is detached and
  * unloaded (they are released at once, on background threads, so that
  * their RCU waits overlap), and drop the private network namespace. Call it
  * once after the last check; checks may follow again.

@@ -104,9 +104,10 @@ const char *mx_attach_outcome_str(enum mx_attach_outcome o);
 
 /*
  * On the running kernel, attach every program of cap that verified, with
- * compat_live_check_all (jobs threads; 0 = 8), detaching at once, and fill
- * cap->attach (record files must be the paths given). Needs root. 0 or
- * -ENOMEM; a program whose check could not run gets no outcome.
+ * compat_live_check_all (jobs threads; 0 = two per CPU, at most 8),
+ * detaching at once, and fill cap->attach (record files must be the paths
+ * given). Needs root. 0 or -ENOMEM; a program whose check could not run
+ * gets no outcome.
  */
 int mx_attach_run(char *const *paths, size_t n, int jobs, struct mx_capture *cap);
 
