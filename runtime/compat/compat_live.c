@@ -540,6 +540,17 @@ static int live_default_jobs(void)
 	return cpus >= 4 ? 8 : (int)(2 * cpus);
 }
 
+static void run_free(struct compat_live_run *r)
+{
+	pthread_mutex_destroy(&r->lock);
+	free(r->progs);
+	free(r->live);
+	free(r->xdp);
+	free(r->rest);
+	free(r->th);
+	free(r);
+}
+
 struct compat_live_run *compat_live_start(const struct compat_prog *const *progs, size_t n,
 					  int jobs)
 {
@@ -557,17 +568,12 @@ struct compat_live_run *compat_live_start(const struct compat_prog *const *progs
 	r->xdp = calloc(n ? n : 1, sizeof(*r->xdp));
 	r->rest = calloc(n ? n : 1, sizeof(*r->rest));
 	r->th = calloc(jobs, sizeof(*r->th));
+	pthread_mutex_init(&r->lock, NULL);
 	if (!r->progs || !r->live || !r->xdp || !r->rest || !r->th) {
-		free(r->progs);
-		free(r->live);
-		free(r->xdp);
-		free(r->rest);
-		free(r->th);
-		free(r);
+		run_free(r);
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_init(&r->lock, NULL);
 	for (size_t i = 0; i < n; i++) {
 		r->progs[i] = progs[i];
 		if (xdp_lane(progs[i]))
@@ -604,13 +610,7 @@ int compat_live_wait(struct compat_live_run *r, struct compat_result *res, size_
 	if (failed)
 		*failed = r->failed;
 	err = r->err;
-	pthread_mutex_destroy(&r->lock);
-	free(r->progs);
-	free(r->live);
-	free(r->xdp);
-	free(r->rest);
-	free(r->th);
-	free(r);
+	run_free(r);
 	return err ? bg_err(err) : 0;
 }
 
