@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -309,10 +310,23 @@ static void boot_id(char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = 0;
 }
 
+/*
+ * This process's pid namespace (the inode of /proc/self/ns/pid), 0 if
+ * unknown: a pid means nothing in another namespace, and two containers
+ * can share a hostname and a boot id.
+ */
+static unsigned long long pid_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) ? 0 : (unsigned long long)st.st_ino;
+}
+
 void store_owner_self(char *buf, size_t size)
 {
 	char host[128] = "", boot[64];
 	long long start = proc_start((long)getpid());
+	unsigned long long ns = pid_ns();
 
 	boot_id(boot, sizeof(boot));
 	gethostname(host, sizeof(host) - 1);
@@ -320,16 +334,25 @@ void store_owner_self(char *buf, size_t size)
 		buf[0] = 0;
 		return;
 	}
-	snprintf(buf, size, "%s/%s/%ld/%lld", host, boot, (long)getpid(), start);
+	if (ns)
+		snprintf(buf, size, "%s/%s/%ld/%lld/%llu", host, boot, (long)getpid(), start, ns);
+	else
+		snprintf(buf, size, "%s/%s/%ld/%lld", host, boot, (long)getpid(), start);
 }
 
 int store_owner_alive(const char *owner)
 {
 	char host[128] = "", boot[64], ohost[128], oboot[64];
+	unsigned long long ons = 0;
 	long pid;
 	long long start;
+	int n;
 
-	if (!owner || sscanf(owner, "%127[^/]/%63[^/]/%ld/%lld", ohost, oboot, &pid, &start) != 4)
+	/* host/boot/pid/start[/pidns] (no pidns: written before bpfgauge knew it) */
+	if (!owner)
+		return -1;
+	n = sscanf(owner, "%127[^/]/%63[^/]/%ld/%lld/%llu", ohost, oboot, &pid, &start, &ons);
+	if (n < 4)
 		return -1;
 	gethostname(host, sizeof(host) - 1);
 	if (strcmp(host, ohost))
@@ -339,5 +362,7 @@ int store_owner_alive(const char *owner)
 		return -1;
 	if (strcmp(boot, oboot))
 		return 0; /* rebooted since */
+	if (n == 5 && ons != pid_ns())
+		return -1; /* another pid namespace (a container): its pid is not ours to look up */
 	return proc_start(pid) == start;
 }

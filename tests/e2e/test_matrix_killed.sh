@@ -18,6 +18,13 @@ clang=
 for v in 22 19 16 15 14; do command -v clang-$v >/dev/null && { clang=$v; break; }; done
 [ -n "$clang" ] || { echo "SKIP: no clang-N"; exit 77; }
 "$B" kernels fetch 6.1 >/dev/null || { echo "SKIP: Debian 6.1 kernel image could not be fetched"; exit 77; }
+# A /tmp of our own (a private mount namespace): any other matrix started
+# meanwhile (ctest -j runs tests side by side) would reap the killed run's
+# /tmp/bpfgauge-matrix-* directory before this test looks at it.
+if [ -z "${BG_KILLED_PRIVATE_TMP:-}" ]; then
+  exec env BG_KILLED_PRIVATE_TMP=1 unshare -m --propagation private \
+    bash -c 'mount -t tmpfs -o mode=1777 bpfgauge-test-tmp /tmp && exec bash "$0"' "$0"
+fi
 tmp=$(mktemp -d); pid=
 cleanup() {
   [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
@@ -40,13 +47,17 @@ BPFGAUGE_VM_APPEND='rdinit=/bin/busybox -- sleep 600' "$B" matrix --db "$db" --c
   --kernel 6.1 --timeout 120 --no-progress "$SRC/bpf/examples/xdp_parse.bpf.c" \
   >"$tmp/m.out" 2>"$tmp/m.err" &
 pid=$!
-# wait until its guest runs (the run is in the store by then)
-for _ in $(seq 200); do
-  pgrep -P "$pid" -f qemu-system >/dev/null && break
+# wait until its guest runs (the run is in the store by then); a guest that
+# KVM failed (nested virtualisation) is replaced by a TCG one: wait for one
+# that is still there half a second later
+qpid=
+for _ in $(seq 300); do
+  qpid=$(pgrep -P "$pid" -f qemu-system | head -1 || true)
+  [ -n "$qpid" ] && sleep 0.5 && kill -0 "$qpid" 2>/dev/null && break
+  qpid=
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done
-qpid=$(pgrep -P "$pid" -f qemu-system || true)
 if [ -z "$qpid" ]; then
   st=running; kill -0 "$pid" 2>/dev/null || { wait "$pid"; st="exited $?"; } || true
   bad "the matrix did not boot its guest (matrix $st): stderr: $(cat "$tmp/m.err"); stdout: $(tail -5 "$tmp/m.out")"

@@ -402,6 +402,21 @@ TEST(test_abandoned_run_reads_interrupted)
 	ASSERT_EQ_INT(store_owner_alive(dead), 0);
 	ASSERT_EQ_INT(store_owner_alive("some-other-host/b/1/1"), -1);
 	ASSERT_EQ_INT(store_owner_alive(""), -1);
+	/* this host and boot, but another pid namespace (a container sharing both):
+	 * its pid cannot be looked up here, alive or not */
+	{
+		char other_ns[320], legacy[300];
+		unsigned long long ns = 0;
+
+		ASSERT_EQ_INT(sscanf(self, "%*[^/]/%*[^/]/%*d/%*d/%llu", &ns), 1);
+		ASSERT_TRUE(ns != 0);
+		snprintf(other_ns, sizeof(other_ns), "%s/%s/%ld/%lld/%llu", host, boot, pid,
+			 start + 1, ns + 1);
+		ASSERT_EQ_INT(store_owner_alive(other_ns), -1);
+		/* an owner written without the namespace (older bpfgauge) still reads */
+		snprintf(legacy, sizeof(legacy), "%s/%s/%ld/%lld", host, boot, pid, start);
+		ASSERT_EQ_INT(store_owner_alive(legacy), 1);
+	}
 
 	snprintf(path, sizeof(path), "%s/own.db", dir);
 	ASSERT_EQ_INT(store_open(path, &st), 0);
