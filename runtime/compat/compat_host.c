@@ -268,6 +268,23 @@ static void probe_trampoline(struct compat_kernel *k)
 		 log[0] ? log : "empty");
 }
 
+/*
+ * Whether the kernel has the bpf() syscall, without its config: an unknown
+ * command is EINVAL from a kernel with CONFIG_BPF_SYSCALL and ENOSYS from one
+ * without. Anything else (EPERM from a seccomp filter) says nothing.
+ */
+static void probe_bpf_syscall(struct compat_kernel *k)
+{
+	long r = syscall(__NR_bpf, -1, NULL, 0);
+
+	if (r < 0 && errno == ENOSYS)
+		k->bpf_syscall = FACT_NO;
+	else if (r < 0 && errno == EINVAL)
+		k->bpf_syscall = FACT_YES;
+	else if (r >= 0)
+		close((int)r); /* never: no command -1 */
+}
+
 /* kconfig: /proc/config.gz or /boot/config-<release>, where libbpf looks. */
 static void host_kconfig(struct compat_kernel *k, const char *release)
 {
@@ -401,6 +418,7 @@ int compat_host_facts(struct compat_kernel *k, bool probe)
 		 compat_arch_norm(u.machine) ? compat_arch_norm(u.machine) : u.machine);
 
 	host_kconfig(k, u.release);
+	probe_bpf_syscall(k);
 
 	/* BTF */
 	k->btf = btf__load_vmlinux_btf();

@@ -50,6 +50,7 @@ struct compat_kernel {
 	bool trampoline_log_empty; /* refused before the verifier ran */
 	enum compat_fact kprobe_pmu; /* /sys/bus/event_source/devices/kprobe */
 	enum compat_fact kconfig_file; /* /boot/config-$(uname -r) or /proc/config.gz readable */
+	enum compat_fact bpf_syscall; /* bpf() answers (NO: ENOSYS, no CONFIG_BPF_SYSCALL) */
 };
 
 int compat_strset_add(struct compat_strset *s, const char *str);

@@ -30,6 +30,7 @@
 
 enum check {
 	CK_KCONFIG,          /* sym is y or m */
+	CK_BPF_SYSCALL,      /* BPF_SYSCALL: the kconfig, else (host) whether bpf() answers */
 	CK_MIN_VERSION,      /* version >= min (on arch, if the row names one) */
 	CK_KERNEL_BTF,       /* the kernel has BTF */
 	CK_TARGET_BTF,       /* the attach target is in the kernel's BTF */
@@ -78,7 +79,7 @@ static const struct compat_rule rules[] = {
 	{ "prog-type-known", K(OTHER), 0, CK_PROG_TYPE, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
 	  "libbpf takes the program type from the section name",
 	  "use a libbpf section name (SEC(\"xdp\"), SEC(\"tc\")...) or bpf_program__set_type()" },
-	{ "bpf-syscall", 0, 0, CK_KCONFIG, "BPF_SYSCALL", NULL, 0, COMPAT_STAGE_LOAD, ENOSYS,
+	{ "bpf-syscall", 0, 0, CK_BPF_SYSCALL, "BPF_SYSCALL", NULL, 0, COMPAT_STAGE_LOAD, ENOSYS,
 	  "every BPF program needs the bpf() syscall", "enable CONFIG_BPF_SYSCALL" },
 	/* libbpf refuses these before the kernel sees the program */
 	{ "kernel-btf", TRAMPOLINE | K(TP_BTF) | K(ITER) | K(STRUCT_OPS), 0, CK_KERNEL_BTF, NULL,
@@ -383,6 +384,25 @@ static int check_kconfig(struct ctx *c, const struct compat_rule *r)
 		q->status = COMPAT_MET;
 	else
 		SET(q, COMPAT_MISSING, "CONFIG_%s is not set (%s)", r->sym, r->why);
+	return 0;
+}
+
+/* Without the kconfig, the running kernel answers for itself: bpf() is ENOSYS without it. */
+static int check_bpf_syscall(struct ctx *c, const struct compat_rule *r)
+{
+	struct compat_req *q;
+
+	if (c->k->have_config || c->k->bpf_syscall == FACT_UNKNOWN)
+		return check_kconfig(c, r);
+	q = req_new(c, r);
+	if (!q)
+		return -ENOMEM;
+	snprintf(q->what, sizeof(q->what), "CONFIG_%s", r->sym);
+	if (c->k->bpf_syscall == FACT_YES)
+		q->status = COMPAT_MET;
+	else
+		SET(q, COMPAT_MISSING, "the bpf() syscall is ENOSYS: CONFIG_%s is not set (%s)",
+		    r->sym, r->why);
 	return 0;
 }
 
@@ -831,6 +851,7 @@ static int run_rule(struct ctx *c, const struct compat_rule *r)
 {
 	switch (r->check) {
 	case CK_KCONFIG: return check_kconfig(c, r);
+	case CK_BPF_SYSCALL: return check_bpf_syscall(c, r);
 	case CK_MIN_VERSION: return check_version(c, r);
 	case CK_KERNEL_BTF: return check_kernel_btf(c, r);
 	case CK_TARGET_BTF: return check_target_btf(c, r);
@@ -879,7 +900,7 @@ int compat_check(const struct compat_kernel *k, const struct compat_prog *p,
 		 struct compat_result *res)
 {
 	struct ctx c = { k, p, res };
-	const struct compat_req *first = NULL, *unsure = NULL;
+	const struct compat_req *first = NULL, *unsure = NULL, *earlier = NULL;
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -901,7 +922,30 @@ int compat_check(const struct compat_kernel *k, const struct compat_prog *p,
 		if (q->status == COMPAT_UNSURE && !q->advisory && !unsure)
 			unsure = q;
 	}
+	/*
+	 * A requirement that is unknown at an earlier stage than the first
+	 * missing one: the program fails, but where (and with which errno)
+	 * depends on the unknown one; saying "loads, then fails to attach"
+	 * would claim what is not known.
+	 */
 	if (first) {
+		for (size_t i = 0; i < res->nreqs && !earlier; i++)
+			if (res->reqs[i].status == COMPAT_UNSURE && !res->reqs[i].advisory &&
+			    res->reqs[i].stage < first->stage)
+				earlier = &res->reqs[i];
+	}
+	if (earlier) {
+		int w = snprintf(res->reason, sizeof(res->reason), "%s: %s; if it holds, ",
+				 earlier->what, earlier->reason);
+
+		if (w > 0 && (size_t)w < sizeof(res->reason))
+			w = snprintf(res->reason + w, sizeof(res->reason) - (size_t)w,
+				     "%s at %s: %s", compat_errno_name(first->err),
+				     compat_stage_name(first->stage), first->reason);
+		(void)w;
+		res->verdict = COMPAT_UNKNOWN;
+		res->hint = earlier->hint;
+	} else if (first) {
 		res->verdict = first->stage == COMPAT_STAGE_LOAD     ? COMPAT_FAIL_LOAD
 			       : first->stage == COMPAT_STAGE_ATTACH ? COMPAT_FAIL_ATTACH
 								     : COMPAT_NO_RUN;

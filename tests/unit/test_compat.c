@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -303,6 +304,122 @@ TEST(arm64_6_1_fentry_enotsupp)
 	compat_kernel__free(k);
 }
 
+/*
+ * The running kernel without its kconfig (a minimal guest: no /proc/config.gz,
+ * no /boot), as on Debian's arm64 6.1 booted from an initramfs: bpf() answers
+ * as it does; everything else a host knows is there.
+ */
+static struct compat_kernel *host_without_config(enum compat_fact bpf_syscall)
+{
+	struct compat_kernel *k = compat_kernel__from_config_text("CONFIG_ARM64=y\n",
+								   "6.1.0-57-cloud-arm64", NULL);
+
+	if (!k)
+		return NULL;
+	k->have_config = false;
+	k->host = true;
+	k->bpf_syscall = bpf_syscall;
+	k->btf = fake_btf(true, 250);
+	k->have_kallsyms = true;
+	compat_strset_add(&k->kallsyms, "do_unlinkat");
+	compat_strset_sort(&k->kallsyms);
+	k->have_ftrace = FACT_YES;
+	compat_strset_add(&k->ftrace, "do_unlinkat");
+	compat_strset_sort(&k->ftrace);
+	k->trampoline = FACT_YES;
+	k->kconfig_file = FACT_NO;
+	return k;
+}
+
+/*
+ * Found by compat --live inside Debian's arm64 6.1 guest: a sleepable fentry
+ * needs FUNCTION_ERROR_INJECTION at load (unknown there: no kconfig) and
+ * direct calls at attach (missing: the kernel is 6.1). It failed at load
+ * (EINVAL); "fails to attach: ENOTSUPP" claimed that it loads. Unknown at an
+ * earlier stage than the first missing requirement is unknown.
+ */
+TEST(unknown_before_missing_is_unknown)
+{
+	struct compat_kernel *k = host_without_config(FACT_YES);
+	struct compat_prog p = { .name = (char *)"fes", .kind = COMPAT_KIND_FENTRY,
+				 .target = (char *)"do_unlinkat", .gpl = true, .sleepable = true,
+				 .prog_type = (char *)"tracing" };
+	struct compat_result res;
+
+	ASSERT_TRUE(k);
+	ASSERT_EQ_INT(compat_check(k, &p, &res), 0);
+	ASSERT_EQ_INT(find_req(&res, "sleepable-error-injection")->status, COMPAT_UNSURE);
+	ASSERT_EQ_INT(find_req(&res, "direct-calls-arm64")->status, COMPAT_MISSING);
+	ASSERT_EQ_STR(compat_verdict_name(res.verdict), "unknown");
+	ASSERT_EQ_INT(res.err, 0);
+	ASSERT_CONTAINS(res.reason, "CONFIG_FUNCTION_ERROR_INJECTION: the kconfig of this kernel "
+				    "is unknown");
+	ASSERT_CONTAINS(res.reason, "if it holds, ENOTSUPP at attach: the kernel is 6.1");
+	compat_result_release(&res);
+	/* not sleepable: nothing unknown before the attach, which fails as before */
+	p.sleepable = false;
+	ASSERT_EQ_INT(compat_check(k, &p, &res), 0);
+	ASSERT_EQ_STR(compat_verdict_name(res.verdict), "fail_attach");
+	ASSERT_EQ_INT(res.err, COMPAT_ENOTSUPP);
+	compat_result_release(&res);
+	compat_kernel__free(k);
+}
+
+/*
+ * BPF_SYSCALL without the kconfig: the host's bpf() answers (EINVAL for an
+ * unknown command with it, ENOSYS without). Unknown when bpf() said nothing,
+ * and then an attach failure can no longer be told from a load failure.
+ */
+TEST(bpf_syscall_from_the_host)
+{
+	struct compat_prog p = { .name = (char *)"fe", .kind = COMPAT_KIND_FENTRY,
+				 .target = (char *)"do_unlinkat", .gpl = true,
+				 .prog_type = (char *)"tracing" };
+	static const struct {
+		enum compat_fact fact;
+		enum compat_status status;
+		const char *verdict;
+		int err;
+	} cases[] = {
+		{ FACT_YES, COMPAT_MET, "fail_attach", COMPAT_ENOTSUPP },
+		{ FACT_NO, COMPAT_MISSING, "fail_load", ENOSYS },
+		{ FACT_UNKNOWN, COMPAT_UNSURE, "unknown", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct compat_kernel *k = host_without_config(cases[i].fact);
+		struct compat_result res;
+
+		ASSERT_TRUE(k);
+		ASSERT_EQ_INT(compat_check(k, &p, &res), 0);
+		ASSERT_EQ_INT(find_req(&res, "bpf-syscall")->status, cases[i].status);
+		ASSERT_EQ_STR(compat_verdict_name(res.verdict), cases[i].verdict);
+		ASSERT_EQ_INT(res.err, cases[i].err);
+		if (cases[i].fact == FACT_NO)
+			ASSERT_CONTAINS(res.reason, "the bpf() syscall is ENOSYS");
+		compat_result_release(&res);
+		compat_kernel__free(k);
+	}
+}
+
+/*
+ * The probe on this machine, which has bpf() (the project's e2e tests load
+ * programs here): yes as root; unprivileged, EPERM
+ * (kernel.unprivileged_bpf_disabled) may leave it unknown, never no.
+ */
+TEST(bpf_syscall_probe_here)
+{
+	struct compat_kernel_opts o = { .sz = sizeof(o), .no_probe = true };
+	struct compat_kernel *k = compat_kernel__load("host", &o);
+
+	ASSERT_TRUE(k);
+	if (geteuid() == 0)
+		ASSERT_EQ_INT(k->bpf_syscall, FACT_YES);
+	else
+		ASSERT_TRUE(k->bpf_syscall != FACT_NO);
+	compat_kernel__free(k);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -449,6 +566,9 @@ int main(void)
 	RUN_TEST(each_rule_fires_and_holds);
 	RUN_TEST(every_rule_is_tested);
 	RUN_TEST(arm64_6_1_fentry_enotsupp);
+	RUN_TEST(unknown_before_missing_is_unknown);
+	RUN_TEST(bpf_syscall_from_the_host);
+	RUN_TEST(bpf_syscall_probe_here);
 	RUN_TEST(debian_configs);
 	RUN_TEST(debian_config_variants);
 	RUN_TEST(bad_configs);

@@ -4,9 +4,8 @@
  * with BPF_SYSCALL and NET, noinline, ftrace-managed), on syscall wrappers
  * named for two architectures (one sleepable, which needs
  * FUNCTION_ERROR_INJECTION), and an LSM hook (a BPF trampoline on
- * bpf_lsm_file_open, the same attach path). No maps, no relocations, so the
- * libc-only guest loader (tests/e2e/loaders/trampoline_probe.c) can load
- * it as it is. On arm64 the trampolines need DYNAMIC_FTRACE_WITH_DIRECT_CALLS
+ * bpf_lsm_file_open, the same attach path). No maps, no relocations. On
+ * arm64 the trampolines need DYNAMIC_FTRACE_WITH_DIRECT_CALLS
  * (from 6.4): Debian's 6.1 arm64 gets ENOTSUPP (524) at attach.
  */
 #include <linux/bpf.h>
