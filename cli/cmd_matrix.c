@@ -201,6 +201,8 @@ static int do_help(int argc, char **argv)
 	       "       %s matrix capture [--full-logs] [--jobs N] [--kernel K] [--arch A] [--timeout S]\n"
 	       "                OBJ...\n"
 	       "\n"
+	       "  --clang LIST    clang majors that compile the sources (default: the newest\n"
+	       "                  clang-N in PATH); prebuilt objects keep their own\n"
 	       "  --kernel LIST   host, a cached version (see '%s kernels fetch') or an image\n"
 	       "                  path; each non-host kernel is one qemu boot (KVM, else TCG)\n"
 	       "  --arch LIST     x86_64 (default), arm64: sources are compiled per arch and\n"
@@ -356,9 +358,55 @@ static int parse_run_opts(int argc, char **argv, struct mx_opts *o, struct run_a
 	return 0;
 }
 
+/* The newest clang-N in PATH as "N", or "" if there is none. */
+static void newest_clang(char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+
+	buf[0] = 0;
+	for (int major = 40; major >= 10 && !buf[0]; major--) {
+		const char *p = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+
+		while (*p) {
+			size_t l = strcspn(p, ":");
+			char bin[4200];
+
+			snprintf(bin, sizeof(bin), "%.*s/clang-%d", (int)l, l ? p : ".", major);
+			if (!access(bin, X_OK)) {
+				snprintf(buf, size, "%d", major);
+				break;
+			}
+			p += l + (p[l] == ':');
+		}
+	}
+}
+
+/* Sources without --clang: the newest clang-N there is; 0, or EXIT_ERROR once said. */
+static int default_clang(const struct mx_opts *o, const struct run_args *a, char *buf, size_t size)
+{
+	bool sources = false;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < o->ninputs; i++) {
+		size_t l = strlen(o->inputs[i]);
+
+		sources |= l > 2 && !strcmp(o->inputs[i] + l - 2, ".c");
+	}
+	if (a->clangs || !sources)
+		return 0;
+	newest_clang(buf, size);
+	if (!buf[0]) {
+		p_err("matrix: compiling sources needs clang-N in PATH (none found): install one, or pass --clang N");
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
 /* Check the inputs and numbers, then fill o's axes; 0, or EXIT_ERROR once the error is printed. */
 static int run_setup(int argc, char **argv, struct mx_opts *o, const struct run_args *a)
 {
+	char def_clang[16];
+
 	if (optind >= argc) {
 		p_err("matrix: no sources or objects given (try '%s matrix help')", bin_name);
 		return EXIT_ERROR;
@@ -375,7 +423,11 @@ static int run_setup(int argc, char **argv, struct mx_opts *o, const struct run_
 			p_err("matrix: cannot read '%s': %s", o->inputs[i], strerror(errno));
 			return EXIT_ERROR;
 		}
-	o->clangs = a->clangs ? split_list(a->clangs, &o->nclangs) : NULL;
+	if (default_clang(o, a, def_clang, sizeof(def_clang)))
+		return EXIT_ERROR;
+	o->clangs = a->clangs	  ? split_list(a->clangs, &o->nclangs)
+		    : def_clang[0] ? split_list(def_clang, &o->nclangs)
+				   : NULL;
 	o->mcpus = a->mcpus ? split_list(a->mcpus, &o->nmcpus) : NULL;
 	o->kernels = split_list(a->kernels ? a->kernels : "host", &o->nkernels);
 	o->archs = a->archs ? split_list(a->archs, &o->narchs) : NULL;
@@ -456,5 +508,10 @@ int do_matrix_run(int argc, char **argv)
 	p_info("matrix: run %lld: %zu cells (%zu done, %zu failed, %zu already stored) in %.1f s",
 	       (long long)res.run_id, res.cells, res.cells_done, res.cells_failed, res.cells_skipped,
 	       res.seconds);
+	if (res.cells_unstored) {
+		p_err("matrix: run %lld: %zu cells could not be written to '%s' (%s); the run stays partial: --resume fills them in",
+		      (long long)res.run_id, res.cells_unstored, o.db, bpfgauge_strerror(res.store_err));
+		return EXIT_ERROR;
+	}
 	return run_show(&o, &res, &a);
 }

@@ -276,6 +276,29 @@ static void progress(struct mx_ctx *x)
 	x->o->progress(&p, x->o->progress_ctx);
 }
 
+/* Write the cell and count it; one the store refuses is not done (the run stays partial). */
+static int cell_commit(struct mx_ctx *x, const struct kjob *k, const struct build *b,
+		       const struct store_cell *c)
+{
+	int err;
+
+	pthread_mutex_lock(&x->lock);
+	err = store_cell_add(x->st, x->run_id, c);
+	if (err) {
+		bpfgauge_log(BPFGAUGE_LOG_WARN, "matrix: cannot store the cell %s/%s/%s: %s", k->label,
+			     b->clang, b->object, bpfgauge_strerror(err));
+		if (!x->res->cells_unstored++)
+			x->res->store_err = err;
+	} else {
+		x->done++;
+		if (*c->error)
+			x->failed++;
+	}
+	progress(x);
+	pthread_mutex_unlock(&x->lock);
+	return err;
+}
+
 static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
 		     const struct mx_capture *cap, const char *error, const char *tail,
 		     double seconds)
@@ -343,13 +366,7 @@ static int store_one(struct mx_ctx *x, struct kjob *k, struct build *b,
 		}
 	}
 	c.status = (char *)(*c.error ? "error" : "ok");
-	pthread_mutex_lock(&x->lock);
-	err = store_cell_add(x->st, x->run_id, &c);
-	x->done++;
-	if (*c.error)
-		x->failed++;
-	progress(x);
-	pthread_mutex_unlock(&x->lock);
+	err = cell_commit(x, k, b, &c);
 	for (size_t i = 0; c.attach && i < c.nrecs; i++)
 		free(c.attach[i]);
 	free(c.recs);
@@ -678,6 +695,28 @@ static int workdir_make(struct mx_ctx *x, bool tmp, int *lock_fd)
 	return 0;
 }
 
+/*
+ * The unfinished run found for --resume may still be running: another
+ * matrix process owns it. -EBUSY (res->error says so) if its owner is alive.
+ */
+static int resume_check_owner(struct mx_ctx *x)
+{
+	struct store_run r;
+	char id[32];
+	int busy;
+
+	snprintf(id, sizeof(id), "%lld", (long long)x->run_id);
+	if (store_run_get(x->st, id, &r))
+		return 0; /* it was found a moment ago: the resume itself will say */
+	busy = r.status && !strcmp(r.status, "running") && store_owner_alive(r.owner) == 1;
+	if (busy)
+		snprintf(x->res->error, sizeof(x->res->error),
+			 "run %lld of this matrix is still running (owner %s): wait for it, or run without --resume",
+			 (long long)x->run_id, r.owner ? r.owner : "?");
+	store_run_release(&r);
+	return busy ? -EBUSY : 0;
+}
+
 /* Open the store and begin the run in run, or resume the unfinished one of this matrix. */
 static int run_begin(struct mx_ctx *x, struct store_run *run)
 {
@@ -692,18 +731,27 @@ static int run_begin(struct mx_ctx *x, struct store_run *run)
 	if (store_runs_reap(x->st) > 0)
 		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: marked abandoned runs interrupted");
 	matrix_key(o, key);
-	if (!(o->resume && !store_run_find_resumable(x->st, key, &x->run_id))) {
-		run->label = strdup(o->label ? o->label : "");
-		run->matrix_key = strdup(key);
-		store_run_provenance(run);
-		err = store_run_begin(x->st, run);
-		if (err)
+	if (o->resume) {
+		err = store_run_find_resumable(x->st, key, &x->run_id);
+		if (!err)
+			err = resume_check_owner(x);
+		if (!err) {
+			bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: resuming run %lld",
+				     (long long)x->run_id);
+			return store_run_resume(x->st, x->run_id);
+		}
+		if (err != -ENOENT)
 			return err;
-		x->run_id = run->id;
-	} else {
-		bpfgauge_log(BPFGAUGE_LOG_INFO, "matrix: resuming run %lld", (long long)x->run_id);
-		err = store_run_resume(x->st, x->run_id);
+		bpfgauge_log(BPFGAUGE_LOG_WARN,
+			     "matrix: --resume: no unfinished run of this matrix in '%s' (the same inputs and --clang, --mcpu, --kernel and --arch lists, in the same order): starting a new one",
+			     o->db ? o->db : STORE_DEFAULT_PATH);
 	}
+	run->label = strdup(o->label ? o->label : "");
+	run->matrix_key = strdup(key);
+	store_run_provenance(run);
+	err = store_run_begin(x->st, run);
+	if (!err)
+		x->run_id = run->id;
 	return err;
 }
 

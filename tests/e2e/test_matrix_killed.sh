@@ -74,6 +74,14 @@ chmod -R a+rX "$tmp/store"
 [ "$(status_as_nobody)" = running ] && ok "a live matrix run reads as running" \
   || bad "live run status: $(status_as_nobody) $(cat "$tmp/ro.err")"
 
+# the same matrix with --resume while it runs: refused, it is not abandoned
+rc=0
+"$B" matrix --db "$db" --clang "$clang" --kernel 6.1 --resume --no-progress \
+  "$SRC/bpf/examples/xdp_parse.bpf.c" >"$tmp/r.out" 2>"$tmp/r.err" || rc=$?
+[ $rc -eq 2 ] && grep -q "is still running" "$tmp/r.err" && [ "$(grep -c . "$tmp/r.err")" = 1 ] \
+  && ok "--resume of a run another matrix still runs: refused, one line, exit 2" \
+  || bad "--resume of a live run: rc $rc: $(cat "$tmp/r.err")"
+
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 pid=

@@ -38,8 +38,9 @@ expect_clash --clang 14,22 a/x.bpf.c b/x.bpf.c
 grep -qF "inputs 'a/x.bpf.c' and 'b/x.bpf.c' would both be object 'x' with clang 14" err
 # two prebuilt objects, no clang in either
 expect_clash a/x.bpf.o b/x.bpf.o
-# a source and an object of the same name
-expect_clash a/x.bpf.c b/x.bpf.o
+# a source and an object of the same name, built by the same clang major
+mkdir c; printf 'junk clang version 22.1.0 junk\n' > c/x.bpf.o
+expect_clash --clang 22 a/x.bpf.c c/x.bpf.o
 # the same file twice
 expect_clash a/x.bpf.o a/x.bpf.o
 

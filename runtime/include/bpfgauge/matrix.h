@@ -168,6 +168,8 @@ struct mx_opts {
 struct mx_result {
 	int64_t run_id;
 	size_t cells, cells_done, cells_failed, cells_skipped;
+	size_t cells_unstored; /* measured but not written to the store (the run stays partial) */
+	int store_err;         /* the first of those writes' errors (negative errno) */
 	double seconds;
 	double boot_s_max;    /* slowest boot */
 	char error[512];      /* why mx_run failed before running any cell, "" if it did not */
