@@ -92,6 +92,14 @@ static int db_err(struct store *st, const char *what)
 	return bg_err(-EIO);
 }
 
+/* An insert failed with extended code rc: a duplicate is -EEXIST, the rest say why. */
+static int insert_err(struct store *st, int rc, const char *what)
+{
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return bg_err(-EEXIST);
+	return db_err(st, what);
+}
+
 int store_exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
@@ -481,9 +489,11 @@ int store_cell_insert(struct store *st, int64_t run_id, const struct store_cell 
 	for (const struct store_field *f = store_cell_fields; f->name; f++)
 		bind_str(s, i++, FIELD(c, f));
 	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		rc = sqlite3_extended_errcode(st->db);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return rc == SQLITE_CONSTRAINT ? bg_err(-EEXIST) : db_err(st, "insert cell");
+		return insert_err(st, rc, "insert cell");
 	cell_id = sqlite3_last_insert_rowid(st->db);
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO records(cell_id,prog,verdict,insns,states,record,log,attach)"
@@ -521,8 +531,9 @@ int store_cell_insert(struct store *st, int64_t run_id, const struct store_cell 
 		rc = sqlite3_step(s);
 		free(js);
 		if (rc != SQLITE_DONE) {
+			rc = sqlite3_extended_errcode(st->db);
 			sqlite3_finalize(s);
-			return rc == SQLITE_CONSTRAINT ? bg_err(-EEXIST) : db_err(st, "insert record");
+			return insert_err(st, rc, "insert record");
 		}
 	}
 	sqlite3_finalize(s);
