@@ -371,6 +371,40 @@ static struct compat_req *req_new(struct ctx *c, const struct compat_rule *r)
 		snprintf((q)->reason, sizeof((q)->reason), __VA_ARGS__); \
 	} while (0)
 
+/*
+ * Without a kconfig, some symbols show in the kernel's own BTF: each of these
+ * functions is built into vmlinux only with its symbol (kernel/trace/ftrace.c,
+ * kernel/kprobes.c, kernel/bpf/bpf_lsm.c). Checked against the configs and
+ * BTF of Debian's x86_64 and arm64 6.1 and 6.12 images and this host's 6.18:
+ * register_ftrace_direct is absent exactly from arm64 6.1 (no direct calls),
+ * register_kprobe exactly from the host (no KPROBES).
+ */
+static const struct {
+	const char *sym, *func;
+} btf_witness[] = {
+	{ "DYNAMIC_FTRACE_WITH_DIRECT_CALLS", "register_ftrace_direct" },
+	{ "DYNAMIC_FTRACE", "ftrace_set_filter" },
+	{ "KPROBES", "register_kprobe" },
+	{ "BPF_LSM", "bpf_lsm_file_open" },
+};
+
+/* No kconfig: answer r->sym from its BTF witness; false if it has none (or no BTF). */
+static bool kconfig_from_btf(struct ctx *c, const struct compat_rule *r, struct compat_req *q)
+{
+	for (size_t i = 0; c->k->btf && i < sizeof(btf_witness) / sizeof(btf_witness[0]); i++) {
+		if (strcmp(btf_witness[i].sym, r->sym))
+			continue;
+		if (btf__find_by_name_kind(c->k->btf, btf_witness[i].func, BTF_KIND_FUNC) > 0)
+			q->status = COMPAT_MET;
+		else
+			SET(q, COMPAT_MISSING,
+			    "CONFIG_%s is not set: no kconfig here, and %s, built only with it, is "
+			    "not in the kernel's BTF (%s)", r->sym, btf_witness[i].func, r->why);
+		return true;
+	}
+	return false;
+}
+
 static int check_kconfig(struct ctx *c, const struct compat_rule *r)
 {
 	struct compat_req *q = req_new(c, r);
@@ -378,6 +412,8 @@ static int check_kconfig(struct ctx *c, const struct compat_rule *r)
 	if (!q)
 		return -ENOMEM;
 	snprintf(q->what, sizeof(q->what), "CONFIG_%s", r->sym);
+	if (!c->k->have_config && kconfig_from_btf(c, r, q))
+		return 0;
 	if (!c->k->have_config)
 		SET(q, COMPAT_UNSURE, "the kconfig of this kernel is unknown (give --config FILE)");
 	else if (compat_kernel__kconfig(c->k, r->sym))

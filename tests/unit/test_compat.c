@@ -104,9 +104,12 @@ static const struct row rows[] = {
 /* A small BTF standing in for vmlinux's: the targets, kfuncs and helper ids the rows use. */
 static struct btf *fake_btf(bool with_targets, int max_helper)
 {
+	/* the kconfig witnesses of Debian's arm64 6.1 (ftrace_set_filter, register_kprobe,
+	 * bpf_lsm_file_open; no register_ftrace_direct) */
 	static const char *const funcs[] = { "do_unlinkat", "bpf_lsm_file_open", "bpf_rcu_read_lock",
 					     "__x64_sys_openat", "__arm64_sys_openat",
-					     "__riscv_sys_openat", "__ia32_sys_openat", "do_sys_open" };
+					     "__riscv_sys_openat", "__ia32_sys_openat", "do_sys_open",
+					     "ftrace_set_filter", "register_kprobe" };
 	struct btf *b = btf__new_empty();
 	int proto, e, ptr;
 
@@ -354,13 +357,76 @@ TEST(unknown_before_missing_is_unknown)
 	ASSERT_EQ_INT(res.err, 0);
 	ASSERT_CONTAINS(res.reason, "CONFIG_FUNCTION_ERROR_INJECTION: the kconfig of this kernel "
 				    "is unknown");
-	ASSERT_CONTAINS(res.reason, "if it holds, ENOTSUPP at attach: the kernel is 6.1");
+	/* the attach failure: no direct calls (its BTF witness is absent, as on 6.1) */
+	ASSERT_CONTAINS(res.reason, "if it holds, ENOTSUPP at attach: "
+				    "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS is not set");
 	compat_result_release(&res);
 	/* not sleepable: nothing unknown before the attach, which fails as before */
 	p.sleepable = false;
 	ASSERT_EQ_INT(compat_check(k, &p, &res), 0);
 	ASSERT_EQ_STR(compat_verdict_name(res.verdict), "fail_attach");
 	ASSERT_EQ_INT(res.err, COMPAT_ENOTSUPP);
+	compat_result_release(&res);
+	compat_kernel__free(k);
+}
+
+/*
+ * Without a kconfig, a symbol whose function is built only with it answers
+ * from the kernel's BTF: register_ftrace_direct (direct calls), absent from
+ * Debian's arm64 6.1 BTF and present from 6.12; register_kprobe (KPROBES).
+ * A symbol with no witness stays unknown.
+ */
+TEST(kconfig_witness_in_btf)
+{
+	struct compat_kernel *k = host_without_config(FACT_YES);
+	struct compat_prog fe = { .name = (char *)"fe", .kind = COMPAT_KIND_FENTRY,
+				  .target = (char *)"do_unlinkat", .gpl = true,
+				  .prog_type = (char *)"tracing" };
+	struct compat_prog kp = { .name = (char *)"kp", .kind = COMPAT_KIND_KPROBE,
+				  .target = (char *)"do_unlinkat", .gpl = true,
+				  .prog_type = (char *)"kprobe" };
+	const struct compat_req *q;
+	struct compat_result res;
+
+	ASSERT_TRUE(k);
+	/* like arm64 6.1: ftrace_set_filter and register_kprobe, no register_ftrace_direct */
+	ASSERT_EQ_INT(compat_check(k, &fe, &res), 0);
+	q = find_req(&res, "fentry-direct-calls");
+	ASSERT_TRUE(q);
+	ASSERT_EQ_INT(q->status, COMPAT_MISSING);
+	ASSERT_CONTAINS(q->reason, "register_ftrace_direct, built only with it, is not in the "
+				   "kernel's BTF");
+	ASSERT_EQ_INT(find_req(&res, "fentry-dynamic-ftrace")->status, COMPAT_MET);
+	ASSERT_EQ_STR(compat_verdict_name(res.verdict), "fail_attach");
+	ASSERT_EQ_INT(res.err, COMPAT_ENOTSUPP);
+	compat_result_release(&res);
+	ASSERT_EQ_INT(compat_check(k, &kp, &res), 0);
+	ASSERT_EQ_INT(find_req(&res, "kprobes")->status, COMPAT_MET);
+	compat_result_release(&res);
+	/* like 6.12: the witness is there; and a kernel without register_kprobe */
+	btf__free(k->btf);
+	k->btf = btf__new_empty();
+	ASSERT_TRUE(k->btf);
+	{
+		int proto = btf__add_func_proto(k->btf, 0);
+
+		btf__add_func(k->btf, "do_unlinkat", BTF_FUNC_GLOBAL, proto);
+		btf__add_func(k->btf, "ftrace_set_filter", BTF_FUNC_GLOBAL, proto);
+		btf__add_func(k->btf, "register_ftrace_direct", BTF_FUNC_GLOBAL, proto);
+	}
+	ASSERT_EQ_INT(compat_check(k, &fe, &res), 0);
+	ASSERT_EQ_INT(find_req(&res, "fentry-direct-calls")->status, COMPAT_MET);
+	compat_result_release(&res);
+	ASSERT_EQ_INT(compat_check(k, &kp, &res), 0);
+	q = find_req(&res, "kprobes");
+	ASSERT_EQ_INT(q->status, COMPAT_MISSING);
+	ASSERT_CONTAINS(q->reason, "register_kprobe, built only with it");
+	compat_result_release(&res);
+	/* with a kconfig, the kconfig answers, not the witness */
+	k->have_config = true;
+	ASSERT_EQ_INT(compat_check(k, &kp, &res), 0);
+	ASSERT_CONTAINS(find_req(&res, "kprobes")->reason, "CONFIG_KPROBES is not set (");
+	ASSERT_TRUE(!strstr(find_req(&res, "kprobes")->reason, "BTF"));
 	compat_result_release(&res);
 	compat_kernel__free(k);
 }
@@ -567,6 +633,7 @@ int main(void)
 	RUN_TEST(every_rule_is_tested);
 	RUN_TEST(arm64_6_1_fentry_enotsupp);
 	RUN_TEST(unknown_before_missing_is_unknown);
+	RUN_TEST(kconfig_witness_in_btf);
 	RUN_TEST(bpf_syscall_from_the_host);
 	RUN_TEST(bpf_syscall_probe_here);
 	RUN_TEST(debian_configs);
