@@ -13,15 +13,7 @@
 # is stored per cell and survives a history export/import.
 set -euo pipefail
 B=${BPFGAUGE:?}; SRC=${BPFGAUGE_SRC:?}; BUILD=${BPFGAUGE_BUILD:?}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86 not installed"; exit 77; }
-command -v qemu-system-aarch64 >/dev/null || { echo "SKIP: qemu-system-arm not installed"; exit 77; }
-[ -x "$BUILD/bpfgauge-static" ] || { echo "SKIP: bpfgauge-static not built"; exit 77; }
-[ -x "$BUILD/bpfgauge-static-arm64" ] || {
-  echo "SKIP: bpfgauge-static-arm64 not built (needs the arm64 cross libraries, see scripts/setup.sh)"; exit 77; }
-[ -x /bin/busybox ] || { echo "SKIP: busybox-static not installed"; exit 77; }
-[ -d /usr/include/aarch64-linux-gnu/asm ] || [ -d /usr/aarch64-linux-gnu/include/asm ] ||
-  { echo "SKIP: no arm64 kernel headers (libc6-dev-arm64-cross)"; exit 77; }
+. "$SRC/tests/harness/arch_guests.sh"
 clang=
 for v in 22 19 16 15 14; do command -v clang-$v >/dev/null && { clang=$v; break; }; done
 [ -n "$clang" ] || { echo "SKIP: no clang"; exit 77; }

@@ -11,15 +11,7 @@
 # /tmp/bpfgauge-matrix-* directory must be gone afterwards.
 set -euo pipefail
 B=${BPFGAUGE:?}; SRC=${BPFGAUGE_SRC:?}; BUILD=${BPFGAUGE_BUILD:?}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86 not installed"; exit 77; }
-command -v qemu-system-aarch64 >/dev/null || { echo "SKIP: qemu-system-arm not installed"; exit 77; }
-[ -x "$BUILD/bpfgauge-static" ] || { echo "SKIP: bpfgauge-static not built"; exit 77; }
-[ -x "$BUILD/bpfgauge-static-arm64" ] || {
-  echo "SKIP: bpfgauge-static-arm64 not built (needs the arm64 cross libraries, see scripts/setup.sh)"; exit 77; }
-[ -x /bin/busybox ] || { echo "SKIP: busybox-static not installed"; exit 77; }
-[ -d /usr/include/aarch64-linux-gnu/asm ] || [ -d /usr/aarch64-linux-gnu/include/asm ] ||
-  { echo "SKIP: no arm64 kernel headers (libc6-dev-arm64-cross)"; exit 77; }
+. "$SRC/tests/harness/arch_guests.sh"
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 (the CLI) missing"; exit 77; }
 clang=
 for v in 22 19 16 15 14; do command -v clang-$v >/dev/null && { clang=$v; break; }; done
