@@ -295,6 +295,9 @@ static int compat_main(int argc, char **argv)
 		cerr(errno, "cannot use kernel '%s'", a.spec);
 		goto out;
 	}
+	/* the running kernel: which iterator targets it lets load */
+	for (size_t i = 0; i < nobj; i++)
+		compat_kernel__probe_iters(k, progs[i], nprogs[i]);
 	if (compat_check_objects(k, progs, nprogs, nobj, results, &nres))
 		goto out;
 	if (run) {

@@ -269,6 +269,62 @@ static void probe_trampoline(struct compat_kernel *k)
 }
 
 /*
+ * Load "r0 = 0; exit" as an iterator over target: whether this kernel lets
+ * such programs load at all (this host, 6.18 under lockdown=integrity:
+ * iter/bpf_map_elem is EPERM, with nothing in the verifier's log, while
+ * iter/task and iter/bpf_map load; Debian's 6.1 loads all three). 0, a
+ * positive errno, or -1 when it cannot tell (no such target in BTF).
+ */
+static int probe_iter(const struct compat_kernel *k, const char *target)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_ITER);
+	char fn[96];
+	int id, fd;
+
+	snprintf(fn, sizeof(fn), "bpf_iter_%s", target);
+	id = btf__find_by_name_kind(k->btf, fn, BTF_KIND_FUNC);
+	if (id <= 0)
+		return -1;
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "bg_iter_probe", "GPL", insns, 2, &o);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	pr_debug("compat: iter/%s probe load: %s", target, bpfgauge_strerror(-errno));
+	return errno;
+}
+
+void compat_kernel__probe_iters(struct compat_kernel *k, const struct compat_prog *progs,
+				size_t n)
+{
+	if (!k || !k->host || !k->btf || geteuid() != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct compat_prog *p = &progs[i];
+		bool seen = false;
+		int err;
+
+		if (p->kind != COMPAT_KIND_ITER || !p->target || !*p->target ||
+		    strlen(p->target) >= sizeof(k->iters[0].target))
+			continue;
+		for (size_t j = 0; j < k->niters; j++)
+			seen |= !strcmp(k->iters[j].target, p->target);
+		if (seen || k->niters == sizeof(k->iters) / sizeof(k->iters[0]))
+			continue;
+		err = probe_iter(k, p->target);
+		if (err < 0)
+			continue;
+		snprintf(k->iters[k->niters].target, sizeof(k->iters[0].target), "%s", p->target);
+		k->iters[k->niters++].err = err;
+	}
+}
+
+/*
  * Whether the kernel has the bpf() syscall, without its config: an unknown
  * command is EINVAL from a kernel with CONFIG_BPF_SYSCALL and ENOSYS from one
  * without. Anything else (EPERM from a seccomp filter) says nothing.

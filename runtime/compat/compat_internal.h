@@ -51,6 +51,12 @@ struct compat_kernel {
 	enum compat_fact kprobe_pmu; /* /sys/bus/event_source/devices/kprobe */
 	enum compat_fact kconfig_file; /* /boot/config-$(uname -r) or /proc/config.gz readable */
 	enum compat_fact bpf_syscall; /* bpf() answers (NO: ENOSYS, no CONFIG_BPF_SYSCALL) */
+	/* host: minimal iterators loaded per target (compat_kernel__probe_iters) */
+	struct compat_iter_probe {
+		char target[64];
+		int err; /* 0: it loads; else the positive errno of the refusal */
+	} iters[32];
+	size_t niters;
 };
 
 int compat_strset_add(struct compat_strset *s, const char *str);

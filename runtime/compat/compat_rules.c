@@ -31,6 +31,7 @@
 enum check {
 	CK_KCONFIG,          /* sym is y or m */
 	CK_BPF_SYSCALL,      /* BPF_SYSCALL: the kconfig, else (host) whether bpf() answers */
+	CK_ITER_PROBE,       /* host: a minimal iterator over the target loads */
 	CK_MIN_VERSION,      /* version >= min (on arch, if the row names one) */
 	CK_KERNEL_BTF,       /* the kernel has BTF */
 	CK_TARGET_BTF,       /* the attach target is in the kernel's BTF */
@@ -122,6 +123,8 @@ static const struct compat_rule rules[] = {
 	  "lsm programs need it", "enable CONFIG_BPF_LSM, or use fentry on the security_* function" },
 	{ "lsm-gpl", K(LSM), 0, CK_GPL, NULL, NULL, 0, COMPAT_STAGE_LOAD, EINVAL,
 	  "LSM programs must have a GPL-compatible license", "declare a GPL-compatible license" },
+	{ "iter-refused", K(ITER), 0, CK_ITER_PROBE, NULL, NULL, 0, COMPAT_STAGE_LOAD, EPERM, NULL,
+	  "use another iterator target, or read the data another way on this kernel" },
 	{ "trampoline-refused", TRAMPOLINE, 0, CK_TRAMPOLINE, NULL, NULL, 0, COMPAT_STAGE_LOAD,
 	  EPERM, NULL,
 	  "on this kernel use tracepoint, raw_tp or tp_btf programs (they need no trampoline)" },
@@ -577,6 +580,32 @@ static int check_trampoline(struct ctx *c, const struct compat_rule *r)
 	return 0;
 }
 
+static int check_iter_probe(struct ctx *c, const struct compat_rule *r)
+{
+	const struct compat_iter_probe *ip = NULL;
+	struct compat_req *q;
+
+	for (size_t i = 0; c->p->target && i < c->k->niters; i++)
+		if (!strcmp(c->k->iters[i].target, c->p->target))
+			ip = &c->k->iters[i];
+	if (!ip)
+		return 0; /* not probed: not the running kernel, or not root */
+	q = req_new(c, r);
+	if (!q)
+		return -ENOMEM;
+	snprintf(q->what, sizeof(q->what), "iter/%s programs allowed", ip->target);
+	if (!ip->err) {
+		q->status = COMPAT_MET;
+		return 0;
+	}
+	q->err = ip->err;
+	SET(q, COMPAT_MISSING,
+	    "this kernel refuses iter/%s programs: a minimal one (r0 = 0; exit) got %s at load; "
+	    "kernel lockdown is '%s'", ip->target, compat_errno_name(ip->err),
+	    c->k->lockdown[0] ? c->k->lockdown : "unknown");
+	return 0;
+}
+
 static int check_gpl(struct ctx *c, const struct compat_rule *r)
 {
 	struct compat_req *q = req_new(c, r);
@@ -894,6 +923,7 @@ static int run_rule(struct ctx *c, const struct compat_rule *r)
 	case CK_TARGET_KALLSYMS: return check_target_kallsyms(c, r);
 	case CK_TARGET_FTRACE: return check_target_ftrace(c, r);
 	case CK_TRAMPOLINE: return check_trampoline(c, r);
+	case CK_ITER_PROBE: return check_iter_probe(c, r);
 	case CK_GPL: return check_gpl(c, r);
 	case CK_KFUNCS: return check_kfuncs(c, r);
 	case CK_HELPERS: return check_helpers(c, r);

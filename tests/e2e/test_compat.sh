@@ -22,7 +22,7 @@ for f in "$src"/*.bpf.c; do
   "$clang" -g -O2 -target bpf -D__TARGET_ARCH_x86 -idirafter /usr/include/x86_64-linux-gnu \
     -c "$f" -o "$tmp/$n.o" || bad "compile $n"
 done
-objs=("$tmp"/compat_{kprobe,fentry,lsm,tp,xdp,kfunc,kfunc_weak}.bpf.o)
+objs=("$tmp"/compat_{kprobe,fentry,lsm,tp,xdp,kfunc,kfunc_weak,iter}.bpf.o)
 
 # field NAME KEY [live]: a program's predicted (or live) value from the JSON in $1
 field() {
@@ -86,6 +86,23 @@ else
         || bad "$p: $v $e ($r), live load errno $le"
     fi
   done
+fi
+
+# iter/bpf_map_elem: bpftool's own load is the oracle; the prediction comes
+# from compat's probe of that target on this kernel
+rm -rf /sys/fs/bpf/bpfgauge_compat_iter_$$
+if bpftool prog loadall "$tmp/compat_iter.bpf.o" /sys/fs/bpf/bpfgauge_compat_iter_$$ 2>"$tmp/bpftool-iter.err" >/dev/null; then
+  rm -rf /sys/fs/bpf/bpfgauge_compat_iter_$$
+  v=$(field "$tmp/live.json" it_map_elem verdict)
+  [ "$v" = loads ] && ok "iter/bpf_map_elem loads here (bpftool too)" || bad "iter/bpf_map_elem: $v, bpftool loads it"
+else
+  rm -rf /sys/fs/bpf/bpfgauge_compat_iter_$$
+  e_bt=$(grep -c "Operation not permitted" "$tmp/bpftool-iter.err" || true)
+  v=$(field "$tmp/live.json" it_map_elem verdict); e=$(field "$tmp/live.json" it_map_elem errno_name)
+  r=$(field "$tmp/live.json" it_map_elem reason); le=$(field "$tmp/live.json" it_map_elem load_errno live)
+  [ "$e_bt" -gt 0 ] && [ "$v/$e/$le" = "fail_load/EPERM/1" ] && grep -q "refuses iter/bpf_map_elem programs" <<<"$r" \
+    && ok "iter/bpf_map_elem: EPERM at load, predicted from the kernel's own refusal of a minimal one, as bpftool saw" \
+    || bad "iter/bpf_map_elem: $v $e ($r), live load $le; bpftool: $(tail -2 "$tmp/bpftool-iter.err")"
 fi
 
 # verifier stats names the same kernel cause instead of "run as root"

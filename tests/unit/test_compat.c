@@ -33,7 +33,7 @@ static const char *const base_config[] = {
 
 enum poke {
 	P_NONE, P_TRAMPOLINE_EPERM, P_NO_KALLSYM, P_NO_FTRACE_FN, P_NO_TRACEFS, P_NO_EVENT,
-	P_NO_BTF_TARGET, P_OLD_HELPERS, P_NO_KCONFIG_FILE,
+	P_NO_BTF_TARGET, P_OLD_HELPERS, P_NO_KCONFIG_FILE, P_ITER_EPERM,
 };
 
 struct row {
@@ -70,6 +70,7 @@ static const struct row rows[] = {
 	{ "lsm-config", COMPAT_KIND_LSM, "file_open", .unset = "BPF_LSM", .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
 	{ "lsm-gpl", COMPAT_KIND_LSM, "file_open", .not_gpl = true, .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
 	{ "trampoline-refused", COMPAT_KIND_FENTRY, "do_unlinkat", .poke = P_TRAMPOLINE_EPERM, .verdict = COMPAT_FAIL_LOAD, .err = EPERM },
+	{ "iter-refused", COMPAT_KIND_ITER, "bpf_map_elem", .poke = P_ITER_EPERM, .verdict = COMPAT_FAIL_LOAD, .err = EPERM },
 	{ "target-btf", COMPAT_KIND_FENTRY, "do_unlinkat", .poke = P_NO_BTF_TARGET, .verdict = COMPAT_FAIL_LOAD, .err = ESRCH },
 	{ "target-kallsyms", COMPAT_KIND_FENTRY, "do_unlinkat", .poke = P_NO_KALLSYM, .verdict = COMPAT_FAIL_LOAD, .err = ENOENT },
 	{ "sleepable-error-injection", COMPAT_KIND_FENTRY, "do_unlinkat", .sleepable = true, .unset = "FUNCTION_ERROR_INJECTION", .verdict = COMPAT_FAIL_LOAD, .err = EINVAL },
@@ -183,6 +184,10 @@ static struct compat_kernel *make_kernel(const struct row *r, bool flip)
 	k->have_events = true;
 	compat_strset_add(&k->events, flip && r->poke == P_NO_EVENT ? "sched/other" : r->target);
 	compat_strset_sort(&k->events);
+	/* the host's iterator probe: bpf_map_elem loads, or is EPERM as on this host */
+	snprintf(k->iters[0].target, sizeof(k->iters[0].target), "bpf_map_elem");
+	k->iters[0].err = flip && r->poke == P_ITER_EPERM ? EPERM : 0;
+	k->niters = 1;
 	k->trampoline = flip && r->poke == P_TRAMPOLINE_EPERM ? FACT_NO : FACT_YES;
 	k->trampoline_err = EPERM;
 	k->trampoline_log_empty = true;

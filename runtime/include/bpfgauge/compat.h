@@ -193,6 +193,15 @@ struct compat_result {
 };
 
 /*
+ * The running kernel (host, root, with BTF): load "r0 = 0; exit" as an
+ * iterator over each target the n programs iterate (iter/<target>), never
+ * attached, so that the rules know which targets it refuses. A no-op for
+ * other kernels and without root.
+ */
+void compat_kernel__probe_iters(struct compat_kernel *k, const struct compat_prog *progs,
+				size_t n);
+
+/*
  * Check prog against kernel k with the rule table and fill res (released
  * with compat_result_release). 0 or -ENOMEM.
  */
