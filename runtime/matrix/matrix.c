@@ -577,6 +577,17 @@ static int vm_slots(const struct mx_opts *o)
  */
 #define MX_TMP_PREFIX "bpfgauge-matrix-"
 
+/* Where work directories go: $TMPDIR if it is an absolute path the shell
+ * quoting below can carry, else /tmp. */
+static const char *mx_tmp_root(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (t && t[0] == '/' && !strchr(t, '\'') && strlen(t) < 256)
+		return t;
+	return "/tmp";
+}
+
 static void reap_one(const char *dir)
 {
 	char path[PATH_MAX + 32], db[PATH_MAX] = "", cmd[PATH_MAX + 32];
@@ -633,7 +644,8 @@ static void reap_one(const char *dir)
 
 static void mx_reap_abandoned(void)
 {
-	DIR *d = opendir("/tmp");
+	const char *root = mx_tmp_root();
+	DIR *d = opendir(root);
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
@@ -642,7 +654,7 @@ static void mx_reap_abandoned(void)
 		if (strncmp(de->d_name, MX_TMP_PREFIX, strlen(MX_TMP_PREFIX)) ||
 		    strchr(de->d_name, '\''))
 			continue;
-		snprintf(dir, sizeof(dir), "/tmp/%s", de->d_name);
+		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
 		reap_one(dir);
 	}
 	if (d)
@@ -684,7 +696,7 @@ static int workdir_make(struct mx_ctx *x, bool tmp, int *lock_fd)
 {
 	if (tmp) {
 		mx_reap_abandoned();
-		snprintf(x->workdir, sizeof(x->workdir), "/tmp/" MX_TMP_PREFIX "XXXXXX");
+		snprintf(x->workdir, sizeof(x->workdir), "%s/" MX_TMP_PREFIX "XXXXXX", mx_tmp_root());
 		if (!mkdtemp(x->workdir))
 			return -errno;
 		*lock_fd = workdir_lock(x->workdir);

@@ -6,7 +6,7 @@
 # readers without write access (history list/show as an unprivileged user
 # on a store they cannot write), its guest must not outlive it, and the next
 # matrix run must mark the run interrupted in the file and remove the
-# /tmp/bpfgauge-matrix-* directory it left.
+# $TMPDIR/bpfgauge-matrix-* directory it left.
 set -euo pipefail
 B=${BPFGAUGE:?}; SRC=${BPFGAUGE_SRC:?}; BUILD=${BPFGAUGE_BUILD:?}
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
@@ -18,13 +18,6 @@ clang=
 for v in 22 19 16 15 14; do command -v clang-$v >/dev/null && { clang=$v; break; }; done
 [ -n "$clang" ] || { echo "SKIP: no clang-N"; exit 77; }
 "$B" kernels fetch 6.1 >/dev/null || { echo "SKIP: Debian 6.1 kernel image could not be fetched"; exit 77; }
-# A /tmp of our own (a private mount namespace): any other matrix started
-# meanwhile (ctest -j runs tests side by side) would reap the killed run's
-# /tmp/bpfgauge-matrix-* directory before this test looks at it.
-if [ -z "${BG_KILLED_PRIVATE_TMP:-}" ]; then
-  exec env BG_KILLED_PRIVATE_TMP=1 unshare -m --propagation private \
-    bash -c 'mount -t tmpfs -o mode=1777 bpfgauge-test-tmp /tmp && exec bash "$0"' "$0"
-fi
 tmp=$(mktemp -d); pid=
 cleanup() {
   [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
@@ -42,7 +35,12 @@ status_as_nobody() {
     python3 -c 'import json, sys; r = json.load(sys.stdin); print(r[-1]["status"] if r else "none")'
 }
 
-before=$(ls -d /tmp/bpfgauge-matrix-* 2>/dev/null | sort || true)
+# A TMPDIR of our own for the matrices of this test: any other matrix started
+# meanwhile (ctest -j runs tests side by side) would reap the killed run's
+# bpfgauge-matrix-* directory in /tmp before this test looks at it.
+export TMPDIR="$tmp/tmpdir"
+mkdir -p "$TMPDIR"
+before=$(ls -d "$TMPDIR"/bpfgauge-matrix-* 2>/dev/null | sort || true)
 # TCG: where KVM fails to start (nested virtualisation, this host) a qemu
 # that lives 0.2 s comes first, and the guest found below could be that one
 BPFGAUGE_VM_ACCEL=tcg BPFGAUGE_VM_APPEND='rdinit=/bin/busybox -- sleep 600' \
@@ -67,9 +65,9 @@ if [ -z "$qpid" ]; then
   exit 1
 fi
 # its work directory, from its guest's command line: other tests running at
-# the same time make /tmp/bpfgauge-matrix-* directories of their own
-workdir=$(ps -o args= -p "$qpid" | grep -o '/tmp/bpfgauge-matrix-[^/ ,]*' | head -1 || true)
-[ -n "$workdir" ] || workdir=$(comm -13 <(echo "$before") <(ls -d /tmp/bpfgauge-matrix-* 2>/dev/null | sort) | head -1)
+# the same time make bpfgauge-matrix-* directories of their own
+workdir=$(ps -o args= -p "$qpid" | grep -o "$TMPDIR/bpfgauge-matrix-[^/ ,]*" | head -1 || true)
+[ -n "$workdir" ] || workdir=$(comm -13 <(echo "$before") <(ls -d "$TMPDIR"/bpfgauge-matrix-* 2>/dev/null | sort) | head -1)
 chmod -R a+rX "$tmp/store"
 [ "$(status_as_nobody)" = running ] && ok "a live matrix run reads as running" \
   || bad "live run status: $(status_as_nobody) $(cat "$tmp/ro.err")"
