@@ -25,16 +25,23 @@ using namespace llvm;
 
 namespace bpfgauge {
 
-std::string escapeField(StringRef S)
+/* C as %XX: the one escape of mapping fields and of chunk text. */
+static void appendPercent(std::string &Out, unsigned char C)
 {
 	static const char Hex[] = "0123456789ABCDEF";
+
+	Out += '%';
+	Out += Hex[C >> 4];
+	Out += Hex[C & 15];
+}
+
+std::string escapeField(StringRef S)
+{
 	std::string Out;
 
 	for (unsigned char C : S) {
 		if (C <= 0x20 || C == '%' || C >= 0x7f) {
-			Out += '%';
-			Out += Hex[C >> 4];
-			Out += Hex[C & 15];
+			appendPercent(Out, C);
 		} else {
 			Out += (char)C;
 		}
@@ -364,7 +371,6 @@ namespace bpfgauge {
 
 std::string encodeChunk(StringRef Text)
 {
-	static const char Hex[] = "0123456789ABCDEF";
 	std::string Out;
 
 	for (unsigned char C : Text) {
@@ -374,9 +380,7 @@ std::string encodeChunk(StringRef Text)
 			Out += '|';
 		} else if (C < 0x21 || C > 0x7e || C == '%' || C == '+' || C == '|' || C == '"' ||
 			   C == '\\') {
-			Out += '%';
-			Out += Hex[C >> 4];
-			Out += Hex[C & 15];
+			appendPercent(Out, C);
 		} else {
 			Out += (char)C;
 		}

@@ -36,15 +36,7 @@ fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 
-# check WHAT LCOV MODE SCALE: xdp_parse.bpf.c's lines equal its annotations x SCALE
-check() {
-  local what=$1; shift
-  if "$build/tests/lcov_annot" "$ann" "$@" xdp_parse.bpf.c 2>"$tmp/check.err"; then
-    ok "$what: $(tail -n1 "$tmp/check.err" | sed 's/^lcov_annot: //')"
-  else
-    bad "$what"; sed 's/^/     /' "$tmp/check.err" | head -n 40
-  fi
-}
+. "$src/tests/harness/cov_e2e.sh" # check (here: xdp_parse.bpf.c alone)
 
 # The loader, as a Go project of 2023 on Debian 12 builds it (GOPATH mode,
 # Debian's packaged cilium/ebpf); the build cache stays in $tmp.
@@ -111,7 +103,7 @@ for m in ${majors//,/ }; do
   [ $rc = 0 ] && ok "llvm-$m cov run -- Go loader x2: exit 0" || { bad "llvm-$m cov run Go: exit $rc"; cat "$t/go.log"; }
   grep -q '2 counter map(s)' "$t/go.log" && ok "llvm-$m: 2 counter maps (the shared .data of each load)" ||
     bad "llvm-$m: $(grep 'counter map' "$t/go.log")"
-  check "llvm-$m Go loader x2 counts" "$t/go.info" counts 2
+  check "llvm-$m Go loader x2 counts" "$t/go.info" counts 2 xdp_parse.bpf.c
 
   # Counts and hits with the program's own global ahead of the counters.
   for mode in counts hits; do
@@ -119,11 +111,11 @@ for m in ${majors//,/ }; do
     [ -f "$O/xdp_parse.bpf.o" ] || continue
     "$bg" cov run -o "$t/own-$mode.info" --objects "$O" -- "$tmp/xdpload" "$O/xdp_parse.bpf.o" \
       xdp_parse "$tmp/pkts" "$verdicts" 2>"$t/own-$mode.log" || { bad "llvm-$m cov run Go ($mode, own global)"; cat "$t/own-$mode.log"; }
-    check "llvm-$m Go loader, own global in .data, $mode" "$t/own-$mode.info" $mode 1
+    check "llvm-$m Go loader, own global in .data, $mode" "$t/own-$mode.info" $mode 1 xdp_parse.bpf.c
     # libbpf 1.1 loads the same object ("<obj>.data" map) and gives the same counts.
     "$bg" cov run -o "$t/libbpf-$mode.info" --objects "$O" -- "$tmp/ex_loader" "$O" run:xdp_parse \
       2>"$t/libbpf-$mode.log" || { bad "llvm-$m cov run libbpf ($mode)"; cat "$t/libbpf-$mode.log"; }
-    check "llvm-$m libbpf loader, own global in .data, $mode" "$t/libbpf-$mode.info" $mode 1
+    check "llvm-$m libbpf loader, own global in .data, $mode" "$t/libbpf-$mode.info" $mode 1 xdp_parse.bpf.c
   done
 
   # Two --section data objects linked into one (bpftool gen object): one .data,

@@ -42,33 +42,9 @@ L=$src/tests/e2e/loaders
 cp "$build/tests/lcov_annot" "$tmp/lcov_annot"
 exl=$tmp/ex_loader
 
-# check NAME LCOV MODE SCALE [FILES...]: lcov equals the annotations x SCALE
-check() {
-  local what=$1; shift
-  if "$tmp/lcov_annot" "$ann" "$@" 2>"$tmp/check.err"; then
-    ok "$what: $(tail -n1 "$tmp/check.err" | sed 's/^lcov_annot: //')"
-  else
-    bad "$what"; sed 's/^/     /' "$tmp/check.err" | head -n 40
-  fi
-}
+annot_bin=$tmp/lcov_annot
+. "$src/tests/harness/cov_e2e.sh"
 
-# covrun OUT LOG [COV RUN OPTIONS] -- CMD...: cov run into a fresh OUT (cov run merges into an
-# existing file), again while trace_getpgid was perturbed by other
-# processes' getpgid calls (exit 3, or PERTURBED / the runner's warning).
-covrun() {
-  local out=$1 log=$2 rc; shift 2
-  for attempt in 1 2 3 4 5; do
-    rm -f "$out"
-    "$bg" cov run -o "$out" "$@" 2>"$log"
-    rc=$?
-    if [ $rc = 3 ] || grep -q 'PERTURBED\|getpgid calls from other processes' "$log"; then
-      echo "note: trace_getpgid perturbed by another process, running again"
-      continue
-    fi
-    break
-  done
-  return $rc
-}
 
 ns() { date +%s%N; }
 

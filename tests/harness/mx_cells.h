@@ -7,6 +7,7 @@
 #ifndef BG_MX_CELLS_H
 #define BG_MX_CELLS_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,51 @@ static void free_cells(struct store_cell *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		store_cell_release(&c[i]);
+}
+
+/* A run and its cells as a store reads them back; mx_read_release frees them. */
+struct mx_read {
+	struct store_run run;
+	struct store_cell *cells;
+	size_t n;
+};
+
+/* Run spec ("latest", an id) of st, which must have exactly one cell. */
+static void mx_read_one(struct store *st, const char *spec, struct mx_read *r)
+{
+	ASSERT_EQ_INT(store_run_get(st, spec, &r->run), 0);
+	ASSERT_EQ_INT(store_run_cells(st, r->run.id, &r->cells, &r->n), 0);
+	ASSERT_EQ_INT(r->n, 1);
+}
+
+static void mx_read_release(struct mx_read *r)
+{
+	store_cells_free(r->cells, r->n);
+	store_run_release(&r->run);
+}
+
+/* Run id of st exported as fmt ("json", "csv"): the text (the caller frees it). */
+static char *mx_export_run(struct store *st, int64_t id, const char *fmt, size_t *len)
+{
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, len);
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ_INT(store_export(st, &id, 1, fmt, m), 0);
+	fclose(m);
+	return buf;
+}
+
+/* A new store at path with an export imported into it: exactly one run. */
+static struct store *mx_import_one(const char *path, const char *text, size_t len)
+{
+	struct store *s;
+	size_t imp = 0, skip = 0;
+
+	ASSERT_EQ_INT(store_open(path, &s), 0);
+	ASSERT_EQ_INT(store_import(s, text, len, "import", &imp, &skip), 0);
+	ASSERT_EQ_INT(imp, 1);
+	return s;
 }
 
 #endif /* BG_MX_CELLS_H */

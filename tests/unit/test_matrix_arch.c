@@ -179,12 +179,9 @@ TEST(test_arch_in_history)
 {
 	char path[256], p2[256], p3[256], label[64];
 	struct store *st, *s2;
-	struct store_run run = { 0 }, got;
-	struct store_cell c, *cells;
-	size_t n, imp, skip;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
+	struct store_run run = { 0 };
+	struct store_cell c;
+	struct mx_read rd;
 
 	snprintf(path, sizeof(path), "%s/v2.db", dir);
 	exec_sql(path,
@@ -208,15 +205,12 @@ TEST(test_arch_in_history)
 		 " '{\"prog\":\"p\",\"verdict\":\"pass\",\"insns\":5}',NULL,'attached');"
 		 "PRAGMA user_version=2;");
 	ASSERT_EQ_INT(store_open_ro(path, &st), 0);
-	ASSERT_EQ_INT(store_run_get(st, "latest", &got), 0);
-	ASSERT_EQ_INT(store_run_cells(st, got.id, &cells, &n), 0);
-	ASSERT_EQ_INT(n, 1);
-	ASSERT_EQ_STR(cells[0].arch, "");
-	ASSERT_EQ_STR(cells[0].attach[0], "attached");
-	mx_kernel_short(&cells[0], label, sizeof(label));
+	mx_read_one(st, "latest", &rd);
+	ASSERT_EQ_STR(rd.cells[0].arch, "");
+	ASSERT_EQ_STR(rd.cells[0].attach[0], "attached");
+	mx_kernel_short(&rd.cells[0], label, sizeof(label));
 	ASSERT_EQ_STR(label, "6.1/arm64");
-	store_cells_free(cells, n);
-	store_run_release(&got);
+	mx_read_release(&rd);
 	store_close(st);
 
 	ASSERT_EQ_INT(store_open(path, &st), 0);
@@ -239,31 +233,24 @@ TEST(test_arch_in_history)
 	     "failed ENOTSUPP: " DIRECT_CALLS);
 	ASSERT_EQ_INT(store_cell_add(st, run.id, &c), 0);
 	store_cell_release(&c);
-	ASSERT_EQ_INT(store_run_cells(st, run.id, &cells, &n), 0);
-	ASSERT_EQ_INT(n, 1);
-	ASSERT_EQ_STR(cells[0].arch, "arm64");
-	ASSERT_EQ_STR(cells[0].kernel, "6.1/arm64");
-	store_cells_free(cells, n);
+	mx_read_one(st, "latest", &rd);
+	ASSERT_EQ_STR(rd.cells[0].arch, "arm64");
+	ASSERT_EQ_STR(rd.cells[0].kernel, "6.1/arm64");
+	mx_read_release(&rd);
 
 	for (int fmt = 0; fmt < 2; fmt++) {
-		snprintf(p2, sizeof(p2), "%s/imp%d.db", dir, fmt);
-		m = open_memstream(&buf, &len);
-		ASSERT_EQ_INT(store_export(st, &run.id, 1, fmt ? "csv" : "json", m), 0);
-		fclose(m);
+		size_t len;
+		char *buf = mx_export_run(st, run.id, fmt ? "csv" : "json", &len);
+
 		ASSERT_CONTAINS(buf, fmt ? ",cell_arch," : "\"arch\": \"arm64\"");
-		ASSERT_EQ_INT(store_open(p2, &s2), 0);
-		ASSERT_EQ_INT(store_import(s2, buf, len, "x", &imp, &skip), 0);
-		ASSERT_EQ_INT(imp, 1);
-		ASSERT_EQ_INT(store_run_get(s2, "latest", &got), 0);
-		ASSERT_EQ_INT(store_run_cells(s2, got.id, &cells, &n), 0);
-		ASSERT_EQ_INT(n, 1);
-		ASSERT_EQ_STR(cells[0].arch, "arm64");
-		ASSERT_EQ_STR(cells[0].attach[0], "failed ENOTSUPP: " DIRECT_CALLS);
-		store_cells_free(cells, n);
-		store_run_release(&got);
+		snprintf(p2, sizeof(p2), "%s/imp%d.db", dir, fmt);
+		s2 = mx_import_one(p2, buf, len);
+		mx_read_one(s2, "latest", &rd);
+		ASSERT_EQ_STR(rd.cells[0].arch, "arm64");
+		ASSERT_EQ_STR(rd.cells[0].attach[0], "failed ENOTSUPP: " DIRECT_CALLS);
+		mx_read_release(&rd);
 		store_close(s2);
 		free(buf);
-		buf = NULL;
 	}
 	/* an export written before the arch column still imports, arch unknown */
 	snprintf(p3, sizeof(p3), "%s/old-export.db", dir);
@@ -276,16 +263,11 @@ TEST(test_arch_in_history)
 			"\"programs\":[{\"prog\":\"p\",\"verdict\":\"pass\",\"insns\":5}],"
 			"\"logs\":[null]}]}]}";
 
-		ASSERT_EQ_INT(store_open(p3, &s2), 0);
-		ASSERT_EQ_INT(store_import(s2, old, strlen(old), "old", &imp, &skip), 0);
-		ASSERT_EQ_INT(imp, 1);
-		ASSERT_EQ_INT(store_run_get(s2, "latest", &got), 0);
-		ASSERT_EQ_INT(store_run_cells(s2, got.id, &cells, &n), 0);
-		ASSERT_EQ_INT(n, 1);
-		ASSERT_EQ_STR(cells[0].arch, "");
-		ASSERT_EQ_STR(mx_cell_arch(&cells[0]), "x86_64");
-		store_cells_free(cells, n);
-		store_run_release(&got);
+		s2 = mx_import_one(p3, old, strlen(old));
+		mx_read_one(s2, "latest", &rd);
+		ASSERT_EQ_STR(rd.cells[0].arch, "");
+		ASSERT_EQ_STR(mx_cell_arch(&rd.cells[0]), "x86_64");
+		mx_read_release(&rd);
 		store_close(s2);
 	}
 	store_run_release(&run);

@@ -276,12 +276,9 @@ TEST(test_attach_in_history)
 {
 	char path[256], p2[256], p3[256];
 	struct store *st, *s2;
-	struct store_run run = { 0 }, got;
-	struct store_cell c, *cells;
-	size_t n, imp, skip;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
+	struct store_run run = { 0 };
+	struct store_cell c;
+	struct mx_read rd;
 
 	snprintf(path, sizeof(path), "%s/v1.db", dir);
 	exec_sql(path,
@@ -304,25 +301,19 @@ TEST(test_attach_in_history)
 		 "PRAGMA user_version=1;");
 	/* read-only, it is read as it is: no owner, no attach outcomes */
 	ASSERT_EQ_INT(store_open_ro(path, &st), 0);
-	ASSERT_EQ_INT(store_run_get(st, "latest", &got), 0);
-	ASSERT_EQ_STR(got.owner, "");
-	ASSERT_EQ_INT(store_run_cells(st, got.id, &cells, &n), 0);
-	ASSERT_EQ_INT(n, 1);
-	ASSERT_TRUE(cells[0].attach && !cells[0].attach[0]);
-	store_cells_free(cells, n);
-	store_run_release(&got);
+	mx_read_one(st, "latest", &rd);
+	ASSERT_EQ_STR(rd.run.owner, "");
+	ASSERT_TRUE(rd.cells[0].attach && !rd.cells[0].attach[0]);
+	mx_read_release(&rd);
 	store_close(st);
 	ASSERT_EQ_INT(store_open(path, &st), 0);
 	/* the old run has no owner: nobody can say it died, it stays "running" */
-	ASSERT_EQ_INT(store_run_get(st, "1", &got), 0);
-	ASSERT_EQ_STR(got.status, "running");
-	ASSERT_EQ_STR(got.owner, "");
-	store_run_release(&got);
-	ASSERT_EQ_INT(store_run_cells(st, 1, &cells, &n), 0);
-	ASSERT_EQ_INT(n, 1);
-	ASSERT_EQ_INT(cells[0].nrecs, 1);
-	ASSERT_TRUE(cells[0].attach && !cells[0].attach[0]);
-	store_cells_free(cells, n);
+	mx_read_one(st, "1", &rd);
+	ASSERT_EQ_STR(rd.run.status, "running");
+	ASSERT_EQ_STR(rd.run.owner, "");
+	ASSERT_EQ_INT(rd.cells[0].nrecs, 1);
+	ASSERT_TRUE(rd.cells[0].attach && !rd.cells[0].attach[0]);
+	mx_read_release(&rd);
 
 	run.label = strdup("new");
 	run.matrix_key = strdup("k2");
@@ -331,28 +322,22 @@ TEST(test_attach_in_history)
 	cell(&c, "6.1.0-27-cloud-arm64", "22", rec(1, 50, 0), "failed ENOTSUPP: " DIRECT_CALLS);
 	ASSERT_EQ_INT(store_cell_add(st, run.id, &c), 0);
 	store_cell_release(&c);
-	ASSERT_EQ_INT(store_run_cells(st, run.id, &cells, &n), 0);
-	ASSERT_EQ_STR(cells[0].attach[0], "failed ENOTSUPP: " DIRECT_CALLS);
-	store_cells_free(cells, n);
+	mx_read_one(st, "latest", &rd);
+	ASSERT_EQ_STR(rd.cells[0].attach[0], "failed ENOTSUPP: " DIRECT_CALLS);
+	mx_read_release(&rd);
 
 	for (int fmt = 0; fmt < 2; fmt++) {
+		size_t len;
+		char *buf = mx_export_run(st, run.id, fmt ? "csv" : "json", &len);
+
 		snprintf(p2, sizeof(p2), "%s/imp%d.db", dir, fmt);
-		m = open_memstream(&buf, &len);
-		ASSERT_EQ_INT(store_export(st, &run.id, 1, fmt ? "csv" : "json", m), 0);
-		fclose(m);
-		ASSERT_EQ_INT(store_open(p2, &s2), 0);
-		ASSERT_EQ_INT(store_import(s2, buf, len, "x", &imp, &skip), 0);
-		ASSERT_EQ_INT(imp, 1);
-		ASSERT_EQ_INT(store_run_get(s2, "latest", &got), 0);
-		ASSERT_EQ_STR(got.owner, run.owner);
-		ASSERT_EQ_INT(store_run_cells(s2, got.id, &cells, &n), 0);
-		ASSERT_EQ_INT(n, 1);
-		ASSERT_EQ_STR(cells[0].attach[0], "failed ENOTSUPP: " DIRECT_CALLS);
-		store_cells_free(cells, n);
-		store_run_release(&got);
+		s2 = mx_import_one(p2, buf, len);
+		mx_read_one(s2, "latest", &rd);
+		ASSERT_EQ_STR(rd.run.owner, run.owner);
+		ASSERT_EQ_STR(rd.cells[0].attach[0], "failed ENOTSUPP: " DIRECT_CALLS);
+		mx_read_release(&rd);
 		store_close(s2);
 		free(buf);
-		buf = NULL;
 	}
 	/* an export written before attach outcomes existed still imports */
 	snprintf(p3, sizeof(p3), "%s/old-export.db", dir);
@@ -364,15 +349,11 @@ TEST(test_attach_in_history)
 			"\"programs\":[{\"prog\":\"p\",\"verdict\":\"pass\",\"insns\":5}],"
 			"\"logs\":[null]}]}]}";
 
-		ASSERT_EQ_INT(store_open(p3, &s2), 0);
-		ASSERT_EQ_INT(store_import(s2, old, strlen(old), "old", &imp, &skip), 0);
-		ASSERT_EQ_INT(imp, 1);
-		ASSERT_EQ_INT(store_run_get(s2, "latest", &got), 0);
-		ASSERT_EQ_INT(store_run_cells(s2, got.id, &cells, &n), 0);
-		ASSERT_EQ_INT(cells[0].nrecs, 1);
-		ASSERT_TRUE(!cells[0].attach[0]);
-		store_cells_free(cells, n);
-		store_run_release(&got);
+		s2 = mx_import_one(p3, old, strlen(old));
+		mx_read_one(s2, "latest", &rd);
+		ASSERT_EQ_INT(rd.cells[0].nrecs, 1);
+		ASSERT_TRUE(!rd.cells[0].attach[0]);
+		mx_read_release(&rd);
 		store_close(s2);
 	}
 	store_run_release(&run);
