@@ -7,6 +7,7 @@
 #ifndef BG_MX_CELLS_H
 #define BG_MX_CELLS_H
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,16 @@ static void free_cells(struct store_cell *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		store_cell_release(&c[i]);
+}
+
+/* Run sql on the SQLite file at path directly (old layouts, edits by hand). */
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	ASSERT_EQ_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
 }
 
 /* A run and its cells as a store reads them back; mx_read_release frees them. */

@@ -159,15 +159,6 @@ TEST(test_no_version_order_across_archs)
 	free_cells(c, 4);
 }
 
-static void exec_sql(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-	ASSERT_EQ_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
 /*
  * A store of schema version 2 (the layout before the arch column, written
  * with sqlite directly): read-only, its cells read with no arch (their

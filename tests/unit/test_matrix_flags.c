@@ -257,15 +257,6 @@ TEST(test_table_columns_in_version_order)
 	free_cells(c, 4);
 }
 
-static void exec_sql(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-	ASSERT_EQ_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
 /*
  * A store of schema version 1 (the shipped layout, written with sqlite
  * directly) migrates on open: its record reads back with no attach, and a
